@@ -1,0 +1,307 @@
+//! API keys: minting, listing, revoking and authenticating.
+//!
+//! Two items per key, written in one transaction:
+//! - `ORG#<org>` / `KEY#<key_id>`: the key record (metadata + secret hash), listed per org;
+//! - `KEYHASH#<sha256>` / `KEYHASH`: the lookup that authentication reads with one consistent get.
+
+use rand::distr::{Alphanumeric, SampleString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{org_partition, Accounts, Organization};
+use crate::clock::Timestamp;
+use crate::ids::{new_id, prefix};
+use crate::ports::{Condition, Item, Key, Order, Query, StoreError, StoreResult, Update, WriteOp};
+
+/// Length of the random part of a secret: 43 alphanumeric characters ≈ 256 bits.
+const SECRET_RANDOM_LEN: usize = 43;
+/// How many random characters the displayed prefix keeps (`sk_test_Ab3x`).
+const DISPLAY_CHARS: usize = 4;
+/// `last_used_at` is written at most this often per key, so reads do not turn into writes.
+const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// What a key may do. `read` is needed for every `/v1` call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Read,
+    Run,
+    Integrations,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Run, Scope::Integrations, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Run => "run",
+            Scope::Integrations => "integrations",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| format!("unknown scope `{s}`: use read, run, integrations or admin"))
+    }
+}
+
+/// Test keys run the real planner with synthetic, free execution; live keys consume credits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Test,
+    Live,
+}
+
+/// Secret keys (`sk_…`) act for the organization; publishable keys (`pk_pub_…`) are read-only
+/// and safe to embed in a browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyKind {
+    Secret,
+    Publishable,
+}
+
+/// An API key's metadata, as the API shows it. The secret itself is never stored or shown again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiKey {
+    pub id: String,
+    #[schema(example = "api_key")]
+    pub object: String,
+    pub organization_id: String,
+    pub name: String,
+    /// The first characters of the secret, to recognise it (`sk_test_Ab3x`).
+    pub prefix: String,
+    #[serde(rename = "type")]
+    pub kind: KeyKind,
+    pub mode: Mode,
+    pub scopes: Vec<Scope>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiKey {
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+/// What to mint.
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    pub name: String,
+    pub kind: KeyKind,
+    pub mode: Mode,
+    pub scopes: Vec<Scope>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// An authenticated caller: the key and its organization.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub organization: Organization,
+    pub key: ApiKey,
+}
+
+impl Principal {
+    pub fn org_id(&self) -> &str {
+        &self.organization.id
+    }
+}
+
+/// Why authentication failed; each maps to a 401 with its own message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthFailure {
+    Missing,
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+impl AuthFailure {
+    pub fn message(self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "No API key provided. Send it as `Authorization: Bearer <key>` or in the `x-api-key` header.",
+            AuthFailure::Malformed => "The API key is malformed. Keys start with sk_live_, sk_test_ or pk_pub_ followed by 43 letters and digits.",
+            AuthFailure::Unknown => "The API key is not valid. Check it was copied whole, or create a new one.",
+            AuthFailure::Revoked => "The API key has been revoked. Create a new key.",
+            AuthFailure::Expired => "The API key has expired. Create a new key.",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredKey {
+    #[serde(flatten)]
+    key: ApiKey,
+    secret_hash: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyLookup {
+    organization_id: String,
+    key_id: String,
+}
+
+fn secret_prefix(kind: KeyKind, mode: Mode) -> &'static str {
+    match (kind, mode) {
+        (KeyKind::Publishable, _) => "pk_pub_",
+        (KeyKind::Secret, Mode::Live) => "sk_live_",
+        (KeyKind::Secret, Mode::Test) => "sk_test_",
+    }
+}
+
+/// True when `secret` has the shape of a key we could have minted.
+pub fn is_well_formed(secret: &str) -> bool {
+    ["sk_live_", "sk_test_", "pk_pub_"].iter().any(|p| {
+        secret.strip_prefix(p).is_some_and(|rest| rest.len() == SECRET_RANDOM_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    })
+}
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn key_record_key(org_id: &str, key_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("KEY#{key_id}"))
+}
+
+fn lookup_key(hash: &str) -> Key {
+    Key::new(format!("KEYHASH#{hash}"), "KEYHASH")
+}
+
+impl Accounts {
+    /// Mints a key; returns its metadata and the secret, which is never retrievable again.
+    pub async fn create_key(&self, org_id: &str, new: NewKey) -> StoreResult<(ApiKey, String)> {
+        let random = Alphanumeric.sample_string(&mut rand::rng(), SECRET_RANDOM_LEN);
+        let prefix = secret_prefix(new.kind, new.mode);
+        let secret = format!("{prefix}{random}");
+        let key = ApiKey {
+            id: new_id(prefix::API_KEY),
+            object: "api_key".into(),
+            organization_id: org_id.to_string(),
+            name: new.name,
+            prefix: format!("{prefix}{}", &random[..DISPLAY_CHARS]),
+            kind: new.kind,
+            mode: new.mode,
+            scopes: new.scopes,
+            created_at: self.clock.now().into(),
+            last_used_at: None,
+            expires_at: new.expires_at,
+            revoked_at: None,
+        };
+        let hash = hash_secret(&secret);
+        let record = StoredKey { key: key.clone(), secret_hash: hash.clone() };
+        let lookup = KeyLookup { organization_id: org_id.to_string(), key_id: key.id.clone() };
+        self.table
+            .transact(vec![
+                WriteOp::Put { item: Item::from_record(key_record_key(org_id, &key.id), &record)?, condition: Condition::Absent },
+                WriteOp::Put { item: Item::from_record(lookup_key(&hash), &lookup)?, condition: Condition::Absent },
+            ])
+            .await?;
+        Ok((key, secret))
+    }
+
+    /// A key of the organization.
+    pub async fn key(&self, org_id: &str, key_id: &str) -> StoreResult<Option<ApiKey>> {
+        match self.table.get(&key_record_key(org_id, key_id)).await? {
+            Some(item) => Ok(Some(item.to_record::<StoredKey>()?.key)),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of the organization's keys, by creation time.
+    pub async fn list_keys(&self, org_id: &str, order: Order, limit: usize, cursor: Option<String>) -> StoreResult<(Vec<ApiKey>, Option<String>)> {
+        let page = self.table.query(Query::partition(org_partition(org_id)).prefix("KEY#").order(order).limit(limit).cursor(cursor)).await?;
+        let keys = page.items.iter().map(|i| i.to_record::<StoredKey>().map(|s| s.key)).collect::<StoreResult<_>>()?;
+        Ok((keys, page.next_cursor))
+    }
+
+    /// Revokes a key (idempotent: revoking twice keeps the first time). `None` if not found.
+    pub async fn revoke_key(&self, org_id: &str, key_id: &str) -> StoreResult<Option<ApiKey>> {
+        let Some(key) = self.key(org_id, key_id).await? else { return Ok(None) };
+        if key.revoked_at.is_some() {
+            return Ok(Some(key));
+        }
+        let now = Timestamp::from(self.clock.now());
+        let update = Update::new().set("revoked_at", serde_json::to_value(now).expect("timestamp"));
+        let item = self.table.update(&key_record_key(org_id, key_id), update, Condition::Exists).await?;
+        Ok(Some(item.to_record::<StoredKey>()?.key))
+    }
+
+    /// Resolves a presented secret to its key and organization.
+    pub async fn authenticate(&self, secret: Option<&str>) -> Result<Principal, AuthOutcome> {
+        let secret = secret.ok_or(AuthOutcome::Denied(AuthFailure::Missing))?;
+        if !is_well_formed(secret) {
+            return Err(AuthOutcome::Denied(AuthFailure::Malformed));
+        }
+        let lookup = self.table.get(&lookup_key(&hash_secret(secret))).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
+        let lookup: KeyLookup = lookup.to_record()?;
+        let key = self.key(&lookup.organization_id, &lookup.key_id).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
+        let now = self.clock.now();
+        if key.revoked_at.is_some() {
+            return Err(AuthOutcome::Denied(AuthFailure::Revoked));
+        }
+        if key.expires_at.is_some_and(|t| t.0 <= now) {
+            return Err(AuthOutcome::Denied(AuthFailure::Expired));
+        }
+        let organization = self.organization(&key.organization_id).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
+        Ok(Principal { organization, key })
+    }
+
+    /// Records that a key was used, at most once a minute per key.
+    pub async fn record_use(&self, key: &ApiKey) -> StoreResult<()> {
+        let now = self.clock.now();
+        if key.last_used_at.is_some_and(|t| (now - t.0).num_seconds() < LAST_USED_RESOLUTION_SECS) {
+            return Ok(());
+        }
+        let update = Update::new().set("last_used_at", serde_json::to_value(Timestamp::from(now)).expect("timestamp"));
+        match self.table.update(&key_record_key(&key.organization_id, &key.id), update, Condition::Exists).await {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The result of a failed authentication: a denial, or a storage failure to report as a 500.
+#[derive(Debug)]
+pub enum AuthOutcome {
+    Denied(AuthFailure),
+    Failed(StoreError),
+}
+
+impl From<StoreError> for AuthOutcome {
+    fn from(e: StoreError) -> Self {
+        AuthOutcome::Failed(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_have_the_documented_shape() {
+        let random = Alphanumeric.sample_string(&mut rand::rng(), SECRET_RANDOM_LEN);
+        assert!(is_well_formed(&format!("sk_test_{random}")));
+        assert!(is_well_formed(&format!("pk_pub_{random}")));
+        assert!(!is_well_formed(&format!("sk_prod_{random}")));
+        assert!(!is_well_formed("sk_test_short"));
+        assert!(!is_well_formed(&format!("sk_test_{}!", &random[1..])));
+        // 43 characters over a 62-letter alphabet carry more than 192 bits.
+        assert!(SECRET_RANDOM_LEN as f64 * 62f64.log2() > 192.0);
+    }
+}

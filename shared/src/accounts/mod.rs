@@ -1,0 +1,36 @@
+//! Organizations and API keys: who a request runs as, and what it may do.
+//!
+//! Every stored record belongs to one organization; every key belongs to one organization and
+//! carries scopes and a mode (test or live). Secrets are shown once and stored only as SHA-256
+//! hashes: they carry 256 bits of randomness, so a plain hash cannot be brute-forced.
+
+mod keys;
+mod organizations;
+mod tiers;
+
+pub use keys::{is_well_formed, ApiKey, AuthFailure, AuthOutcome, KeyKind, Mode, NewKey, Principal, Scope};
+pub use organizations::{Organization, OrganizationObject};
+pub use tiers::{Tier, TierLimits};
+
+use std::sync::Arc;
+
+use crate::clock::SharedClock;
+use crate::ports::Table;
+
+/// The accounts service: organizations, keys, authentication.
+#[derive(Clone)]
+pub struct Accounts {
+    table: Arc<dyn Table>,
+    clock: SharedClock,
+}
+
+impl Accounts {
+    pub fn new(table: Arc<dyn Table>, clock: SharedClock) -> Self {
+        Accounts { table, clock }
+    }
+}
+
+/// Partition of everything an organization owns.
+pub(crate) fn org_partition(org_id: &str) -> String {
+    format!("ORG#{org_id}")
+}

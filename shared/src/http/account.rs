@@ -1,0 +1,137 @@
+//! The `account` endpoint group: the caller, its organization, and API keys.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Admin, Authorized, Read};
+use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::pagination::{ListParams, ListResponse};
+use super::AppState;
+use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope};
+use crate::clock::Timestamp;
+use crate::ids::{has_prefix, prefix};
+
+/// Longest key name.
+const MAX_KEY_NAME: usize = 100;
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_me))
+        .routes(routes!(get_organization))
+        .routes(routes!(list_api_keys, create_api_key))
+        .routes(routes!(revoke_api_key))
+}
+
+/// The authenticated principal: the key in use and its organization.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    #[schema(example = "principal")]
+    pub object: &'static str,
+    /// True for live keys (real credits), false for test keys.
+    pub livemode: bool,
+    pub api_key: ApiKey,
+    pub organization: OrganizationObject,
+}
+
+/// Who is calling.
+#[utoipa::path(get, path = "/v1/me", tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
+async fn get_me(auth: Authorized<Read>) -> Json<Me> {
+    let p = &auth.principal;
+    Json(Me {
+        object: "principal",
+        livemode: p.key.mode == Mode::Live,
+        api_key: p.key.clone(),
+        organization: OrganizationObject::from(&p.organization),
+    })
+}
+
+/// The caller's organization, its tier and limits.
+#[utoipa::path(get, path = "/v1/organization", tag = "account",
+    responses((status = 200, body = OrganizationObject), (status = 401, body = ErrorEnvelope)))]
+async fn get_organization(auth: Authorized<Read>) -> Json<OrganizationObject> {
+    Json(OrganizationObject::from(&auth.principal.organization))
+}
+
+/// The organization's API keys (metadata only; secrets are never returned).
+#[utoipa::path(get, path = "/v1/api-keys", tag = "account", params(ListParams),
+    responses((status = 200, body = ListResponse<ApiKey>), (status = 403, body = ErrorEnvelope)))]
+async fn list_api_keys(State(state): State<AppState>, auth: Authorized<Admin>, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<ListResponse<ApiKey>>> {
+    let page = params.page()?;
+    let (keys, next) = state.accounts().list_keys(auth.org_id(), page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(keys, next)))
+}
+
+/// Body of `POST /v1/api-keys`.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateApiKey {
+    /// A label, 1–100 characters.
+    pub name: String,
+    /// Default `["read", "run"]`.
+    pub scopes: Option<Vec<Scope>>,
+    /// When the key stops working; must be in the future.
+    pub expires_at: Option<Timestamp>,
+    /// `secret` (default) or `publishable` (read-only, `pk_pub_`).
+    #[serde(rename = "type")]
+    pub kind: Option<KeyKind>,
+}
+
+/// A newly minted key: its metadata plus the secret, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// The secret. It is not stored and cannot be shown again.
+    pub secret: String,
+}
+
+/// Mints a key in the caller's organization and mode. The secret is returned exactly once.
+#[utoipa::path(post, path = "/v1/api-keys", tag = "account", request_body = CreateApiKey,
+    responses((status = 201, body = CreatedApiKey), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+async fn create_api_key(State(state): State<AppState>, auth: Authorized<Admin>, ApiJson(body): ApiJson<CreateApiKey>) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
+        return Err(ApiError::invalid("name", format!("`name` must be 1 to {MAX_KEY_NAME} characters.")));
+    }
+    let kind = body.kind.unwrap_or(KeyKind::Secret);
+    let mut scopes = body.scopes.unwrap_or_else(|| match kind {
+        KeyKind::Secret => vec![Scope::Read, Scope::Run],
+        KeyKind::Publishable => vec![Scope::Read],
+    });
+    scopes.sort_by_key(|s| Scope::ALL.iter().position(|x| x == s));
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ApiError::invalid("scopes", "`scopes` must name at least one scope."));
+    }
+    if kind == KeyKind::Publishable && scopes != [Scope::Read] {
+        return Err(ApiError::invalid("scopes", "Publishable keys are read-only: their only scope is `read`."));
+    }
+    if let Some(t) = body.expires_at {
+        if t.0 <= state.clock().now() {
+            return Err(ApiError::invalid("expires_at", "`expires_at` must be in the future."));
+        }
+    }
+    let new = NewKey { name: name.to_string(), kind, mode: auth.key.mode, scopes, expires_at: body.expires_at };
+    let (key, secret) = state.accounts().create_key(auth.org_id(), new).await?;
+    Ok((StatusCode::CREATED, Json(CreatedApiKey { key, secret })))
+}
+
+/// Revokes a key at once. Requests with it fail with 401 from then on.
+#[utoipa::path(delete, path = "/v1/api-keys/{key_id}", tag = "account",
+    params(("key_id" = String, Path, description = "The key's ID (`key_…`)")),
+    responses((status = 200, body = ApiKey), (status = 404, body = ErrorEnvelope)))]
+async fn revoke_api_key(State(state): State<AppState>, auth: Authorized<Admin>, ApiPath(key_id): ApiPath<String>) -> ApiResult<Json<ApiKey>> {
+    let not_found = || ApiError::not_found("API key", &key_id, "key_id");
+    if !has_prefix(&key_id, prefix::API_KEY) {
+        return Err(not_found());
+    }
+    let key = state.accounts().revoke_key(auth.org_id(), &key_id).await?.ok_or_else(not_found)?;
+    Ok(Json(key))
+}

@@ -1,0 +1,155 @@
+//! Extractors that turn bad input into envelope errors naming the parameter at fault, instead of
+//! axum's plain-text rejections.
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, ErrorCode};
+
+/// Largest request body the API accepts, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A JSON request body. Unknown fields are ignored; a body that is not JSON, or whose fields have
+/// the wrong type, is a 400 naming the field; a wrong content type is a 415; too large is a 413.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok())) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::InvalidRequest,
+                "Send the request body as JSON with `Content-Type: application/json`.",
+            )
+            .param("Content-Type"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Maps a failure to read the body (usually the size limit) to the envelope.
+pub fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        payload_too_large()
+    } else {
+        ApiError::invalid("body", format!("The request body could not be read: {}", rejection.body_text()))
+    }
+}
+
+/// 413 for a body over [`MAX_BODY_BYTES`].
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::InvalidRequest,
+        format!("The request body is larger than the {MAX_BODY_BYTES}-byte limit."),
+    )
+    .param("body")
+}
+
+fn is_json(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses a JSON body, naming the offending field on error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::invalid("body", format!("The request body is not valid JSON: {inner}."));
+        }
+        let message = inner.to_string();
+        let param = missing_field(&message).map(|field| join_path(&path, field)).unwrap_or_else(|| if path == "." { "body".into() } else { path });
+        let message = strip_position(&message);
+        ApiError::invalid(&param, format!("Invalid value for `{param}`: {message}."))
+    })
+}
+
+/// serde reports a missing field as "missing field `name`" at the parent's path.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+fn join_path(parent: &str, field: &str) -> String {
+    if parent == "." || parent.is_empty() {
+        field.to_string()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
+fn strip_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+/// Query-string parameters; a malformed query string is a 400 in the envelope.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|rejection| ApiError::invalid("query", format!("The query string is not valid: {}.", rejection.body_text())))
+    }
+}
+
+/// A path parameter; a mismatch is a 404 (the route does not exist for that value).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|rejection| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, rejection.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        scopes: Option<Vec<crate::accounts::Scope>>,
+    }
+
+    #[test]
+    fn json_errors_name_the_parameter() {
+        let e = parse_json::<Body>(b"{\"scopes\": []}").unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("name"));
+        let e = parse_json::<Body>(b"{\"name\": \"a\", \"scopes\": [\"read\", \"root\"]}").unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("scopes[1]"));
+        let e = parse_json::<Body>(b"{\"name\": 3}").unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("name"));
+        let e = parse_json::<Body>(b"{\"name\": ").unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("body"));
+        assert!(parse_json::<Body>(b"{\"name\": \"a\", \"extra\": 1}").is_ok());
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json(Some("application/json; charset=utf-8")));
+        assert!(is_json(Some("application/merge-patch+json")));
+        assert!(!is_json(Some("text/plain")));
+        assert!(!is_json(None));
+    }
+}

@@ -1,0 +1,48 @@
+//! Unauthenticated service endpoints: `GET /health` and `GET /openapi.json`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::clock::Timestamp;
+use crate::ports::Key;
+
+/// Service health.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `degraded` when storage does not answer.
+    pub status: &'static str,
+    pub version: &'static str,
+    /// `embedded` (SQLite + files) or `aws` (DynamoDB + S3 + SQS).
+    pub backend: &'static str,
+    /// The endpoint groups this deployment serves.
+    pub features: Vec<&'static str>,
+    pub time: Timestamp,
+}
+
+/// Health, version and enabled features. Reads storage once, so it fails when storage does.
+#[utoipa::path(get, path = "/health", tag = "service", security(),
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let storage_ok = state.storage().table.get(&Key::new("HEALTH", "HEALTH")).await.is_ok();
+    let health = Health {
+        status: if storage_ok { "ok" } else { "degraded" },
+        version: env!("CARGO_PKG_VERSION"),
+        backend: state.storage().backend,
+        features: state.features().to_vec(),
+        time: state.clock().now().into(),
+    };
+    let status = if storage_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(health))
+}
+
+/// The OpenAPI 3.1 document of the whole API, generated from the code.
+#[utoipa::path(get, path = "/openapi.json", tag = "service", security(),
+    responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
+pub(super) async fn openapi_json() -> impl IntoResponse {
+    Json(super::openapi().clone())
+}

@@ -1,0 +1,171 @@
+//! The HTTP surface: shared state, the conventions every route gets (request IDs, the error
+//! envelope, authentication, rate limits, idempotency, body limits, panics as 500s), and the
+//! endpoint groups. A Lambda entry mounts one group; the local server mounts them all. Both go
+//! through [`router`], so there is one implementation of every endpoint and every convention.
+
+pub mod account;
+pub mod auth;
+#[cfg(feature = "sqlite")]
+pub mod downloads;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod idempotency;
+pub mod pagination;
+pub mod request_id;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::openapi::security::{ApiKey as ApiKeyScheme, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::accounts::Accounts;
+use crate::clock::SharedClock;
+use crate::idempotency::IdempotencyStore;
+use crate::ratelimit::RateLimiter;
+use crate::storage::Storage;
+
+pub use error::{ApiError, ApiResult};
+
+/// An endpoint group: one Lambda function on AWS, one slice of routes locally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Account,
+}
+
+impl Group {
+    /// Every group, in the order the local server mounts them.
+    pub const ALL: [Group; 1] = [Group::Account];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Account => "account",
+        }
+    }
+
+    fn routes(self) -> OpenApiRouter<AppState> {
+        match self {
+            Group::Account => account::routes(),
+        }
+    }
+}
+
+struct Inner {
+    storage: Storage,
+    clock: SharedClock,
+    accounts: Accounts,
+    rate_limiter: RateLimiter,
+    idempotency: IdempotencyStore,
+    features: Vec<&'static str>,
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    /// State over `storage`, serving `groups`.
+    pub fn new(storage: Storage, clock: SharedClock, groups: &[Group]) -> Self {
+        let table = storage.table.clone();
+        AppState(Arc::new(Inner {
+            accounts: Accounts::new(table.clone(), clock.clone()),
+            rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
+            idempotency: IdempotencyStore::new(table, clock.clone()),
+            features: groups.iter().map(|g| g.name()).collect(),
+            storage,
+            clock,
+        }))
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.0.storage
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.0.clock
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.0.accounts
+    }
+
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.0.rate_limiter
+    }
+
+    pub fn idempotency(&self) -> &IdempotencyStore {
+        &self.0.idempotency
+    }
+
+    pub fn features(&self) -> &[&'static str] {
+        &self.0.features
+    }
+}
+
+/// Base document: title, servers, security schemes, shared schemas.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Quarry API", description = "Self-hostable lead research API. Errors use one envelope; every response carries X-Request-Id."),
+    modifiers(&Security),
+    components(schemas(error::ErrorEnvelope)),
+    security(("bearer" = []), ("x-api-key" = []))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme("x-api-key", SecurityScheme::ApiKey(ApiKeyScheme::Header(ApiKeyValue::new("x-api-key"))));
+    }
+}
+
+/// The `/v1` routes of the given groups (with their OpenAPI paths).
+fn v1_routes(groups: &[Group]) -> OpenApiRouter<AppState> {
+    groups.iter().fold(OpenApiRouter::new(), |api, group| api.merge(group.routes()))
+}
+
+/// The OpenAPI document of the whole API (every group), whichever groups this process serves.
+/// Built once from the route definitions, so it cannot drift from them.
+pub fn openapi() -> &'static OpenApiDoc {
+    static DOC: std::sync::LazyLock<OpenApiDoc> = std::sync::LazyLock::new(|| {
+        let (_, mut doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+            .merge(v1_routes(&Group::ALL))
+            .routes(utoipa_axum::routes!(health::health))
+            .routes(utoipa_axum::routes!(health::openapi_json))
+            .split_for_parts();
+        doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+        doc
+    });
+    &DOC
+}
+
+/// The complete router for `state`'s groups, plus `extra` routes (the local server's downloads).
+///
+/// Layers, outermost first: request ID → panic → body limit → (on `/v1` routes) authentication
+/// and rate limit → idempotency → handler.
+pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
+    let groups: Vec<Group> = Group::ALL.into_iter().filter(|g| state.features().contains(&g.name())).collect();
+    let (v1, _) = v1_routes(&groups).split_for_parts();
+    let v1 = v1
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let mut app = Router::new().route("/health", get(health::health)).route("/openapi.json", get(health::openapi_json)).merge(v1);
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
+    app.fallback(|| async { request_id::not_found_error().into_response() })
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .layer(axum::middleware::from_fn(request_id::request_id))
+        .with_state(state)
+}

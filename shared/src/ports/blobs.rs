@@ -1,0 +1,96 @@
+//! The `Blobs` port: an object store for artifacts and uploads, with signed, expiring download
+//! URLs so clients fetch large files without going through the API.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::{StoreError, StoreResult};
+
+/// Longest lifetime of a signed URL (S3's presigning limit is 7 days; the API uses 4 hours).
+pub const MAX_SIGNED_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A validated object key: 1–1024 bytes of `A-Z a-z 0-9 / _ . - =`, no empty, `.` or `..`
+/// segment, so it maps safely onto both an S3 key and a relative file path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BlobKey(String);
+
+impl BlobKey {
+    pub fn parse(raw: &str) -> StoreResult<Self> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '.' | '-' | '=');
+        let segments_ok = raw.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+        if raw.is_empty() || raw.len() > 1024 || !raw.chars().all(allowed) || !segments_ok {
+            return Err(StoreError::Invalid(format!("`{raw}` is not a valid blob key")));
+        }
+        Ok(BlobKey(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The last path segment, used as the default download file name.
+    pub fn file_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+}
+
+impl std::fmt::Display for BlobKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A stored object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blob {
+    pub bytes: Bytes,
+    pub content_type: String,
+}
+
+/// A URL that downloads one object until `expires_at`, with no other credentials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedUrl {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The blob port.
+#[async_trait]
+pub trait Blobs: Send + Sync + 'static {
+    /// Stores (or replaces) an object.
+    async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> StoreResult<()>;
+
+    /// The object, if it exists.
+    async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>>;
+
+    /// Deletes the object; deleting a missing object is not an error.
+    async fn delete(&self, key: &BlobKey) -> StoreResult<()>;
+
+    /// A GET URL valid for `expires_in` (at most [`MAX_SIGNED_URL_LIFETIME`]).
+    async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl>;
+}
+
+/// Rejects signed-URL lifetimes the adapters cannot honour.
+pub fn check_lifetime(expires_in: Duration) -> StoreResult<()> {
+    if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_LIFETIME {
+        return Err(StoreError::Invalid("a signed URL lives between 1 second and 7 days".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape_their_root() {
+        assert!(BlobKey::parse("artifacts/org_1/art_2/leads.csv").is_ok());
+        for bad in ["", "/abs", "a//b", "../x", "a/./b", "a b", "a\\b", "x/"] {
+            assert!(BlobKey::parse(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(BlobKey::parse("a/b/c.csv").unwrap().file_name(), "c.csv");
+    }
+}

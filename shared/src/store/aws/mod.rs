@@ -1,0 +1,35 @@
+//! AWS adapters for the storage ports: [`dynamo::DynamoTable`] (DynamoDB), [`s3::S3Blobs`] (S3)
+//! and [`sqs::SqsQueue`] (SQS).
+//!
+//! They are what the Lambda functions run on. The same code runs against the moto emulator in
+//! tests: pass its URL as `endpoint_url` to [`sdk_config`] (and use path-style S3 addressing,
+//! see [`s3::s3_client`]). Each module also has the bootstrap helper that creates its resource
+//! exactly as `template.yaml` does, for tests and local set-ups.
+
+pub mod dynamo;
+pub mod s3;
+pub mod sqs;
+
+use aws_config::{BehaviorVersion, Region};
+
+/// Region used when neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Loads the shared SDK configuration: credentials from the default chain (environment, Lambda
+/// role, profile), region from `AWS_REGION` / `AWS_DEFAULT_REGION` (else `us-east-1`) and, when
+/// `endpoint_url` is given, that endpoint for every service (an emulator such as moto).
+pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region_from_env());
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+fn region_from_env() -> Region {
+    let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty());
+    Region::new(from_env.unwrap_or_else(|| DEFAULT_REGION.to_string()))
+}

@@ -1,0 +1,169 @@
+//! The [`Blobs`] port on S3.
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+
+use crate::clock::SharedClock;
+use crate::ports::blobs::check_lifetime;
+use crate::ports::{Blob, BlobKey, Blobs, SignedUrl, StoreError, StoreResult};
+
+/// Content type reported for an object stored without one.
+const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// The [`Blobs`] port over one S3 bucket; signed URLs are S3 presigned GET URLs.
+///
+/// Why: artifacts and uploads can be large; in AWS they live in S3 and clients download them
+/// straight from S3 through presigned URLs instead of through the API Lambda.
+#[derive(Clone)]
+pub struct S3Blobs {
+    client: Client,
+    bucket: String,
+    clock: SharedClock,
+}
+
+impl S3Blobs {
+    /// An adapter for the existing bucket `bucket`; `clock` dates the signed URLs.
+    pub fn new(client: Client, bucket: impl Into<String>, clock: SharedClock) -> Self {
+        S3Blobs {
+            client,
+            bucket: bucket.into(),
+            clock,
+        }
+    }
+
+    /// The bucket this adapter reads and writes.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    fn fail<E>(&self, action: &str, key: &BlobKey, err: SdkError<E>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        StoreError::Backend(format!(
+            "S3 {action} of `{key}` in bucket `{}` failed: {}",
+            self.bucket,
+            DisplayErrorContext(&err)
+        ))
+    }
+}
+
+#[async_trait]
+impl Blobs for S3Blobs {
+    async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> StoreResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| self.fail("PutObject", key, e))?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>> {
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(self.fail("GetObject", key, e)),
+        };
+        let content_type = out
+            .content_type()
+            .unwrap_or(DEFAULT_CONTENT_TYPE)
+            .to_string();
+        let body = out.body.collect().await.map_err(|e| {
+            StoreError::Backend(format!(
+                "reading S3 object `{key}` in bucket `{}` failed: {e}",
+                self.bucket
+            ))
+        })?;
+        Ok(Some(Blob {
+            bytes: body.into_bytes(),
+            content_type,
+        }))
+    }
+
+    async fn delete(&self, key: &BlobKey) -> StoreResult<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(|e| self.fail("DeleteObject", key, e))?;
+        Ok(())
+    }
+
+    async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl> {
+        check_lifetime(expires_in)?;
+        // Sign from the port's clock so `expires_at` is exactly when S3 stops accepting the URL.
+        let now = self.clock.now();
+        let config = PresigningConfig::builder()
+            .start_time(SystemTime::from(now))
+            .expires_in(expires_in)
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("cannot presign for {expires_in:?}: {e}")))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .presigned(config)
+            .await
+            .map_err(|e| self.fail("presigning GetObject", key, e))?;
+        let lifetime = chrono::Duration::from_std(expires_in).map_err(|e| {
+            StoreError::Invalid(format!(
+                "signed URL lifetime {expires_in:?} is out of range: {e}"
+            ))
+        })?;
+        Ok(SignedUrl {
+            url: request.uri().to_string(),
+            expires_at: now + lifetime,
+        })
+    }
+}
+
+/// An S3 client for `cfg`. Path-style addressing (`http://host/bucket/key`) is used when
+/// `force_path_style` is set or the configuration has a custom endpoint (an emulator such as
+/// moto cannot serve virtual-hosted bucket names).
+pub fn s3_client(cfg: &aws_config::SdkConfig, force_path_style: bool) -> Client {
+    let path_style = force_path_style || cfg.endpoint_url().is_some();
+    let config = aws_sdk_s3::config::Builder::from(cfg)
+        .force_path_style(path_style)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates the bucket `name` (for tests and local bootstrap; production buckets come from the
+/// SAM template). A bucket that already exists and is ours is not an error.
+pub async fn create_bucket(client: &Client, name: &str) -> StoreResult<()> {
+    let result = client.create_bucket().bucket(name).send().await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_bucket_already_owned_by_you()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(StoreError::Backend(format!(
+            "S3 CreateBucket `{name}` failed: {}",
+            DisplayErrorContext(&e)
+        ))),
+    }
+}

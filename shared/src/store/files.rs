@@ -1,0 +1,114 @@
+//! The `Blobs` port on the local file system, with HMAC-signed download URLs that the local
+//! server verifies itself (the embedded counterpart of S3 presigned GETs).
+//!
+//! Layout under the root: `data/<key>` holds the bytes, `meta/<key>` the content type. Writes go
+//! to a temporary file, are synced, then renamed into place, so a crash never leaves half a blob.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::clock::SharedClock;
+use crate::ports::blobs::check_lifetime;
+use crate::ports::{Blob, BlobKey, Blobs, SignedUrl, StoreError, StoreResult};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The path under which the local server serves signed downloads.
+pub const DOWNLOAD_PATH: &str = "/blobs";
+
+/// Blobs stored as files, downloadable through signed URLs served by the local server.
+#[derive(Clone)]
+pub struct FileBlobs {
+    root: PathBuf,
+    base_url: String,
+    signing_key: Arc<Vec<u8>>,
+    clock: SharedClock,
+}
+
+impl FileBlobs {
+    /// `base_url` is the server's public address (`http://127.0.0.1:8080`); `signing_key` is the
+    /// secret the server signs and verifies download URLs with.
+    pub fn new(root: impl Into<PathBuf>, base_url: &str, signing_key: Vec<u8>, clock: SharedClock) -> Self {
+        FileBlobs { root: root.into(), base_url: base_url.trim_end_matches('/').to_string(), signing_key: Arc::new(signing_key), clock }
+    }
+
+    fn data_path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join("data").join(key.as_str())
+    }
+
+    fn meta_path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join("meta").join(key.as_str())
+    }
+
+    fn mac(&self, key: &BlobKey, expires: i64) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.signing_key).expect("HMAC takes any key length");
+        mac.update(format!("GET\n{key}\n{expires}").as_bytes());
+        mac
+    }
+
+    /// Checks a download link: the signature must match and `expires` must not have passed.
+    pub fn verify(&self, key: &BlobKey, expires: i64, signature_hex: &str) -> bool {
+        let Ok(signature) = hex::decode(signature_hex) else { return false };
+        let authentic = self.mac(key, expires).verify_slice(&signature).is_ok();
+        authentic && expires > self.clock.unix()
+    }
+}
+
+async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().expect("blob paths have a parent");
+    tokio::fs::create_dir_all(dir).await?;
+    let tmp = dir.join(format!(".tmp-{}", ulid::Ulid::new()));
+    let file = tokio::fs::File::create(&tmp).await?;
+    let mut file = file;
+    tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
+    file.sync_all().await?;
+    tokio::fs::rename(&tmp, path).await
+}
+
+fn io(e: std::io::Error) -> StoreError {
+    StoreError::Backend(format!("blob file: {e}"))
+}
+
+#[async_trait]
+impl Blobs for FileBlobs {
+    async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> StoreResult<()> {
+        write_atomically(&self.meta_path(key), content_type.as_bytes()).await.map_err(io)?;
+        write_atomically(&self.data_path(key), &bytes).await.map_err(io)
+    }
+
+    async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>> {
+        let bytes = match tokio::fs::read(self.data_path(key)).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        let content_type = tokio::fs::read_to_string(self.meta_path(key)).await.unwrap_or_else(|_| "application/octet-stream".into());
+        Ok(Some(Blob { bytes: Bytes::from(bytes), content_type }))
+    }
+
+    async fn delete(&self, key: &BlobKey) -> StoreResult<()> {
+        for path in [self.data_path(key), self.meta_path(key)] {
+            match tokio::fs::remove_file(path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl> {
+        check_lifetime(expires_in)?;
+        let expires_at = self.clock.now() + chrono::Duration::from_std(expires_in).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let expires = expires_at.timestamp();
+        let signature = hex::encode(self.mac(key, expires).finalize().into_bytes());
+        let url = format!("{}{DOWNLOAD_PATH}/{key}?expires={expires}&signature={signature}", self.base_url);
+        Ok(SignedUrl { url, expires_at })
+    }
+}

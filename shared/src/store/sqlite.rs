@@ -1,0 +1,459 @@
+//! Embedded adapters over one SQLite file: the [`SqliteTable`] and the [`SqliteQueue`].
+//!
+//! The file is opened in WAL mode with `synchronous=FULL`, so a committed write survives a killed
+//! process (and a power cut). One connection, behind a mutex, serialises all access; every
+//! operation runs on tokio's blocking pool so it never stalls the async runtime. Conditions and
+//! updates are evaluated in Rust inside an `IMMEDIATE` transaction, which makes each write atomic
+//! with its condition exactly as DynamoDB's conditional writes are.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::{Map, Value};
+
+use crate::clock::SharedClock;
+use crate::ports::queue::{check_receive, check_send};
+use crate::ports::table::{validate_transaction, Cursor, GSI1_PK, GSI1_SK, TTL};
+use crate::ports::{
+    Condition, Index, Item, Key, KeyRange, Order, Page, Query, Queue, Received, StoreError, StoreResult, Table, Update, WriteOp,
+};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS items (
+    pk     TEXT NOT NULL,
+    sk     TEXT NOT NULL,
+    gsi1pk TEXT,
+    gsi1sk TEXT,
+    ttl    INTEGER,
+    attrs  TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL;
+CREATE TABLE IF NOT EXISTS queue_messages (
+    id            TEXT PRIMARY KEY,
+    queue         TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    sent_at_ms    INTEGER NOT NULL,
+    visible_at_ms INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt       TEXT
+);
+CREATE INDEX IF NOT EXISTS queue_ready ON queue_messages (queue, visible_at_ms, id);
+CREATE UNIQUE INDEX IF NOT EXISTS queue_receipts ON queue_messages (receipt) WHERE receipt IS NOT NULL;
+"#;
+
+/// One SQLite database file shared by the embedded table and queues.
+#[derive(Clone)]
+pub struct SqliteDb {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteDb {
+    /// Opens (creating if needed) the database file and applies the schema.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(SqliteDb { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("sqlite task failed: {e}")))?
+    }
+
+    /// Checkpoints the WAL into the main file; called on graceful shutdown.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        self.run(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(backend)).await
+    }
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(format!("sqlite: {e}"))
+}
+
+/// The `Table` port on SQLite. Expired items are hidden on every read and removed by
+/// [`SqliteTable::purge_expired`], which the local runner calls periodically.
+#[derive(Clone)]
+pub struct SqliteTable {
+    db: SqliteDb,
+    clock: SharedClock,
+}
+
+impl SqliteTable {
+    pub fn new(db: SqliteDb, clock: SharedClock) -> Self {
+        SqliteTable { db, clock }
+    }
+
+    /// Deletes expired items; returns how many were removed.
+    pub async fn purge_expired(&self) -> StoreResult<usize> {
+        let now = self.clock.unix();
+        self.db.run(move |c| c.execute("DELETE FROM items WHERE ttl IS NOT NULL AND ttl <= ?1", params![now]).map_err(backend)).await
+    }
+}
+
+/// Reads the live item under `key` (expired counts as absent).
+fn load(conn: &Connection, key: &Key, now: i64) -> StoreResult<Option<Item>> {
+    let row: Option<(String, Option<i64>)> = conn
+        .query_row("SELECT attrs, ttl FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(backend)?;
+    match row {
+        Some((_, Some(ttl))) if ttl <= now => Ok(None),
+        Some((attrs, _)) => Ok(Some(Item { key: key.clone(), attrs: parse_attrs(&attrs)? })),
+        None => Ok(None),
+    }
+}
+
+fn parse_attrs(raw: &str) -> StoreResult<Map<String, Value>> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Backend(format!("stored item is not JSON: {e}")))
+}
+
+fn store(conn: &Connection, item: &Item) -> StoreResult<()> {
+    let attrs = serde_json::to_string(&item.attrs).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let (gsi1pk, gsi1sk) = match item.gsi1_key() {
+        Some((p, s)) => (Some(p), Some(s)),
+        None => (None, None),
+    };
+    conn.execute(
+        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, ttl, attrs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![item.key.pk, item.key.sk, gsi1pk, gsi1sk, item.ttl(), attrs],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn remove(conn: &Connection, key: &Key) -> StoreResult<()> {
+    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(backend)?;
+    Ok(())
+}
+
+fn check(condition: &Condition, current: Option<&Item>) -> StoreResult<()> {
+    if condition.holds(current) {
+        Ok(())
+    } else {
+        Err(StoreError::ConditionFailed)
+    }
+}
+
+/// Applies one write inside an open transaction; returns (old live item, new item).
+fn apply_op(conn: &Connection, op: &WriteOp, now: i64) -> StoreResult<(Option<Item>, Option<Item>)> {
+    let current = load(conn, op.key(), now)?;
+    match op {
+        WriteOp::Put { item, condition } => {
+            check(condition, current.as_ref())?;
+            store(conn, item)?;
+            Ok((current, Some(item.clone())))
+        }
+        WriteOp::Update { key, update, condition } => {
+            check(condition, current.as_ref())?;
+            let next = update.apply(key, current.clone())?;
+            next.validate()?;
+            store(conn, &next)?;
+            Ok((current, Some(next)))
+        }
+        WriteOp::Delete { key, condition } => {
+            check(condition, current.as_ref())?;
+            remove(conn, key)?;
+            Ok((current, None))
+        }
+        WriteOp::Check { condition, .. } => {
+            check(condition, current.as_ref())?;
+            Ok((current, None))
+        }
+    }
+}
+
+impl SqliteTable {
+    /// Runs writes in one IMMEDIATE transaction; rolls back on any error.
+    async fn write(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<(Option<Item>, Option<Item>)>> {
+        let now = self.clock.unix();
+        self.db
+            .run(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+                let mut results = Vec::with_capacity(ops.len());
+                for op in &ops {
+                    results.push(apply_op(&tx, op, now)?);
+                }
+                tx.commit().map_err(backend)?;
+                Ok(results)
+            })
+            .await
+    }
+
+    async fn write_one(&self, op: WriteOp) -> StoreResult<(Option<Item>, Option<Item>)> {
+        Ok(self.write(vec![op]).await?.remove(0))
+    }
+}
+
+#[async_trait]
+impl Table for SqliteTable {
+    async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
+        let key = key.clone();
+        let now = self.clock.unix();
+        self.db.run(move |c| load(c, &key, now)).await
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> StoreResult<()> {
+        item.validate()?;
+        self.write_one(WriteOp::Put { item, condition }).await.map(|_| ())
+    }
+
+    async fn update(&self, key: &Key, update: Update, condition: Condition) -> StoreResult<Item> {
+        update.validate()?;
+        let (_, new) = self.write_one(WriteOp::Update { key: key.clone(), update, condition }).await?;
+        new.ok_or_else(|| StoreError::Backend("update produced no item".into()))
+    }
+
+    async fn delete(&self, key: &Key, condition: Condition) -> StoreResult<Option<Item>> {
+        let (old, _) = self.write_one(WriteOp::Delete { key: key.clone(), condition }).await?;
+        Ok(old)
+    }
+
+    async fn query(&self, query: Query) -> StoreResult<Page> {
+        query.validate()?;
+        let cursor = query.cursor.as_deref().map(|raw| Cursor::decode_for(&query, raw)).transpose()?;
+        let now = self.clock.unix();
+        let (sql, args) = query_sql(&query, cursor.as_ref(), now);
+        let rows = self
+            .db
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
+                let rows = stmt
+                    .query_map(params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+                    .map_err(backend)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+            })
+            .await?;
+        let mut items = rows
+            .into_iter()
+            .map(|(pk, sk, attrs)| Ok(Item { key: Key { pk, sk }, attrs: parse_attrs(&attrs)? }))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next_cursor = if items.len() > query.limit {
+            items.truncate(query.limit);
+            items.last().map(|last| Cursor::after(&query, last).encode())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
+        validate_transaction(&ops)?;
+        self.write(ops).await.map(|_| ())
+    }
+}
+
+/// Builds the SELECT for a query: the partition, the key range, the cursor position, live items
+/// only, in index order, one more row than the page so we know whether another page follows.
+fn query_sql(query: &Query, cursor: Option<&Cursor>, now: i64) -> (String, Vec<SqlValue>) {
+    let (part_col, sort_col) = match query.index {
+        Index::Primary => ("pk", "sk"),
+        Index::Gsi1 => (GSI1_PK, GSI1_SK),
+    };
+    let mut sql = format!("SELECT pk, sk, attrs FROM items WHERE {part_col} = ?");
+    let mut args = vec![SqlValue::Text(query.partition.clone())];
+    if query.index == Index::Gsi1 {
+        sql.push_str(&format!(" AND {GSI1_SK} IS NOT NULL"));
+    }
+    match &query.range {
+        KeyRange::All => {}
+        KeyRange::Prefix(p) => {
+            sql.push_str(&format!(" AND substr({sort_col}, 1, length(?)) = ?"));
+            args.extend([SqlValue::Text(p.clone()), SqlValue::Text(p.clone())]);
+        }
+        KeyRange::Between(lo, hi) => {
+            sql.push_str(&format!(" AND {sort_col} >= ? AND {sort_col} <= ?"));
+            args.extend([SqlValue::Text(lo.clone()), SqlValue::Text(hi.clone())]);
+        }
+        KeyRange::From(lo) => {
+            sql.push_str(&format!(" AND {sort_col} >= ?"));
+            args.push(SqlValue::Text(lo.clone()));
+        }
+        KeyRange::To(hi) => {
+            sql.push_str(&format!(" AND {sort_col} <= ?"));
+            args.push(SqlValue::Text(hi.clone()));
+        }
+    }
+    let (cmp, dir) = match query.order {
+        Order::Asc => (">", "ASC"),
+        Order::Desc => ("<", "DESC"),
+    };
+    if let Some(c) = cursor {
+        match query.index {
+            Index::Primary => {
+                sql.push_str(&format!(" AND sk {cmp} ?"));
+                args.push(SqlValue::Text(c.key.sk.clone()));
+            }
+            Index::Gsi1 => {
+                sql.push_str(&format!(" AND ({GSI1_SK}, pk, sk) {cmp} (?, ?, ?)"));
+                args.extend([
+                    SqlValue::Text(c.gsi1sk.clone().unwrap_or_default()),
+                    SqlValue::Text(c.key.pk.clone()),
+                    SqlValue::Text(c.key.sk.clone()),
+                ]);
+            }
+        }
+    }
+    sql.push_str(&format!(" AND ({TTL} IS NULL OR {TTL} > ?)"));
+    args.push(SqlValue::Integer(now));
+    let order_by = match query.index {
+        Index::Primary => format!("sk {dir}"),
+        Index::Gsi1 => format!("{GSI1_SK} {dir}, pk {dir}, sk {dir}"),
+    };
+    sql.push_str(&format!(" ORDER BY {order_by} LIMIT ?"));
+    args.push(SqlValue::Integer(query.limit as i64 + 1));
+    (sql, args)
+}
+
+/// Settings of one embedded queue.
+#[derive(Clone, Debug)]
+pub struct QueueSettings {
+    /// The queue's name (several queues share the `queue_messages` table).
+    pub name: String,
+    /// After this many receives, the next receive moves the message to `dead_letter` instead.
+    pub max_receives: u32,
+    /// Name of the dead-letter queue; `None` keeps redelivering forever.
+    pub dead_letter: Option<String>,
+}
+
+impl QueueSettings {
+    /// A queue with a dead-letter queue named `<name>-dlq`.
+    pub fn with_dlq(name: &str, max_receives: u32) -> Self {
+        QueueSettings { name: name.to_string(), max_receives, dead_letter: Some(format!("{name}-dlq")) }
+    }
+
+    /// A queue without redrive (used for dead-letter queues themselves).
+    pub fn plain(name: &str) -> Self {
+        QueueSettings { name: name.to_string(), max_receives: u32::MAX, dead_letter: None }
+    }
+}
+
+/// The `Queue` port on SQLite, with SQS semantics: delays, visibility timeouts, receive counts and
+/// a dead-letter move. Messages live in the database file, so nothing is lost on restart and a
+/// message whose worker died becomes visible again when its visibility timeout ends.
+#[derive(Clone)]
+pub struct SqliteQueue {
+    db: SqliteDb,
+    clock: SharedClock,
+    settings: QueueSettings,
+}
+
+impl SqliteQueue {
+    pub fn new(db: SqliteDb, clock: SharedClock, settings: QueueSettings) -> Self {
+        SqliteQueue { db, clock, settings }
+    }
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+#[async_trait]
+impl Queue for SqliteQueue {
+    async fn send(&self, body: &str, delay: Duration) -> StoreResult<String> {
+        check_send(body, delay)?;
+        let id = ulid::Ulid::new().to_string();
+        let now = self.clock.unix_ms();
+        let (queue, body, msg_id) = (self.settings.name.clone(), body.to_string(), id.clone());
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO queue_messages (id, queue, body, sent_at_ms, visible_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![msg_id, queue, body, now, now + delay.as_millis() as i64],
+                )
+                .map_err(backend)
+            })
+            .await?;
+        Ok(id)
+    }
+
+    async fn receive(&self, max: usize, visibility: Duration) -> StoreResult<Vec<Received>> {
+        check_receive(max, visibility)?;
+        let now = self.clock.unix_ms();
+        let settings = self.settings.clone();
+        self.db
+            .run(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+                let mut out = Vec::new();
+                loop {
+                    let candidates: Vec<(String, String, u32)> = {
+                        let mut stmt = tx
+                            .prepare_cached(
+                                "SELECT id, body, receive_count FROM queue_messages WHERE queue = ?1 AND visible_at_ms <= ?2 ORDER BY visible_at_ms, id LIMIT ?3",
+                            )
+                            .map_err(backend)?;
+                        let rows = stmt.query_map(params![settings.name, now, (max - out.len()) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(backend)?;
+                        rows.collect::<Result<_, _>>().map_err(backend)?
+                    };
+                    if candidates.is_empty() {
+                        break;
+                    }
+                    for (id, body, count) in candidates {
+                        if let (Some(dlq), true) = (&settings.dead_letter, count >= settings.max_receives) {
+                            tx.execute(
+                                "UPDATE queue_messages SET queue = ?1, receive_count = 0, receipt = NULL, visible_at_ms = ?2 WHERE id = ?3",
+                                params![dlq, now, id],
+                            )
+                            .map_err(backend)?;
+                            continue;
+                        }
+                        let receipt = random_token();
+                        tx.execute(
+                            "UPDATE queue_messages SET receive_count = receive_count + 1, receipt = ?1, visible_at_ms = ?2 WHERE id = ?3",
+                            params![receipt, now + visibility.as_millis() as i64, id],
+                        )
+                        .map_err(backend)?;
+                        out.push(Received { id, receipt, body, receive_count: count + 1 });
+                    }
+                    if out.len() >= max {
+                        break;
+                    }
+                }
+                tx.commit().map_err(backend)?;
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn delete(&self, receipt: &str) -> StoreResult<()> {
+        // A receipt from an earlier delivery no longer matches once the message was received
+        // again, so a slow worker cannot delete a message another worker is now processing.
+        let receipt = receipt.to_string();
+        self.db.run(move |c| c.execute("DELETE FROM queue_messages WHERE receipt = ?1", params![receipt]).map(|_| ()).map_err(backend)).await
+    }
+
+    async fn change_visibility(&self, receipt: &str, timeout: Duration) -> StoreResult<()> {
+        check_receive(1, timeout)?;
+        let visible_at = self.clock.unix_ms() + timeout.as_millis() as i64;
+        let receipt = receipt.to_string();
+        let changed = self
+            .db
+            .run(move |c| c.execute("UPDATE queue_messages SET visible_at_ms = ?1 WHERE receipt = ?2", params![visible_at, receipt]).map_err(backend))
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::Invalid("the receipt handle is unknown or stale".into()));
+        }
+        Ok(())
+    }
+}
