@@ -87,7 +87,7 @@ fn start_moto() -> String {
 moto=$!
 while kill -0 "$4" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do sleep 1; done
 kill "$moto" 2>/dev/null"#;
-    Command::new("sh")
+    let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(script)
         .arg("moto-watchdog")
@@ -100,6 +100,8 @@ kill "$moto" 2>/dev/null"#;
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {} through sh: {e}", binary.display()));
+    // Reap the watchdog if it ever ends before this process (moto crashed).
+    std::thread::spawn(move || watchdog.wait());
     wait_until_answering(port, &log);
     format!("http://127.0.0.1:{port}")
 }

@@ -289,6 +289,9 @@ async fn sqs_queue_delivers_redelivers_and_dead_letters() {
     assert!(dlq.receive(1, Duration::ZERO).await.unwrap().is_empty());
 }
 
+/// Builds one kind of write under a given condition.
+type OpWith = fn(Condition) -> WriteOp;
+
 /// Every condition pushed down to DynamoDB agrees with `Condition::holds` on the live item,
 /// for put, update, delete and transaction checks, on absent, live and expired items.
 #[tokio::test]
@@ -338,6 +341,8 @@ async fn dynamo_conditions_agree_with_holds() {
         Condition::equals("s", "x"),
         Condition::equals("s", 4),
         Condition::equals("missing", 4),
+        Condition::equals("z", serde_json::Value::Null),
+        Condition::equals("s", serde_json::Value::Null),
         Condition::equals("pk", "C"),
         Condition::equals("m", json!({"a": [1, 2]})),
         Condition::equals("l", json!([1, "b"])),
@@ -370,7 +375,7 @@ async fn dynamo_conditions_agree_with_holds() {
         let live = stored.clone().filter(|i| !i.is_expired(now));
         for condition in &conditions {
             let expected = condition.holds(live.as_ref());
-            let ops: [(&str, fn(Condition) -> WriteOp); 4] = [
+            let ops: [(&str, OpWith); 4] = [
                 ("put", |c| WriteOp::Put {
                     item: Item::new(Key::new("C", "k")).with("w", 1),
                     condition: c,

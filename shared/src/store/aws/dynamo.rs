@@ -717,6 +717,15 @@ fn condition_expression(
         Condition::AtMost { attr, max } if PRIMARY_KEY_ATTRS.contains(&attr.as_str()) => {
             return Ok((*max < 0).then(|| never(p)));
         }
+        // DynamoDB does not compare NULLs with `=`; NULL has a single value, so test the type.
+        Condition::Equals {
+            attr,
+            value: Value::Null,
+        } => {
+            let live = live(p);
+            let (a, null) = (p.name(attr), p.value(AttributeValue::S("NULL".into())));
+            format!("({live} AND attribute_type({a}, {null}))")
+        }
         Condition::Equals { attr, value } => {
             let live = live(p);
             let (a, v) = (p.name(attr), p.value(to_value(value)?));
@@ -725,16 +734,25 @@ fn condition_expression(
         // A missing attribute counts as 0, so whether it passes depends on the sign of `max`.
         Condition::AtMost { attr, max } if *max >= 0 => {
             let not_live = not_live(p);
-            let (a, m) = (p.name(attr), p.value(AttributeValue::N(max.to_string())));
-            format!("({not_live} OR attribute_not_exists({a}) OR {a} <= {m})")
+            let at_most = number_at_most(attr, *max, p);
+            let a = p.name(attr);
+            format!("({not_live} OR attribute_not_exists({a}) OR {at_most})")
         }
         Condition::AtMost { attr, max } => {
             let live = live(p);
-            let (a, m) = (p.name(attr), p.value(AttributeValue::N(max.to_string())));
-            format!("({live} AND {a} <= {m})")
+            format!("({live} AND {})", number_at_most(attr, *max, p))
         }
     };
     Ok(Some(expression))
+}
+
+/// `attr` is a number at most `max`. The type test keeps a non-number attribute from being
+/// compared with a number (false in `holds`; moto even fails the request on it).
+fn number_at_most(attr: &str, max: i64, p: &mut Placeholders) -> String {
+    let a = p.name(attr);
+    let number = p.value(AttributeValue::S("N".into()));
+    let m = p.value(AttributeValue::N(max.to_string()));
+    format!("(attribute_type({a}, {number}) AND {a} <= {m})")
 }
 
 /// The condition of an update: the port condition and "the stored item has not expired", so

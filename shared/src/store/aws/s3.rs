@@ -61,7 +61,11 @@ impl Blobs for S3Blobs {
             .put_object()
             .bucket(&self.bucket)
             .key(key.as_str())
-            .content_type(content_type)
+            .content_type(if content_type.is_empty() {
+                DEFAULT_CONTENT_TYPE
+            } else {
+                content_type
+            })
             .body(ByteStream::from(bytes))
             .send()
             .await

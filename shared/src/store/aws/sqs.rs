@@ -47,14 +47,17 @@ impl SqsQueue {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let detail = format!(
-            "SQS {action} on `{}` failed: {}",
-            self.queue_url,
-            DisplayErrorContext(&err)
-        );
         match err.code() {
-            Some(code) if CALLER_ERRORS.contains(&code) => StoreError::Invalid(detail),
-            _ => StoreError::Backend(detail),
+            Some(code) if CALLER_ERRORS.contains(&code) => StoreError::Invalid(format!(
+                "SQS refused {action} on `{}`: {code}: {}",
+                self.queue_url,
+                err.message().unwrap_or("no details")
+            )),
+            _ => StoreError::Backend(format!(
+                "SQS {action} on `{}` failed: {}",
+                self.queue_url,
+                DisplayErrorContext(&err)
+            )),
         }
     }
 

@@ -1,0 +1,81 @@
+//! The embedded backend of a data directory, as the server and the CLI open it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use quarry_shared::accounts::{Accounts, Organization, Tier};
+use quarry_shared::clock::{SharedClock, SystemClock};
+use quarry_shared::storage::{Embedded, Storage};
+
+/// Name of the file holding the key that signs local download URLs.
+const SIGNING_KEY_FILE: &str = "signing.key";
+
+/// Settings of organizations the CLI or the first start creates.
+#[derive(Clone, Debug, clap::Args)]
+pub struct OrgDefaults {
+    /// Tier of an organization created automatically (starter, growth, scale).
+    #[arg(long = "default-tier", env = "QUARRY_DEFAULT_TIER", default_value = "scale")]
+    pub tier: Tier,
+    /// Monthly credit allowance of an organization created automatically.
+    #[arg(long = "default-credits", env = "QUARRY_DEFAULT_CREDITS", default_value_t = 1_000_000)]
+    pub monthly_credits: u64,
+}
+
+/// An opened data directory.
+pub struct Local {
+    pub embedded: Embedded,
+    pub accounts: Accounts,
+    pub clock: SharedClock,
+}
+
+impl Local {
+    /// Opens (creating if needed) the data directory. `base_url` is what signed download URLs
+    /// point at.
+    pub fn open(data_dir: &Path, base_url: &str) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        let signing_key = signing_key(&data_dir.join(SIGNING_KEY_FILE))?;
+        let clock: SharedClock = Arc::new(SystemClock);
+        let embedded = Storage::embedded(data_dir, base_url, signing_key, clock.clone())
+            .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
+        let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
+        Ok(Local { embedded, accounts, clock })
+    }
+
+    /// The organization to act on: the named one, else the oldest, else a new one (`created`).
+    pub async fn organization(&self, org_id: Option<&str>, defaults: &OrgDefaults) -> anyhow::Result<(Organization, bool)> {
+        if let Some(id) = org_id {
+            let org = self.accounts.organization(id).await?.with_context(|| format!("no organization {id} in this data directory"))?;
+            return Ok((org, false));
+        }
+        if let Some(org) = self.accounts.first_organization().await? {
+            return Ok((org, false));
+        }
+        let org = self.accounts.create_organization("Default organization", defaults.tier, defaults.monthly_credits).await?;
+        Ok((org, true))
+    }
+}
+
+/// Reads the download-signing key, creating a random one (readable by the owner only) if needed.
+fn signing_key(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    if let Ok(hex_key) = std::fs::read_to_string(path) {
+        return hex::decode(hex_key.trim()).with_context(|| format!("{} is corrupt; delete it to make a new one", path.display()));
+    }
+    let key: [u8; 32] = rand::random();
+    write_private(path, &hex::encode(key)).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key.to_vec())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}

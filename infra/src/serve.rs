@@ -1,0 +1,105 @@
+//! The local server: every endpoint group in one axum server over the embedded store, with
+//! graceful shutdown (in-flight requests finish, the WAL is checkpointed) on Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use quarry_shared::accounts::{KeyKind, Mode, NewKey, Scope};
+use quarry_shared::http::{self, AppState, Group};
+
+use crate::local::{Local, OrgDefaults};
+
+/// How often expired items are purged from the embedded table (reads hide them regardless).
+const PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Options of `quarry serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "QUARRY_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Where the embedded store lives.
+    #[arg(long, env = "QUARRY_DATA_DIR", default_value = ".quarry")]
+    pub data_dir: PathBuf,
+    /// The URL clients reach this server at (for signed download links). Default: http://ADDR.
+    #[arg(long, env = "QUARRY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub defaults: OrgDefaults,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}: pass another address with --addr or QUARRY_ADDR", args.addr))?;
+    let addr = listener.local_addr()?;
+    let base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let local = Local::open(&args.data_dir, &base_url)?;
+    first_start(&local, &args.defaults).await?;
+
+    let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL);
+    let app = http::router(state, Some(http::downloads::routes(local.embedded.blobs.clone())));
+    let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
+
+    println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), args.data_dir.display());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+
+    purge.abort();
+    local.embedded.db.checkpoint().await?;
+    eprintln!("Quarry stopped; all data is in {}", args.data_dir.display());
+    Ok(())
+}
+
+/// On the very first start (no organization yet), creates one with a test and a live key and
+/// prints the keys, which are never shown again.
+async fn first_start(local: &Local, defaults: &OrgDefaults) -> anyhow::Result<()> {
+    let (org, created) = local.organization(None, defaults).await?;
+    if !created {
+        return Ok(());
+    }
+    let mint = |mode, name: &str| NewKey { name: name.into(), kind: KeyKind::Secret, mode, scopes: Scope::ALL.to_vec(), expires_at: None };
+    let (_, test) = local.accounts.create_key(&org.id, mint(Mode::Test, "Default test key")).await?;
+    let (_, live) = local.accounts.create_key(&org.id, mint(Mode::Live, "Default live key")).await?;
+    println!("Created organization {} (tier {}). These keys are shown only once; keep them:", org.id, org.tier.as_str());
+    println!("  test key: {test}");
+    println!("  live key: {live}");
+    Ok(())
+}
+
+async fn purge_expired(table: quarry_shared::store::sqlite::SqliteTable) {
+    let mut tick = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        tick.tick().await;
+        match table.purge_expired().await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "purged expired items"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired items failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("Shutting down: finishing in-flight requests…");
+}
