@@ -1,1 +1,6 @@
+//! Test support for Quarry's black-box suites: the port contract suites, the AWS emulator
+//! harness, and a test server for the HTTP API.
+
+pub mod contract;
 pub mod moto;
+pub mod server;

@@ -160,15 +160,16 @@ impl DynamoTable {
         from_attrs(attrs)
     }
 
-    /// One page of DynamoDB results (at most `limit` scanned items, expired ones filtered out)
-    /// and the key to continue from.
+    /// One page of DynamoDB results (at most `limit` scanned items, those expired at `now`
+    /// filtered out) and the key to continue from.
     async fn query_page(
         &self,
         query: &Query,
         start: Option<Attrs>,
         limit: usize,
+        now: i64,
     ) -> StoreResult<(Vec<Item>, Option<Attrs>)> {
-        let mut p = Placeholders::new(self.now());
+        let mut p = Placeholders::new(now);
         let key_condition = key_condition(query, &mut p)?;
         let filter = live_ttl(&mut p);
         let request = self
@@ -436,9 +437,12 @@ impl Table for DynamoTable {
         // DynamoDB applies `Limit` before the expiry filter: read on until one item more than
         // the page holds is found (so we know another page follows) or the partition ends.
         let wanted = query.limit.saturating_add(1);
+        let now = self.now();
         let mut items = Vec::new();
         loop {
-            let (page, last) = self.query_page(&query, start, wanted - items.len()).await?;
+            let (page, last) = self
+                .query_page(&query, start, wanted - items.len(), now)
+                .await?;
             items.extend(page);
             if items.len() >= wanted || last.is_none() {
                 break;

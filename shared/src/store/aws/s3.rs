@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 
@@ -156,7 +157,19 @@ pub fn s3_client(cfg: &aws_config::SdkConfig, force_path_style: bool) -> Client 
 /// Creates the bucket `name` (for tests and local bootstrap; production buckets come from the
 /// SAM template). A bucket that already exists and is ours is not an error.
 pub async fn create_bucket(client: &Client, name: &str) -> StoreResult<()> {
-    let result = client.create_bucket().bucket(name).send().await;
+    let mut request = client.create_bucket().bucket(name);
+    // us-east-1 is S3's default location; every other region must be named.
+    if let Some(region) = client
+        .config()
+        .region()
+        .map(|r| r.as_ref())
+        .filter(|r| *r != "us-east-1")
+    {
+        let location = CreateBucketConfiguration::builder()
+            .location_constraint(BucketLocationConstraint::from(region));
+        request = request.create_bucket_configuration(location.build());
+    }
+    let result = request.send().await;
     match result {
         Ok(_) => Ok(()),
         Err(e)
