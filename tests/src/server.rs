@@ -15,6 +15,8 @@ pub struct TestServer {
     pub storage: Storage,
     pub accounts: Accounts,
     pub clock: SharedClock,
+    /// The clock, when the server runs on a manual one (tests move it forward).
+    pub manual_clock: Option<Arc<ManualClock>>,
     /// The embedded backend's blob store (for signing tests), when embedded.
     pub file_blobs: Option<FileBlobs>,
     _dir: Option<tempfile::TempDir>,
@@ -48,6 +50,7 @@ impl TestServer {
             accounts: Accounts::new(embedded.storage.table.clone(), clock.clone()),
             storage: embedded.storage,
             clock,
+            manual_clock: None,
             file_blobs: Some(embedded.blobs),
             _dir: Some(dir),
         }
@@ -71,7 +74,19 @@ impl TestServer {
         };
         let state = AppState::new(storage.clone(), clock.clone(), &Group::ALL);
         spawn(listener, http::router(state, None));
-        TestServer { base_url, accounts: Accounts::new(storage.table.clone(), clock.clone()), storage, clock, file_blobs: None, _dir: None }
+        TestServer { base_url, accounts: Accounts::new(storage.table.clone(), clock.clone()), storage, clock, manual_clock: None, file_blobs: None, _dir: None }
+    }
+
+    /// An embedded server on a manual clock.
+    pub async fn embedded_manual() -> Self {
+        let clock = ManualClock::new();
+        TestServer { manual_clock: Some(clock.clone()), ..Self::embedded_with_clock(clock).await }
+    }
+
+    /// An AWS-backed server on a manual clock.
+    pub async fn aws_manual() -> Self {
+        let clock = ManualClock::new();
+        TestServer { manual_clock: Some(clock.clone()), ..Self::aws_with_clock(clock).await }
     }
 
     /// `base_url` + `path`.

@@ -2,6 +2,7 @@
 //! against any adapter. `tests/ports_embedded.rs` runs them on SQLite and files;
 //! `tests/ports_aws.rs` runs the same functions on DynamoDB, S3 and SQS (moto).
 
+pub mod api;
 pub mod blobs;
 pub mod queue;
 pub mod table;
