@@ -4,7 +4,7 @@
 
 use std::fmt::Display;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -51,7 +51,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub param: Option<String>,
-    pub headers: HeaderMap,
+    /// Extra response headers (e.g. `Retry-After`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// The error envelope, as documented in the OpenAPI spec.
@@ -71,7 +72,7 @@ pub struct ErrorBody {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), param: None, headers: HeaderMap::new() }
+        ApiError { status, code, message: message.into(), param: None, headers: Vec::new() }
     }
 
     /// Names the request parameter at fault.
@@ -83,7 +84,7 @@ impl ApiError {
     /// Adds a response header.
     pub fn header(mut self, name: HeaderName, value: impl Display) -> Self {
         if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
-            self.headers.insert(name, v);
+            self.headers.push((name, v));
         }
         self
     }
@@ -144,7 +145,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.envelope())).into_response();
-        response.headers_mut().extend(self.headers);
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
         response
     }
 }
