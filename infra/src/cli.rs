@@ -181,7 +181,12 @@ async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
 async fn existing_org(local: &Local, org: Option<&str>) -> anyhow::Result<String> {
     match org {
         Some(id) => Ok(id.to_string()),
-        None => Ok(local.accounts.first_organization().await?.context("no organization yet: run `quarry keys create` or `quarry serve` first")?.id),
+        None => Ok(local
+            .accounts
+            .first_organization()
+            .await?
+            .context("no organization yet: run `quarry keys create` or `quarry serve` first")?
+            .id),
     }
 }
 

@@ -107,7 +107,8 @@ impl IdempotencyStore {
         for _ in 0..3 {
             let now = self.clock.unix();
             let token = ulid::Ulid::new().to_string();
-            let record = Record { fingerprint: fingerprint.to_string(), token: token.clone(), lease_until: now + LEASE_SECS, response: None };
+            let record =
+                Record { fingerprint: fingerprint.to_string(), token: token.clone(), lease_until: now + LEASE_SECS, response: None };
             let item = Item::from_record(key.clone(), &record)?.expires_at(now + RETENTION_SECS);
             match self.table.put(item.clone(), Condition::Absent).await {
                 Ok(()) => return Ok(Claim::Proceed(ClaimToken { key, token })),

@@ -47,7 +47,8 @@ mod embedded {
         /// Opens the embedded storage in `data_dir` (created if missing). `base_url` is where the
         /// local server is reachable, for signed download URLs.
         pub fn embedded(data_dir: &Path, base_url: &str, signing_key: Vec<u8>, clock: SharedClock) -> StoreResult<Embedded> {
-            std::fs::create_dir_all(data_dir).map_err(|e| crate::ports::StoreError::Backend(format!("cannot create {}: {e}", data_dir.display())))?;
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| crate::ports::StoreError::Backend(format!("cannot create {}: {e}", data_dir.display())))?;
             let db = SqliteDb::open(&data_dir.join("quarry.db"))?;
             let table = SqliteTable::new(db.clone(), clock.clone());
             let blobs = FileBlobs::new(data_dir.join("blobs"), base_url, signing_key, clock.clone());

@@ -48,9 +48,7 @@ fn resolve_endpoint() -> String {
 
 /// `<workspace>/.venv/bin/moto_server`, else `moto_server` on `PATH`.
 fn moto_binary() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
     let venv = workspace.join(".venv/bin/moto_server");
     if venv.is_file() {
         return venv;
@@ -71,10 +69,7 @@ fn moto_binary() -> PathBuf {
 
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free loopback port");
-    listener
-        .local_addr()
-        .expect("local address of the probe listener")
-        .port()
+    listener.local_addr().expect("local address of the probe listener").port()
 }
 
 /// Starts moto on a free port through a small shell watchdog that kills it once this process
@@ -128,8 +123,7 @@ fn answers_http(port: u16) -> bool {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request =
-        format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let request = format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     if stream.write_all(request.as_bytes()).is_err() {
         return false;
     }
@@ -151,19 +145,14 @@ pub async fn sdk_config() -> SdkConfig {
 
 /// A resource name no other test uses (lower case: valid for tables, buckets and queues).
 fn unique_name(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        ulid::Ulid::new().to_string().to_ascii_lowercase()
-    )
+    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_ascii_lowercase())
 }
 
 /// A new, empty DynamoDB table laid out like production, behind the table port.
 pub async fn fresh_table(clock: SharedClock) -> Arc<DynamoTable> {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let name = unique_name("quarry-test");
-    create_table(&client, &name)
-        .await
-        .unwrap_or_else(|e| panic!("creating DynamoDB table {name} in moto: {e}"));
+    create_table(&client, &name).await.unwrap_or_else(|e| panic!("creating DynamoDB table {name} in moto: {e}"));
     Arc::new(DynamoTable::new(client, name, clock))
 }
 
@@ -171,9 +160,7 @@ pub async fn fresh_table(clock: SharedClock) -> Arc<DynamoTable> {
 pub async fn fresh_bucket(clock: SharedClock) -> Arc<S3Blobs> {
     let client = s3_client(&sdk_config().await, true);
     let name = unique_name("quarry-test");
-    create_bucket(&client, &name)
-        .await
-        .unwrap_or_else(|e| panic!("creating S3 bucket {name} in moto: {e}"));
+    create_bucket(&client, &name).await.unwrap_or_else(|e| panic!("creating S3 bucket {name} in moto: {e}"));
     Arc::new(S3Blobs::new(client, name, clock))
 }
 
@@ -182,11 +169,7 @@ pub async fn fresh_bucket(clock: SharedClock) -> Arc<S3Blobs> {
 pub async fn fresh_queue_with_dlq(max_receives: u32) -> (Arc<SqsQueue>, Arc<SqsQueue>) {
     let client = aws_sdk_sqs::Client::new(&sdk_config().await);
     let name = unique_name("quarry-test");
-    let (queue_url, dlq_url) = create_queue_with_dlq(&client, &name, max_receives)
-        .await
-        .unwrap_or_else(|e| panic!("creating SQS queue {name} in moto: {e}"));
-    (
-        Arc::new(SqsQueue::new(client.clone(), queue_url)),
-        Arc::new(SqsQueue::new(client, dlq_url)),
-    )
+    let (queue_url, dlq_url) =
+        create_queue_with_dlq(&client, &name, max_receives).await.unwrap_or_else(|e| panic!("creating SQS queue {name} in moto: {e}"));
+    (Arc::new(SqsQueue::new(client.clone(), queue_url)), Arc::new(SqsQueue::new(client, dlq_url)))
 }

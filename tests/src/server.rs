@@ -74,7 +74,15 @@ impl TestServer {
         };
         let state = AppState::new(storage.clone(), clock.clone(), &Group::ALL);
         spawn(listener, http::router(state, None));
-        TestServer { base_url, accounts: Accounts::new(storage.table.clone(), clock.clone()), storage, clock, manual_clock: None, file_blobs: None, _dir: None }
+        TestServer {
+            base_url,
+            accounts: Accounts::new(storage.table.clone(), clock.clone()),
+            storage,
+            clock,
+            manual_clock: None,
+            file_blobs: None,
+            _dir: None,
+        }
     }
 
     /// An embedded server on a manual clock.

@@ -49,7 +49,8 @@ mod queue {
         #[ignore = "needs the AWS emulator: run infra/test.sh"]
         suite = suite,
         fixture = queue_fixture().await,
-        tests = [send_receive_delete, delayed_messages_wait, unacknowledged_messages_come_back, poison_messages_move_to_the_dead_letter_queue]
+        tests =
+            [send_receive_delete, delayed_messages_wait, unacknowledged_messages_come_back, poison_messages_move_to_the_dead_letter_queue]
     );
 }
 

@@ -65,7 +65,8 @@ mod queue {
     contract_tests!(
         suite = suite,
         fixture = queue_fixture(),
-        tests = [send_receive_delete, delayed_messages_wait, unacknowledged_messages_come_back, poison_messages_move_to_the_dead_letter_queue]
+        tests =
+            [send_receive_delete, delayed_messages_wait, unacknowledged_messages_come_back, poison_messages_move_to_the_dead_letter_queue]
     );
 }
 

@@ -135,7 +135,9 @@ impl AuthFailure {
     pub fn message(self) -> &'static str {
         match self {
             AuthFailure::Missing => "No API key provided. Send it as `Authorization: Bearer <key>` or in the `x-api-key` header.",
-            AuthFailure::Malformed => "The API key is malformed. Keys start with sk_live_, sk_test_ or pk_pub_ followed by 43 letters and digits.",
+            AuthFailure::Malformed => {
+                "The API key is malformed. Keys start with sk_live_, sk_test_ or pk_pub_ followed by 43 letters and digits."
+            }
             AuthFailure::Unknown => "The API key is not valid. Check it was copied whole, or create a new one.",
             AuthFailure::Revoked => "The API key has been revoked. Create a new key.",
             AuthFailure::Expired => "The API key has expired. Create a new key.",
@@ -224,8 +226,15 @@ impl Accounts {
     }
 
     /// One page of the organization's keys, by creation time.
-    pub async fn list_keys(&self, org_id: &str, order: Order, limit: usize, cursor: Option<String>) -> StoreResult<(Vec<ApiKey>, Option<String>)> {
-        let page = self.table.query(Query::partition(org_partition(org_id)).prefix("KEY#").order(order).limit(limit).cursor(cursor)).await?;
+    pub async fn list_keys(
+        &self,
+        org_id: &str,
+        order: Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> StoreResult<(Vec<ApiKey>, Option<String>)> {
+        let page =
+            self.table.query(Query::partition(org_partition(org_id)).prefix("KEY#").order(order).limit(limit).cursor(cursor)).await?;
         let keys = page.items.iter().map(|i| i.to_record::<StoredKey>().map(|s| s.key)).collect::<StoreResult<_>>()?;
         Ok((keys, page.next_cursor))
     }

@@ -104,7 +104,12 @@ impl Accounts {
     }
 
     /// Changes an organization's tier and/or allowance; `None` when it does not exist.
-    pub async fn update_organization(&self, org_id: &str, tier: Option<Tier>, monthly_credits: Option<u64>) -> StoreResult<Option<Organization>> {
+    pub async fn update_organization(
+        &self,
+        org_id: &str,
+        tier: Option<Tier>,
+        monthly_credits: Option<u64>,
+    ) -> StoreResult<Option<Organization>> {
         let mut update = Update::new();
         if let Some(tier) = tier {
             update = update.set("tier", tier.as_str());

@@ -63,7 +63,11 @@ async fn get_organization(auth: Authorized<Read>) -> Json<OrganizationObject> {
 /// The organization's API keys (metadata only; secrets are never returned).
 #[utoipa::path(get, path = "/v1/api-keys", tag = "account", params(ListParams),
     responses((status = 200, body = ListResponse<ApiKey>), (status = 403, body = ErrorEnvelope)))]
-async fn list_api_keys(State(state): State<AppState>, auth: Authorized<Admin>, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<ListResponse<ApiKey>>> {
+async fn list_api_keys(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<ListResponse<ApiKey>>> {
     let page = params.page()?;
     let (keys, next) = state.accounts().list_keys(auth.org_id(), page.order, page.limit, page.cursor).await?;
     Ok(Json(ListResponse::new(keys, next)))
@@ -95,7 +99,11 @@ pub struct CreatedApiKey {
 /// Mints a key in the caller's organization and mode. The secret is returned exactly once.
 #[utoipa::path(post, path = "/v1/api-keys", tag = "account", request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-async fn create_api_key(State(state): State<AppState>, auth: Authorized<Admin>, ApiJson(body): ApiJson<CreateApiKey>) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
+async fn create_api_key(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiJson(body): ApiJson<CreateApiKey>,
+) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
         return Err(ApiError::invalid("name", format!("`name` must be 1 to {MAX_KEY_NAME} characters.")));
@@ -127,7 +135,11 @@ async fn create_api_key(State(state): State<AppState>, auth: Authorized<Admin>, 
 #[utoipa::path(delete, path = "/v1/api-keys/{key_id}", tag = "account",
     params(("key_id" = String, Path, description = "The key's ID (`key_…`)")),
     responses((status = 200, body = ApiKey), (status = 404, body = ErrorEnvelope)))]
-async fn revoke_api_key(State(state): State<AppState>, auth: Authorized<Admin>, ApiPath(key_id): ApiPath<String>) -> ApiResult<Json<ApiKey>> {
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(key_id): ApiPath<String>,
+) -> ApiResult<Json<ApiKey>> {
     let not_found = || ApiError::not_found("API key", &key_id, "key_id");
     if !has_prefix(&key_id, prefix::API_KEY) {
         return Err(not_found());

@@ -115,11 +115,8 @@ impl<St: Send + Sync, S: RequiredScope> FromRequestParts<St> for Authorized<S> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
-        let principal = parts
-            .extensions
-            .get::<Principal>()
-            .cloned()
-            .ok_or_else(|| ApiError::internal("route is missing the authentication layer"))?;
+        let principal =
+            parts.extensions.get::<Principal>().cloned().ok_or_else(|| ApiError::internal("route is missing the authentication layer"))?;
         check_access(&principal, S::SCOPE, &parts.method)?;
         Ok(Authorized { principal, _scope: PhantomData })
     }

@@ -137,7 +137,12 @@ impl ApiError {
     /// The envelope this error renders to.
     pub fn envelope(&self) -> ErrorEnvelope {
         ErrorEnvelope {
-            error: ErrorBody { code: self.code, message: self.message.clone(), param: self.param.clone(), request_id: current_request_id() },
+            error: ErrorBody {
+                code: self.code,
+                message: self.message.clone(),
+                param: self.param.clone(),
+                request_id: current_request_id(),
+            },
         }
     }
 }

@@ -70,7 +70,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return ApiError::invalid("body", format!("The request body is not valid JSON: {inner}."));
         }
         let message = inner.to_string();
-        let param = missing_field(&message).map(|field| join_path(&path, field)).unwrap_or_else(|| if path == "." { "body".into() } else { path });
+        let param =
+            missing_field(&message).map(|field| join_path(&path, field)).unwrap_or_else(|| if path == "." { "body".into() } else { path });
         let message = strip_position(&message);
         ApiError::invalid(&param, format!("Invalid value for `{param}`: {message}."))
     })

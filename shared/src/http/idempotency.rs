@@ -33,7 +33,10 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY) else { return next.run(req).await };
     let key = match raw_key.to_str() {
         Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN => k.to_string(),
-        _ => return ApiError::invalid("Idempotency-Key", format!("`Idempotency-Key` must be 1 to {MAX_KEY_LEN} visible ASCII characters.")).into_response(),
+        _ => {
+            return ApiError::invalid("Idempotency-Key", format!("`Idempotency-Key` must be 1 to {MAX_KEY_LEN} visible ASCII characters."))
+                .into_response()
+        }
     };
     let Some(org_id) = req.extensions().get::<Principal>().map(|p| p.org_id().to_string()) else {
         return ApiError::internal("idempotency layer runs before authentication").into_response();
@@ -43,23 +46,22 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let print = fingerprint(parts.method.as_str(), path, &body);
     let store = state.idempotency();
-    let token = match store.claim(&org_id, &key, &print).await {
-        Ok(Claim::Proceed(token)) => token,
-        Ok(Claim::Replay(stored)) => return replay(stored),
-        Ok(Claim::InFlight) => {
-            return ApiError::conflict("A request with this Idempotency-Key is still being processed. Retry after it has finished.")
-                .param("Idempotency-Key")
-                .into_response()
-        }
-        Ok(Claim::Mismatch) => {
-            return ApiError::conflict(
+    let token =
+        match store.claim(&org_id, &key, &print).await {
+            Ok(Claim::Proceed(token)) => token,
+            Ok(Claim::Replay(stored)) => return replay(stored),
+            Ok(Claim::InFlight) => {
+                return ApiError::conflict("A request with this Idempotency-Key is still being processed. Retry after it has finished.")
+                    .param("Idempotency-Key")
+                    .into_response()
+            }
+            Ok(Claim::Mismatch) => return ApiError::conflict(
                 "This Idempotency-Key was already used for a different request (method, path or body). Use a new key for a new request.",
             )
             .param("Idempotency-Key")
-            .into_response()
-        }
-        Err(e) => return ApiError::internal(e).into_response(),
-    };
+            .into_response(),
+            Err(e) => return ApiError::internal(e).into_response(),
+        };
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     let (parts, body) = response.into_parts();
     let body = match to_bytes(body, usize::MAX).await {

@@ -55,7 +55,12 @@ impl ListParams {
             None | Some("") => None,
             Some(raw) => match raw.strip_prefix(CURSOR_PREFIX) {
                 Some(inner) if !inner.is_empty() => Some(inner.to_string()),
-                _ => return Err(ApiError::invalid("cursor", "The cursor is not valid. Pass the next_cursor of the previous page unchanged.")),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "cursor",
+                        "The cursor is not valid. Pass the next_cursor of the previous page unchanged.",
+                    ))
+                }
             },
         };
         Ok(PageRequest { limit, order, cursor })
@@ -75,7 +80,12 @@ pub struct ListResponse<T> {
 impl<T> ListResponse<T> {
     /// Wraps a page of items and the storage cursor of the next page.
     pub fn new(data: Vec<T>, next_storage_cursor: Option<String>) -> Self {
-        ListResponse { data, has_more: next_storage_cursor.is_some(), next_cursor: next_storage_cursor.map(|c| format!("{CURSOR_PREFIX}{c}")), total: None }
+        ListResponse {
+            data,
+            has_more: next_storage_cursor.is_some(),
+            next_cursor: next_storage_cursor.map(|c| format!("{CURSOR_PREFIX}{c}")),
+            total: None,
+        }
     }
 }
 
@@ -91,7 +101,13 @@ mod tests {
     fn validates_and_names_the_bad_parameter() {
         assert_eq!(params(None, None, None).page().unwrap(), PageRequest { limit: 20, order: Order::Desc, cursor: None });
         assert_eq!(params(Some("100"), Some("asc"), Some("c_abc")).page().unwrap().cursor.as_deref(), Some("abc"));
-        for (p, name) in [(params(Some("0"), None, None), "limit"), (params(Some("101"), None, None), "limit"), (params(Some("x"), None, None), "limit"), (params(None, Some("up"), None), "order"), (params(None, None, Some("zzz")), "cursor")] {
+        for (p, name) in [
+            (params(Some("0"), None, None), "limit"),
+            (params(Some("101"), None, None), "limit"),
+            (params(Some("x"), None, None), "limit"),
+            (params(None, Some("up"), None), "order"),
+            (params(None, None, Some("zzz")), "cursor"),
+        ] {
             assert_eq!(p.page().unwrap_err().param.as_deref(), Some(name));
         }
     }

@@ -18,7 +18,9 @@ const MAX_CALLER_ID_LEN: usize = 128;
 
 /// True for IDs safe to log and echo: 1–128 of `A-Z a-z 0-9 - _ . :` (UUIDs, ULIDs, trace IDs).
 fn is_sane(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_CALLER_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    !id.is_empty()
+        && id.len() <= MAX_CALLER_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// Middleware: request ID, tracing span, and the envelope for the router's own bare 404 / 405.
@@ -39,7 +41,8 @@ pub async fn request_id(req: Request, next: Next) -> Response {
             let bare = !response.headers().contains_key(CONTENT_TYPE);
             let response = if bare && status == StatusCode::METHOD_NOT_ALLOWED {
                 let allow = response.headers().get(axum::http::header::ALLOW).cloned();
-                let mut r = ApiError::new(status, ErrorCode::InvalidRequest, "This endpoint does not support the request's HTTP method.").into_response();
+                let mut r = ApiError::new(status, ErrorCode::InvalidRequest, "This endpoint does not support the request's HTTP method.")
+                    .into_response();
                 if let Some(allow) = allow {
                     r.headers_mut().insert(axum::http::header::ALLOW, allow);
                 }

@@ -202,9 +202,7 @@ impl Condition {
             Condition::None => true,
             Condition::Absent => current.is_none(),
             Condition::Exists => current.is_some(),
-            Condition::Equals { attr, value } => {
-                current.and_then(|item| item.attrs.get(attr)).is_some_and(|v| values_equal(v, value))
-            }
+            Condition::Equals { attr, value } => current.and_then(|item| item.attrs.get(attr)).is_some_and(|v| values_equal(v, value)),
             Condition::AtMost { attr, max } => match current.and_then(|item| item.attrs.get(attr)) {
                 None => 0 <= *max,
                 Some(v) => v.as_f64().is_some_and(|n| n <= *max as f64),
@@ -311,11 +309,24 @@ impl Update {
 /// One operation of a transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WriteOp {
-    Put { item: Item, condition: Condition },
-    Update { key: Key, update: Update, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Update {
+        key: Key,
+        update: Update,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Writes nothing; the transaction fails unless the condition holds.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl WriteOp {

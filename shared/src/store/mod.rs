@@ -6,9 +6,9 @@
 //!
 //! The table layout the domain uses on both is written down in `TABLE_LAYOUT.md` beside this file.
 
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-#[cfg(feature = "sqlite")]
-pub mod files;
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "sqlite")]
+pub mod files;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;

@@ -440,7 +440,9 @@ impl Queue for SqliteQueue {
         // A receipt from an earlier delivery no longer matches once the message was received
         // again, so a slow worker cannot delete a message another worker is now processing.
         let receipt = receipt.to_string();
-        self.db.run(move |c| c.execute("DELETE FROM queue_messages WHERE receipt = ?1", params![receipt]).map(|_| ()).map_err(backend)).await
+        self.db
+            .run(move |c| c.execute("DELETE FROM queue_messages WHERE receipt = ?1", params![receipt]).map(|_| ()).map_err(backend))
+            .await
     }
 
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> StoreResult<()> {
@@ -449,7 +451,9 @@ impl Queue for SqliteQueue {
         let receipt = receipt.to_string();
         let changed = self
             .db
-            .run(move |c| c.execute("UPDATE queue_messages SET visible_at_ms = ?1 WHERE receipt = ?2", params![visible_at, receipt]).map_err(backend))
+            .run(move |c| {
+                c.execute("UPDATE queue_messages SET visible_at_ms = ?1 WHERE receipt = ?2", params![visible_at, receipt]).map_err(backend)
+            })
             .await?;
         if changed == 0 {
             return Err(StoreError::Invalid("the receipt handle is unknown or stale".into()));

@@ -79,7 +79,13 @@ pub async fn keys_authenticate_by_bearer_or_header(s: TestServer) {
 pub async fn bad_keys_get_401(s: TestServer) {
     let (org, _) = s.org_with_key(Tier::Scale).await;
     let unknown = format!("sk_test_{}", "a".repeat(43));
-    let new_key = |scopes: Vec<Scope>, expires_at| quarry_shared::accounts::NewKey { name: "k".into(), kind: KeyKind::Secret, mode: Mode::Live, scopes, expires_at };
+    let new_key = |scopes: Vec<Scope>, expires_at| quarry_shared::accounts::NewKey {
+        name: "k".into(),
+        kind: KeyKind::Secret,
+        mode: Mode::Live,
+        scopes,
+        expires_at,
+    };
     let (revoked_key, revoked) = s.accounts.create_key(&org.id, new_key(Scope::ALL.to_vec(), None)).await.unwrap();
     s.accounts.revoke_key(&org.id, &revoked_key.id).await.unwrap();
     let expiring = s
@@ -130,7 +136,11 @@ pub async fn scopes_are_enforced(s: TestServer) {
 
 pub async fn api_keys_are_minted_listed_and_revoked(s: TestServer) {
     let (_, admin) = s.org_with_key(Tier::Scale).await;
-    let r = call(&s, Method::POST, "/v1/api-keys", &admin).json(&json!({"name": "ci", "scopes": ["read", "run", "read"]})).send().await.unwrap();
+    let r = call(&s, Method::POST, "/v1/api-keys", &admin)
+        .json(&json!({"name": "ci", "scopes": ["read", "run", "read"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_string();
@@ -203,7 +213,14 @@ pub async fn lists_paginate_with_cursors(s: TestServer) {
         }
         assert_eq!(seen, sorted);
     }
-    for (query, param) in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"), ("order=sideways", "order"), ("cursor=c_garbage", "cursor"), ("cursor=bogus", "cursor")] {
+    for (query, param) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("order=sideways", "order"),
+        ("cursor=c_garbage", "cursor"),
+        ("cursor=bogus", "cursor"),
+    ] {
         let r = call(&s, Method::GET, &format!("/v1/api-keys?{query}"), &admin).send().await.unwrap();
         assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
     }
@@ -216,8 +233,20 @@ pub async fn bad_input_gets_a_named_error(s: TestServer) {
     assert_error(post("{}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("name")).await;
     assert_error(post("{\"name\": 7}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("name")).await;
     assert_error(post("{\"name\": \"  \"}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("name")).await;
-    assert_error(post("{\"name\": \"x\", \"scopes\": [\"root\"]}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("scopes[0]")).await;
-    assert_error(post("{\"name\": \"x\", \"scopes\": []}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("scopes")).await;
+    assert_error(
+        post("{\"name\": \"x\", \"scopes\": [\"root\"]}").send().await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        Some("scopes[0]"),
+    )
+    .await;
+    assert_error(
+        post("{\"name\": \"x\", \"scopes\": []}").send().await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        Some("scopes"),
+    )
+    .await;
     let past = post("{\"name\": \"x\", \"expires_at\": \"2001-01-01T00:00:00Z\"}").send().await.unwrap();
     assert_error(past, StatusCode::BAD_REQUEST, "invalid_request_error", Some("expires_at")).await;
     let bad_time = post("{\"name\": \"x\", \"expires_at\": \"soon\"}").send().await.unwrap();
@@ -266,7 +295,12 @@ pub async fn idempotency_keys_replay_the_first_response(s: TestServer) {
 
     // Keys are per organization: another org may use the same key for its own request.
     let (_, other_admin) = s.org_with_key(Tier::Scale).await;
-    let r = call(&s, Method::POST, "/v1/api-keys", &other_admin).header("idempotency-key", "create-once").json(&json!({"name": "once"})).send().await.unwrap();
+    let r = call(&s, Method::POST, "/v1/api-keys", &other_admin)
+        .header("idempotency-key", "create-once")
+        .json(&json!({"name": "once"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     assert_ne!(r.json::<Value>().await.unwrap()["id"], first["id"]);
 

@@ -41,7 +41,10 @@ pub async fn conditional_writes_conflict(f: TableFixture) {
     f.table.put(item(&pk, "A", json!({"version": 2})), Condition::version_is(1)).await.unwrap();
     let missing = f.table.put(item(&pk, "B", json!({})), Condition::Exists).await;
     assert!(matches!(missing, Err(StoreError::ConditionFailed)));
-    assert!(matches!(f.table.update(&key, Update::new().set("x", 1), Condition::equals("version", 7)).await, Err(StoreError::ConditionFailed)));
+    assert!(matches!(
+        f.table.update(&key, Update::new().set("x", 1), Condition::equals("version", 7)).await,
+        Err(StoreError::ConditionFailed)
+    ));
     assert_eq!(f.table.get(&key).await.unwrap().unwrap().i64("version"), Some(2));
 }
 
@@ -256,7 +259,10 @@ pub async fn expired_items_are_never_returned(f: TableFixture) {
     let live = read_all(&*f.table, Query::partition(&pk).limit(1)).await;
     assert_eq!(live, vec!["FOREVER".to_string(), "LONG".to_string()]);
     // An expired item is absent to conditions and to updates.
-    assert!(matches!(f.table.update(&Key::new(&pk, "SHORT"), Update::new().add("n", 1), Condition::Exists).await, Err(StoreError::ConditionFailed)));
+    assert!(matches!(
+        f.table.update(&Key::new(&pk, "SHORT"), Update::new().add("n", 1), Condition::Exists).await,
+        Err(StoreError::ConditionFailed)
+    ));
     let fresh = f.table.update(&Key::new(&pk, "SHORT"), Update::new().add("n", 1), Condition::None).await.unwrap();
     assert_eq!(fresh.i64("n"), Some(1), "an update of an expired item starts from nothing");
     assert_eq!(fresh.ttl(), None);
@@ -269,5 +275,8 @@ pub async fn reserved_attributes_are_checked(f: TableFixture) {
     let pk = unique("P");
     let bad_ttl = item(&pk, "A", json!({"ttl": "tomorrow"}));
     assert!(matches!(f.table.put(bad_ttl, Condition::None).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(f.table.update(&Key::new(&pk, "A"), Update::new().set("sk", "x"), Condition::None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        f.table.update(&Key::new(&pk, "A"), Update::new().set("sk", "x"), Condition::None).await,
+        Err(StoreError::Invalid(_))
+    ));
 }

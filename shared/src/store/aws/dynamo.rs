@@ -15,9 +15,8 @@ use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem, Update as DynamoUpdate,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update as DynamoUpdate,
 };
 use aws_sdk_dynamodb::Client;
 use serde_dynamo::aws_sdk_dynamodb_1 as convert;
@@ -25,10 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::SharedClock;
 use crate::ports::table::{validate_transaction, Cursor, GSI1_PK, GSI1_SK, PRIMARY_KEY_ATTRS, TTL};
-use crate::ports::{
-    Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table,
-    Update, WriteOp,
-};
+use crate::ports::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// Name of the secondary index (`gsi1pk` / `gsi1sk`) in the DynamoDB table.
 pub const GSI1_INDEX_NAME: &str = "gsi1";
@@ -53,11 +49,7 @@ pub struct DynamoTable {
 impl DynamoTable {
     /// An adapter for the existing table `table_name`; `clock` decides which items have expired.
     pub fn new(client: Client, table_name: impl Into<String>, clock: SharedClock) -> Self {
-        DynamoTable {
-            client,
-            table: table_name.into(),
-            clock,
-        }
+        DynamoTable { client, table: table_name.into(), clock }
     }
 
     /// The DynamoDB table this adapter reads and writes.
@@ -81,11 +73,7 @@ impl DynamoTable {
                 self.table,
                 err.message().unwrap_or("validation error")
             )),
-            _ => StoreError::Backend(format!(
-                "DynamoDB {action} on table `{}` failed: {}",
-                self.table,
-                DisplayErrorContext(&err)
-            )),
+            _ => StoreError::Backend(format!("DynamoDB {action} on table `{}` failed: {}", self.table, DisplayErrorContext(&err))),
         }
     }
 
@@ -112,12 +100,7 @@ impl DynamoTable {
         let mut p = Placeholders::new(now);
         let expired = format!("{} <= {}", p.name(TTL), p.now());
         let result = p
-            .apply_to_delete(
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key))),
-            )
+            .apply_to_delete(self.client.delete_item().table_name(&self.table).set_key(Some(key_attrs(key))))
             .condition_expression(expired)
             .send()
             .await;
@@ -128,23 +111,12 @@ impl DynamoTable {
     }
 
     /// One `UpdateItem` call whose condition also requires the stored item not to be expired.
-    async fn update_once(
-        &self,
-        key: &Key,
-        update: &Update,
-        condition: &Condition,
-        now: i64,
-    ) -> StoreResult<Item> {
+    async fn update_once(&self, key: &Key, update: &Update, condition: &Condition, now: i64) -> StoreResult<Item> {
         let mut p = Placeholders::new(now);
         let expression = update_expression(update, &mut p)?;
         let guard = update_condition(condition, &mut p)?;
         let out = p
-            .apply_to_update(
-                self.client
-                    .update_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key))),
-            )
+            .apply_to_update(self.client.update_item().table_name(&self.table).set_key(Some(key_attrs(key))))
             .update_expression(expression)
             .condition_expression(guard)
             .return_values(ReturnValue::AllNew)
@@ -152,23 +124,14 @@ impl DynamoTable {
             .await
             .map_err(|e| self.fail("UpdateItem", e))?;
         let attrs = out.attributes.ok_or_else(|| {
-            StoreError::Backend(format!(
-                "DynamoDB UpdateItem on table `{}` returned no attributes for {key}",
-                self.table
-            ))
+            StoreError::Backend(format!("DynamoDB UpdateItem on table `{}` returned no attributes for {key}", self.table))
         })?;
         from_attrs(attrs)
     }
 
     /// One page of DynamoDB results (at most `limit` scanned items, those expired at `now`
     /// filtered out) and the key to continue from.
-    async fn query_page(
-        &self,
-        query: &Query,
-        start: Option<Attrs>,
-        limit: usize,
-        now: i64,
-    ) -> StoreResult<(Vec<Item>, Option<Attrs>)> {
+    async fn query_page(&self, query: &Query, start: Option<Attrs>, limit: usize, now: i64) -> StoreResult<(Vec<Item>, Option<Attrs>)> {
         let mut p = Placeholders::new(now);
         let key_condition = key_condition(query, &mut p)?;
         let filter = live_ttl(&mut p);
@@ -187,16 +150,8 @@ impl DynamoTable {
             Index::Primary => request.consistent_read(true),
             Index::Gsi1 => request.index_name(GSI1_INDEX_NAME),
         };
-        let out = request
-            .send()
-            .await
-            .map_err(|e| self.query_error(query, e))?;
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_attrs)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let out = request.send().await.map_err(|e| self.query_error(query, e))?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_attrs).collect::<StoreResult<Vec<_>>>()?;
         Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
     }
 
@@ -205,29 +160,17 @@ impl DynamoTable {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let bad_start = err
-            .message()
-            .is_some_and(|m| m.to_ascii_lowercase().contains("start"));
+        let bad_start = err.message().is_some_and(|m| m.to_ascii_lowercase().contains("start"));
         match self.fail("Query", err) {
-            StoreError::Invalid(_) if query.cursor.is_some() && bad_start => {
-                StoreError::InvalidCursor
-            }
+            StoreError::Invalid(_) if query.cursor.is_some() && bad_start => StoreError::InvalidCursor,
             other => other,
         }
     }
 
     /// One `TransactWriteItems` call.
     async fn transact_once(&self, ops: &[WriteOp], now: i64) -> Result<(), TransactFailure> {
-        let items = ops
-            .iter()
-            .map(|op| self.transact_item(op, now))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
+        let items = ops.iter().map(|op| self.transact_item(op, now)).collect::<StoreResult<Vec<_>>>()?;
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         result.map(|_| ()).map_err(|err| self.transact_error(err))
     }
 
@@ -236,64 +179,37 @@ impl DynamoTable {
         let item = match op {
             WriteOp::Put { item, condition } => {
                 let condition = condition_expression(condition, &mut p)?;
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(to_attrs(item)?));
+                let put = Put::builder().table_name(&self.table).set_item(Some(to_attrs(item)?));
                 let put = put.set_condition_expression(condition);
                 TransactWriteItem::builder().put(built(p.apply_to_put(put).build())?)
             }
-            WriteOp::Update {
-                key,
-                update,
-                condition,
-            } => {
+            WriteOp::Update { key, update, condition } => {
                 let expression = update_expression(update, &mut p)?;
                 let condition = update_condition(condition, &mut p)?;
-                let update = DynamoUpdate::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key)));
-                let update = update
-                    .update_expression(expression)
-                    .condition_expression(condition);
+                let update = DynamoUpdate::builder().table_name(&self.table).set_key(Some(key_attrs(key)));
+                let update = update.update_expression(expression).condition_expression(condition);
                 TransactWriteItem::builder().update(built(p.apply_to_tx_update(update).build())?)
             }
             WriteOp::Delete { key, condition } => {
                 let condition = condition_expression(condition, &mut p)?;
-                let delete = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key)));
+                let delete = Delete::builder().table_name(&self.table).set_key(Some(key_attrs(key)));
                 let delete = delete.set_condition_expression(condition);
                 TransactWriteItem::builder().delete(built(p.apply_to_tx_delete(delete).build())?)
             }
             WriteOp::Check { key, condition } => {
-                let condition =
-                    condition_expression(condition, &mut p)?.unwrap_or_else(|| always(&mut p));
-                let check = ConditionCheck::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key)));
+                let condition = condition_expression(condition, &mut p)?.unwrap_or_else(|| always(&mut p));
+                let check = ConditionCheck::builder().table_name(&self.table).set_key(Some(key_attrs(key)));
                 let check = check.condition_expression(condition);
-                TransactWriteItem::builder()
-                    .condition_check(built(p.apply_to_check(check).build())?)
+                TransactWriteItem::builder().condition_check(built(p.apply_to_check(check).build())?)
             }
         };
         Ok(item.build())
     }
 
     fn transact_error(&self, err: SdkError<TransactWriteItemsError>) -> TransactFailure {
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-            err.as_service_error()
-        {
-            let codes: Vec<&str> = cancelled
-                .cancellation_reasons()
-                .iter()
-                .map(|r| r.code().unwrap_or("None"))
-                .collect();
-            let failed: Vec<usize> = codes
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| **c == "ConditionalCheckFailed")
-                .map(|(i, _)| i)
-                .collect();
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
+            let codes: Vec<&str> = cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
+            let failed: Vec<usize> = codes.iter().enumerate().filter(|(_, c)| **c == "ConditionalCheckFailed").map(|(i, _)| i).collect();
             if !failed.is_empty() {
                 return TransactFailure::Conditions(failed);
             }
@@ -310,18 +226,11 @@ impl DynamoTable {
     /// After a cancelled transaction: when every failed condition belongs to an update whose
     /// item has expired (and whose condition holds on an absent item), deletes those expired
     /// items so a retry sees them as absent. Returns whether a retry can succeed.
-    async fn purge_for_retry(
-        &self,
-        ops: &[WriteOp],
-        failed: &[usize],
-        now: i64,
-    ) -> StoreResult<bool> {
+    async fn purge_for_retry(&self, ops: &[WriteOp], failed: &[usize], now: i64) -> StoreResult<bool> {
         let mut keys = Vec::new();
         for &index in failed {
             match ops.get(index) {
-                Some(WriteOp::Update { key, condition, .. }) if condition.holds(None) => {
-                    keys.push(key)
-                }
+                Some(WriteOp::Update { key, condition, .. }) if condition.holds(None) => keys.push(key),
                 _ => return Ok(false),
             }
         }
@@ -361,26 +270,18 @@ impl Table for DynamoTable {
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
         check_key(key)?;
         let now = self.now();
-        Ok(self
-            .get_raw(key)
-            .await?
-            .filter(|item| !item.is_expired(now)))
+        Ok(self.get_raw(key).await?.filter(|item| !item.is_expired(now)))
     }
 
     async fn put(&self, item: Item, condition: Condition) -> StoreResult<()> {
         item.validate()?;
         let mut p = Placeholders::new(self.now());
         let condition = condition_expression(&condition, &mut p)?;
-        p.apply_to_put_item(
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(to_attrs(&item)?)),
-        )
-        .set_condition_expression(condition)
-        .send()
-        .await
-        .map_err(|e| self.fail("PutItem", e))?;
+        p.apply_to_put_item(self.client.put_item().table_name(&self.table).set_item(Some(to_attrs(&item)?)))
+            .set_condition_expression(condition)
+            .send()
+            .await
+            .map_err(|e| self.fail("PutItem", e))?;
         Ok(())
     }
 
@@ -391,9 +292,7 @@ impl Table for DynamoTable {
         match self.update_once(key, &update, &condition, now).await {
             // The item may be expired but not yet deleted: then it counts as absent, so drop it
             // and try again, unless the condition could not hold on an absent item anyway.
-            Err(StoreError::ConditionFailed)
-                if condition.holds(None) && self.purge_expired(key, now).await? =>
-            {
+            Err(StoreError::ConditionFailed) if condition.holds(None) && self.purge_expired(key, now).await? => {
                 self.update_once(key, &update, &condition, now).await
             }
             other => other,
@@ -406,22 +305,13 @@ impl Table for DynamoTable {
         let mut p = Placeholders::new(now);
         let condition = condition_expression(&condition, &mut p)?;
         let out = p
-            .apply_to_delete(
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key))),
-            )
+            .apply_to_delete(self.client.delete_item().table_name(&self.table).set_key(Some(key_attrs(key))))
             .set_condition_expression(condition)
             .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(|e| self.fail("DeleteItem", e))?;
-        let old = out
-            .attributes
-            .filter(|attrs| !attrs.is_empty())
-            .map(from_attrs)
-            .transpose()?;
+        let old = out.attributes.filter(|attrs| !attrs.is_empty()).map(from_attrs).transpose()?;
         Ok(old.filter(|item| !item.is_expired(now)))
     }
 
@@ -429,10 +319,7 @@ impl Table for DynamoTable {
         query.validate()?;
         let mut start = start_key(&query)?;
         if range_is_empty(&query.range) {
-            return Ok(Page {
-                items: Vec::new(),
-                next_cursor: None,
-            });
+            return Ok(Page { items: Vec::new(), next_cursor: None });
         }
         // DynamoDB applies `Limit` before the expiry filter: read on until one item more than
         // the page holds is found (so we know another page follows) or the partition ends.
@@ -440,9 +327,7 @@ impl Table for DynamoTable {
         let now = self.now();
         let mut items = Vec::new();
         loop {
-            let (page, last) = self
-                .query_page(&query, start, wanted - items.len(), now)
-                .await?;
+            let (page, last) = self.query_page(&query, start, wanted - items.len(), now).await?;
             items.extend(page);
             if items.len() >= wanted || last.is_none() {
                 break;
@@ -465,9 +350,7 @@ impl Table for DynamoTable {
         }
         let now = self.now();
         match self.transact_once(&ops, now).await {
-            Err(TransactFailure::Conditions(failed))
-                if self.purge_for_retry(&ops, &failed, now).await? =>
-            {
+            Err(TransactFailure::Conditions(failed)) if self.purge_for_retry(&ops, &failed, now).await? => {
                 Ok(self.transact_once(&ops, now).await?)
             }
             other => Ok(other?),
@@ -479,18 +362,12 @@ impl Table for DynamoTable {
 /// (range), the `gsi1` index on `gsi1pk` / `gsi1sk` projecting all attributes, TTL on `ttl`.
 /// Waits until the table is active.
 pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
-    let fail = |action: &str, detail: String| {
-        StoreError::Backend(format!("{action} for table `{name}` failed: {detail}"))
-    };
+    let fail = |action: &str, detail: String| StoreError::Backend(format!("{action} for table `{name}` failed: {detail}"));
     let gsi = GlobalSecondaryIndex::builder()
         .index_name(GSI1_INDEX_NAME)
         .key_schema(key_schema(GSI1_PK, KeyType::Hash)?)
         .key_schema(key_schema(GSI1_SK, KeyType::Range)?)
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        );
+        .projection(Projection::builder().projection_type(ProjectionType::All).build());
     let mut request = client
         .create_table()
         .table_name(name)
@@ -499,29 +376,17 @@ pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
         .key_schema(key_schema("sk", KeyType::Range)?)
         .global_secondary_indexes(built(gsi.build())?);
     for attr in ["pk", "sk", GSI1_PK, GSI1_SK] {
-        let definition = AttributeDefinition::builder()
-            .attribute_name(attr)
-            .attribute_type(ScalarAttributeType::S);
+        let definition = AttributeDefinition::builder().attribute_name(attr).attribute_type(ScalarAttributeType::S);
         request = request.attribute_definitions(built(definition.build())?);
     }
-    request
-        .send()
-        .await
-        .map_err(|e| fail("CreateTable", DisplayErrorContext(&e).to_string()))?;
+    request.send().await.map_err(|e| fail("CreateTable", DisplayErrorContext(&e).to_string()))?;
     client
         .wait_until_table_exists()
         .table_name(name)
         .wait(TABLE_ACTIVE_TIMEOUT)
         .await
-        .map_err(|e| {
-            fail(
-                "waiting for the table to become active",
-                DisplayErrorContext(&e).to_string(),
-            )
-        })?;
-    let ttl = TimeToLiveSpecification::builder()
-        .enabled(true)
-        .attribute_name(TTL);
+        .map_err(|e| fail("waiting for the table to become active", DisplayErrorContext(&e).to_string()))?;
+    let ttl = TimeToLiveSpecification::builder().enabled(true).attribute_name(TTL);
     client
         .update_time_to_live()
         .table_name(name)
@@ -533,12 +398,7 @@ pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
 }
 
 fn key_schema(attr: &str, key_type: KeyType) -> StoreResult<KeySchemaElement> {
-    built(
-        KeySchemaElement::builder()
-            .attribute_name(attr)
-            .key_type(key_type)
-            .build(),
-    )
+    built(KeySchemaElement::builder().attribute_name(attr).key_type(key_type).build())
 }
 
 fn built<T>(result: Result<T, BuildError>) -> StoreResult<T> {
@@ -556,20 +416,13 @@ fn check_key(key: &Key) -> StoreResult<()> {
 // Item conversion
 
 fn key_attrs(key: &Key) -> Attrs {
-    HashMap::from([
-        ("pk".to_string(), AttributeValue::S(key.pk.clone())),
-        ("sk".to_string(), AttributeValue::S(key.sk.clone())),
-    ])
+    HashMap::from([("pk".to_string(), AttributeValue::S(key.pk.clone())), ("sk".to_string(), AttributeValue::S(key.sk.clone()))])
 }
 
 /// The DynamoDB item for a port item: its attributes plus `pk` / `sk`.
 fn to_attrs(item: &Item) -> StoreResult<Attrs> {
-    let mut attrs: Attrs = convert::to_item(&item.attrs).map_err(|e| {
-        StoreError::Invalid(format!(
-            "item {} cannot be stored in DynamoDB: {e}",
-            item.key
-        ))
-    })?;
+    let mut attrs: Attrs =
+        convert::to_item(&item.attrs).map_err(|e| StoreError::Invalid(format!("item {} cannot be stored in DynamoDB: {e}", item.key)))?;
     attrs.extend(key_attrs(&item.key));
     Ok(attrs)
 }
@@ -578,24 +431,16 @@ fn to_attrs(item: &Item) -> StoreResult<Attrs> {
 fn from_attrs(mut attrs: Attrs) -> StoreResult<Item> {
     let mut take_key = |name: &str| match attrs.remove(name) {
         Some(AttributeValue::S(s)) => Ok(s),
-        other => Err(StoreError::Backend(format!(
-            "DynamoDB item has no string `{name}` attribute (found {other:?})"
-        ))),
+        other => Err(StoreError::Backend(format!("DynamoDB item has no string `{name}` attribute (found {other:?})"))),
     };
-    let key = Key {
-        pk: take_key("pk")?,
-        sk: take_key("sk")?,
-    };
-    let attrs: Map<String, Value> = convert::from_item(attrs).map_err(|e| {
-        StoreError::Backend(format!("DynamoDB item {key} does not convert to JSON: {e}"))
-    })?;
+    let key = Key { pk: take_key("pk")?, sk: take_key("sk")? };
+    let attrs: Map<String, Value> =
+        convert::from_item(attrs).map_err(|e| StoreError::Backend(format!("DynamoDB item {key} does not convert to JSON: {e}")))?;
     Ok(Item { key, attrs })
 }
 
 fn to_value(value: &Value) -> StoreResult<AttributeValue> {
-    convert::to_attribute_value(value).map_err(|e| {
-        StoreError::Invalid(format!("value {value} cannot be stored in DynamoDB: {e}"))
-    })
+    convert::to_attribute_value(value).map_err(|e| StoreError::Invalid(format!("value {value} cannot be stored in DynamoDB: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -611,11 +456,7 @@ struct Placeholders {
 
 impl Placeholders {
     fn new(now: i64) -> Self {
-        Placeholders {
-            names: HashMap::new(),
-            values: HashMap::new(),
-            now,
-        }
+        Placeholders { names: HashMap::new(), values: HashMap::new(), now }
     }
 
     /// The placeholder for an attribute name (the same one each time it is asked for).
@@ -638,9 +479,7 @@ impl Placeholders {
     /// The placeholder for the current Unix time (`:now`).
     fn now(&mut self) -> String {
         let placeholder = ":now".to_string();
-        self.values
-            .entry(placeholder.clone())
-            .or_insert_with(|| AttributeValue::N(self.now.to_string()));
+        self.values.entry(placeholder.clone()).or_insert_with(|| AttributeValue::N(self.now.to_string()));
         placeholder
     }
 
@@ -708,10 +547,7 @@ fn never(p: &mut Placeholders) -> String {
 
 /// The `ConditionExpression` of a port condition (`None`: no condition), with the same meaning
 /// as [`Condition::holds`] on the live item.
-fn condition_expression(
-    condition: &Condition,
-    p: &mut Placeholders,
-) -> StoreResult<Option<String>> {
+fn condition_expression(condition: &Condition, p: &mut Placeholders) -> StoreResult<Option<String>> {
     let expression = match condition {
         Condition::None => return Ok(None),
         Condition::Absent => not_live(p),
@@ -722,10 +558,7 @@ fn condition_expression(
             return Ok((*max < 0).then(|| never(p)));
         }
         // DynamoDB does not compare NULLs with `=`; NULL has a single value, so test the type.
-        Condition::Equals {
-            attr,
-            value: Value::Null,
-        } => {
+        Condition::Equals { attr, value: Value::Null } => {
             let live = live(p);
             let (a, null) = (p.name(attr), p.value(AttributeValue::S("NULL".into())));
             format!("({live} AND attribute_type({a}, {null}))")
@@ -784,17 +617,8 @@ fn update_expression(update: &Update, p: &mut Placeholders) -> StoreResult<Strin
         clauses.push(format!("REMOVE {}", parts.join(", ")));
     }
     if !update.add.is_empty() {
-        let parts: Vec<String> = update
-            .add
-            .iter()
-            .map(|(attr, delta)| {
-                format!(
-                    "{} {}",
-                    p.name(attr),
-                    p.value(AttributeValue::N(delta.to_string()))
-                )
-            })
-            .collect();
+        let parts: Vec<String> =
+            update.add.iter().map(|(attr, delta)| format!("{} {}", p.name(attr), p.value(AttributeValue::N(delta.to_string())))).collect();
         clauses.push(format!("ADD {}", parts.join(", ")));
     }
     Ok(clauses.join(" "))
@@ -806,11 +630,7 @@ fn key_condition(query: &Query, p: &mut Placeholders) -> StoreResult<String> {
         Index::Primary => ("pk", "sk"),
         Index::Gsi1 => (GSI1_PK, GSI1_SK),
     };
-    let partition = format!(
-        "{} = {}",
-        p.name(pk_attr),
-        p.value(AttributeValue::S(query.partition.clone()))
-    );
+    let partition = format!("{} = {}", p.name(pk_attr), p.value(AttributeValue::S(query.partition.clone())));
     let mut bound = |s: &String| p.value(AttributeValue::S(s.clone()));
     let range = match &query.range {
         KeyRange::All => return Ok(partition),
@@ -840,16 +660,11 @@ fn start_key(query: &Query) -> StoreResult<Option<Attrs>> {
     }
     let mut key = key_attrs(&cursor.key);
     match query.index {
-        Index::Primary if cursor.key.pk != query.partition => {
-            return Err(StoreError::InvalidCursor)
-        }
+        Index::Primary if cursor.key.pk != query.partition => return Err(StoreError::InvalidCursor),
         Index::Primary => {}
         Index::Gsi1 => {
             let gsi1sk = cursor.gsi1sk.ok_or(StoreError::InvalidCursor)?;
-            key.insert(
-                GSI1_PK.to_string(),
-                AttributeValue::S(query.partition.clone()),
-            );
+            key.insert(GSI1_PK.to_string(), AttributeValue::S(query.partition.clone()));
             key.insert(GSI1_SK.to_string(), AttributeValue::S(gsi1sk));
         }
     }
@@ -868,10 +683,7 @@ mod tests {
             "s": "", "b": true, "null": null,
             "nested": {"list": [1, "two", {"three": [null, false]}], "empty": {}, "none": []}
         });
-        let item = Item {
-            key: Key::new("P", "S"),
-            attrs: attrs.as_object().unwrap().clone(),
-        };
+        let item = Item { key: Key::new("P", "S"), attrs: attrs.as_object().unwrap().clone() };
         let stored = to_attrs(&item).unwrap();
         assert_eq!(stored["pk"], AttributeValue::S("P".into()));
         assert_eq!(stored["int"], AttributeValue::N("42".into()));
@@ -890,16 +702,11 @@ mod tests {
     #[test]
     fn conditions_use_placeholders_only() {
         let mut p = Placeholders::new(100);
-        let expression = condition_expression(&Condition::equals("na me", "x'); --"), &mut p)
-            .unwrap()
-            .unwrap();
+        let expression = condition_expression(&Condition::equals("na me", "x'); --"), &mut p).unwrap().unwrap();
         assert!(!expression.contains("na me") && !expression.contains("x'"));
         assert_eq!(p.values[":now"], AttributeValue::N("100".into()));
         let mut p = Placeholders::new(100);
-        assert_eq!(
-            condition_expression(&Condition::None, &mut p).unwrap(),
-            None
-        );
+        assert_eq!(condition_expression(&Condition::None, &mut p).unwrap(), None);
         assert!(p.names().is_none() && p.values().is_none());
     }
 

@@ -27,9 +27,7 @@ pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
 }
 
 fn region_from_env() -> Region {
-    let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.trim().is_empty());
+    let from_env =
+        ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().filter_map(|name| std::env::var(name).ok()).find(|value| !value.trim().is_empty());
     Region::new(from_env.unwrap_or_else(|| DEFAULT_REGION.to_string()))
 }

@@ -31,11 +31,7 @@ pub struct S3Blobs {
 impl S3Blobs {
     /// An adapter for the existing bucket `bucket`; `clock` dates the signed URLs.
     pub fn new(client: Client, bucket: impl Into<String>, clock: SharedClock) -> Self {
-        S3Blobs {
-            client,
-            bucket: bucket.into(),
-            clock,
-        }
+        S3Blobs { client, bucket: bucket.into(), clock }
     }
 
     /// The bucket this adapter reads and writes.
@@ -47,11 +43,7 @@ impl S3Blobs {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        StoreError::Backend(format!(
-            "S3 {action} of `{key}` in bucket `{}` failed: {}",
-            self.bucket,
-            DisplayErrorContext(&err)
-        ))
+        StoreError::Backend(format!("S3 {action} of `{key}` in bucket `{}` failed: {}", self.bucket, DisplayErrorContext(&err)))
     }
 }
 
@@ -62,11 +54,7 @@ impl Blobs for S3Blobs {
             .put_object()
             .bucket(&self.bucket)
             .key(key.as_str())
-            .content_type(if content_type.is_empty() {
-                DEFAULT_CONTENT_TYPE
-            } else {
-                content_type
-            })
+            .content_type(if content_type.is_empty() { DEFAULT_CONTENT_TYPE } else { content_type })
             .body(ByteStream::from(bytes))
             .send()
             .await
@@ -75,42 +63,23 @@ impl Blobs for S3Blobs {
     }
 
     async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>> {
-        let result = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .send()
-            .await;
+        let result = self.client.get_object().bucket(&self.bucket).key(key.as_str()).send().await;
         let out = match result {
             Ok(out) => out,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(self.fail("GetObject", key, e)),
         };
-        let content_type = out
-            .content_type()
-            .unwrap_or(DEFAULT_CONTENT_TYPE)
-            .to_string();
-        let body = out.body.collect().await.map_err(|e| {
-            StoreError::Backend(format!(
-                "reading S3 object `{key}` in bucket `{}` failed: {e}",
-                self.bucket
-            ))
-        })?;
-        Ok(Some(Blob {
-            bytes: body.into_bytes(),
-            content_type,
-        }))
+        let content_type = out.content_type().unwrap_or(DEFAULT_CONTENT_TYPE).to_string();
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Backend(format!("reading S3 object `{key}` in bucket `{}` failed: {e}", self.bucket)))?;
+        Ok(Some(Blob { bytes: body.into_bytes(), content_type }))
     }
 
     async fn delete(&self, key: &BlobKey) -> StoreResult<()> {
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .send()
-            .await
-            .map_err(|e| self.fail("DeleteObject", key, e))?;
+        self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(|e| self.fail("DeleteObject", key, e))?;
         Ok(())
     }
 
@@ -131,15 +100,9 @@ impl Blobs for S3Blobs {
             .presigned(config)
             .await
             .map_err(|e| self.fail("presigning GetObject", key, e))?;
-        let lifetime = chrono::Duration::from_std(expires_in).map_err(|e| {
-            StoreError::Invalid(format!(
-                "signed URL lifetime {expires_in:?} is out of range: {e}"
-            ))
-        })?;
-        Ok(SignedUrl {
-            url: request.uri().to_string(),
-            expires_at: now + lifetime,
-        })
+        let lifetime = chrono::Duration::from_std(expires_in)
+            .map_err(|e| StoreError::Invalid(format!("signed URL lifetime {expires_in:?} is out of range: {e}")))?;
+        Ok(SignedUrl { url: request.uri().to_string(), expires_at: now + lifetime })
     }
 }
 
@@ -148,9 +111,7 @@ impl Blobs for S3Blobs {
 /// moto cannot serve virtual-hosted bucket names).
 pub fn s3_client(cfg: &aws_config::SdkConfig, force_path_style: bool) -> Client {
     let path_style = force_path_style || cfg.endpoint_url().is_some();
-    let config = aws_sdk_s3::config::Builder::from(cfg)
-        .force_path_style(path_style)
-        .build();
+    let config = aws_sdk_s3::config::Builder::from(cfg).force_path_style(path_style).build();
     Client::from_conf(config)
 }
 
@@ -159,28 +120,14 @@ pub fn s3_client(cfg: &aws_config::SdkConfig, force_path_style: bool) -> Client 
 pub async fn create_bucket(client: &Client, name: &str) -> StoreResult<()> {
     let mut request = client.create_bucket().bucket(name);
     // us-east-1 is S3's default location; every other region must be named.
-    if let Some(region) = client
-        .config()
-        .region()
-        .map(|r| r.as_ref())
-        .filter(|r| *r != "us-east-1")
-    {
-        let location = CreateBucketConfiguration::builder()
-            .location_constraint(BucketLocationConstraint::from(region));
+    if let Some(region) = client.config().region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
+        let location = CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region));
         request = request.create_bucket_configuration(location.build());
     }
     let result = request.send().await;
     match result {
         Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_bucket_already_owned_by_you()) =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(StoreError::Backend(format!(
-            "S3 CreateBucket `{name}` failed: {}",
-            DisplayErrorContext(&e)
-        ))),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_bucket_already_owned_by_you()) => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!("S3 CreateBucket `{name}` failed: {}", DisplayErrorContext(&e)))),
     }
 }

@@ -32,10 +32,7 @@ pub struct SqsQueue {
 impl SqsQueue {
     /// An adapter for the existing queue at `queue_url`.
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
-        SqsQueue {
-            client,
-            queue_url: queue_url.into(),
-        }
+        SqsQueue { client, queue_url: queue_url.into() }
     }
 
     /// The URL of the queue this adapter uses.
@@ -53,21 +50,12 @@ impl SqsQueue {
                 self.queue_url,
                 err.message().unwrap_or("no details")
             )),
-            _ => StoreError::Backend(format!(
-                "SQS {action} on `{}` failed: {}",
-                self.queue_url,
-                DisplayErrorContext(&err)
-            )),
+            _ => StoreError::Backend(format!("SQS {action} on `{}` failed: {}", self.queue_url, DisplayErrorContext(&err))),
         }
     }
 
     fn received(&self, message: Message) -> StoreResult<Received> {
-        let missing = |what: &str| {
-            StoreError::Backend(format!(
-                "SQS message from `{}` has no {what}",
-                self.queue_url
-            ))
-        };
+        let missing = |what: &str| StoreError::Backend(format!("SQS message from `{}` has no {what}", self.queue_url));
         let receive_count = message
             .attributes()
             .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
@@ -75,9 +63,7 @@ impl SqsQueue {
             .ok_or_else(|| missing("ApproximateReceiveCount"))?;
         Ok(Received {
             id: message.message_id.ok_or_else(|| missing("message id"))?,
-            receipt: message
-                .receipt_handle
-                .ok_or_else(|| missing("receipt handle"))?,
+            receipt: message.receipt_handle.ok_or_else(|| missing("receipt handle"))?,
             body: message.body.ok_or_else(|| missing("body"))?,
             receive_count,
         })
@@ -103,12 +89,7 @@ impl Queue for SqsQueue {
             .send()
             .await
             .map_err(|e| self.fail("SendMessage", e))?;
-        out.message_id.ok_or_else(|| {
-            StoreError::Backend(format!(
-                "SQS SendMessage on `{}` returned no message id",
-                self.queue_url
-            ))
-        })
+        out.message_id.ok_or_else(|| StoreError::Backend(format!("SQS SendMessage on `{}` returned no message id", self.queue_url)))
     }
 
     async fn receive(&self, max: usize, visibility: Duration) -> StoreResult<Vec<Received>> {
@@ -124,11 +105,7 @@ impl Queue for SqsQueue {
             .send()
             .await
             .map_err(|e| self.fail("ReceiveMessage", e))?;
-        out.messages
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| self.received(m))
-            .collect()
+        out.messages.unwrap_or_default().into_iter().map(|m| self.received(m)).collect()
     }
 
     async fn delete(&self, receipt: &str) -> StoreResult<()> {
@@ -144,9 +121,7 @@ impl Queue for SqsQueue {
 
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> StoreResult<()> {
         if timeout > MAX_VISIBILITY {
-            return Err(StoreError::Invalid(
-                "a visibility timeout is at most 12 hours".into(),
-            ));
+            return Err(StoreError::Invalid("a visibility timeout is at most 12 hours".into()));
         }
         self.client
             .change_message_visibility()
@@ -164,38 +139,23 @@ impl Queue for SqsQueue {
 /// the DLQ once it has been received `max_receives` times without being deleted. Returns the
 /// URLs of the queue and of the DLQ (for tests and local bootstrap; production queues come from
 /// the SAM template).
-pub async fn create_queue_with_dlq(
-    client: &Client,
-    name: &str,
-    max_receives: u32,
-) -> StoreResult<(String, String)> {
+pub async fn create_queue_with_dlq(client: &Client, name: &str, max_receives: u32) -> StoreResult<(String, String)> {
     let dlq_name = format!("{name}-dlq");
     let dlq_url = create_queue(client, &dlq_name, None).await?;
     let dlq_arn = queue_arn(client, &dlq_url).await?;
-    let policy =
-        serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives });
+    let policy = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives });
     let queue_url = create_queue(client, name, Some(policy.to_string())).await?;
     Ok((queue_url, dlq_url))
 }
 
-async fn create_queue(
-    client: &Client,
-    name: &str,
-    redrive_policy: Option<String>,
-) -> StoreResult<String> {
+async fn create_queue(client: &Client, name: &str, redrive_policy: Option<String>) -> StoreResult<String> {
     let mut request = client.create_queue().queue_name(name);
     if let Some(policy) = redrive_policy {
         request = request.attributes(QueueAttributeName::RedrivePolicy, policy);
     }
-    let out = request.send().await.map_err(|e| {
-        StoreError::Backend(format!(
-            "SQS CreateQueue `{name}` failed: {}",
-            DisplayErrorContext(&e)
-        ))
-    })?;
-    out.queue_url.ok_or_else(|| {
-        StoreError::Backend(format!("SQS CreateQueue `{name}` returned no queue URL"))
-    })
+    let out =
+        request.send().await.map_err(|e| StoreError::Backend(format!("SQS CreateQueue `{name}` failed: {}", DisplayErrorContext(&e))))?;
+    out.queue_url.ok_or_else(|| StoreError::Backend(format!("SQS CreateQueue `{name}` returned no queue URL")))
 }
 
 async fn queue_arn(client: &Client, queue_url: &str) -> StoreResult<String> {
@@ -205,16 +165,9 @@ async fn queue_arn(client: &Client, queue_url: &str) -> StoreResult<String> {
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
-        .map_err(|e| {
-            StoreError::Backend(format!(
-                "SQS GetQueueAttributes on `{queue_url}` failed: {}",
-                DisplayErrorContext(&e)
-            ))
-        })?;
+        .map_err(|e| StoreError::Backend(format!("SQS GetQueueAttributes on `{queue_url}` failed: {}", DisplayErrorContext(&e))))?;
     out.attributes()
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
         .cloned()
-        .ok_or_else(|| {
-            StoreError::Backend(format!("SQS queue `{queue_url}` has no QueueArn attribute"))
-        })
+        .ok_or_else(|| StoreError::Backend(format!("SQS queue `{queue_url}` has no QueueArn attribute")))
 }
