@@ -1,0 +1,439 @@
+//! Black-box tests of the `quarry` binary: the key commands, first start, graceful shutdown,
+//! crash safety and a bad `--addr`. Every test has its own data directory and loopback port.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long a server may take to start or to stop.
+const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A `quarry` command with a clean environment: no inherited `QUARRY_*` variables, quiet logs,
+/// and a working directory of `cwd` so a default `.quarry/` never lands in the repository.
+fn quarry(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quarry"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("QUARRY_") {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.env("QUARRY_LOG", "warn").current_dir(cwd).stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `quarry ARGS --data-dir DIR` to completion.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    quarry(dir.parent().expect("data dir has a parent")).args(args).arg("--data-dir").arg(dir).output().expect("run quarry")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(out.status.success(), "quarry {args:?} failed ({}):\nstdout: {}\nstderr: {}", out.status, text(&out.stdout), text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// `quarry keys create …`: asserts stdout is exactly one line and returns it.
+fn create_key(dir: &Path, args: &[&str]) -> (String, String) {
+    let mut all = vec!["keys", "create"];
+    all.extend_from_slice(args);
+    let out = run(dir, &all);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "quarry {all:?} failed ({}):\nstdout: {stdout}\nstderr: {stderr}", out.status);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "stdout must be the secret alone, got {stdout:?}");
+    assert!(stdout.ends_with('\n'), "the secret line ends with a newline: {stdout:?}");
+    (lines[0].to_string(), stderr)
+}
+
+/// `quarry keys list`: one JSON object per line.
+fn list_keys(dir: &Path) -> Vec<Value> {
+    run_ok(dir, &["keys", "list"])
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("`keys list` line is not JSON ({e}): {line:?}")))
+        .collect()
+}
+
+fn assert_secret(secret: &str, prefix: &str) {
+    let random = secret.strip_prefix(prefix).unwrap_or_else(|| panic!("{secret:?} does not start with {prefix}"));
+    assert_eq!(random.len(), 43, "{secret:?}: the random part is 43 characters");
+    assert!(random.bytes().all(|b| b.is_ascii_alphanumeric()), "{secret:?}: the random part is alphanumeric");
+}
+
+/// A free loopback port (bound then released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0").local_addr().expect("local addr").port()
+}
+
+/// Polls a child for its exit status, up to `timeout`.
+fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A running `quarry` server; killed (SIGKILL) on drop, so a failed assertion leaves no process.
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, from the "listening on" line.
+    base: String,
+    /// stdout lines printed before the "listening on" line.
+    banner: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `quarry serve` (or the bare `quarry` form) on a fresh free port and waits for the
+    /// "listening on" line.
+    fn start(dir: &Path, bare: bool) -> Server {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut cmd = quarry(dir.parent().expect("data dir has a parent"));
+        if !bare {
+            cmd.arg("serve");
+        }
+        cmd.args(["--addr", &addr]).arg("--data-dir").arg(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn quarry serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut stderr_pipe = child.stderr.take().expect("stderr");
+        let mut server = Server { child, base: String::new(), banner: Vec::new(), stderr: Arc::new(Mutex::new(String::new())) };
+
+        let stderr = server.stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                stderr.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+
+        let deadline = Instant::now() + PROCESS_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.split_once("listening on ").map(|(_, rest)| rest) {
+                        server.base = rest.split_whitespace().next().unwrap_or_default().to_string();
+                        assert_eq!(server.base, format!("http://{addr}"), "the listening line names the base URL: {line:?}");
+                        // Keep draining stdout so the child never blocks on a full pipe.
+                        std::thread::spawn(move || while rx.recv().is_ok() {});
+                        return server;
+                    }
+                    server.banner.push(line);
+                }
+                Err(e) => {
+                    let status = wait_timeout(&mut server.child, Duration::from_secs(1));
+                    panic!(
+                        "no \"listening on\" line ({e:?}); exit status {status:?}\nstdout so far: {:?}\nstderr: {}",
+                        server.banner,
+                        server.stderr()
+                    );
+                }
+            }
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The key printed on first start for `kind` ("test" or "live"), if any.
+    fn printed_key(&self, kind: &str) -> Option<String> {
+        let label = format!("{kind} key:");
+        self.banner.iter().find_map(|line| line.trim().strip_prefix(&label).map(|k| k.trim().to_string()))
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(kill.success(), "kill -TERM {pid} failed");
+        match wait_timeout(&mut self.child, PROCESS_TIMEOUT) {
+            Some(status) => status,
+            None => panic!("quarry did not stop within {PROCESS_TIMEOUT:?} of SIGTERM\nstderr: {}", self.stderr()),
+        }
+    }
+
+    /// Sends SIGKILL and reaps the process.
+    fn crash(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
+}
+
+/// `GET /v1/me` with `key`: status and body.
+async fn me(http: &reqwest::Client, server: &Server, key: &str) -> (u16, Value) {
+    let res = http.get(server.url("/v1/me")).bearer_auth(key).send().await.expect("GET /v1/me");
+    let status = res.status().as_u16();
+    (status, res.json().await.expect("JSON body"))
+}
+
+/// `POST /v1/api-keys` as `admin_key`: status, headers and raw body.
+async fn post_key(
+    http: &reqwest::Client,
+    server: &Server,
+    admin_key: &str,
+    name: &str,
+    idempotency: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut req = http.post(server.url("/v1/api-keys")).bearer_auth(admin_key).json(&serde_json::json!({ "name": name }));
+    if let Some(k) = idempotency {
+        req = req.header("Idempotency-Key", k);
+    }
+    let res = req.send().await.expect("POST /v1/api-keys");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.expect("body"))
+}
+
+/// The secret of a 201 `POST /v1/api-keys` answer.
+fn created_secret(status: u16, body: &str) -> String {
+    assert_eq!(status, 201, "POST /v1/api-keys: {body}");
+    let body: Value = serde_json::from_str(body).expect("JSON body");
+    let secret = body["secret"].as_str().unwrap_or_else(|| panic!("no secret in {body}")).to_string();
+    assert_secret(&secret, "sk_test_");
+    secret
+}
+
+fn data_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("data");
+    (tmp, dir)
+}
+
+#[test]
+fn keys_create_prints_the_secret_alone_and_reuses_the_organization() {
+    let (_tmp, dir) = data_dir();
+
+    let (test, stderr) = create_key(&dir, &["--test", "--name", "ci"]);
+    assert_secret(&test, "sk_test_");
+    assert!(stderr.contains("Created organization"), "the first create makes the organization: {stderr}");
+    assert!(!stderr.contains(&test), "the secret is on stdout only");
+
+    let (live, stderr) = create_key(&dir, &["--live", "--name", "live"]);
+    assert_secret(&live, "sk_live_");
+    assert!(!stderr.contains("Created organization"), "the second create reuses the organization: {stderr}");
+
+    let (public, _) = create_key(&dir, &["--public", "--name", "pub"]);
+    assert_secret(&public, "pk_pub_");
+
+    let (limited, _) = create_key(&dir, &["--scopes", "read,run", "--name", "limited"]);
+    assert_secret(&limited, "sk_test_");
+
+    let out = run(&dir, &["keys", "create", "--public", "--scopes", "admin", "--name", "bad"]);
+    assert!(!out.status.success(), "a publishable admin key is refused");
+    assert!(out.stdout.is_empty(), "no secret on failure: {}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("read-only"), "the refusal explains itself: {}", text(&out.stderr));
+
+    let keys = list_keys(&dir);
+    let by_name = |name: &str| keys.iter().find(|k| k["name"] == name).unwrap_or_else(|| panic!("no key {name} in {keys:?}"));
+    assert_eq!(keys.len(), 4, "four keys were minted, the refused one was not: {keys:?}");
+    let org = keys[0]["organization_id"].as_str().expect("organization_id");
+    assert!(keys.iter().all(|k| k["organization_id"] == org), "one organization for every key: {keys:?}");
+    assert_eq!(by_name("ci")["mode"], "test");
+    assert_eq!(by_name("ci")["type"], "secret");
+    assert_eq!(by_name("ci")["scopes"], serde_json::json!(["read", "run", "integrations", "admin"]));
+    assert_eq!(by_name("live")["mode"], "live");
+    assert_eq!(by_name("pub")["type"], "publishable");
+    assert_eq!(by_name("pub")["scopes"], serde_json::json!(["read"]));
+    assert_eq!(by_name("limited")["scopes"], serde_json::json!(["read", "run"]));
+    assert!(test.starts_with(by_name("ci")["prefix"].as_str().expect("prefix")), "the listed prefix starts the secret");
+
+    let orgs = run_ok(&dir, &["org", "list"]);
+    assert_eq!(orgs.lines().count(), 1, "exactly one organization: {orgs}");
+}
+
+#[tokio::test]
+async fn keys_revoke_makes_the_key_fail_on_a_running_server() {
+    let (_tmp, dir) = data_dir();
+    let (secret, _) = create_key(&dir, &["--test", "--name", "doomed"]);
+    let id = list_keys(&dir).iter().find(|k| k["name"] == "doomed").expect("the key is listed")["id"].as_str().expect("id").to_string();
+
+    let server = Server::start(&dir, false);
+    assert_eq!(server.printed_key("test"), None, "the organization exists already: no keys printed");
+    let http = client();
+    assert_eq!(me(&http, &server, &secret).await.0, 200);
+
+    let revoked: Value = serde_json::from_str(run_ok(&dir, &["keys", "revoke", &id]).trim()).expect("revoke prints the key as JSON");
+    assert_eq!(revoked["id"], id.as_str());
+    assert!(revoked["revoked_at"].is_string(), "revoked_at is set: {revoked}");
+
+    let (status, body) = me(&http, &server, &secret).await;
+    assert_eq!(status, 401, "a revoked key is refused: {body}");
+
+    let out = run(&dir, &["keys", "revoke", "key_doesnotexist"]);
+    assert!(!out.status.success(), "revoking an unknown key fails");
+    assert!(text(&out.stderr).contains("key_doesnotexist"), "{}", text(&out.stderr));
+}
+
+/// First start on `dir`: keys printed, health, `/v1/me` with both keys. Returns the test key.
+async fn check_first_start(server: &Server) -> String {
+    let test = server.printed_key("test").unwrap_or_else(|| panic!("no test key printed: {:?}", server.banner));
+    let live = server.printed_key("live").unwrap_or_else(|| panic!("no live key printed: {:?}", server.banner));
+    assert_secret(&test, "sk_test_");
+    assert_secret(&live, "sk_live_");
+
+    let http = client();
+    let health = http.get(server.url("/health")).send().await.expect("GET /health");
+    assert_eq!(health.status().as_u16(), 200);
+
+    let (status, body) = me(&http, server, &test).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["livemode"], false, "{body}");
+    let (status, body) = me(&http, server, &live).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["livemode"], true, "{body}");
+    test
+}
+
+#[tokio::test]
+async fn first_start_prints_keys_once() {
+    let (_tmp, dir) = data_dir();
+    let mut server = Server::start(&dir, false);
+    let test = check_first_start(&server).await;
+    assert!(server.terminate().success(), "stderr: {}", server.stderr());
+    drop(server);
+
+    // Second start, bare form: no keys, and the first start's key still works.
+    let server = Server::start(&dir, true);
+    assert!(server.banner.iter().all(|l| !l.contains("sk_")), "no keys on a second start: {:?}", server.banner);
+    assert_eq!(server.printed_key("test"), None);
+    assert_eq!(me(&client(), &server, &test).await.0, 200);
+}
+
+#[tokio::test]
+async fn bare_form_serves_and_prints_keys_on_first_start() {
+    let (_tmp, dir) = data_dir();
+    let server = Server::start(&dir, true);
+    check_first_start(&server).await;
+}
+
+#[tokio::test]
+async fn sigterm_stops_gracefully_and_data_persists() {
+    let (_tmp, dir) = data_dir();
+    let mut server = Server::start(&dir, false);
+    let admin = server.printed_key("test").expect("test key printed");
+    let http = client();
+    let (status, _, body) = post_key(&http, &server, &admin, "persisted", None).await;
+    let secret = created_secret(status, &body);
+    assert_eq!(me(&http, &server, &secret).await.0, 200);
+
+    // The client keeps its idle keep-alive connection open: shutdown must not wait on it.
+    let status = server.terminate();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}; stderr: {}", server.stderr());
+    drop(server);
+
+    let server = Server::start(&dir, false);
+    let (status, body) = me(&client(), &server, &secret).await;
+    assert_eq!(status, 200, "the key survives a restart: {body}");
+    assert_eq!(body["api_key"]["name"], "persisted");
+}
+
+#[tokio::test]
+async fn sigkill_loses_no_committed_write() {
+    let (_tmp, dir) = data_dir();
+    let mut server = Server::start(&dir, false);
+    let admin = server.printed_key("test").expect("test key printed");
+    let http = client();
+
+    let (status, _, body) = post_key(&http, &server, &admin, "survivor", None).await;
+    let secret = created_secret(status, &body);
+
+    let (status, headers, first) = post_key(&http, &server, &admin, "idempotent", Some("crash-test-1")).await;
+    let idem_secret = created_secret(status, &first);
+    assert!(headers.get("idempotent-replayed").is_none(), "the first request runs for real");
+
+    server.crash();
+    drop(server);
+
+    let server = Server::start(&dir, false);
+    let http = client();
+    let (status, body) = me(&http, &server, &secret).await;
+    assert_eq!(status, 200, "a key answered with 201 survives SIGKILL: {body}");
+    assert_eq!(me(&http, &server, &idem_secret).await.0, 200);
+
+    let (status, headers, replay) = post_key(&http, &server, &admin, "idempotent", Some("crash-test-1")).await;
+    assert_eq!(status, 201, "{replay}");
+    assert_eq!(headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"), "replayed after restart");
+    assert_eq!(replay, first, "the replay is the original body");
+
+    let keys = list_keys(&dir);
+    assert_eq!(keys.iter().filter(|k| k["name"] == "idempotent").count(), 1, "the replay minted no second key: {keys:?}");
+}
+
+#[test]
+fn serve_refuses_an_address_in_use() {
+    let (tmp, dir) = data_dir();
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("local addr").to_string();
+
+    let mut child = quarry(tmp.path())
+        .args(["serve", "--addr", &addr])
+        .arg("--data-dir")
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn quarry serve");
+    let status = wait_timeout(&mut child, PROCESS_TIMEOUT);
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("quarry serve on a taken address did not exit");
+    }
+    let out = child.wait_with_output().expect("output");
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "exit status {}", out.status);
+    assert!(stderr.contains("--addr"), "the error points at --addr: {stderr}");
+    assert!(stderr.contains(&addr), "the error names the address: {stderr}");
+    assert!(!text(&out.stdout).contains("listening"), "{}", text(&out.stdout));
+    drop(taken);
+
+    // An address that does not parse is refused too.
+    let out = run(&dir, &["serve", "--addr", "not-an-address"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--addr"), "{}", text(&out.stderr));
+}
