@@ -55,10 +55,10 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "cargo test (including the AWS emulator tests)"
-cargo test --workspace --locked -- --include-ignored
+cargo test --workspace --all-features --locked -- --include-ignored
 
 step "Template lint"
 "$venv/bin/cfn-lint" template.yaml

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use quarry_shared::accounts::{KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
+use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
 use quarry_shared::clock::Timestamp;
 
-use crate::local::{Local, OrgDefaults};
+use crate::local::{organization, Local, OrgDefaults};
 use crate::serve::{self, ServeArgs};
 
 /// Quarry: a self-hostable lead research API.
@@ -32,12 +32,29 @@ enum Command {
     Org(OrgCommand),
 }
 
-/// The data directory option shared by every command.
+/// Which store a command acts on: the embedded store of a data directory, or (with the `aws`
+/// feature) the DynamoDB table of a deployed stack.
 #[derive(Args, Debug, Clone)]
 pub struct DataDir {
     /// Where the embedded store lives.
     #[arg(long, env = "QUARRY_DATA_DIR", default_value = ".quarry")]
     pub data_dir: PathBuf,
+    /// Act on this DynamoDB table (the stack's `TableName` output) instead of the data directory.
+    /// Credentials and region come from the usual AWS environment.
+    #[cfg(feature = "aws")]
+    #[arg(long, env = "QUARRY_TABLE")]
+    pub aws_table: Option<String>,
+}
+
+impl DataDir {
+    /// The accounts service over the chosen store.
+    async fn accounts(&self) -> anyhow::Result<Accounts> {
+        #[cfg(feature = "aws")]
+        if let Some(table) = &self.aws_table {
+            return Ok(crate::local::aws_accounts(table).await);
+        }
+        Ok(Local::open(&self.data_dir, CLI_BASE_URL)?.accounts)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,8 +147,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::Create(args) => {
-            let local = Local::open(&args.data.data_dir, CLI_BASE_URL)?;
-            let (org, created) = local.organization(args.org.as_deref(), &args.defaults).await?;
+            let accounts = args.data.accounts().await?;
+            let (org, created) = organization(&accounts, args.org.as_deref(), &args.defaults).await?;
             if created {
                 eprintln!("Created organization {} (tier {}).", org.id, org.tier.as_str());
             }
@@ -148,17 +165,17 @@ async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
                 .map(|raw| Timestamp::parse(&raw).with_context(|| format!("--expires-at `{raw}` is not an ISO 8601 timestamp")))
                 .transpose()?;
             let new = NewKey { name: args.name, kind, mode, scopes, expires_at };
-            let (key, secret) = local.accounts.create_key(&org.id, new).await?;
+            let (key, secret) = accounts.create_key(&org.id, new).await?;
             eprintln!("Created {} ({}) in {}. The secret is shown once:", key.id, key.prefix, org.id);
             println!("{secret}");
             Ok(())
         }
         KeysCommand::List { data, org } => {
-            let local = Local::open(&data.data_dir, CLI_BASE_URL)?;
-            let org = existing_org(&local, org.as_deref()).await?;
+            let accounts = data.accounts().await?;
+            let org = existing_org(&accounts, org.as_deref()).await?;
             let mut cursor = None;
             loop {
-                let (keys, next) = local.accounts.list_keys(&org, quarry_shared::ports::Order::Asc, 100, cursor).await?;
+                let (keys, next) = accounts.list_keys(&org, quarry_shared::ports::Order::Asc, 100, cursor).await?;
                 for key in keys {
                     println!("{}", serde_json::to_string(&key)?);
                 }
@@ -169,40 +186,37 @@ async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Revoke { data, id, org } => {
-            let local = Local::open(&data.data_dir, CLI_BASE_URL)?;
-            let org = existing_org(&local, org.as_deref()).await?;
-            let key = local.accounts.revoke_key(&org, &id).await?.with_context(|| format!("no key {id} in organization {org}"))?;
+            let accounts = data.accounts().await?;
+            let org = existing_org(&accounts, org.as_deref()).await?;
+            let key = accounts.revoke_key(&org, &id).await?.with_context(|| format!("no key {id} in organization {org}"))?;
             println!("{}", serde_json::to_string(&key)?);
             Ok(())
         }
     }
 }
 
-async fn existing_org(local: &Local, org: Option<&str>) -> anyhow::Result<String> {
+async fn existing_org(accounts: &Accounts, org: Option<&str>) -> anyhow::Result<String> {
     match org {
         Some(id) => Ok(id.to_string()),
-        None => Ok(local
-            .accounts
-            .first_organization()
-            .await?
-            .context("no organization yet: run `quarry keys create` or `quarry serve` first")?
-            .id),
+        None => {
+            Ok(accounts.first_organization().await?.context("no organization yet: run `quarry keys create` or `quarry serve` first")?.id)
+        }
     }
 }
 
 async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
     match cmd {
         OrgCommand::List { data } => {
-            let local = Local::open(&data.data_dir, CLI_BASE_URL)?;
-            for org in local.accounts.organizations().await? {
+            let accounts = data.accounts().await?;
+            for org in accounts.organizations().await? {
                 println!("{}", serde_json::to_string(&OrganizationObject::from(&org))?);
             }
             Ok(())
         }
         OrgCommand::Set { data, org, tier, credits } => {
-            let local = Local::open(&data.data_dir, CLI_BASE_URL)?;
-            let id = existing_org(&local, org.as_deref()).await?;
-            let org = local.accounts.update_organization(&id, tier, credits).await?.with_context(|| format!("no organization {id}"))?;
+            let accounts = data.accounts().await?;
+            let id = existing_org(&accounts, org.as_deref()).await?;
+            let org = accounts.update_organization(&id, tier, credits).await?.with_context(|| format!("no organization {id}"))?;
             println!("{}", serde_json::to_string(&OrganizationObject::from(&org))?);
             Ok(())
         }

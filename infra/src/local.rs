@@ -41,19 +41,19 @@ impl Local {
         let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
         Ok(Local { embedded, accounts, clock })
     }
+}
 
-    /// The organization to act on: the named one, else the oldest, else a new one (`created`).
-    pub async fn organization(&self, org_id: Option<&str>, defaults: &OrgDefaults) -> anyhow::Result<(Organization, bool)> {
-        if let Some(id) = org_id {
-            let org = self.accounts.organization(id).await?.with_context(|| format!("no organization {id} in this data directory"))?;
-            return Ok((org, false));
-        }
-        if let Some(org) = self.accounts.first_organization().await? {
-            return Ok((org, false));
-        }
-        let org = self.accounts.create_organization("Default organization", defaults.tier, defaults.monthly_credits).await?;
-        Ok((org, true))
+/// The organization to act on: the named one, else the oldest, else a new one (`created`).
+pub async fn organization(accounts: &Accounts, org_id: Option<&str>, defaults: &OrgDefaults) -> anyhow::Result<(Organization, bool)> {
+    if let Some(id) = org_id {
+        let org = accounts.organization(id).await?.with_context(|| format!("no organization {id} in this store"))?;
+        return Ok((org, false));
     }
+    if let Some(org) = accounts.first_organization().await? {
+        return Ok((org, false));
+    }
+    let org = accounts.create_organization("Default organization", defaults.tier, defaults.monthly_credits).await?;
+    Ok((org, true))
 }
 
 /// Reads the download-signing key, creating a random one (readable by the owner only) if needed.
@@ -78,4 +78,15 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
+}
+
+/// The accounts service over a deployed stack's DynamoDB table (`QUARRY_AWS_ENDPOINT_URL` points
+/// it at an emulator instead).
+#[cfg(feature = "aws")]
+pub async fn aws_accounts(table: &str) -> Accounts {
+    use quarry_shared::store::aws::{dynamo::DynamoTable, sdk_config};
+    let endpoint = std::env::var("QUARRY_AWS_ENDPOINT_URL").ok().filter(|v| !v.trim().is_empty());
+    let config = sdk_config(endpoint.as_deref()).await;
+    let clock: SharedClock = Arc::new(SystemClock);
+    Accounts::new(Arc::new(DynamoTable::from_config(&config, table, clock.clone())), clock)
 }

@@ -56,7 +56,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 /// On the very first start (no organization yet), creates one with a test and a live key and
 /// prints the keys, which are never shown again.
 async fn first_start(local: &Local, defaults: &OrgDefaults) -> anyhow::Result<()> {
-    let (org, created) = local.organization(None, defaults).await?;
+    let (org, created) = crate::local::organization(&local.accounts, None, defaults).await?;
     if !created {
         return Ok(());
     }

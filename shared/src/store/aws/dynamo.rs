@@ -52,6 +52,11 @@ impl DynamoTable {
         DynamoTable { client, table: table_name.into(), clock }
     }
 
+    /// An adapter for `table_name` with a client built from a loaded SDK configuration.
+    pub fn from_config(config: &aws_config::SdkConfig, table_name: impl Into<String>, clock: SharedClock) -> Self {
+        DynamoTable::new(Client::new(config), table_name, clock)
+    }
+
     /// The DynamoDB table this adapter reads and writes.
     pub fn table_name(&self) -> &str {
         &self.table
