@@ -4,7 +4,6 @@
 use quarry_shared::clock::ManualClock;
 use quarry_tests::contract::queue::QueueFixture;
 use quarry_tests::contract::table::TableFixture;
-use quarry_tests::contract_tests;
 use quarry_tests::moto;
 
 async fn table_fixture() -> TableFixture {
@@ -19,48 +18,24 @@ async fn queue_fixture() -> QueueFixture {
 
 mod table {
     use super::*;
-    use quarry_tests::contract::table as suite;
-    contract_tests!(
+    quarry_tests::table_suite!(
         #[ignore = "needs the AWS emulator: run infra/test.sh"]
-        suite = suite,
-        fixture = table_fixture().await,
-        tests = [
-            put_get_roundtrips_json,
-            conditional_writes_conflict,
-            only_one_of_concurrent_creators_wins,
-            update_sets_removes_and_adds,
-            counters_add_atomically,
-            counter_stays_within_bound,
-            delete_returns_the_old_item,
-            query_pages_in_order,
-            secondary_index_pages_in_order,
-            foreign_cursors_are_rejected,
-            transactions_are_all_or_nothing,
-            expired_items_are_never_returned,
-            reserved_attributes_are_checked,
-        ]
+        fixture = table_fixture().await
     );
 }
 
 mod queue {
     use super::*;
-    use quarry_tests::contract::queue as suite;
-    contract_tests!(
+    quarry_tests::queue_suite!(
         #[ignore = "needs the AWS emulator: run infra/test.sh"]
-        suite = suite,
-        fixture = queue_fixture().await,
-        tests =
-            [send_receive_delete, delayed_messages_wait, unacknowledged_messages_come_back, poison_messages_move_to_the_dead_letter_queue]
+        fixture = queue_fixture().await
     );
 }
 
 mod blobs {
     use super::*;
-    use quarry_tests::contract::blobs as suite;
-    contract_tests!(
+    quarry_tests::blobs_suite!(
         #[ignore = "needs the AWS emulator: run infra/test.sh"]
-        suite = suite,
-        fixture = moto::fresh_bucket(ManualClock::new()).await,
-        tests = [put_get_delete, signed_url_downloads_without_credentials]
+        fixture = moto::fresh_bucket(ManualClock::new()).await
     );
 }

@@ -26,3 +26,70 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@each [$($attrs)*] $suite, $fixture, [$($rest),*]);
     };
 }
+
+/// Defines a macro that instantiates every function of one suite, so the list of contract tests
+/// is written once and every backend runs all of them.
+macro_rules! define_suite {
+    // `$d` is a `$` passed in, so the generated macro can have metavariables of its own.
+    ($d:tt $(#[$doc:meta])* $macro_name:ident, $module:ident, [$($name:ident),* $(,)?]) => {
+        $(#[$doc])*
+        #[macro_export]
+        macro_rules! $macro_name {
+            ($d(#[$d attr:meta])* fixture = $d fixture:expr) => {
+                use $crate::contract::$module as suite;
+                $crate::contract_tests!($d(#[$d attr])* suite = suite, fixture = $d fixture, tests = [$($name),*]);
+            };
+        }
+    };
+}
+
+define_suite!(
+    $
+    /// Every `Table` contract test, over a `TableFixture` expression.
+    table_suite, table, [
+        put_get_roundtrips_json,
+        conditional_writes_conflict,
+        only_one_of_concurrent_creators_wins,
+        update_sets_removes_and_adds,
+        counters_add_atomically,
+        counter_stays_within_bound,
+        delete_returns_the_old_item,
+        query_pages_in_order,
+        secondary_index_pages_in_order,
+        foreign_cursors_are_rejected,
+        transactions_are_all_or_nothing,
+        expired_items_are_never_returned,
+        reserved_attributes_are_checked,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every `Queue` contract test, over a `QueueFixture` expression.
+    queue_suite, queue, [send_receive_delete, delayed_messages_wait, unacknowledged_messages_come_back, poison_messages_move_to_the_dead_letter_queue]
+);
+
+define_suite!(
+    $
+    /// Every `Blobs` contract test, over an `Arc<dyn Blobs>` expression.
+    blobs_suite, blobs, [put_get_delete, signed_url_downloads_without_credentials]
+);
+
+define_suite!(
+    $
+    /// Every HTTP contract test, over a `TestServer` expression (on a manual clock).
+    api_suite, api, [
+        health_and_openapi_are_public,
+        keys_authenticate_by_bearer_or_header,
+        bad_keys_get_401,
+        request_ids_are_echoed_when_sane,
+        scopes_are_enforced,
+        api_keys_are_minted_listed_and_revoked,
+        other_organizations_are_invisible,
+        lists_paginate_with_cursors,
+        bad_input_gets_a_named_error,
+        idempotency_keys_replay_the_first_response,
+        abandoned_idempotency_claims_expire,
+        rate_limits_hold_per_organization,
+    ]
+);

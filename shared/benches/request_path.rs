@@ -1,0 +1,102 @@
+//! Throughput and latency of the request path on the embedded store: the full router (request
+//! ID, auth, rate limit, idempotency, handler) over a real SQLite file, driven in-process through
+//! `tower::ServiceExt::oneshot`, so the figure is Quarry's cost without network noise.
+//!
+//! Run: `cargo bench -p quarry-shared --bench request_path`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::Request;
+use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
+use quarry_shared::clock::SystemClock;
+use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::storage::Storage;
+use tower::ServiceExt;
+
+/// Concurrent clients, each with its own organization (so no client hits the rate limit).
+const CLIENTS: usize = 8;
+/// Requests per client per scenario (below the Scale tier's 3,000 a minute).
+const REQUESTS: usize = 250;
+
+struct Scenario {
+    name: &'static str,
+    build: fn(&str, usize, usize) -> Request<Body>,
+}
+
+fn health(_: &str, _: usize, _: usize) -> Request<Body> {
+    Request::get("/health").body(Body::empty()).unwrap()
+}
+
+fn me(key: &str, _: usize, _: usize) -> Request<Body> {
+    Request::get("/v1/me").header("authorization", format!("Bearer {key}")).body(Body::empty()).unwrap()
+}
+
+fn create_key(key: &str, client: usize, i: usize) -> Request<Body> {
+    Request::post("/v1/api-keys")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", format!("bench-{client}-{i}"))
+        .body(Body::from("{\"name\":\"bench\"}"))
+        .unwrap()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(SystemClock);
+    let embedded = Storage::embedded(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
+    let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
+    let router = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL), None);
+
+    let scenarios = [
+        Scenario { name: "GET /health (1 table read)", build: health },
+        Scenario { name: "GET /v1/me (auth + rate limit)", build: me },
+        Scenario { name: "POST /v1/api-keys + Idempotency-Key", build: create_key },
+    ];
+    println!("{CLIENTS} concurrent clients x {REQUESTS} requests, embedded store (SQLite WAL, synchronous=FULL)");
+    for scenario in &scenarios {
+        // Fresh organizations per scenario keep every client under its per-minute limit.
+        let mut keys = Vec::new();
+        for _ in 0..CLIENTS {
+            let org = accounts.create_organization("bench", Tier::Scale, 0).await.unwrap();
+            let new =
+                NewKey { name: "bench".into(), kind: KeyKind::Secret, mode: Mode::Test, scopes: Scope::ALL.to_vec(), expires_at: None };
+            keys.push(accounts.create_key(&org.id, new).await.unwrap().1);
+        }
+        let started = Instant::now();
+        let tasks: Vec<_> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(client, key)| {
+                let router = router.clone();
+                let build = scenario.build;
+                tokio::spawn(async move {
+                    let mut latencies = Vec::with_capacity(REQUESTS);
+                    for i in 0..REQUESTS {
+                        let t = Instant::now();
+                        let response = router.clone().oneshot(build(&key, client, i)).await.unwrap();
+                        assert!(response.status().is_success(), "{}", response.status());
+                        latencies.push(t.elapsed());
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        let mut latencies: Vec<Duration> = Vec::new();
+        for t in tasks {
+            latencies.extend(t.await.unwrap());
+        }
+        let elapsed = started.elapsed();
+        latencies.sort();
+        let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+        println!(
+            "{:<40} {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+            scenario.name,
+            latencies.len() as f64 / elapsed.as_secs_f64(),
+            pct(0.50).as_secs_f64() * 1e3,
+            pct(0.99).as_secs_f64() * 1e3
+        );
+    }
+}
