@@ -105,8 +105,9 @@ impl Blobs for FileBlobs {
 
     async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl> {
         check_lifetime(expires_in)?;
-        let expires_at = self.clock.now() + chrono::Duration::from_std(expires_in).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let expires = expires_at.timestamp();
+        // The link carries whole seconds, so the reported expiry is the second it stops working.
+        let expires = self.clock.unix() + expires_in.as_secs().max(1) as i64;
+        let expires_at = chrono::DateTime::from_timestamp(expires, 0).ok_or_else(|| StoreError::Invalid("expiry out of range".into()))?;
         let signature = hex::encode(self.mac(key, expires).finalize().into_bytes());
         let url = format!("{}{DOWNLOAD_PATH}/{key}?expires={expires}&signature={signature}", self.base_url);
         Ok(SignedUrl { url, expires_at })
