@@ -1,11 +1,15 @@
-//! Shared start-up of the Lambda entries: logging, configuration from the environment, and the
-//! router of one endpoint group. Each binary in `src/bin/` is a few lines around [`serve_group`].
+//! Shared start-up of the Lambda entries: logging, configuration from the environment, the
+//! router of one endpoint group, and the step worker's SQS handler. Each binary in `src/bin/` is
+//! a few lines around [`serve_group`] or [`serve_step_worker`].
 
 use std::sync::Arc;
 
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use quarry_shared::clock::SystemClock;
 use quarry_shared::http::{self, AppState, Group};
 use quarry_shared::storage::{AwsResources, Storage};
+use quarry_shared::worker::Worker;
 
 /// Logs as JSON lines (CloudWatch-friendly), filtered by `QUARRY_LOG` (default `info`).
 pub fn init_logging() {
@@ -30,4 +34,69 @@ pub async fn serve_group(group: Group) -> Result<(), lambda_http::Error> {
     init_logging();
     let resources = AwsResources::from_env()?;
     lambda_http::run(group_router(group, &resources).await).await
+}
+
+/// Runs the `stream` group with a streaming response (Server-Sent Events), behind a Lambda
+/// function URL in `RESPONSE_STREAM` mode: API Gateway HTTP APIs cannot stream.
+pub async fn serve_streaming_group(group: Group) -> Result<(), lambda_http::Error> {
+    init_logging();
+    let resources = AwsResources::from_env()?;
+    lambda_http::run_with_streaming_response(group_router(group, &resources).await).await
+}
+
+/// The step worker over `resources`.
+pub async fn step_worker(resources: &AwsResources) -> Worker {
+    let clock = Arc::new(SystemClock);
+    Worker::new(Storage::aws(resources, clock.clone()).await, clock)
+}
+
+/// Handles one SQS batch: each message is one task run. Failed messages are reported by ID
+/// (`ReportBatchItemFailures`), so SQS redelivers only those, and after the redrive policy's
+/// maximum receives moves them to the dead-letter queue.
+pub async fn handle_sqs_batch(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let outcome = match record.body.as_deref() {
+            Some(body) => worker.handle_delivery(body, receive_count(&record)).await,
+            None => Err(quarry_shared::ports::StoreError::Invalid("message without a body".into())),
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(message_id = %id, error = %e, "task failed; SQS will redeliver it");
+            response.add_failure(id);
+        }
+    }
+    response
+}
+
+/// How many times SQS has delivered the message (its `ApproximateReceiveCount` attribute).
+fn receive_count(record: &aws_lambda_events::event::sqs::SqsMessage) -> u32 {
+    record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
+}
+
+/// Runs the step worker as an SQS-triggered Lambda handler over the resources named in the
+/// environment.
+pub async fn serve_step_worker() -> Result<(), lambda_http::Error> {
+    init_logging();
+    let resources = AwsResources::from_env()?;
+    let worker = step_worker(&resources).await;
+    let worker = &worker;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, lambda_http::Error>(handle_sqs_batch(worker, event.payload).await)
+    }))
+    .await
+}
+
+/// Runs the `scheduler` function: EventBridge Scheduler invokes it every minute (its input is
+/// ignored). Today it runs the job watchdog, which re-enqueues running jobs whose worker died.
+pub async fn serve_scheduler() -> Result<(), lambda_http::Error> {
+    init_logging();
+    let resources = AwsResources::from_env()?;
+    let worker = step_worker(&resources).await;
+    let worker = &worker;
+    lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| async move {
+        let woken = worker.runner().watchdog().await?;
+        Ok::<_, lambda_http::Error>(serde_json::json!({ "jobs_woken": woken }))
+    }))
+    .await
 }

@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use quarry_shared::accounts::{KeyKind, Mode, NewKey, Scope};
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::worker::Worker;
 
 use crate::local::{Local, OrgDefaults};
 
@@ -43,11 +44,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL);
     let app = http::router(state, Some(http::downloads::routes(local.embedded.blobs.clone())));
     let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
+    // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:
+    // an unacknowledged task comes back on the next start.
+    let worker = Worker::new(local.embedded.storage.clone(), local.clock.clone());
+    let worker = tokio::spawn(worker.run(std::future::pending()));
 
     println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), args.data_dir.display());
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
 
     purge.abort();
+    worker.abort();
     local.embedded.db.checkpoint().await?;
     eprintln!("Quarry stopped; all data is in {}", args.data_dir.display());
     Ok(())

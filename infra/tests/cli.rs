@@ -437,3 +437,68 @@ fn serve_refuses_an_address_in_use() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--addr"), "{}", text(&out.stderr));
 }
+
+/// The reference document's whole quickstart against the binary, as curl would run it: create a
+/// thread, post the prompt, approve, stream to the end, download `leads.csv` through the artifact
+/// URL (a redirect to the file) and check its rows fit the prompt; then a SIGKILL loses none of it.
+#[tokio::test]
+async fn quickstart_thread_and_prompt_yield_a_pending_job() {
+    let (_tmp, dir) = data_dir();
+    let mut server = Server::start(&dir, false);
+    let key = server.printed_key("test").expect("test key printed");
+    let http = client();
+    let thread: Value = http
+        .post(server.url("/v1/threads"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"title": "Series A FinTech in EU"}))
+        .send()
+        .await
+        .expect("POST /v1/threads")
+        .json()
+        .await
+        .expect("thread JSON");
+    let thread_id = thread["id"].as_str().unwrap_or_else(|| panic!("no thread id: {thread}")).to_string();
+    let prompt = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
+    let posted: Value = http
+        .post(server.url(&format!("/v1/threads/{thread_id}/messages")))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"content": prompt}))
+        .send()
+        .await
+        .expect("POST messages")
+        .json()
+        .await
+        .expect("message JSON");
+    let job_id = posted["job"]["id"].as_str().unwrap_or_else(|| panic!("no job id: {posted}"));
+    assert!(job_id.starts_with("job_"), "{posted}");
+    assert_eq!(posted["job"]["status"], "pending");
+
+    let approved = http.post(server.url(&format!("/v1/jobs/{job_id}/approve"))).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    let stream = http.get(server.url(&format!("/v1/jobs/{job_id}/stream"))).bearer_auth(&key).send().await.unwrap();
+    let events = stream.text().await.unwrap(); // closes after the terminal event
+    assert!(events.contains("event: done"), "{events}");
+    let job: Value = http.get(server.url(&format!("/v1/jobs/{job_id}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let artifact = job["artifact"]["id"].as_str().unwrap();
+    let csv = http.get(server.url(&format!("/v1/artifacts/{artifact}"))).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let country = header.iter().position(|c| *c == "hq_country").expect("an hq_country column");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len() as u64, job["artifact"]["rows"].as_u64().unwrap());
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.split(',').nth(country) == Some("FR")), "every row is a French company");
+    assert!(header.contains(&"vp_engineering_email") && header.contains(&"head_of_growth_email"), "{header:?}");
+
+    server.crash();
+    drop(server);
+    let server = Server::start(&dir, false);
+    let thread: Value =
+        client().get(server.url(&format!("/v1/threads/{thread_id}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(thread["message_count"], 2, "{thread}");
+    assert_eq!(thread["last_job_id"], job_id);
+    assert_eq!(thread["last_job_status"], "succeeded");
+}

@@ -12,6 +12,8 @@ use axum::http::Request;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
 use quarry_shared::clock::SystemClock;
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::planner::RulePlanner;
+use quarry_shared::research::{Caller, NewThread, Research};
 use quarry_shared::storage::Storage;
 use tower::ServiceExt;
 
@@ -20,26 +22,66 @@ const CLIENTS: usize = 8;
 /// Requests per client per scenario (below the Scale tier's 3,000 a minute).
 const REQUESTS: usize = 250;
 
-struct Scenario {
-    name: &'static str,
-    build: fn(&str, usize, usize) -> Request<Body>,
+/// Messages posted to one thread in the message scenario before moving to the next thread (the
+/// planner reads a thread's whole history, so this fixes the history length being measured).
+const MESSAGES_PER_THREAD: usize = 10;
+/// The prompt of the message scenario (the reference quickstart's).
+const PROMPT: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
+
+/// One benchmark client: its key and the threads it posts to.
+struct Client {
+    key: String,
+    threads: Vec<String>,
 }
 
-fn health(_: &str, _: usize, _: usize) -> Request<Body> {
+struct Scenario {
+    name: &'static str,
+    build: fn(&Client, usize, usize) -> Request<Body>,
+}
+
+fn health(_: &Client, _: usize, _: usize) -> Request<Body> {
     Request::get("/health").body(Body::empty()).unwrap()
 }
 
-fn me(key: &str, _: usize, _: usize) -> Request<Body> {
-    Request::get("/v1/me").header("authorization", format!("Bearer {key}")).body(Body::empty()).unwrap()
+fn me(c: &Client, _: usize, _: usize) -> Request<Body> {
+    Request::get("/v1/me").header("authorization", format!("Bearer {}", c.key)).body(Body::empty()).unwrap()
 }
 
-fn create_key(key: &str, client: usize, i: usize) -> Request<Body> {
+fn create_key(c: &Client, client: usize, i: usize) -> Request<Body> {
     Request::post("/v1/api-keys")
-        .header("authorization", format!("Bearer {key}"))
+        .header("authorization", format!("Bearer {}", c.key))
         .header("content-type", "application/json")
         .header("idempotency-key", format!("bench-{client}-{i}"))
         .body(Body::from("{\"name\":\"bench\"}"))
         .unwrap()
+}
+
+fn post_message(c: &Client, _: usize, i: usize) -> Request<Body> {
+    let thread = &c.threads[i / MESSAGES_PER_THREAD];
+    Request::post(format!("/v1/threads/{thread}/messages"))
+        .header("authorization", format!("Bearer {}", c.key))
+        .header("content-type", "application/json")
+        .body(Body::from(serde_json::json!({ "content": PROMPT }).to_string()))
+        .unwrap()
+}
+
+/// The rule planner alone, in one thread: plans per second for the quickstart prompt.
+async fn planner_alone() {
+    use quarry_shared::planner::{PlanInput, Planner, Turn};
+    const RUNS: usize = 20_000;
+    let planner = RulePlanner::new();
+    let input = PlanInput { turns: vec![Turn { content: PROMPT.into(), ..Turn::default() }] };
+    let started = Instant::now();
+    for _ in 0..RUNS {
+        std::hint::black_box(planner.plan(std::hint::black_box(&input)).await.unwrap());
+    }
+    let per = started.elapsed() / RUNS as u32;
+    println!(
+        "{:<40} {:>8.0} plans/s   {:>7.1} µs per plan",
+        "RulePlanner::plan (quickstart prompt)",
+        1.0 / per.as_secs_f64(),
+        per.as_secs_f64() * 1e6
+    );
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -54,7 +96,11 @@ async fn main() {
         Scenario { name: "GET /health (1 table read)", build: health },
         Scenario { name: "GET /v1/me (auth + rate limit)", build: me },
         Scenario { name: "POST /v1/api-keys + Idempotency-Key", build: create_key },
+        Scenario { name: "POST /v1/threads/{id}/messages (planner)", build: post_message },
     ];
+    planner_alone().await;
+    let research =
+        Research::new(embedded.storage.table.clone(), embedded.storage.steps.clone(), Arc::new(SystemClock), Arc::new(RulePlanner::new()));
     println!("{CLIENTS} concurrent clients x {REQUESTS} requests, embedded store (SQLite WAL, synchronous=FULL)");
     for scenario in &scenarios {
         // Fresh organizations per scenario keep every client under its per-minute limit.
@@ -63,7 +109,13 @@ async fn main() {
             let org = accounts.create_organization("bench", Tier::Scale, 0).await.unwrap();
             let new =
                 NewKey { name: "bench".into(), kind: KeyKind::Secret, mode: Mode::Test, scopes: Scope::ALL.to_vec(), expires_at: None };
-            keys.push(accounts.create_key(&org.id, new).await.unwrap().1);
+            let key = accounts.create_key(&org.id, new).await.unwrap().1;
+            let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+            let mut threads = Vec::new();
+            for _ in 0..REQUESTS.div_ceil(MESSAGES_PER_THREAD) {
+                threads.push(research.create_thread(&caller, NewThread::default()).await.unwrap().id);
+            }
+            keys.push(Client { key, threads });
         }
         let started = Instant::now();
         let tasks: Vec<_> = keys

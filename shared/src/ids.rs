@@ -14,11 +14,21 @@ pub mod prefix {
     pub const ORGANIZATION: &str = "org";
     pub const API_KEY: &str = "key";
     pub const REQUEST: &str = "req";
+    /// Steps inside a plan are numbered, not ULIDs: `stp_1`, `stp_2`, …
+    pub const STEP: &str = "stp";
 }
 
 /// A new ID such as `job_01HXA5Q6T9ZJ3N1V0B7K2M4P8R`.
+///
+/// IDs minted by one process are strictly increasing, even within one millisecond (a monotonic
+/// ULID generator), so records keyed by them list in the order they were created: a thread's
+/// messages, for instance, are read back chronologically by sort key alone.
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", ulid::Ulid::new())
+    static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Overflow needs 2^80 IDs in one millisecond; fall back to a fresh random ULID regardless.
+    let ulid = generator.generate().unwrap_or_else(|_| ulid::Ulid::new());
+    format!("{prefix}_{ulid}")
 }
 
 /// True when `id` looks like an ID of the given kind (prefix, underscore, 26-char ULID).
@@ -41,5 +51,7 @@ mod tests {
         assert!(has_prefix(&a, "job") && !has_prefix(&a, "thr"));
         assert!(a < b);
         assert!(!has_prefix("job_123", "job"));
+        let burst: Vec<String> = (0..1000).map(|_| new_id(prefix::MESSAGE)).collect();
+        assert!(burst.windows(2).all(|w| w[0] < w[1]), "IDs of one process are strictly increasing");
     }
 }

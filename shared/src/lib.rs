@@ -3,11 +3,18 @@
 //! (`functions/`) are thin wrappers around what lives here.
 
 pub mod accounts;
+pub mod artifacts;
 pub mod clock;
+pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+pub mod jobs;
+pub mod leads;
+pub mod planner;
 pub mod ports;
 pub mod ratelimit;
+pub mod research;
 pub mod storage;
 pub mod store;
+pub mod worker;

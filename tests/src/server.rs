@@ -6,8 +6,10 @@ use std::sync::Arc;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Organization, Scope, Tier};
 use quarry_shared::clock::{ManualClock, SharedClock, SystemClock};
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::planner::{Planner, RulePlanner};
 use quarry_shared::storage::Storage;
 use quarry_shared::store::files::FileBlobs;
+use quarry_shared::worker::Worker;
 
 /// A running server. Dropping it leaves the task running until the test's runtime ends.
 pub struct TestServer {
@@ -28,8 +30,15 @@ async fn listen() -> (tokio::net::TcpListener, String) {
     (listener, url)
 }
 
-fn spawn(listener: tokio::net::TcpListener, app: axum::Router) {
+/// The deterministic rule planner: test servers never read `QUARRY_LLM_*` from the environment.
+fn rules() -> Arc<dyn Planner> {
+    Arc::new(RulePlanner::new())
+}
+
+/// Serves `app` and runs the step worker over `storage`, as the local server does.
+fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock) {
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test server") });
+    tokio::spawn(Worker::new(storage.clone(), clock.clone()).run(std::future::pending()));
 }
 
 impl TestServer {
@@ -40,11 +49,17 @@ impl TestServer {
 
     /// A server over a fresh embedded store, reading time from `clock`.
     pub async fn embedded_with_clock(clock: SharedClock) -> Self {
+        Self::embedded_with_planner(clock, rules()).await
+    }
+
+    /// A server over a fresh embedded store with the given planner (e.g. an LLM planner aimed at
+    /// a fake endpoint).
+    pub async fn embedded_with_planner(clock: SharedClock, planner: Arc<dyn Planner>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (listener, base_url) = listen().await;
         let embedded = Storage::embedded(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
-        let state = AppState::new(embedded.storage.clone(), clock.clone(), &Group::ALL);
-        spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))));
+        let state = AppState::with_planner(embedded.storage.clone(), clock.clone(), &Group::ALL, planner);
+        spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))), &embedded.storage, &clock);
         TestServer {
             base_url,
             accounts: Accounts::new(embedded.storage.table.clone(), clock.clone()),
@@ -72,8 +87,8 @@ impl TestServer {
             deliveries,
             backend: "aws",
         };
-        let state = AppState::new(storage.clone(), clock.clone(), &Group::ALL);
-        spawn(listener, http::router(state, None));
+        let state = AppState::with_planner(storage.clone(), clock.clone(), &Group::ALL, rules());
+        spawn(listener, http::router(state, None), &storage, &clock);
         TestServer {
             base_url,
             accounts: Accounts::new(storage.table.clone(), clock.clone()),

@@ -86,19 +86,8 @@ impl Accounts {
 
     /// Every organization, oldest first (operators only: the CLI).
     pub async fn organizations(&self) -> StoreResult<Vec<Organization>> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let q = Query::gsi1(ALL_ORGS).cursor(cursor);
-            let page = self.table.query(q).await?;
-            for item in &page.items {
-                out.push(item.to_record()?);
-            }
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
+        let items = crate::ports::table::query_all(self.table.as_ref(), Query::gsi1(ALL_ORGS)).await?;
+        items.iter().map(Item::to_record).collect()
     }
 
     /// Changes an organization's tier and/or allowance; `None` when it does not exist.

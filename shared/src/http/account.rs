@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{Admin, Authorized, Read};
+use super::auth::{Admin, Authorized, PublicRead};
 use super::error::{ApiError, ApiResult, ErrorEnvelope};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
@@ -43,7 +43,7 @@ pub struct Me {
 /// Who is calling.
 #[utoipa::path(get, path = "/v1/me", tag = "account",
     responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
-async fn get_me(auth: Authorized<Read>) -> Json<Me> {
+async fn get_me(auth: Authorized<PublicRead>) -> Json<Me> {
     let p = &auth.principal;
     Json(Me {
         object: "principal",
@@ -56,7 +56,7 @@ async fn get_me(auth: Authorized<Read>) -> Json<Me> {
 /// The caller's organization, its tier and limits.
 #[utoipa::path(get, path = "/v1/organization", tag = "account",
     responses((status = 200, body = OrganizationObject), (status = 401, body = ErrorEnvelope)))]
-async fn get_organization(auth: Authorized<Read>) -> Json<OrganizationObject> {
+async fn get_organization(auth: Authorized<PublicRead>) -> Json<OrganizationObject> {
     Json(OrganizationObject::from(&auth.principal.organization))
 }
 

@@ -72,10 +72,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// A scope a route requires, as a type.
 pub trait RequiredScope: Send + Sync + 'static {
     const SCOPE: Scope;
+    /// Whether publishable (`pk_pub_`) keys may call the route. Only a few reads are public:
+    /// the key's own identity, and (later) artifacts the organization marked shareable.
+    const PUBLISHABLE: bool = false;
 }
 
-/// Routes that only read.
+/// Routes that only read an organization's research data (threads, plans, jobs, leads).
 pub struct Read;
+/// Reads a publishable key may make too (who am I, which organization).
+pub struct PublicRead;
 /// Routes that start or change research (messages, approvals, stops, /search).
 pub struct Run;
 /// Routes that push to external systems.
@@ -85,6 +90,10 @@ pub struct Admin;
 
 impl RequiredScope for Read {
     const SCOPE: Scope = Scope::Read;
+}
+impl RequiredScope for PublicRead {
+    const SCOPE: Scope = Scope::Read;
+    const PUBLISHABLE: bool = true;
 }
 impl RequiredScope for Run {
     const SCOPE: Scope = Scope::Run;
@@ -117,16 +126,18 @@ impl<St: Send + Sync, S: RequiredScope> FromRequestParts<St> for Authorized<S> {
     async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
         let principal =
             parts.extensions.get::<Principal>().cloned().ok_or_else(|| ApiError::internal("route is missing the authentication layer"))?;
-        check_access(&principal, S::SCOPE, &parts.method)?;
+        check_access(&principal, S::SCOPE, S::PUBLISHABLE, &parts.method)?;
         Ok(Authorized { principal, _scope: PhantomData })
     }
 }
 
-fn check_access(principal: &Principal, scope: Scope, method: &Method) -> Result<(), ApiError> {
+fn check_access(principal: &Principal, scope: Scope, publishable_ok: bool, method: &Method) -> Result<(), ApiError> {
     let key = &principal.key;
     let reading = matches!(*method, Method::GET | Method::HEAD);
-    if key.kind == KeyKind::Publishable && !(reading && scope == Scope::Read) {
-        return Err(ApiError::permission("Publishable keys (pk_pub_) are read-only. Use a secret key for this endpoint."));
+    if key.kind == KeyKind::Publishable && !(reading && scope == Scope::Read && publishable_ok) {
+        return Err(ApiError::permission(
+            "Publishable keys (pk_pub_) only read public data and cannot call this endpoint. Use a secret key (sk_live_ or sk_test_).",
+        ));
     }
     for needed in [Scope::Read, scope] {
         if !key.has_scope(needed) {

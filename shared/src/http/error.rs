@@ -169,5 +169,31 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::research::ResearchError> for ApiError {
+    fn from(e: crate::research::ResearchError) -> Self {
+        use crate::research::ResearchError as E;
+        match e {
+            E::Invalid { param, message } => ApiError::invalid(&param, message),
+            E::NotFound { what, id, param } => ApiError::not_found(what, &id, param),
+            E::Conflict(message) => ApiError::conflict(message),
+            E::Rejected(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PlanRejected, message),
+            E::PlanQuota { limit, retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimit,
+                format!("Your tier allows {limit} plans per day and they are used up. The quota resets at 00:00 UTC, in {retry_after_secs} s; or raise the tier."),
+            )
+            .header(axum::http::header::RETRY_AFTER, retry_after_secs),
+            E::TooManyJobs { limit } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimit,
+                format!("Your tier runs at most {limit} jobs at once. Wait for a running job to end, stop one, or raise the tier."),
+            )
+            .header(axum::http::header::RETRY_AFTER, 30),
+            E::InsufficientCredits(message) => ApiError::new(StatusCode::PAYMENT_REQUIRED, ErrorCode::InsufficientCredits, message),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 /// Result alias for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -4,6 +4,7 @@
 //! through [`router`], so there is one implementation of every endpoint and every convention.
 
 pub mod account;
+pub mod artifacts;
 pub mod auth;
 #[cfg(feature = "sqlite")]
 pub mod downloads;
@@ -11,8 +12,13 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod idempotency;
+pub mod jobs;
 pub mod pagination;
+pub mod plans;
 pub mod request_id;
+pub mod search;
+pub mod stream;
+pub mod threads;
 
 use std::sync::Arc;
 
@@ -26,10 +32,13 @@ use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Mode, Principal};
 use crate::clock::SharedClock;
 use crate::idempotency::IdempotencyStore;
+use crate::jobs::run::JobRunner;
+use crate::planner::Planner;
 use crate::ratelimit::RateLimiter;
+use crate::research::{Caller, Research};
 use crate::storage::Storage;
 
 pub use error::{ApiError, ApiResult};
@@ -38,21 +47,39 @@ pub use error::{ApiError, ApiResult};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Group {
     Account,
+    Threads,
+    Plans,
+    Jobs,
+    Artifacts,
+    Stream,
+    Search,
 }
 
 impl Group {
     /// Every group, in the order the local server mounts them.
-    pub const ALL: [Group; 1] = [Group::Account];
+    pub const ALL: [Group; 7] = [Group::Account, Group::Threads, Group::Plans, Group::Jobs, Group::Artifacts, Group::Stream, Group::Search];
 
     pub fn name(self) -> &'static str {
         match self {
             Group::Account => "account",
+            Group::Threads => "threads",
+            Group::Plans => "plans",
+            Group::Jobs => "jobs",
+            Group::Artifacts => "artifacts",
+            Group::Stream => "stream",
+            Group::Search => "search",
         }
     }
 
     fn routes(self) -> OpenApiRouter<AppState> {
         match self {
             Group::Account => account::routes(),
+            Group::Threads => threads::routes(),
+            Group::Plans => plans::routes(),
+            Group::Jobs => jobs::routes(),
+            Group::Artifacts => artifacts::routes(),
+            Group::Stream => stream::routes(),
+            Group::Search => search::routes(),
         }
     }
 }
@@ -63,6 +90,8 @@ struct Inner {
     accounts: Accounts,
     rate_limiter: RateLimiter,
     idempotency: IdempotencyStore,
+    research: Research,
+    jobs: JobRunner,
     features: Vec<&'static str>,
 }
 
@@ -71,10 +100,18 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// State over `storage`, serving `groups`.
+    /// State over `storage`, serving `groups`, with the planner the environment configures
+    /// (the rule-based one unless `QUARRY_LLM_BASE_URL` is set).
     pub fn new(storage: Storage, clock: SharedClock, groups: &[Group]) -> Self {
+        Self::with_planner(storage, clock, groups, crate::planner::from_env())
+    }
+
+    /// State with an explicit planner (tests use a fake LLM endpoint this way).
+    pub fn with_planner(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>) -> Self {
         let table = storage.table.clone();
         AppState(Arc::new(Inner {
+            research: Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner),
+            jobs: JobRunner::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone()),
             accounts: Accounts::new(table.clone(), clock.clone()),
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
@@ -102,6 +139,23 @@ impl AppState {
 
     pub fn idempotency(&self) -> &IdempotencyStore {
         &self.0.idempotency
+    }
+
+    pub fn research(&self) -> &Research {
+        &self.0.research
+    }
+
+    pub fn jobs(&self) -> &JobRunner {
+        &self.0.jobs
+    }
+
+    /// The research caller a request runs as: its organization, mode and daily plan quota.
+    pub fn caller(&self, principal: &Principal) -> Caller {
+        Caller {
+            org_id: principal.org_id().to_string(),
+            livemode: principal.key.mode == Mode::Live,
+            plans_per_day: principal.organization.tier.limits().plans_per_day,
+        }
     }
 
     pub fn features(&self) -> &[&'static str] {

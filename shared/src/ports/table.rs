@@ -504,6 +504,56 @@ impl Cursor {
     }
 }
 
+/// Every item of `query`, page after page (for bounded sets: a thread's messages, a job's leads).
+pub async fn query_all(table: &dyn Table, query: Query) -> StoreResult<Vec<Item>> {
+    let mut out = Vec::new();
+    let mut cursor = query.cursor.clone();
+    loop {
+        let page = table.query(query.clone().cursor(cursor)).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// One page of the items of `base` that `keep` turns into records: reads ahead in pages of 100,
+/// stops at `limit` records or after examining `max_examined` items (then the page is short and
+/// the cursor resumes after the last item examined), so a selective filter cannot scan a whole
+/// partition in one request.
+pub async fn query_matching<T>(
+    table: &dyn Table,
+    base: Query,
+    limit: usize,
+    max_examined: usize,
+    mut keep: impl FnMut(&Item) -> StoreResult<Option<T>>,
+) -> StoreResult<(Vec<T>, Option<String>)> {
+    let mut cursor = base.cursor.clone();
+    let mut out = Vec::new();
+    let mut examined = 0;
+    loop {
+        let page = table.query(base.clone().limit(100).cursor(cursor.clone())).await?;
+        let exhausted = page.next_cursor.is_none();
+        let count = page.items.len();
+        for (i, item) in page.items.iter().enumerate() {
+            examined += 1;
+            if let Some(record) = keep(item)? {
+                out.push(record);
+            }
+            if out.len() == limit || examined >= max_examined {
+                // Resume after this item, unless it was the last one there is.
+                let last_of_all = exhausted && i + 1 == count;
+                return Ok((out, (!last_of_all).then(|| Cursor::after(&base, item).encode())));
+            }
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok((out, None)),
+        }
+    }
+}
+
 /// The table port. All reads are strongly consistent except queries on [`Index::Gsi1`].
 #[async_trait]
 pub trait Table: Send + Sync + 'static {

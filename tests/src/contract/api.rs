@@ -13,16 +13,29 @@ use serde_json::{json, Value};
 
 use crate::server::TestServer;
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::new()
 }
 
-fn call(s: &TestServer, method: Method, path: &str, key: &str) -> RequestBuilder {
+pub(crate) fn call(s: &TestServer, method: Method, path: &str, key: &str) -> RequestBuilder {
     client().request(method, s.url(path)).bearer_auth(key)
 }
 
+/// The JSON body of a response that must have `status` (the body is shown when it has not).
+pub(crate) async fn json_of(r: Response, status: StatusCode) -> Value {
+    let got = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+/// A POST with a JSON body.
+pub(crate) async fn post(s: &TestServer, key: &str, path: &str, body: Value) -> Response {
+    call(s, Method::POST, path, key).json(&body).send().await.unwrap()
+}
+
 /// Asserts an error response: status, code, optional param, and a request_id equal to the header.
-async fn assert_error(r: Response, status: StatusCode, code: &str, param: Option<&str>) -> Value {
+pub(crate) async fn assert_error(r: Response, status: StatusCode, code: &str, param: Option<&str>) -> Value {
     assert_eq!(r.status(), status);
     let header_id = r.headers().get("x-request-id").expect("X-Request-Id on errors").to_str().unwrap().to_string();
     assert_eq!(r.headers()["content-type"], "application/json");
@@ -43,15 +56,31 @@ pub async fn health_and_openapi_are_public(s: TestServer) {
     let health: Value = r.json().await.unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["backend"], s.storage.backend);
-    assert!(health["features"].as_array().unwrap().contains(&json!("account")));
+    for group in ["account", "threads", "plans"] {
+        assert!(health["features"].as_array().unwrap().contains(&json!(group)), "{health}");
+    }
 
     let spec: Value = client().get(s.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/v1/me", "/v1/organization", "/v1/api-keys", "/v1/api-keys/{key_id}", "/health", "/openapi.json"] {
+    for path in [
+        "/v1/me",
+        "/v1/organization",
+        "/v1/api-keys",
+        "/v1/api-keys/{key_id}",
+        "/v1/threads",
+        "/v1/threads/{thread_id}",
+        "/v1/threads/{thread_id}/messages",
+        "/v1/plans/{plan_id}",
+        "/v1/plans/{plan_id}/replan",
+        "/health",
+        "/openapi.json",
+    ] {
         assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
     }
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
-    assert!(spec["components"]["schemas"]["ErrorEnvelope"].is_object());
+    for schema in ["ErrorEnvelope", "Thread", "Message", "Plan", "Job", "Criteria", "Posted"] {
+        assert!(spec["components"]["schemas"][schema].is_object(), "schema {schema} missing from the spec");
+    }
 }
 
 pub async fn keys_authenticate_by_bearer_or_header(s: TestServer) {

@@ -4,7 +4,9 @@
 
 pub mod api;
 pub mod blobs;
+pub mod jobs;
 pub mod queue;
+pub mod research;
 pub mod table;
 
 /// Instantiates contract functions as `#[tokio::test]`s over a fixture expression.
@@ -91,5 +93,41 @@ define_suite!(
         idempotency_keys_replay_the_first_response,
         abandoned_idempotency_claims_expire,
         rate_limits_hold_per_organization,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every research-conversation contract test, over a `TestServer` expression (manual clock).
+    research_suite, research, [
+        quickstart_drafts_a_plan_and_a_pending_job,
+        the_title_is_drafted_from_the_first_message,
+        bad_input_names_the_parameter,
+        vague_prompts_are_rejected_and_recorded,
+        later_messages_refine_the_request,
+        replanning_applies_feedback,
+        threads_list_search_and_filter,
+        threads_are_updated_in_place,
+        deleting_a_thread_cascades_in_the_background,
+        running_jobs_block_deletion_unless_forced,
+        the_cascade_removes_owned_blobs_and_partitions,
+        events_record_what_happened,
+        the_daily_plan_quota_holds,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every job-execution contract test, over a `TestServer` expression.
+    jobs_suite, jobs, [
+        a_test_job_runs_to_an_artifact,
+        approval_checks_state_limits_and_credits,
+        stopping_leaves_a_partial_artifact,
+        a_live_job_without_a_source_invents_nothing,
+        auto_approve_starts_the_job_and_jobs_list_filters,
+        the_stream_and_the_logs_tell_the_same_story,
+        open_streams_are_limited_per_tier,
+        search_runs_the_whole_pipeline_in_one_call,
+        a_job_that_cannot_continue_fails_loudly,
     ]
 );

@@ -1,0 +1,132 @@
+//! The `artifacts` endpoint group: a job's leads and its artifact with fresh download links.
+
+use axum::extract::{RawQuery, State};
+use axum::http::header::{ACCEPT, LOCATION};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Authorized, Read};
+use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::extract::{ApiPath, ApiQuery};
+use super::pagination::{ListParams, ListResponse};
+use super::AppState;
+use crate::jobs::artifact::{Artifact, Format};
+use crate::leads::Lead;
+
+/// Default page size of the lead list (larger than other lists: leads are what users page through).
+const DEFAULT_LEADS_LIMIT: &str = "50";
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_leads)).routes(routes!(get_artifact))
+}
+
+/// Query of `GET /v1/jobs/{job_id}/leads` (documentation; parsed from the raw query because
+/// `has_field` repeats).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct LeadListParams {
+    /// Page size, 1–100 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    cursor: Option<String>,
+    /// `asc` (default: discovery order) or `desc`.
+    order: Option<String>,
+    /// 0–1: leave out leads below this confidence.
+    #[param(value_type = Option<f64>)]
+    min_confidence: Option<String>,
+    /// A field every lead must have, e.g. `person.email`; repeat to require several.
+    has_field: Option<String>,
+}
+
+/// The value at a dotted path of a lead (`person.email`, `fields.tech_stack`).
+fn field_at<'a>(lead: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(lead, |v, part| v.get(part)).filter(|v| !v.is_null())
+}
+
+/// A job's leads, with per-field sources and confidence.
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/leads", tag = "artifacts",
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)"), LeadListParams),
+    responses((status = 200, body = ListResponse<Lead>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn list_leads(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(job_id): ApiPath<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<Lead>>> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let one = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let params = ListParams {
+        limit: one("limit").or(Some(DEFAULT_LEADS_LIMIT.into())),
+        cursor: one("cursor"),
+        order: one("order").or(Some("asc".into())),
+    };
+    let page = params.page()?;
+    let min_confidence = match one("min_confidence") {
+        None => 0.0,
+        Some(raw) => match raw.parse::<f64>() {
+            Ok(v) if (0.0..=1.0).contains(&v) => v,
+            _ => return Err(ApiError::invalid("min_confidence", format!("`min_confidence` must be a number from 0 to 1; got `{raw}`."))),
+        },
+    };
+    let required: Vec<String> = pairs.iter().filter(|(k, _)| k == "has_field").map(|(_, v)| v.clone()).collect();
+    let (leads, next) = state
+        .jobs()
+        .lead_page(auth.org_id(), &job_id, page.order, page.limit, page.cursor, |lead| {
+            if lead.confidence < min_confidence {
+                return false;
+            }
+            // Only leads that pass the cheap check are turned into JSON to look up field paths.
+            required.is_empty() || {
+                let value = serde_json::to_value(lead).unwrap_or(Value::Null);
+                required.iter().all(|path| field_at(&value, path).is_some())
+            }
+        })
+        .await?;
+    Ok(Json(ListResponse::new(leads, next)))
+}
+
+/// Query of `GET /v1/artifacts/{artifact_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArtifactParams {
+    /// `csv` (default), `json` or `xlsx` (rendered on first request, then cached).
+    pub format: Option<String>,
+}
+
+/// An artifact with a fresh signed `download_url`, valid 4 hours. Clients that accept JSON
+/// (`Accept: application/json`, as SDKs send) get the record; any other client (`curl -sLo
+/// leads.csv …`, a browser) is redirected (302) to the file itself.
+#[utoipa::path(get, path = "/v1/artifacts/{artifact_id}", tag = "artifacts",
+    params(("artifact_id" = String, Path, description = "The artifact's ID (`art_…`)"), ArtifactParams),
+    responses((status = 200, description = "With `Accept: application/json`", body = Artifact),
+        (status = 302, description = "Without it: a redirect to the signed download URL", body = Artifact),
+        (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn get_artifact(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(artifact_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ArtifactParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let format = match params.format.as_deref() {
+        None => Format::Csv,
+        Some(raw) => {
+            Format::parse(raw).ok_or_else(|| ApiError::invalid("format", format!("`format` must be csv, json or xlsx; got `{raw}`.")))?
+        }
+    };
+    let artifact = state.jobs().artifact(auth.org_id(), &artifact_id, format).await?;
+    let wants_record = headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("application/json"));
+    if wants_record {
+        return Ok(Json(artifact).into_response());
+    }
+    let location = artifact.download_url.clone().unwrap_or_default();
+    Ok((StatusCode::FOUND, [(LOCATION, location)], Json(artifact)).into_response())
+}

@@ -1,0 +1,184 @@
+//! The `jobs` endpoint group: approving, stopping, reading and listing jobs. The work of a job is
+//! never done inside a request: approval enqueues its first chunk for the step worker.
+
+use axum::extract::State;
+use axum::http::header::CACHE_CONTROL;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Authorized, Read, Run};
+use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::extract::{parse_json, ApiPath, ApiQuery};
+use super::pagination::{ListParams, ListResponse};
+use super::AppState;
+use crate::clock::Timestamp;
+use crate::jobs::log::LogEntry;
+use crate::jobs::run::Approval;
+use crate::jobs::summary::JobSummary;
+use crate::jobs::{Job, JobFilter, JobStatus};
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs))
+        .routes(routes!(get_job))
+        .routes(routes!(job_summary))
+        .routes(routes!(job_logs))
+        .routes(routes!(approve_job))
+        .routes(routes!(stop_job))
+        .routes(routes!(cancel_job))
+}
+
+/// Body of `POST /v1/jobs/{job_id}/approve`.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct Approve {
+    /// Events of this job are also delivered to this URL.
+    pub webhook_url: Option<String>,
+    /// The job stops (`stopped`) rather than spend more credits than this.
+    pub max_credits: Option<u64>,
+}
+
+/// Approves a pending job and starts it. Answers at once; progress shows on the job.
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", tag = "jobs", request_body(content = Option<Approve>),
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
+    responses((status = 200, body = Job), (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 409, description = "The job is not pending", body = ErrorEnvelope),
+        (status = 429, description = "Concurrent-job limit", body = ErrorEnvelope)))]
+async fn approve_job(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(job_id): ApiPath<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Job>> {
+    // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
+    let body: Approve = if body.iter().all(u8::is_ascii_whitespace) { Approve::default() } else { parse_json(&body)? };
+    if let Some(url) = &body.webhook_url {
+        let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !ok {
+            return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
+        }
+    }
+    if body.max_credits == Some(0) {
+        return Err(ApiError::invalid("max_credits", "`max_credits` must be at least 1."));
+    }
+    let approval = Approval { webhook_url: body.webhook_url, max_credits: body.max_credits };
+    Ok(Json(state.jobs().approve(&auth.organization, &job_id, approval).await?))
+}
+
+/// Stops a job: a running job ends `stopped` at its next checkpoint with a partial artifact; a
+/// pending job ends `stopped` at once.
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/stop", tag = "jobs",
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
+    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+async fn stop_job(State(state): State<AppState>, auth: Authorized<Run>, ApiPath(job_id): ApiPath<String>) -> ApiResult<Json<Job>> {
+    Ok(Json(state.jobs().stop(auth.org_id(), &job_id).await?))
+}
+
+/// The same as `stop` (the name other lead APIs use).
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/cancel", tag = "jobs",
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
+    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+async fn cancel_job(state: State<AppState>, auth: Authorized<Run>, path: ApiPath<String>) -> ApiResult<Json<Job>> {
+    stop_job(state, auth, path).await
+}
+
+/// One job. Cheap and safe to poll (cacheable for a second).
+#[utoipa::path(get, path = "/v1/jobs/{job_id}", tag = "jobs",
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
+    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope)))]
+async fn get_job(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(job_id): ApiPath<String>,
+) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Json<Job>)> {
+    let job = state.jobs().job(auth.org_id(), &job_id).await?;
+    Ok(([(CACHE_CONTROL, "private, max-age=1")], Json(job)))
+}
+
+/// What a job found: rows, leads, coverage per role, caveats.
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/summary", tag = "jobs",
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
+    responses((status = 200, body = JobSummary), (status = 404, body = ErrorEnvelope)))]
+async fn job_summary(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(job_id): ApiPath<String>,
+) -> ApiResult<Json<JobSummary>> {
+    Ok(Json(state.jobs().summary(auth.org_id(), &job_id).await?))
+}
+
+/// Every log entry of a job: the same entries its stream sends, in order.
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", tag = "jobs",
+    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
+    responses((status = 200, body = ListResponse<LogEntry>), (status = 404, body = ErrorEnvelope)))]
+async fn job_logs(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(job_id): ApiPath<String>,
+) -> ApiResult<Json<ListResponse<LogEntry>>> {
+    Ok(Json(ListResponse::new(state.jobs().log_entries(auth.org_id(), &job_id).await?, None)))
+}
+
+/// Query of `GET /v1/jobs`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobListParams {
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    /// `desc` (default: newest first) or `asc`.
+    pub order: Option<String>,
+    /// Comma-separated statuses (`running,pending`); `processing`, `completed` and `cancelled` are accepted too.
+    pub status: Option<String>,
+    /// Only jobs of this thread.
+    pub thread_id: Option<String>,
+    /// Jobs created at or after this ISO 8601 time.
+    pub created_after: Option<String>,
+    /// Jobs created before this ISO 8601 time.
+    pub created_before: Option<String>,
+}
+
+/// Parses a comma-separated status filter (the other products' names accepted too), naming `param`.
+pub(super) fn parse_statuses(param: &str, raw: &str) -> ApiResult<Vec<JobStatus>> {
+    raw.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            JobStatus::parse_filter(s).ok_or_else(|| {
+                let message =
+                    format!("`{}` is not a job status. Use pending, running, succeeded, failed or stopped (comma-separated).", s.trim());
+                ApiError::invalid(param, message)
+            })
+        })
+        .collect()
+}
+
+fn parse_time(param: &str, raw: Option<&str>) -> ApiResult<Option<Timestamp>> {
+    raw.map(|r| {
+        Timestamp::parse(r)
+            .ok_or_else(|| ApiError::invalid(param, format!("`{param}` must be an ISO 8601 time such as 2026-04-21T14:22:01Z.")))
+    })
+    .transpose()
+}
+
+/// Jobs across every thread of the organization, newest first.
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(JobListParams),
+    responses((status = 200, body = ListResponse<Job>), (status = 400, body = ErrorEnvelope)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiQuery(params): ApiQuery<JobListParams>,
+) -> ApiResult<Json<ListResponse<Job>>> {
+    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
+    let statuses = params.status.as_deref().map(|raw| parse_statuses("status", raw)).transpose()?.unwrap_or_default();
+    let filter = JobFilter {
+        statuses,
+        thread_id: params.thread_id.filter(|t| !t.is_empty()),
+        created_after: parse_time("created_after", params.created_after.as_deref())?,
+        created_before: parse_time("created_before", params.created_before.as_deref())?,
+    };
+    let (jobs, next) = state.jobs().list(auth.org_id(), &filter, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(jobs, next)))
+}

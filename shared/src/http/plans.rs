@@ -1,0 +1,52 @@
+//! The `plans` endpoint group: reading a plan and asking for a corrected one.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Authorized, Read, Run};
+use super::error::{ApiResult, ErrorEnvelope};
+use super::extract::{ApiJson, ApiPath};
+use super::AppState;
+use crate::research::{Plan, Posted};
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_plan)).routes(routes!(replan))
+}
+
+/// One plan.
+#[utoipa::path(get, path = "/v1/plans/{plan_id}", tag = "plans",
+    params(("plan_id" = String, Path, description = "The plan's ID (`pln_…`)")),
+    responses((status = 200, body = Plan), (status = 404, body = ErrorEnvelope)))]
+async fn get_plan(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(plan_id): ApiPath<String>) -> ApiResult<Json<Plan>> {
+    Ok(Json(state.research().plan(auth.org_id(), &plan_id).await?))
+}
+
+/// Body of `POST /v1/plans/{plan_id}/replan`.
+#[derive(Deserialize, ToSchema)]
+pub struct Replan {
+    /// What to change, e.g. "Only VP Eng with Python experience. Skip Crunchbase." (1–8,000 characters).
+    pub feedback: String,
+}
+
+/// Drafts a new plan for the same thread from corrective feedback. The feedback is recorded as a
+/// message and the new plan gets its own pending job. Only a plan whose job is still pending can
+/// be replanned (otherwise 409).
+#[utoipa::path(post, path = "/v1/plans/{plan_id}/replan", tag = "plans", request_body = Replan,
+    params(("plan_id" = String, Path, description = "The plan's ID (`pln_…`)")),
+    responses((status = 201, body = Posted), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, description = "The planner declined the feedback (`plan_rejected`)", body = ErrorEnvelope)))]
+async fn replan(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(plan_id): ApiPath<String>,
+    ApiJson(body): ApiJson<Replan>,
+) -> ApiResult<(StatusCode, Json<Posted>)> {
+    let posted = state.research().replan(&state.caller(&auth), &plan_id, body.feedback).await?;
+    Ok((StatusCode::CREATED, Json(posted)))
+}

@@ -1,0 +1,205 @@
+//! The `threads` endpoint group: research conversations and their messages. Posting a message
+//! runs the planner and answers with the message, the plan and its pending job.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Authorized, Read, Run};
+use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::jobs::parse_statuses;
+use super::pagination::{ListParams, ListResponse};
+use super::AppState;
+use crate::planner::{Attachment, Hints};
+use crate::research::{DeletedThread, Message, NewMessage, NewThread, Posted, Thread, ThreadFilter, ThreadPatch};
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_threads, create_thread))
+        .routes(routes!(get_thread, update_thread, delete_thread))
+        .routes(routes!(list_messages, post_message))
+}
+
+/// Body of `POST /v1/threads`.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateThread {
+    /// 1–200 characters. Drafted from the first message when omitted.
+    pub title: Option<String>,
+    /// Up to 50 string pairs; keys ≤ 40 characters, values ≤ 500.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// Creates an empty thread.
+#[utoipa::path(post, path = "/v1/threads", tag = "threads", request_body = CreateThread,
+    responses((status = 201, body = Thread), (status = 400, body = ErrorEnvelope)))]
+async fn create_thread(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiJson(body): ApiJson<CreateThread>,
+) -> ApiResult<(StatusCode, Json<Thread>)> {
+    let thread = state.research().create_thread(&state.caller(&auth), NewThread { title: body.title, metadata: body.metadata }).await?;
+    Ok((StatusCode::CREATED, Json(thread)))
+}
+
+/// Query of `GET /v1/threads`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadListParams {
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `desc` (default: newest first) or `asc`.
+    pub order: Option<String>,
+    /// Case-insensitive text the title must contain.
+    pub q: Option<String>,
+    /// Status of the thread's last job; comma-separate to combine (`pending,running`).
+    pub has_job_status: Option<String>,
+}
+
+/// The organization's threads, newest first.
+#[utoipa::path(get, path = "/v1/threads", tag = "threads", params(ThreadListParams),
+    responses((status = 200, body = ListResponse<Thread>), (status = 400, body = ErrorEnvelope)))]
+async fn list_threads(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiQuery(params): ApiQuery<ThreadListParams>,
+) -> ApiResult<Json<ListResponse<Thread>>> {
+    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
+    let filter = ThreadFilter {
+        q: params.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        job_statuses: params.has_job_status.as_deref().map(|raw| parse_statuses("has_job_status", raw)).transpose()?.unwrap_or_default(),
+    };
+    let (threads, next) = state.research().list_threads(auth.org_id(), &filter, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(threads, next)))
+}
+
+/// One thread.
+#[utoipa::path(get, path = "/v1/threads/{thread_id}", tag = "threads",
+    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)")),
+    responses((status = 200, body = Thread), (status = 404, body = ErrorEnvelope)))]
+async fn get_thread(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(thread_id): ApiPath<String>) -> ApiResult<Json<Thread>> {
+    Ok(Json(state.research().thread(auth.org_id(), &thread_id).await?))
+}
+
+/// Body of `PATCH /v1/threads/{thread_id}`.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateThread {
+    /// A new title, 1–200 characters.
+    pub title: Option<String>,
+    /// Keys to add or replace; a key set to `null` is removed. Other keys are kept.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// Changes a thread's title or metadata.
+#[utoipa::path(patch, path = "/v1/threads/{thread_id}", tag = "threads", request_body = UpdateThread,
+    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)")),
+    responses((status = 200, body = Thread), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn update_thread(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(thread_id): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateThread>,
+) -> ApiResult<Json<Thread>> {
+    let patch = ThreadPatch { title: body.title, metadata: body.metadata };
+    Ok(Json(state.research().update_thread(auth.org_id(), &thread_id, patch).await?))
+}
+
+/// Query of `DELETE /v1/threads/{thread_id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteParams {
+    /// `true` stops the thread's running jobs as part of the delete (otherwise they make it a 409).
+    #[param(value_type = Option<bool>)]
+    pub force: Option<String>,
+}
+
+/// Deletes a thread with its messages, plans, jobs, artifacts and leads. The thread is gone from
+/// the API at once; its records are removed in the background.
+#[utoipa::path(delete, path = "/v1/threads/{thread_id}", tag = "threads",
+    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)"), DeleteParams),
+    responses((status = 200, body = DeletedThread), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+async fn delete_thread(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(thread_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<DeleteParams>,
+) -> ApiResult<Json<DeletedThread>> {
+    let force = match params.force.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(ApiError::invalid("force", format!("`force` must be `true` or `false`; got `{other}`."))),
+    };
+    Ok(Json(state.research().delete_thread(&state.caller(&auth), &thread_id, force).await?))
+}
+
+/// The messages of a thread, oldest first.
+#[utoipa::path(get, path = "/v1/threads/{thread_id}/messages", tag = "threads",
+    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)"), ListParams),
+    responses((status = 200, body = ListResponse<Message>), (status = 404, body = ErrorEnvelope)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(thread_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<ListResponse<Message>>> {
+    // Conversations read top to bottom: ascending unless asked otherwise.
+    let params = ListParams { order: params.order.or(Some("asc".into())), ..params };
+    let page = params.page()?;
+    let (messages, next) = state.research().list_messages(auth.org_id(), &thread_id, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(messages, next)))
+}
+
+/// Body of `POST /v1/threads/{thread_id}/messages`.
+#[derive(Deserialize, ToSchema)]
+pub struct PostMessage {
+    /// The prompt, 1–8,000 characters.
+    pub content: String,
+    /// Up to 5 files: `csv` (a seed list to enrich) or `url_list`.
+    pub attachments: Option<Vec<Attachment>>,
+    /// Soft constraints: `max_rows` (1–10,000), `preferred_sources`.
+    pub hints: Option<Hints>,
+    /// Start the job without an explicit approval. Default false.
+    pub auto_approve: Option<bool>,
+}
+
+/// Appends a user message: the planner reads the whole thread and drafts a plan attached to a
+/// new pending job. Nothing runs until the job is approved.
+#[utoipa::path(post, path = "/v1/threads/{thread_id}/messages", tag = "threads", request_body = PostMessage,
+    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)")),
+    responses((status = 201, body = Posted), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 422, description = "The planner declined the prompt (`plan_rejected`)", body = ErrorEnvelope),
+        (status = 429, description = "Rate limit or plans-per-day limit", body = ErrorEnvelope)))]
+async fn post_message(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(thread_id): ApiPath<String>,
+    ApiJson(body): ApiJson<PostMessage>,
+) -> ApiResult<(StatusCode, Json<Posted>)> {
+    let new = NewMessage {
+        content: body.content,
+        attachments: body.attachments.unwrap_or_default(),
+        hints: body.hints,
+        auto_approve: body.auto_approve.unwrap_or(false),
+    };
+    let mut posted = state.research().post_message(&state.caller(&auth), &thread_id, new).await?;
+    if posted.message.auto_approve {
+        // The message, plan and job are stored whatever happens next; a job that cannot start
+        // (credits, concurrency) stays pending and approving it by hand gives the reason.
+        match state.jobs().approve(&auth.organization, &posted.job.id, Default::default()).await {
+            Ok(job) => posted.job = job,
+            Err(e) => tracing::info!(job_id = %posted.job.id, error = ?e, "auto-approval did not start the job"),
+        }
+    }
+    Ok((StatusCode::CREATED, Json(posted)))
+}

@@ -1,0 +1,184 @@
+//! Artifacts: the deliverable of a job, one per job. The CSV and the JSON lead list are written
+//! to `Blobs` when the job ends; XLSX is rendered on first request and cached beside them. The
+//! record lists every file in `blob_keys`, and a pointer from the thread makes the delete cascade
+//! remove them with the thread.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ArtifactRef, Job};
+use crate::accounts::org_partition;
+use crate::artifacts::render;
+use crate::clock::Timestamp;
+use crate::leads::Lead;
+use crate::planner::MAX_ROWS;
+use crate::ports::{BlobKey, Blobs, Condition, Item, Key, StoreResult, Table, Update, WriteOp};
+use crate::research::cascade::BLOB_KEYS;
+use crate::research::plans::Plan;
+
+/// How long a download link stays valid.
+pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(4 * 3600);
+
+const ARTIFACT_SK: &str = "ART#";
+
+/// A file format an artifact can be downloaded in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(raw: &str) -> Option<Format> {
+        match raw.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Format::Csv => "leads.csv",
+            Format::Json => "leads.json",
+            Format::Xlsx => "leads.xlsx",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Json => "application/json",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// The artifact object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Artifact {
+    pub id: String,
+    #[schema(example = "artifact")]
+    pub object: String,
+    pub job_id: String,
+    pub thread_id: String,
+    /// The format `download_url` serves.
+    pub format: Format,
+    /// Data rows (one per company; people are columns).
+    pub rows: u64,
+    /// Size of the CSV file.
+    pub bytes: u64,
+    pub columns: Vec<String>,
+    /// A signed link, valid 4 hours; fetch the artifact again for a fresh one.
+    pub download_url: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// The artifact ID of a job: fixed by the job, so a replayed export rewrites the same artifact.
+pub fn artifact_id(job_id: &str) -> String {
+    format!("art_{}", job_id.trim_start_matches("job_"))
+}
+
+fn artifact_key(org_id: &str, artifact_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{ARTIFACT_SK}{artifact_id}"))
+}
+
+fn blob_key(org_id: &str, artifact_id: &str, format: Format) -> StoreResult<BlobKey> {
+    BlobKey::parse(&format!("artifacts/{org_id}/{artifact_id}/{}", format.file_name()))
+}
+
+/// The plan's columns, in step order, without repeats.
+fn plan_columns(plan: &Plan) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for column in plan.steps.iter().flat_map(|s| s.expected_columns.iter()) {
+        if !columns.contains(column) {
+            columns.push(column.clone());
+        }
+    }
+    columns
+}
+
+/// Writes the job's artifact from its leads (at most 10,000 rows) and returns its summary.
+pub(super) async fn write(
+    table: &dyn Table,
+    blobs: &dyn Blobs,
+    org_id: &str,
+    job: &Job,
+    plan: &Plan,
+    leads: &[Lead],
+) -> StoreResult<ArtifactRef> {
+    let id = artifact_id(&job.id);
+    let sheet = render::tabulate(&plan_columns(plan), leads, MAX_ROWS as usize);
+    let csv = render::to_csv(&sheet);
+    let json = render::to_json(leads);
+    let (csv_key, json_key) = (blob_key(org_id, &id, Format::Csv)?, blob_key(org_id, &id, Format::Json)?);
+    let bytes = csv.len() as u64;
+    blobs.put(&csv_key, Bytes::from(csv), Format::Csv.content_type()).await?;
+    blobs.put(&json_key, Bytes::from(json), Format::Json.content_type()).await?;
+    let now: Timestamp = job.updated_at;
+    let artifact = Artifact {
+        id: id.clone(),
+        object: "artifact".into(),
+        job_id: job.id.clone(),
+        thread_id: job.thread_id.clone(),
+        format: Format::Csv,
+        rows: sheet.rows.len() as u64,
+        bytes,
+        columns: sheet.columns.clone(),
+        download_url: None,
+        expires_at: None,
+        created_at: now,
+    };
+    let item =
+        Item::from_record(artifact_key(org_id, &id), &artifact)?.with(BLOB_KEYS, serde_json::json!([csv_key.as_str(), json_key.as_str()]));
+    let pointer = crate::research::child_pointer_op(org_id, &job.thread_id, &format!("{ARTIFACT_SK}{id}"));
+    table.transact(vec![WriteOp::Put { item, condition: Condition::None }, pointer]).await?;
+    Ok(ArtifactRef { id, rows: artifact.rows, bytes })
+}
+
+/// An artifact with a fresh signed link to `format` (rendered and cached on first request).
+/// `None` when it does not exist in the organization.
+pub async fn fetch(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, artifact_id: &str, format: Format) -> StoreResult<Option<Artifact>> {
+    let Some(item) = table.get(&artifact_key(org_id, artifact_id)).await? else { return Ok(None) };
+    let mut artifact: Artifact = item.to_record()?;
+    let key = blob_key(org_id, artifact_id, format)?;
+    if format == Format::Xlsx && blobs.get(&key).await?.is_none() {
+        render_xlsx(table, blobs, org_id, &item, &artifact, &key).await?;
+    }
+    let link = blobs.signed_url(&key, DOWNLOAD_URL_LIFETIME).await?;
+    artifact.format = format;
+    artifact.download_url = Some(link.url);
+    artifact.expires_at = Some(link.expires_at.into());
+    Ok(Some(artifact))
+}
+
+/// Renders the XLSX file from the lead list and records it among the artifact's files.
+async fn render_xlsx(
+    table: &dyn Table,
+    blobs: &dyn Blobs,
+    org_id: &str,
+    item: &Item,
+    artifact: &Artifact,
+    key: &BlobKey,
+) -> StoreResult<()> {
+    let json_key = blob_key(org_id, &artifact.id, Format::Json)?;
+    let Some(json) = blobs.get(&json_key).await? else {
+        return Err(crate::ports::StoreError::Backend(format!("artifact {} has lost its lead list", artifact.id)));
+    };
+    let leads: Vec<Lead> = serde_json::from_slice(&json.bytes).map_err(|e| crate::ports::StoreError::Backend(e.to_string()))?;
+    let sheet = render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize);
+    let xlsx = render::to_xlsx(&sheet).map_err(crate::ports::StoreError::Backend)?;
+    blobs.put(key, Bytes::from(xlsx), Format::Xlsx.content_type()).await?;
+    let mut files: Vec<serde_json::Value> = item.attrs.get(BLOB_KEYS).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    if !files.iter().any(|f| f.as_str() == Some(key.as_str())) {
+        files.push(key.as_str().into());
+    }
+    table.update(&item.key, Update::new().set(BLOB_KEYS, serde_json::Value::Array(files)), Condition::Exists).await.map(drop)
+}

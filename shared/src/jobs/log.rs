@@ -1,0 +1,121 @@
+//! A job's log: the entries its stream shows (`log`, `step`, `result`, `artifact`, `error`,
+//! `done`, `stopped`), stored in the job's data partition so `/logs`, live streams and reconnects
+//! with `Last-Event-ID` all read exactly the same sequence.
+//!
+//! Entry IDs are fixed by where the runner was when it wrote them (step, row offset, index), so a
+//! replayed chunk rewrites the same entries instead of appending duplicates, and IDs sort in the
+//! order the job produced them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::clock::Timestamp;
+use crate::ports::{Condition, Item, Key, KeyRange, Query, StoreResult, Table};
+
+const LOG_SK: &str = "LOG#";
+/// The step number used for the entries that end a job (after every real step).
+const END_STEP: usize = 999;
+
+/// What an entry reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A free-text progress line.
+    Log,
+    /// A step started or completed: `{step_id, status, title}`.
+    Step,
+    /// A batch of captured leads: `{leads: [...]}`.
+    Result,
+    /// The artifact is ready: `{artifact_id, rows, bytes}`.
+    Artifact,
+    /// The job failed: `{message}`.
+    Error,
+    /// The job succeeded: `{job_id, artifact_id, summary}`.
+    Done,
+    /// The job was stopped: `{job_id, artifact_id, summary}`.
+    Stopped,
+}
+
+impl EntryKind {
+    /// Whether the entry ends the job's stream.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, EntryKind::Error | EntryKind::Done | EntryKind::Stopped)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Log => "log",
+            EntryKind::Step => "step",
+            EntryKind::Result => "result",
+            EntryKind::Artifact => "artifact",
+            EntryKind::Error => "error",
+            EntryKind::Done => "done",
+            EntryKind::Stopped => "stopped",
+        }
+    }
+}
+
+/// One log entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LogEntry {
+    /// Sortable and stable: the stream's `id:` and what `Last-Event-ID` names.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EntryKind,
+    #[schema(value_type = Object)]
+    pub data: Value,
+    pub created_at: Timestamp,
+}
+
+/// The entry ID for the `n`th entry written at (`step`, `offset`); `None` step means the end.
+pub fn entry_id(step: Option<usize>, offset: u64, n: usize) -> String {
+    format!("{:03}{offset:07}{n:03}", step.unwrap_or(END_STEP))
+}
+
+/// Writes entries of a job (idempotent: an entry with the same ID is overwritten, not repeated).
+pub async fn write(table: &dyn Table, partition: &str, entries: &[LogEntry]) -> StoreResult<()> {
+    for entry in entries {
+        let item = Item::from_record(Key::new(partition, format!("{LOG_SK}{}", entry.id)), entry)?;
+        table.put(item, Condition::None).await?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` entries after the entry `after` (from the start when `None`), in order.
+pub async fn read_after(table: &dyn Table, partition: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<LogEntry>> {
+    // `LOG#<id>~` sorts after `LOG#<id>` and before the next ID (IDs are digits).
+    let range = match after {
+        Some(id) => KeyRange::Between(format!("{LOG_SK}{id}~"), format!("{LOG_SK}~")),
+        None => KeyRange::Prefix(LOG_SK.into()),
+    };
+    let page = table.query(Query::partition(partition).range(range).limit(limit)).await?;
+    page.items.iter().map(Item::to_record).collect()
+}
+
+/// Every entry of a job, in order.
+pub async fn all(table: &dyn Table, partition: &str) -> StoreResult<Vec<LogEntry>> {
+    let mut out: Vec<LogEntry> = Vec::new();
+    loop {
+        let batch = read_after(table, partition, out.last().map(|e| e.id.as_str()), 100).await?;
+        if batch.is_empty() {
+            return Ok(out);
+        }
+        out.extend(batch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_sort_in_production_order() {
+        let ids =
+            [entry_id(Some(0), 0, 0), entry_id(Some(0), 0, 1), entry_id(Some(0), 100, 0), entry_id(Some(1), 0, 0), entry_id(None, 0, 0)];
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert!(ids.iter().all(|id| id.len() == 13 && id.bytes().all(|b| b.is_ascii_digit())));
+    }
+}

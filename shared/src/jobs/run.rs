@@ -1,0 +1,626 @@
+//! The job runner: approval, one bounded chunk of work per queue message, and the end of a job.
+//!
+//! Exactly-once effects over at-least-once delivery come from three rules:
+//! 1. **A position per job.** The job record holds `run_position` (`s<step>:<offset>`); a task
+//!    message names the position it continues. A message whose position is not the job's current
+//!    one is stale and is dropped, so a duplicate can never run a chunk twice.
+//! 2. **Idempotent chunk writes.** Leads have IDs derived from the job and the row index, and
+//!    merges are idempotent, so a chunk interrupted before its position advanced can simply be
+//!    run again: it rewrites the same leads.
+//! 3. **Conditional advances.** The position, the live credit counter and the job's progress move
+//!    in one conditional update on the old position; the end of a job (status, final credits, the
+//!    organization's running-job count and monthly usage, the catalog event) is one transaction on
+//!    the same condition. Credits are therefore billed once, whatever is replayed.
+//!
+//! A worker that dies after advancing but before enqueueing the next message would leave the job
+//! idle; the watchdog ([`JobRunner::watchdog`], every minute) re-enqueues the current position of
+//! any running job whose heartbeat is older than [`STALE_AFTER`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::log::{self, entry_id, EntryKind, LogEntry};
+use super::{job_key, running_key, Job, JobError, JobStatus};
+use crate::accounts::{org_partition, Organization};
+use crate::clock::{SharedClock, Timestamp};
+use crate::events::{Event, EventType};
+use crate::leads::{confidence::confidence, dedupe, synthetic, Lead, LeadDraft};
+use crate::planner::{Intent, RulePlanner, MAX_ROWS};
+use crate::ports::{Blobs, Condition, Item, Key, KeyRange, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
+use crate::research::plans::{plan_key, Plan};
+use crate::research::{ResearchError, ResearchResult};
+use crate::worker::Task;
+
+/// Company rows one queue message produces: small enough to finish far inside a Lambda's time
+/// limit on any backend, large enough that a 10,000-row job is 100 messages.
+pub const CHUNK_ROWS: u64 = 100;
+/// Leads per `result` log entry (keeps each entry far below the table's item size limit).
+const RESULT_BATCH: usize = 25;
+/// A running job whose heartbeat is older than this is presumed to have lost its worker.
+pub const STALE_AFTER: Duration = Duration::from_secs(120);
+
+/// Secondary-index partition listing running jobs by heartbeat (for the watchdog).
+const RUNNING_INDEX: &str = "RUNNING";
+/// Attributes of the job item that are run state, not part of the job object.
+const RUN_POSITION: &str = "run_position";
+const CREDIT_TENTHS: &str = "credit_tenths";
+const ORG_ID: &str = "org_id";
+const ROWS_DONE: &str = "rows_done";
+/// The position of a job that has ended.
+const DONE: &str = "done";
+
+/// The partition holding what a job produced: its leads and its log (owned by the job record, so a
+/// thread delete removes it).
+pub fn job_data_partition(org_id: &str, job_id: &str) -> String {
+    format!("JOBDATA#{org_id}#{job_id}")
+}
+
+/// The sort-key prefix of leads in their partition.
+pub const LEAD_SK: &str = "LEAD#";
+
+fn position(step: usize, offset: u64) -> String {
+    format!("s{step}:{offset}")
+}
+
+fn parse_position(raw: &str) -> Option<(usize, u64)> {
+    let (step, offset) = raw.strip_prefix('s')?.split_once(':')?;
+    Some((step.parse().ok()?, offset.parse().ok()?))
+}
+
+fn heartbeat_sk(unix: i64, job_id: &str) -> String {
+    format!("{unix:012}#{job_id}")
+}
+
+/// What approving a job may set.
+#[derive(Clone, Debug, Default)]
+pub struct Approval {
+    /// Events of this job are also posted here (the webhook dispatcher delivers them).
+    pub webhook_url: Option<String>,
+    /// The job stops rather than spend more than this.
+    pub max_credits: Option<u64>,
+}
+
+/// What one chunk achieved, applied by [`JobRunner::advance`].
+struct Advance {
+    /// The position to move to.
+    next: String,
+    /// Company rows the chunk delivered.
+    delivered: u64,
+    /// Tenths of a credit the chunk cost (0 in test mode).
+    tenths: u64,
+    /// Whole credits used so far, this chunk included.
+    credits_used: u64,
+}
+
+/// How a job ended.
+enum Outcome {
+    Succeeded,
+    Stopped(String),
+    Failed(JobError),
+}
+
+/// Runs jobs over the storage ports.
+#[derive(Clone)]
+pub struct JobRunner {
+    table: Arc<dyn Table>,
+    blobs: Arc<dyn Blobs>,
+    steps: Arc<dyn Queue>,
+    clock: SharedClock,
+}
+
+fn usage_key(org_id: &str, now: Timestamp) -> Key {
+    Key::new(org_partition(org_id), format!("USAGE#{}", now.0.format("%Y-%m")))
+}
+
+impl JobRunner {
+    pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
+        JobRunner { table, blobs, steps, clock }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now().into()
+    }
+
+    async fn load(&self, org_id: &str, job_id: &str) -> ResearchResult<(Item, Job)> {
+        let not_found = || ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" };
+        if !crate::ids::has_prefix(job_id, crate::ids::prefix::JOB) {
+            return Err(not_found());
+        }
+        let item = self.table.get(&job_key(org_id, job_id)).await?.ok_or_else(not_found)?;
+        let job = item.to_record()?;
+        Ok((item, job))
+    }
+
+    /// A job of the organization.
+    pub async fn job(&self, org_id: &str, job_id: &str) -> ResearchResult<Job> {
+        Ok(self.load(org_id, job_id).await?.1)
+    }
+
+    /// One page of the organization's jobs.
+    pub async fn list(
+        &self,
+        org_id: &str,
+        filter: &super::JobFilter,
+        order: crate::ports::Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> ResearchResult<(Vec<Job>, Option<String>)> {
+        Ok(super::list(self.table.as_ref(), org_id, filter, order, limit, cursor).await?)
+    }
+
+    /// One page of a job's leads that pass `keep`, in discovery order by default.
+    pub async fn lead_page(
+        &self,
+        org_id: &str,
+        job_id: &str,
+        order: crate::ports::Order,
+        limit: usize,
+        cursor: Option<String>,
+        keep: impl Fn(&Lead) -> bool,
+    ) -> ResearchResult<(Vec<Lead>, Option<String>)> {
+        self.load(org_id, job_id).await?;
+        let base = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK).order(order).cursor(cursor);
+        let pick = |item: &Item| -> StoreResult<Option<Lead>> {
+            let lead: Lead = item.to_record()?;
+            Ok(keep(&lead).then_some(lead))
+        };
+        Ok(crate::ports::table::query_matching(self.table.as_ref(), base, limit, 2_000, pick).await?)
+    }
+
+    /// An artifact of the organization with a fresh download link to `format`.
+    pub async fn artifact(
+        &self,
+        org_id: &str,
+        artifact_id: &str,
+        format: super::artifact::Format,
+    ) -> ResearchResult<super::artifact::Artifact> {
+        let not_found = || ResearchError::NotFound { what: "Artifact", id: artifact_id.to_string(), param: "artifact_id" };
+        if !crate::ids::has_prefix(artifact_id, crate::ids::prefix::ARTIFACT) {
+            return Err(not_found());
+        }
+        super::artifact::fetch(self.table.as_ref(), self.blobs.as_ref(), org_id, artifact_id, format).await?.ok_or_else(not_found)
+    }
+
+    /// What a job found, how complete it is, and its caveats.
+    pub async fn summary(&self, org_id: &str, job_id: &str) -> ResearchResult<super::summary::JobSummary> {
+        let (_, job) = self.load(org_id, job_id).await?;
+        let plan: Plan = match self.table.get(&plan_key(org_id, &job.plan_id)).await? {
+            Some(p) => p.to_record()?,
+            None => return Err(ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" }),
+        };
+        let leads = self.leads(org_id, job_id).await?;
+        Ok(super::summary::summarize(&job, &plan, &leads))
+    }
+
+    /// Credits the organization has used this month.
+    pub async fn used_this_month(&self, org_id: &str) -> StoreResult<u64> {
+        let item = self.table.get(&usage_key(org_id, self.now())).await?;
+        Ok(item.and_then(|i| i.i64("credits")).unwrap_or(0).max(0) as u64)
+    }
+
+    /// Starts a pending job: checks the concurrent-job limit and (live keys) the credit balance,
+    /// marks it running and enqueues its first chunk. The work itself happens in the worker.
+    pub async fn approve(&self, org: &Organization, job_id: &str, approval: Approval) -> ResearchResult<Job> {
+        let (_, job) = self.load(&org.id, job_id).await?;
+        if job.status != JobStatus::Pending {
+            return Err(ResearchError::Conflict(format!("Job {job_id} is {}; only pending jobs can be approved.", job.status.as_str())));
+        }
+        if job.livemode {
+            let needed = approval.max_credits.map_or(job.credits_estimate, |m| m.min(job.credits_estimate));
+            let used = self.used_this_month(&org.id).await?;
+            let left = org.monthly_credits.saturating_sub(used);
+            if needed > left {
+                return Err(ResearchError::InsufficientCredits(format!(
+                    "Job {job_id} needs about {needed} credits and your organization has {left} left this month. Lower max_rows or max_credits, or raise the allowance."
+                )));
+            }
+        }
+        let now = self.now();
+        let limit = org.tier.limits().concurrent_jobs;
+        let mut update = Update::new()
+            .set("status", JobStatus::Running.as_str())
+            .set("started_at", now.to_string())
+            .set("updated_at", now.to_string())
+            .set(RUN_POSITION, position(0, 0))
+            .set(CREDIT_TENTHS, 0)
+            .set(ROWS_DONE, 0)
+            .set(ORG_ID, org.id.as_str())
+            .set("owned_partition", job_data_partition(&org.id, job_id))
+            .set(crate::ports::table::GSI1_PK, RUNNING_INDEX)
+            .set(crate::ports::table::GSI1_SK, heartbeat_sk(now.unix(), job_id));
+        if let Some(max) = approval.max_credits {
+            update = update.set("max_credits", max);
+        }
+        if let Some(url) = &approval.webhook_url {
+            update = update.set("webhook_url", url.as_str());
+        }
+        let mut approved = job.clone();
+        approved.status = JobStatus::Running;
+        approved.started_at = Some(now);
+        approved.updated_at = now;
+        approved.max_credits = approval.max_credits;
+        let event = Event::new(EventType::JobApproved, &approved, job.livemode, now)?;
+        let ops = vec![
+            WriteOp::Update { key: job_key(&org.id, job_id), update, condition: Condition::equals("status", JobStatus::Pending.as_str()) },
+            WriteOp::Update {
+                key: running_key(&org.id),
+                update: Update::new().add("count", 1),
+                condition: Condition::counter_within("count", 1, i64::from(limit)),
+            },
+            event.record_op(&org.id)?,
+        ];
+        match self.table.transact(ops).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed) => {
+                let (_, now_job) = self.load(&org.id, job_id).await?;
+                if now_job.status != JobStatus::Pending {
+                    return Err(ResearchError::Conflict(format!(
+                        "Job {job_id} is {}; only pending jobs can be approved.",
+                        now_job.status.as_str()
+                    )));
+                }
+                return Err(ResearchError::TooManyJobs { limit });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.sync_thread_status(&org.id, &approved).await?;
+        self.enqueue(&org.id, job_id, &position(0, 0)).await?;
+        Ok(approved)
+    }
+
+    /// Stops a job: a running job gets its stop flag (it ends `stopped` at its next checkpoint,
+    /// with a partial artifact); a pending job ends `stopped` at once. Ended jobs are a conflict.
+    pub async fn stop(&self, org_id: &str, job_id: &str) -> ResearchResult<Job> {
+        let (item, job) = self.load(org_id, job_id).await?;
+        match job.status {
+            JobStatus::Running => Ok(super::request_stop(self.table.as_ref(), org_id, job_id, self.now()).await?.unwrap_or(job)),
+            JobStatus::Pending => {
+                let ended = self.finish(org_id, &item, &job, None, Outcome::Stopped("Stopped before it started.".into()), None).await?;
+                Ok(ended.unwrap_or(job))
+            }
+            status => Err(ResearchError::Conflict(format!("Job {job_id} has already ended ({}).", status.as_str()))),
+        }
+    }
+
+    async fn enqueue(&self, org_id: &str, job_id: &str, at: &str) -> StoreResult<()> {
+        let task = Task::RunJob { org_id: org_id.into(), job_id: job_id.into(), position: at.into() };
+        self.steps.send(&task.to_body(), Duration::ZERO).await.map(drop)
+    }
+
+    /// Runs the chunk of `job_id` at `at`, if that is still the job's position.
+    pub async fn run_chunk(&self, org_id: &str, job_id: &str, at: &str) -> StoreResult<()> {
+        let Some(item) = self.table.get(&job_key(org_id, job_id)).await? else { return Ok(()) };
+        let job: Job = item.to_record()?;
+        if job.status != JobStatus::Running || item.str(RUN_POSITION) != Some(at) {
+            return Ok(()); // a stale or duplicate message
+        }
+        let Some((step, offset)) = parse_position(at) else { return Ok(()) };
+        let plan: Plan = match self.table.get(&plan_key(org_id, &job.plan_id)).await? {
+            Some(p) => p.to_record()?,
+            None => {
+                let error = JobError { code: "job_halted".into(), message: "The job's plan no longer exists.".into() };
+                return self.finish(org_id, &item, &job, Some(at), Outcome::Failed(error), None).await.map(drop);
+            }
+        };
+        if job.stop_requested_at.is_some() {
+            return self.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Stopped("Stopped on request.".into())).await;
+        }
+        if step >= plan.steps.len() || plan.steps[step].intent == Intent::Export {
+            return self.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Succeeded).await;
+        }
+        let target = u64::from(RulePlanner::planned_rows(&plan.criteria).min(MAX_ROWS));
+        let meta = &plan.steps[step];
+        let mut entries = Vec::new();
+        if offset == 0 {
+            entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "started", "title": meta.title})));
+        }
+        let (next, delivered) = if step == 0 && !job.livemode {
+            let end = (offset + CHUNK_ROWS).min(target);
+            let leads = self.write_synthetic_rows(org_id, &job, &plan, offset, end).await?;
+            entries.push((
+                EntryKind::Log,
+                json!({"message": format!("Captured {} companies (rows {} to {}).", end - offset, offset + 1, end)}),
+            ));
+            entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+            if end < target {
+                (position(0, end), end - offset)
+            } else {
+                entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "completed", "title": meta.title})));
+                (position(1, 0), end - offset)
+            }
+        } else {
+            // Live sources (seed files, the lead index, the web engine) plug in here; until
+            // then a live job delivers nothing rather than invent data.
+            let note =
+                if job.livemode { "no live source is connected to this step yet" } else { "covered by the synthetic rows of test mode" };
+            entries.push((EntryKind::Log, json!({"message": format!("{}: {note}.", meta.title)})));
+            entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "completed", "title": meta.title})));
+            (position(step + 1, 0), 0)
+        };
+        self.log(org_id, &job.id, Some(step), offset, entries).await?;
+        let tenths = if job.livemode { delivered * RulePlanner::tenths_per_row(&plan.criteria) } else { 0 };
+        let spent = (item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64 + tenths).div_ceil(10);
+        if job.max_credits.is_some_and(|max| spent > max) {
+            let reason = format!("Stopped at the max_credits ceiling of {}.", job.max_credits.unwrap_or(0));
+            return self.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Stopped(reason)).await;
+        }
+        self.advance(org_id, &job, &plan, at, Advance { next, delivered, tenths, credits_used: spent }).await
+    }
+
+    /// Moves the job to the next position (one conditional write), then enqueues it.
+    async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: Advance) -> StoreResult<()> {
+        let Advance { next, delivered, tenths, credits_used } = chunk;
+        let next = next.as_str();
+        let now = self.now();
+        let (step, _) = parse_position(next).unwrap_or((0, 0));
+        let total = plan.steps.len().max(1) as u32;
+        let done = (step as u32).min(total);
+        let update = Update::new()
+            .set(RUN_POSITION, next)
+            .add(CREDIT_TENTHS, tenths as i64)
+            .add(ROWS_DONE, delivered as i64)
+            .set("progress", serde_json::json!({"step": done, "total": total, "percent": done * 100 / total}))
+            .set("updated_at", now.to_string())
+            // Exact: nothing else moves the credit counter while the position stays `at`.
+            .set("credits_used", credits_used)
+            .set(crate::ports::table::GSI1_SK, heartbeat_sk(now.unix(), &job.id));
+        match self.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
+            Ok(_) => self.enqueue(org_id, &job.id, next).await,
+            Err(StoreError::ConditionFailed) => Ok(()), // another delivery advanced it
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes log entries at a position (idempotently: replays rewrite the same IDs).
+    async fn log(&self, org_id: &str, job_id: &str, step: Option<usize>, offset: u64, entries: Vec<(EntryKind, Value)>) -> StoreResult<()> {
+        let now = self.now();
+        let entries: Vec<LogEntry> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(n, (kind, data))| LogEntry { id: entry_id(step, offset, n), kind, data, created_at: now })
+            .collect();
+        log::write(self.table.as_ref(), &job_data_partition(org_id, job_id), &entries).await
+    }
+
+    /// A job's log, in order.
+    pub async fn log_entries(&self, org_id: &str, job_id: &str) -> ResearchResult<Vec<LogEntry>> {
+        self.load(org_id, job_id).await?;
+        Ok(log::all(self.table.as_ref(), &job_data_partition(org_id, job_id)).await?)
+    }
+
+    /// Up to `limit` log entries of a job after `after`.
+    pub async fn log_after(&self, org_id: &str, job_id: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<LogEntry>> {
+        log::read_after(self.table.as_ref(), &job_data_partition(org_id, job_id), after, limit).await
+    }
+
+    /// Generates and stores synthetic company rows `from..to` of a test-mode job; returns the
+    /// leads as stored.
+    async fn write_synthetic_rows(&self, org_id: &str, job: &Job, plan: &Plan, from: u64, to: u64) -> StoreResult<Vec<Lead>> {
+        // The job's start time, not "now", so a replayed chunk writes byte-identical leads.
+        let at = job.started_at.unwrap_or(job.created_at);
+        let mut stored = Vec::new();
+        for index in from..to {
+            let drafts = dedupe::dedupe(synthetic::company_leads(&plan.criteria, &job.id, index, at));
+            for (slot, draft) in drafts.into_iter().enumerate() {
+                stored.push(self.store_lead(org_id, job, index, slot, draft, at).await?);
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Stores one lead, merging it into the job's lead with the same dedupe key if there is one.
+    async fn store_lead(&self, org_id: &str, job: &Job, index: u64, slot: usize, draft: LeadDraft, at: Timestamp) -> StoreResult<Lead> {
+        let partition = job_data_partition(org_id, &job.id);
+        let key = dedupe::dedupe_key(&draft).unwrap_or_else(|| format!("row:{index}:{slot}"));
+        let pointer = Key::new(partition.clone(), format!("LKEY#{}", hex::encode(&sha2_256(key.as_bytes())[..16])));
+        // Optimistically a new lead: one transaction that fails if its dedupe key is taken.
+        let id = lead_id(job, index, slot);
+        let sk = format!("{LEAD_SK}{id}");
+        let lead = lead_from(id, &job.id, draft.clone(), at);
+        let ops = vec![
+            WriteOp::Put { item: Item::from_record(Key::new(partition.clone(), sk.clone()), &lead)?, condition: Condition::None },
+            WriteOp::Put { item: Item::new(pointer.clone()).with("lead_sk", sk), condition: Condition::Absent },
+        ];
+        match self.table.transact(ops).await {
+            Ok(()) => return Ok(lead),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        // The key is taken: by this same lead on a replay, or by a duplicate. Merge into it
+        // (merging is idempotent, so a replay changes nothing).
+        let existing = self.table.get(&pointer).await?.and_then(|p| p.str("lead_sk").map(str::to_string)).unwrap_or_default();
+        let Some(item) = self.table.get(&Key::new(partition.clone(), existing.clone())).await? else {
+            return Err(StoreError::Backend(format!("lead pointer {pointer} names a missing lead")));
+        };
+        let mut stored: Lead = item.to_record()?;
+        let mut merged = LeadDraft {
+            company: stored.company.take(),
+            person: stored.person.take(),
+            fields: std::mem::take(&mut stored.fields),
+            sources: std::mem::take(&mut stored.sources),
+        };
+        dedupe::merge(&mut merged, draft);
+        let lead = lead_from(stored.id, &job.id, merged, stored.created_at);
+        self.table.put(Item::from_record(Key::new(partition, existing), &lead)?, Condition::None).await?;
+        Ok(lead)
+    }
+
+    /// Every lead of a job, in discovery order.
+    pub async fn leads(&self, org_id: &str, job_id: &str) -> StoreResult<Vec<Lead>> {
+        let query = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK);
+        crate::ports::table::query_all(self.table.as_ref(), query).await?.iter().map(Item::to_record).collect()
+    }
+
+    /// Writes the artifact (CSV + JSON lead list) of whatever the job has, then ends the job.
+    async fn end_with_artifact(&self, org_id: &str, item: &Item, job: &Job, plan: &Plan, at: &str, outcome: Outcome) -> StoreResult<()> {
+        let leads = self.leads(org_id, &job.id).await?;
+        let artifact = super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, plan, &leads).await?;
+        self.finish(org_id, item, job, Some(at), outcome, Some(artifact)).await.map(drop)
+    }
+
+    /// Ends a job in one transaction on its position: status, final credits (refunded on failure),
+    /// the organization's running count and monthly usage, and the catalog event.
+    async fn finish(
+        &self,
+        org_id: &str,
+        item: &Item,
+        job: &Job,
+        at: Option<&str>,
+        outcome: Outcome,
+        artifact: Option<super::ArtifactRef>,
+    ) -> StoreResult<Option<Job>> {
+        let now = self.now();
+        let was_running = job.status == JobStatus::Running;
+        let tenths = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
+        let mut ended = job.clone();
+        let rows = artifact.as_ref().map_or(0, |a| a.rows);
+        let (status, kind) = match &outcome {
+            Outcome::Succeeded => (JobStatus::Succeeded, EventType::JobSucceeded),
+            Outcome::Stopped(_) => (JobStatus::Stopped, EventType::JobStopped),
+            Outcome::Failed(_) => (JobStatus::Failed, EventType::JobFailed),
+        };
+        ended.status = status;
+        ended.finished_at = Some(now);
+        ended.updated_at = now;
+        ended.credits_used = match outcome {
+            Outcome::Failed(_) => 0, // failed jobs are refunded
+            _ if job.livemode => tenths.div_ceil(10),
+            _ => 0,
+        };
+        ended.summary = Some(summary(job, rows, &outcome));
+        ended.error = match &outcome {
+            Outcome::Failed(e) => Some(e.clone()),
+            _ => None,
+        };
+        ended.artifact = artifact;
+        if was_running {
+            ended.progress.step = ended.progress.total;
+            ended.progress.percent = if status == JobStatus::Succeeded { 100 } else { ended.progress.percent };
+        }
+        let mut entries = Vec::new();
+        if let Some(a) = &ended.artifact {
+            entries.push((EntryKind::Artifact, json!({"artifact_id": a.id, "rows": a.rows, "bytes": a.bytes})));
+        }
+        let closing = json!({"job_id": job.id, "artifact_id": ended.artifact.as_ref().map(|a| a.id.clone()), "summary": ended.summary});
+        entries.push(match &outcome {
+            Outcome::Succeeded => (EntryKind::Done, closing),
+            Outcome::Stopped(_) => (EntryKind::Stopped, closing),
+            Outcome::Failed(e) => (EntryKind::Error, json!({"job_id": job.id, "code": e.code, "message": e.message})),
+        });
+        self.log(org_id, &job.id, None, 0, entries).await?;
+        let condition = match at {
+            Some(at) => Condition::equals(RUN_POSITION, at),
+            None => Condition::equals("status", job.status.as_str()),
+        };
+        let mut fields = Item::from_record(job_key(org_id, &job.id), &ended)?;
+        fields.attrs.remove("id");
+        let mut update = Update::new().set(RUN_POSITION, DONE).remove(crate::ports::table::GSI1_PK).remove(crate::ports::table::GSI1_SK);
+        for (name, value) in fields.attrs {
+            update = update.set(&name, value);
+        }
+        let mut ops = vec![WriteOp::Update { key: job_key(org_id, &job.id), update, condition }];
+        if was_running {
+            ops.push(WriteOp::Update { key: running_key(org_id), update: Update::new().add("count", -1), condition: Condition::None });
+        }
+        if ended.credits_used > 0 {
+            let usage = Update::new().add("credits", ended.credits_used as i64);
+            ops.push(WriteOp::Update { key: usage_key(org_id, now), update: usage, condition: Condition::None });
+        }
+        ops.push(Event::new(kind, &ended, job.livemode, now)?.record_op(org_id)?);
+        match self.table.transact(ops).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed) => return Ok(None), // another delivery ended it
+            Err(e) => return Err(e),
+        }
+        self.sync_thread_status(org_id, &ended).await?;
+        Ok(Some(ended))
+    }
+
+    /// Ends a job `failed` with `job_halted` after its task kept failing.
+    pub async fn fail(&self, org_id: &str, job_id: &str, message: &str) -> StoreResult<()> {
+        let Some(item) = self.table.get(&job_key(org_id, job_id)).await? else { return Ok(()) };
+        let job: Job = item.to_record()?;
+        if job.status.is_terminal() {
+            return Ok(());
+        }
+        let error = JobError { code: "job_halted".into(), message: message.into() };
+        self.finish(org_id, &item, &job, None, Outcome::Failed(error), None).await.map(drop)
+    }
+
+    /// Keeps the thread's `last_job_status` (its list filter) true when its last job changes.
+    async fn sync_thread_status(&self, org_id: &str, job: &Job) -> StoreResult<()> {
+        let key = Key::new(org_partition(org_id), format!("THR#{}", job.thread_id));
+        let update = Update::new().set("last_job_status", job.status.as_str());
+        match self.table.update(&key, update, Condition::equals("last_job_id", job.id.as_str())).await {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Re-enqueues the current position of running jobs whose heartbeat is older than
+    /// [`STALE_AFTER`] (their worker died between advancing and enqueueing, or its message was
+    /// lost), and refreshes their heartbeat. Returns how many jobs it woke.
+    pub async fn watchdog(&self) -> StoreResult<usize> {
+        let now = self.clock.unix();
+        let cutoff = heartbeat_sk(now - STALE_AFTER.as_secs() as i64, "~");
+        let mut woken = 0;
+        let page = self.table.query(Query::gsi1(RUNNING_INDEX).range(KeyRange::To(cutoff)).limit(100)).await?;
+        for item in page.items {
+            let (Some(org_id), Some(at)) = (item.str(ORG_ID), item.str(RUN_POSITION)) else { continue };
+            let job_id = item.key.sk.trim_start_matches(super::JOB_SK).to_string();
+            let refresh = Update::new().set(crate::ports::table::GSI1_SK, heartbeat_sk(now, &job_id));
+            match self.table.update(&item.key, refresh, Condition::equals(RUN_POSITION, at)).await {
+                Ok(_) => {}
+                Err(StoreError::ConditionFailed) => continue, // it moved meanwhile: alive
+                Err(e) => return Err(e),
+            }
+            tracing::warn!(org_id, job_id, position = at, "job had no heartbeat; re-enqueued its current chunk");
+            self.enqueue(org_id, &job_id, at).await?;
+            woken += 1;
+        }
+        Ok(woken)
+    }
+}
+
+fn sha2_256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// A lead ID fixed by the job and the row: the same on every replay, and sorted by row.
+fn lead_id(job: &Job, index: u64, slot: usize) -> String {
+    let job_ms = ulid::Ulid::from_string(job.id.trim_start_matches("job_")).map(|u| u.timestamp_ms()).unwrap_or(0);
+    let random = (u128::from(index) << 16) | slot as u128;
+    format!("lead_{}", ulid::Ulid::from_parts(job_ms, random))
+}
+
+fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp) -> Lead {
+    let confidence = confidence(&draft);
+    Lead {
+        id,
+        object: "lead".into(),
+        job_id: job_id.into(),
+        company: draft.company,
+        person: draft.person,
+        fields: draft.fields,
+        sources: draft.sources,
+        confidence,
+        created_at,
+    }
+}
+
+/// The job's summary line, written from what happened.
+fn summary(job: &Job, rows: u64, outcome: &Outcome) -> String {
+    let source = if job.livemode {
+        "Live jobs draw on seed files, the lead index and the web engine; none of them is connected to this plan yet, so nothing was invented."
+    } else {
+        "Test mode: the rows are synthetic (plausible, never real) and cost nothing."
+    };
+    match outcome {
+        Outcome::Succeeded => format!("Found {rows} rows. {source}"),
+        Outcome::Stopped(reason) => format!("{reason} {rows} rows were collected before the stop. {source}"),
+        Outcome::Failed(e) => format!("Failed: {}", e.message),
+    }
+}

@@ -1,0 +1,132 @@
+//! The rule-based planner: a deterministic reading of plain-language research requests.
+//!
+//! # How it reads a prompt
+//!
+//! 1. **Tokens.** The text is lowercased and stripped of accents, so one ASCII vocabulary serves
+//!    English, German, French and Spanish ("Geschäftsführer", "santé", "ingénieurs"). Hyphens
+//!    inside words split them ("dev-tools" = "dev tools"); next to numbers they are range dashes.
+//! 2. **Readers.** A fixed sequence of readers scans the tokens, most specific first, and each
+//!    claims the words it uses so no word is read twice: credit budgets ("under 100 credits"),
+//!    time windows ("in the last 7 days"), numbers with their nouns ("20+ engineers",
+//!    "500–5000 employees", "a 500-row list", "top 200"), job titles (and whether a hiring word
+//!    precedes them, which makes them a hiring signal instead of people to find), skills and
+//!    technologies ("with Python experience" is a skill, "using Snowflake" a technology), funding
+//!    stages, a recent-funding signal, deep-enrich dimensions and email verification, industries,
+//!    places (regions expand to countries, cities add their country), sources and output format.
+//!    Vocabulary lives in `vocab.rs` and `roles.rs`; plurals ending in -s/-es/-ies match by themselves.
+//! 3. **Modes.** Each item takes the nearest change word before it in its sentence, looking back
+//!    only across small words, list joiners and other items: "only"/"now"/"instead" replace a
+//!    field, "add"/"also" extend it, "without"/"skip"/"drop"/"no" remove from it. Unmarked items
+//!    replace, or extend when the turn says "too"/"as well".
+//! 4. **History.** Turns are read oldest first. A turn refines the previous reading when it is
+//!    replan feedback, opens with a change word, says "instead"/"too"/"as well", or names neither an
+//!    industry nor a person (so "Germany" or "make it 50 rows" adjust what came before); any other
+//!    turn starts over. Hints cap the rows and add preferred sources; attachments become the seed.
+//! 5. **Budget.** A credit ceiling ("Trim to under 100 credits") is met by dropping asked-for
+//!    enrichment, then email verification, then rows; "drop the most expensive step" removes the
+//!    costlier of enrichment and verification. Estimates follow the workload table in `credits.rs`
+//!    with [`RulePlanner::DEFAULT_ROWS`] rows when none are stated.
+//! 6. **Rejections.** Empty prompts, greetings, gibberish, requests with no audience, refinements
+//!    that change nothing, contradictory or impossible sizes, 0 rows, a mentioned attachment that
+//!    was not sent and budgets below one row's cost are declined with a message naming what is
+//!    missing and an example of what to write.
+//!
+//! # Known blind spots
+//!
+//! - Only listed words are understood: an unknown industry, city or title is silently ignored,
+//!   and if nothing else is left the request is rejected as having no audience.
+//! - Numbers must be digits ("twenty engineers" is not read); a bare number before a size noun is
+//!   a minimum ("with 20 engineers" means 20 or more).
+//! - Negation is local: "not" or "without" governs the items right after it, so long sentences
+//!   such as "fintechs, but I don't want anything in Berlin" may be misread.
+//! - A new request that names no industry and no role ("companies in Germany with 50+ staff")
+//!   is read as a refinement of the previous request in the same thread.
+//! - Skills are only recognised with an experience cue ("Python experience", "experience with
+//!   Go"); otherwise a technology is read as the company's stack.
+//! - Funding stages are alternatives, so "Series A and public companies" asks for either, and
+//!   time windows only attach to funding or hiring events ("founded in the last 2 years" is not read).
+//! - The US abbreviation in lowercase is only read after "in", "the" or "across", so "us"
+//!   the pronoun is not mistaken for the country.
+
+mod credits;
+mod history;
+mod numbers;
+mod reading;
+mod roles;
+mod steps;
+mod text;
+mod validate;
+mod vocab;
+
+#[cfg(test)]
+#[path = "../suite.rs"]
+mod suite;
+
+use super::{Criteria, PlanDraft, PlanInput, PlanRejection, Planner};
+
+/// The deterministic, rule-based planner (name `rules`): pure, fast, no I/O.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RulePlanner;
+
+impl RulePlanner {
+    /// Rows a plan works on when the request and its hints state no row count.
+    pub const DEFAULT_ROWS: u32 = credits::DEFAULT_ROWS;
+
+    pub fn new() -> Self {
+        RulePlanner
+    }
+
+    /// Drafts a plan for the last turn of `input`, or says why it cannot.
+    pub fn draft(&self, input: &PlanInput) -> Result<PlanDraft, PlanRejection> {
+        let Some(last_turn) = input.turns.last() else {
+            return Err(PlanRejection::new("There is no message to plan for. Send a message that says who you are looking for."));
+        };
+        let (mut reading, last) = history::read_thread(&input.turns);
+        validate::check_last_turn(last_turn, &last)?;
+        validate::check_reading(last_turn, &reading)?;
+        credits::fit_budget(&mut reading.criteria)?;
+        Ok(plan_for(reading.criteria))
+    }
+
+    /// Whole credits a plan for `criteria` is expected to cost, by the workload table: per row,
+    /// 0.5 for the company, +0.5 per person, +0.5 per deep-enrich dimension (asked for or needed
+    /// by a filter), +0.1 per verified email; times the rows, rounded up.
+    pub fn estimate_credits(criteria: &Criteria) -> u64 {
+        credits::estimate(criteria)
+    }
+
+    /// The price of one result row for `criteria`, in tenths of a credit (the job runner bills
+    /// rows actually delivered at this price).
+    pub fn tenths_per_row(criteria: &Criteria) -> u64 {
+        credits::tenths_per_row(criteria)
+    }
+
+    /// The rows a plan for `criteria` works on (its `max_rows`, or [`Self::DEFAULT_ROWS`]).
+    pub fn planned_rows(criteria: &Criteria) -> u32 {
+        credits::rows(criteria)
+    }
+}
+
+/// The rule planner's name, recorded on its plans.
+const RULES: &str = "rules";
+
+fn plan_for(criteria: Criteria) -> PlanDraft {
+    PlanDraft {
+        title: steps::title(&criteria),
+        steps: steps::build_steps(&criteria),
+        credits_estimate: credits::estimate(&criteria),
+        criteria,
+        drafted_by: RULES,
+    }
+}
+
+#[async_trait::async_trait]
+impl Planner for RulePlanner {
+    async fn plan(&self, input: &PlanInput) -> Result<PlanDraft, PlanRejection> {
+        self.draft(input)
+    }
+
+    fn name(&self) -> &'static str {
+        RULES
+    }
+}

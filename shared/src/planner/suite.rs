@@ -1,0 +1,1143 @@
+//! The rule planner's table-driven suite: prompts (or short threads) with the exact reading
+//! expected, requests that must be declined, and focused tests of the parts.
+
+use super::super::{
+    Attachment, AttachmentKind, Criteria, Department, DepartmentHeadcount, EnrichDimension, FundingStage, HeadcountRange, Hints, Intent,
+    OutputFormat, PlanDraft, PlanInput, PlanRejection, Planner, Role, Seniority, Signal, SignalKind, Turn, TurnKind, MAX_STEPS,
+};
+use super::RulePlanner;
+
+use Department as D;
+use EnrichDimension as E;
+use FundingStage as F;
+use Seniority as S;
+
+// ---------------------------------------------------------------------------------------------
+// Builders that keep the table legible.
+
+/// A criteria builder; `build` puts collections in their documented order.
+#[derive(Clone, Default)]
+struct Want(Criteria);
+
+fn want() -> Want {
+    Want::default()
+}
+
+impl Want {
+    fn industries(mut self, slugs: &[&str]) -> Self {
+        self.0.industries = strings(slugs);
+        self
+    }
+    fn countries(mut self, codes: &[&str]) -> Self {
+        self.0.countries = strings(codes);
+        self
+    }
+    fn cities(mut self, names: &[&str]) -> Self {
+        self.0.cities = strings(names);
+        self
+    }
+    fn stages(mut self, stages: &[FundingStage]) -> Self {
+        self.0.funding_stages = stages.to_vec();
+        self
+    }
+    fn employees(mut self, min: Option<u32>, max: Option<u32>) -> Self {
+        self.0.company_headcount = Some(HeadcountRange { min, max });
+        self
+    }
+    fn department(mut self, department: Department, min: Option<u32>, max: Option<u32>) -> Self {
+        self.0.department_headcounts.push(DepartmentHeadcount { department, min, max });
+        self
+    }
+    fn roles(mut self, roles: &[Role]) -> Self {
+        self.0.roles = roles.to_vec();
+        self
+    }
+    fn skills(mut self, slugs: &[&str]) -> Self {
+        self.0.skills = strings(slugs);
+        self
+    }
+    fn tech(mut self, slugs: &[&str]) -> Self {
+        self.0.technologies = strings(slugs);
+        self
+    }
+    fn signals(mut self, signals: &[Signal]) -> Self {
+        self.0.signals = signals.to_vec();
+        self
+    }
+    fn rows(mut self, rows: u32) -> Self {
+        self.0.max_rows = Some(rows);
+        self
+    }
+    fn budget(mut self, credits: u64) -> Self {
+        self.0.max_credits = Some(credits);
+        self
+    }
+    fn format(mut self, format: OutputFormat) -> Self {
+        self.0.output_format = Some(format);
+        self
+    }
+    fn prefer(mut self, sources: &[&str]) -> Self {
+        self.0.preferred_sources = strings(sources);
+        self
+    }
+    fn exclude(mut self, sources: &[&str]) -> Self {
+        self.0.excluded_sources = strings(sources);
+        self
+    }
+    fn enrich(mut self, dimensions: &[EnrichDimension]) -> Self {
+        self.0.enrich = dimensions.to_vec();
+        self
+    }
+    /// Email verification on (the default whenever people are requested).
+    fn verified(mut self) -> Self {
+        self.0.verify_emails = true;
+        self
+    }
+    fn seed(mut self, kind: AttachmentKind, url: &str) -> Self {
+        self.0.seed.push(Attachment { kind, url: url.to_string() });
+        self
+    }
+    fn build(self) -> Criteria {
+        let mut criteria = self.0;
+        criteria.normalize();
+        criteria
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn role(title: &str, seniority: Seniority, department: Department) -> Role {
+    Role { title: title.to_string(), seniority, department }
+}
+
+fn cto() -> Role {
+    role("CTO", S::CLevel, D::Engineering)
+}
+fn ceo() -> Role {
+    role("CEO", S::CLevel, D::Executive)
+}
+fn vp_eng() -> Role {
+    role("VP Engineering", S::Vp, D::Engineering)
+}
+fn head_of(department: Department) -> Role {
+    role(&format!("Head of {}", department.label()), S::Head, department)
+}
+fn staff_engineer() -> Role {
+    role("Staff Engineer", S::IndividualContributor, D::Engineering)
+}
+fn ml_engineer() -> Role {
+    role("ML Engineer", S::IndividualContributor, D::Data)
+}
+
+fn hiring(role: Option<Role>) -> Signal {
+    Signal { kind: SignalKind::Hiring, role, within_days: None }
+}
+fn funding(within_days: Option<u32>) -> Signal {
+    Signal { kind: SignalKind::Funding, role: None, within_days }
+}
+
+const EU27: &[&str] = &[
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL",
+    "PT", "RO", "SE", "SI", "SK",
+];
+
+fn msg(text: &str) -> Turn {
+    Turn { content: text.to_string(), ..Turn::default() }
+}
+fn feedback(text: &str) -> Turn {
+    Turn { kind: TurnKind::Feedback, content: text.to_string(), ..Turn::default() }
+}
+fn with_rows(mut turn: Turn, rows: u32) -> Turn {
+    turn.hints.max_rows = Some(rows);
+    turn
+}
+fn with_attachment(mut turn: Turn, kind: AttachmentKind, url: &str) -> Turn {
+    turn.attachments.push(Attachment { kind, url: url.to_string() });
+    turn
+}
+
+fn draft(turns: &[Turn]) -> Result<PlanDraft, PlanRejection> {
+    RulePlanner::new().draft(&PlanInput { turns: turns.to_vec() })
+}
+
+const QUICKSTART: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
+
+/// The quickstart's reading, the base of most refinement cases.
+fn quickstart() -> Want {
+    want()
+        .industries(&["fintech"])
+        .countries(&["FR"])
+        .stages(&[F::SeriesA])
+        .department(D::Engineering, Some(20), None)
+        .roles(&[vp_eng(), head_of(D::Growth)])
+        .verified()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+enum Expect {
+    Plan(Box<Criteria>),
+    /// Each fragment must appear in the rejection message.
+    Reject(&'static [&'static str]),
+}
+
+struct Case {
+    name: &'static str,
+    turns: Vec<Turn>,
+    expect: Expect,
+}
+
+fn plan(name: &'static str, turns: Vec<Turn>, criteria: Want) -> Case {
+    Case { name, turns, expect: Expect::Plan(Box::new(criteria.build())) }
+}
+fn reject(name: &'static str, turns: Vec<Turn>, fragments: &'static [&'static str]) -> Case {
+    Case { name, turns, expect: Expect::Reject(fragments) }
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = seed_document_cases();
+    cases.extend(refinement_cases());
+    cases.extend(language_cases());
+    cases.extend(number_and_vocabulary_cases());
+    cases.extend(rejection_cases());
+    cases
+}
+
+/// Every example prompt of the reference document, with the hints its snippets send.
+fn seed_document_cases() -> Vec<Case> {
+    vec![
+        plan("quickstart", vec![msg(QUICKSTART)], quickstart()),
+        plan(
+            "recipe 1: heads of data",
+            vec![with_rows(msg("Heads of Data at US healthcare companies, 500–5000 employees, using Snowflake"), 500)],
+            want()
+                .industries(&["healthcare"])
+                .countries(&["US"])
+                .employees(Some(500), Some(5000))
+                .roles(&[head_of(D::Data)])
+                .tech(&["snowflake"])
+                .rows(500)
+                .verified(),
+        ),
+        plan(
+            "recipe 2: enrich the attached csv",
+            vec![with_attachment(
+                msg("For each company in the attached CSV, pull the CTO and Head of Engineering. Add funding stage, last-raised date, and tech stack."),
+                AttachmentKind::Csv,
+                "https://ops.example.com/seeds.csv",
+            )],
+            want()
+                .roles(&[cto(), head_of(D::Engineering)])
+                .enrich(&[E::Funding, E::TechStack])
+                .seed(AttachmentKind::Csv, "https://ops.example.com/seeds.csv")
+                .verified(),
+        ),
+        plan(
+            "sdk: dev-tools CTOs hiring staff engineers",
+            vec![with_rows(msg("US Series B dev-tools CTOs hiring Staff Engineers"), 100)],
+            want()
+                .industries(&["devtools"])
+                .countries(&["US"])
+                .stages(&[F::SeriesB])
+                .roles(&[cto()])
+                .signals(&[hiring(Some(staff_engineer()))])
+                .rows(100)
+                .verified(),
+        ),
+        plan(
+            "recipe 4: new series a saas hiring head of marketing",
+            vec![with_rows(msg("New Series A US SaaS companies announced in the last 7 days, hiring for Head of Marketing"), 200)],
+            want()
+                .industries(&["saas"])
+                .countries(&["US"])
+                .stages(&[F::SeriesA])
+                .signals(&[hiring(Some(head_of(D::Marketing))), funding(Some(7))])
+                .rows(200),
+        ),
+        plan(
+            "recipe 9: US cohort",
+            vec![with_rows(msg("Series B AI-infra companies in US hiring ML engineers"), 300)],
+            want().industries(&["ai_infra"]).countries(&["US"]).stages(&[F::SeriesB]).signals(&[hiring(Some(ml_engineer()))]).rows(300),
+        ),
+        plan(
+            "recipe 9: EU cohort",
+            vec![with_rows(msg("Series B AI-infra companies in EU hiring ML engineers"), 300)],
+            want().industries(&["ai_infra"]).countries(EU27).stages(&[F::SeriesB]).signals(&[hiring(Some(ml_engineer()))]).rows(300),
+        ),
+        plan(
+            "search: CTOs with open JD",
+            vec![with_rows(msg("CTOs of US Series B dev-tools companies with open JD for Staff Engineer"), 150)],
+            want()
+                .industries(&["devtools"])
+                .countries(&["US"])
+                .stages(&[F::SeriesB])
+                .roles(&[cto()])
+                .signals(&[hiring(Some(staff_engineer()))])
+                .rows(150)
+                .verified(),
+        ),
+        plan(
+            "replan: only VP Eng with Python, skip Crunchbase",
+            vec![msg(QUICKSTART), feedback("Only VP Eng with Python experience. Skip Crunchbase.")],
+            quickstart().roles(&[vp_eng()]).skills(&["python"]).exclude(&["crunchbase"]),
+        ),
+        plan(
+            "recipe 8: trim under 100 credits, drop the most expensive step",
+            vec![msg(QUICKSTART), feedback("Trim to under 100 credits. Drop the most expensive step.")],
+            {
+                let mut trimmed = quickstart().budget(99).rows(66);
+                trimmed.0.verify_emails = false;
+                trimmed
+            },
+        ),
+    ]
+}
+
+fn refinement_cases() -> Vec<Case> {
+    let quick = || msg(QUICKSTART);
+    let fr_cto = || msg("Series A fintechs in France, CTO");
+    let fr_base = || want().industries(&["fintech"]).countries(&["FR"]).stages(&[F::SeriesA]);
+    let unverified = |w: Want| {
+        let mut w = w;
+        w.0.verify_emails = false;
+        w
+    };
+    vec![
+        plan("now only Germany", vec![quick(), msg("now only Germany")], quickstart().countries(&["DE"])),
+        plan("add the CTO", vec![quick(), msg("add the CTO")], quickstart().roles(&[cto(), vp_eng(), head_of(D::Growth)])),
+        plan("drop the email verification", vec![quick(), msg("drop the email verification")], unverified(quickstart())),
+        plan("without the Head of Growth", vec![quick(), msg("without the Head of Growth")], quickstart().roles(&[vp_eng()])),
+        plan("instead Series B", vec![quick(), msg("instead Series B")], quickstart().stages(&[F::SeriesB])),
+        plan("make it 50 rows", vec![quick(), msg("make it 50 rows")], quickstart().rows(50)),
+        plan("only in Berlin", vec![quick(), msg("only in Berlin")], quickstart().countries(&["DE"]).cities(&["Berlin"])),
+        plan("skip Crunchbase", vec![fr_cto(), msg("skip Crunchbase")], fr_base().roles(&[cto()]).exclude(&["crunchbase"]).verified()),
+        plan("no LinkedIn", vec![fr_cto(), msg("no LinkedIn")], fr_base().roles(&[cto()]).exclude(&["linkedin"]).verified()),
+        plan("use LinkedIn", vec![fr_cto(), msg("use LinkedIn")], fr_base().roles(&[cto()]).prefer(&["linkedin"]).verified()),
+        plan("Germany too", vec![msg("Series A fintechs in France"), msg("Germany too")], fr_base().countries(&["DE", "FR"])),
+        plan(
+            "also the Head of Sales",
+            vec![fr_cto(), msg("also the Head of Sales")],
+            fr_base().roles(&[cto(), head_of(D::Sales)]).verified(),
+        ),
+        plan(
+            "remove two roles, add one",
+            vec![msg("Series A fintechs in France, CTO, VP Eng"), msg("without the CTO and the VP Eng, add Head of Data")],
+            fr_base().roles(&[head_of(D::Data)]).verified(),
+        ),
+        plan(
+            "drop news and verification",
+            vec![msg("Series A fintechs in France, CTO, add news"), msg("drop the news and the email verification")],
+            fr_base().roles(&[cto()]),
+        ),
+        plan(
+            "a full new request replaces the old reading",
+            vec![fr_cto(), msg("Heads of Data at US healthcare companies")],
+            want().industries(&["healthcare"]).countries(&["US"]).roles(&[head_of(D::Data)]).verified(),
+        ),
+        plan(
+            "three turns",
+            vec![fr_cto(), msg("now only Germany"), msg("add the VP Eng")],
+            fr_base().countries(&["DE"]).roles(&[cto(), vp_eng()]).verified(),
+        ),
+        plan("rows are capped at 10,000", vec![msg("Series B SaaS in Germany"), msg("make it 20000 rows")], {
+            want().industries(&["saas"]).countries(&["DE"]).stages(&[F::SeriesB]).rows(10_000)
+        }),
+        plan("an unmarked stage refines", vec![msg("Series A fintechs in France"), msg("Series B")], fr_base().stages(&[F::SeriesB])),
+        plan(
+            "trim by message keeps people, drops verification, then rows",
+            vec![msg("Series B SaaS in Germany, CTO"), msg("Trim to under 100 credits")],
+            want().industries(&["saas"]).countries(&["DE"]).stages(&[F::SeriesB]).roles(&[cto()]).budget(99).rows(99),
+        ),
+        plan(
+            "drop the most expensive step removes enrichment first",
+            vec![
+                msg("Series B SaaS in Germany, CTO, VP Eng, Head of Data, add funding, tech stack and news, 500 rows"),
+                feedback("Trim to under 100 credits. Drop the most expensive step."),
+            ],
+            want()
+                .industries(&["saas"])
+                .countries(&["DE"])
+                .stages(&[F::SeriesB])
+                .roles(&[cto(), vp_eng(), head_of(D::Data)])
+                .budget(99)
+                .rows(49),
+        ),
+        plan(
+            "heads of data trimmed",
+            vec![
+                with_rows(msg("Heads of Data at US healthcare companies, 500–5000 employees, using Snowflake"), 500),
+                feedback("Trim to under 100 credits."),
+            ],
+            want()
+                .industries(&["healthcare"])
+                .countries(&["US"])
+                .employees(Some(500), Some(5000))
+                .roles(&[head_of(D::Data)])
+                .tech(&["snowflake"])
+                .budget(99)
+                .rows(66),
+        ),
+        plan(
+            "German refinement: nur Deutschland",
+            vec![msg("Fintechs in Frankreich, CTO"), msg("nur Deutschland")],
+            want().industries(&["fintech"]).countries(&["DE"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "French refinement: sans vérification",
+            vec![msg("Fintechs en France, CTO"), msg("sans vérification des e-mails")],
+            want().industries(&["fintech"]).countries(&["FR"]).roles(&[cto()]),
+        ),
+        plan(
+            "Spanish refinement: también España",
+            vec![msg("Fintechs en Francia, CTO"), msg("también España")],
+            want().industries(&["fintech"]).countries(&["ES", "FR"]).roles(&[cto()]).verified(),
+        ),
+    ]
+}
+
+fn language_cases() -> Vec<Case> {
+    vec![
+        plan(
+            "German: Geschäftsführer und Leiter Vertrieb",
+            vec![msg("Fintechs in Deutschland mit mehr als 50 Mitarbeitern, Geschäftsführer und Leiter Vertrieb")],
+            want().industries(&["fintech"]).countries(&["DE"]).employees(Some(51), None).roles(&[ceo(), head_of(D::Sales)]).verified(),
+        ),
+        plan(
+            "German: Gesundheitswesen, Ingenieure",
+            vec![msg("Gesundheitswesen in Österreich, mindestens 20 Ingenieure, CTO")],
+            want().industries(&["healthcare"]).countries(&["AT"]).department(D::Engineering, Some(20), None).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "German: Leiter Marketing in der Schweiz",
+            vec![msg("Leiter Marketing bei SaaS-Unternehmen in der Schweiz")],
+            want().industries(&["saas"]).countries(&["CH"]).roles(&[head_of(D::Marketing)]).verified(),
+        ),
+        plan(
+            "French: santé, employés, directeur technique",
+            vec![msg("Entreprises de santé en France, au moins 100 employés, directeur technique")],
+            want().industries(&["healthcare"]).countries(&["FR"]).employees(Some(100), None).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "French: directeur technique en Allemagne",
+            vec![msg("Directeur technique des fintechs en Allemagne")],
+            want().industries(&["fintech"]).countries(&["DE"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "French: ingénieurs, responsable marketing",
+            vec![msg("Startups françaises avec plus de 20 ingénieurs, responsable marketing")],
+            want().countries(&["FR"]).department(D::Engineering, Some(21), None).roles(&[head_of(D::Marketing)]).verified(),
+        ),
+        plan(
+            "Spanish: ingenieros en Alemania",
+            vec![msg("Empresas fintech en Alemania con más de 20 ingenieros")],
+            want().industries(&["fintech"]).countries(&["DE"]).department(D::Engineering, Some(21), None),
+        ),
+        plan(
+            "Spanish: salud en España, empleados",
+            vec![msg("CTO de empresas de salud en España con al menos 50 empleados")],
+            want().industries(&["healthcare"]).countries(&["ES"]).employees(Some(50), None).roles(&[cto()]).verified(),
+        ),
+    ]
+}
+
+fn number_and_vocabulary_cases() -> Vec<Case> {
+    vec![
+        plan(
+            "DACH, between 10 and 50 staff",
+            vec![msg("VP of Engineering at Series C cybersecurity companies in DACH, between 10 and 50 staff")],
+            want()
+                .industries(&["cybersecurity"])
+                .countries(&["AT", "CH", "DE"])
+                .stages(&[F::SeriesC])
+                .employees(Some(10), Some(50))
+                .roles(&[vp_eng()])
+                .verified(),
+        ),
+        plan(
+            "Vice President, Engineering; 1k-5k; top 200",
+            vec![msg("Vice President, Engineering at Nordics SaaS, 1k-5k employees, top 200")],
+            want()
+                .industries(&["saas"])
+                .countries(&["DK", "FI", "IS", "NO", "SE"])
+                .employees(Some(1000), Some(5000))
+                .roles(&[vp_eng()])
+                .rows(200)
+                .verified(),
+        ),
+        plan(
+            "VPE, Benelux, 10k+, json",
+            vec![msg("VPE at fintechs in the Benelux, 10k+ employees, export as json")],
+            want()
+                .industries(&["fintech"])
+                .countries(&["BE", "LU", "NL"])
+                .employees(Some(10_000), None)
+                .roles(&[vp_eng()])
+                .format(OutputFormat::Json)
+                .verified(),
+        ),
+        plan(
+            "≥ 50 employees in Amsterdam",
+            vec![msg("Heads of Growth at proptech startups in Amsterdam ≥ 50 employees")],
+            want()
+                .industries(&["proptech"])
+                .countries(&["NL"])
+                .cities(&["Amsterdam"])
+                .employees(Some(50), None)
+                .roles(&[head_of(D::Growth)])
+                .verified(),
+        ),
+        plan(
+            "5,000 employees or more",
+            vec![msg("Chief Technology Officer at gaming studios in Japan, 5,000 employees or more")],
+            want().industries(&["gaming"]).countries(&["JP"]).employees(Some(5000), None).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "1.5k employees is a minimum",
+            vec![msg("Directors of Engineering at Series D companies in Canada, 1.5k employees")],
+            want()
+                .countries(&["CA"])
+                .stages(&[F::SeriesD])
+                .employees(Some(1500), None)
+                .roles(&[role("Director of Engineering", S::Director, D::Engineering)])
+                .verified(),
+        ),
+        plan(
+            "department sizes: salespeople and developers",
+            vec![msg("Logistics companies with at least 10 salespeople and over 50 developers")],
+            want().industries(&["logistics"]).department(D::Engineering, Some(51), None).department(D::Sales, Some(10), None),
+        ),
+        plan(
+            "stage range and under 200 employees",
+            vec![msg("Series A–C SaaS companies in North America with under 200 employees")],
+            want()
+                .industries(&["saas"])
+                .countries(&["CA", "MX", "US"])
+                .stages(&[F::SeriesA, F::SeriesB, F::SeriesC])
+                .employees(None, Some(199)),
+        ),
+        plan(
+            "50 CTOs at Series B+",
+            vec![msg("Find 50 CTOs at Series B+ fintechs in the UK")],
+            want()
+                .industries(&["fintech"])
+                .countries(&["GB"])
+                .stages(&[F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus])
+                .roles(&[cto()])
+                .rows(50)
+                .verified(),
+        ),
+        plan(
+            "raised in the last 90 days",
+            vec![msg("Companies that raised a Series B in the last 90 days in the UK")],
+            want().countries(&["GB"]).stages(&[F::SeriesB]).signals(&[funding(Some(90))]),
+        ),
+        plan(
+            "raised in the last 6 months, Europe",
+            vec![msg("CFOs at European insurtechs that raised in the last 6 months")],
+            want()
+                .industries(&["insurtech"])
+                .countries(&[EU27, &["CH", "GB", "IS", "LI", "NO"]].concat())
+                .roles(&[role("CFO", S::CLevel, D::Finance)])
+                .signals(&[funding(Some(180))])
+                .verified(),
+        ),
+        plan(
+            "technologies, 500 leads, xlsx",
+            vec![msg("CISO at cybersecurity companies using AWS and Kubernetes, 500 leads as xlsx")],
+            want()
+                .industries(&["cybersecurity"])
+                .roles(&[role("CISO", S::CLevel, D::Security)])
+                .tech(&["aws", "kubernetes"])
+                .rows(500)
+                .format(OutputFormat::Xlsx)
+                .verified(),
+        ),
+        plan(
+            "pre-seed founders in London",
+            vec![msg("Founders of pre-seed climate startups in London")],
+            want()
+                .industries(&["climate"])
+                .countries(&["GB"])
+                .cities(&["London"])
+                .stages(&[F::PreSeed])
+                .roles(&[role("Founder", S::CLevel, D::Executive)])
+                .verified(),
+        ),
+        plan(
+            "LATAM, two roles, 200-1000",
+            vec![msg("VP Sales and Head of Customer Success at LATAM ecommerce companies, 200-1000 employees")],
+            want()
+                .industries(&["ecommerce"])
+                .countries(&[
+                    "AR", "BO", "BR", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN", "MX", "NI", "PA", "PE", "PY", "SV", "UY", "VE",
+                ])
+                .employees(Some(200), Some(1000))
+                .roles(&[role("VP Sales", S::Vp, D::Sales), head_of(D::CustomerSuccess)])
+                .verified(),
+        ),
+        plan(
+            "hiring in general, Berlin",
+            vec![msg("Engineering Managers at Berlin startups that are hiring")],
+            want()
+                .countries(&["DE"])
+                .cities(&["Berlin"])
+                .roles(&[role("Engineering Manager", S::Manager, D::Engineering)])
+                .signals(&[hiring(None)])
+                .verified(),
+        ),
+        plan(
+            "a skill that is not a technology",
+            vec![msg("Data scientists with machine learning experience at biotech companies in Boston")],
+            want()
+                .industries(&["biotech"])
+                .countries(&["US"])
+                .cities(&["Boston"])
+                .roles(&[role("Data Scientist", S::IndividualContributor, D::Data)])
+                .skills(&["machine_learning"])
+                .verified(),
+        ),
+        plan(
+            "HR tech is an industry, Head of People a role",
+            vec![msg("Head of People at HR tech companies in Iberia")],
+            want().industries(&["hrtech"]).countries(&["ES", "PT"]).roles(&[head_of(D::People)]).verified(),
+        ),
+        plan(
+            "seed-stage and series-a",
+            vec![msg("Seed-stage edtech companies in Spain, series-a too")],
+            want().industries(&["edtech"]).countries(&["ES"]).stages(&[F::Seed, F::SeriesA]),
+        ),
+        plan(
+            "marketing directors, 100 leads, news",
+            vec![msg("Marketing Directors at martech companies in Paris, 100 leads, add news")],
+            want()
+                .industries(&["martech"])
+                .countries(&["FR"])
+                .cities(&["Paris"])
+                .roles(&[role("Director of Marketing", S::Director, D::Marketing)])
+                .rows(100)
+                .enrich(&[E::News])
+                .verified(),
+        ),
+        plan(
+            "Europe without the UK keeps the CMO",
+            vec![msg("SaaS companies in Europe without the UK, CMO")],
+            want()
+                .industries(&["saas"])
+                .countries(&[EU27, &["CH", "IS", "LI", "NO"]].concat())
+                .roles(&[role("CMO", S::CLevel, D::Marketing)])
+                .verified(),
+        ),
+        plan(
+            "hiring and recently funded",
+            vec![msg("US healthcare companies hiring, CTO, recently funded")],
+            want().industries(&["healthcare"]).countries(&["US"]).roles(&[cto()]).signals(&[hiring(None), funding(None)]).verified(),
+        ),
+        plan(
+            "U.S. with Salesforce",
+            vec![msg("CTO at fintechs in the U.S. with Salesforce")],
+            want().industries(&["fintech"]).countries(&["US"]).roles(&[cto()]).tech(&["salesforce"]).verified(),
+        ),
+        plan(
+            "experience in two languages",
+            vec![msg("B2B SaaS CTOs in the US with experience in Python and Rust")],
+            want().industries(&["saas"]).countries(&["US"]).roles(&[cto()]).skills(&["python", "rust"]).verified(),
+        ),
+        plan(
+            "enrichment, rows and format in separate sentences",
+            vec![msg("Series B SaaS in Germany. Add tech stack and news. 300 rows. JSON export.")],
+            want()
+                .industries(&["saas"])
+                .countries(&["DE"])
+                .stages(&[F::SeriesB])
+                .rows(300)
+                .format(OutputFormat::Json)
+                .enrich(&[E::TechStack, E::News]),
+        ),
+        plan("stages are alternatives", vec![msg("Series A and public companies only")], want().stages(&[F::SeriesA, F::Public])),
+        plan(
+            "growth-stage or public, over 1000",
+            vec![msg("Growth-stage or public companies in Israel with over 1000 employees")],
+            want().countries(&["IL"]).stages(&[F::Growth, F::Public]).employees(Some(1001), None),
+        ),
+        plan(
+            "500 to 5000 employees",
+            vec![msg("Companies in the US with 500 to 5000 employees")],
+            want().countries(&["US"]).employees(Some(500), Some(5000)),
+        ),
+        plan(
+            "hints cap rows and favour sources",
+            vec![{
+                let mut turn = msg("Fintechs in France, 200 leads");
+                turn.hints = Hints { max_rows: Some(50), preferred_sources: strings(&["LinkedIn", "Crunchbase"]) };
+                turn
+            }],
+            want().industries(&["fintech"]).countries(&["FR"]).rows(50).prefer(&["crunchbase", "linkedin"]),
+        ),
+        plan(
+            "a url list is scraped",
+            vec![with_attachment(
+                msg("Scrape the attached URLs and find the CEO"),
+                AttachmentKind::UrlList,
+                "https://example.com/urls.txt",
+            )],
+            want().roles(&[ceo()]).seed(AttachmentKind::UrlList, "https://example.com/urls.txt").verified(),
+        ),
+        plan("'us' the pronoun is not a country", vec![msg("Help us find fintechs")], want().industries(&["fintech"])),
+    ]
+}
+
+fn rejection_cases() -> Vec<Case> {
+    const ASK: &str = "Say who you are looking for";
+    vec![
+        reject("greeting: hello", vec![msg("hello")], &["greeting", ASK]),
+        reject("greeting: hi there", vec![msg("hi there")], &["greeting", ASK]),
+        reject("greeting: Bonjour", vec![msg("Bonjour !")], &["greeting", ASK]),
+        reject("probe: test", vec![msg("test")], &["not a research request", ASK]),
+        reject("probe: help", vec![msg("help")], &["not a research request", ASK]),
+        reject("empty", vec![msg("   ")], &["empty", ASK]),
+        reject("gibberish", vec![msg("asdkjh qwe zxcv")], &["names no industry, place, company size", ASK]),
+        reject("no audience: find me some leads", vec![msg("find me some leads")], &["names no industry", ASK]),
+        reject("no audience: rows and format only", vec![msg("500 leads as csv")], &["names no industry", ASK]),
+        reject(
+            "contradictory company size",
+            vec![msg("companies with 50+ employees and under 10 employees")],
+            &["contradictory", "at least 50", "at most 9"],
+        ),
+        reject(
+            "department larger than the company",
+            vec![msg("fintechs with 20+ engineers and under 10 employees")],
+            &["No company fits", "engineering"],
+        ),
+        reject(
+            "contradictory department size",
+            vec![msg("Series A fintechs in France with more than 500 engineers and fewer than 100 engineers")],
+            &["engineering size is contradictory"],
+        ),
+        reject("zero rows", vec![msg("0 rows of fintechs in France")], &["0 rows", "between 1 and 10,000"]),
+        reject("zero rows by hint", vec![with_rows(msg("fintechs in France"), 0)], &["0 rows"]),
+        reject("budget below one row", vec![msg("fintechs in France, CTO, budget under 1 credit")], &["budget of 0 credits is too small"]),
+        reject(
+            "a refinement that changes nothing",
+            vec![msg("Series A fintechs in France"), msg("hmm ok")],
+            &["Nothing in \"hmm ok\"", "add the CTO"],
+        ),
+        reject("removing the only audience", vec![msg("CTO"), msg("without the CTO")], &["names no industry"]),
+        reject(
+            "mentions an attachment that was not sent",
+            vec![msg("For each company in the attached CSV, pull the CTO")],
+            &["attached list", "no attachment was sent"],
+        ),
+        reject("no turns at all", vec![], &["no message"]),
+    ]
+}
+
+#[test]
+fn suite_readings_are_exact() {
+    let cases = cases();
+    let mut failures = Vec::new();
+    for case in &cases {
+        match (&case.expect, draft(&case.turns)) {
+            (Expect::Plan(expected), Ok(plan)) if plan.criteria == **expected => {}
+            (Expect::Plan(expected), Ok(plan)) => {
+                failures.push(format!("{}:\n  expected {}\n  got      {}", case.name, json(expected), json(&plan.criteria)))
+            }
+            (Expect::Plan(_), Err(rejection)) => failures.push(format!("{}: rejected: {}", case.name, rejection.message)),
+            (Expect::Reject(fragments), Err(rejection)) => {
+                for fragment in *fragments {
+                    if !rejection.message.contains(fragment) {
+                        failures.push(format!("{}: message lacks {fragment:?}: {}", case.name, rejection.message));
+                    }
+                }
+            }
+            (Expect::Reject(_), Ok(plan)) => {
+                failures.push(format!("{}: planned instead of rejecting: {}", case.name, json(&plan.criteria)))
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[test]
+fn suite_is_large_enough() {
+    let cases = cases();
+    let rejections = cases.iter().filter(|c| matches!(c.expect, Expect::Reject(_))).count();
+    assert!(cases.len() >= 60, "only {} cases", cases.len());
+    assert!(rejections >= 10, "only {rejections} rejection cases");
+}
+
+fn json(criteria: &Criteria) -> String {
+    serde_json::to_string(criteria).unwrap_or_default()
+}
+
+fn planned_cases() -> Vec<(String, Vec<Turn>, PlanDraft)> {
+    cases().into_iter().filter_map(|case| draft(&case.turns).ok().map(|plan| (case.name.to_string(), case.turns, plan))).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans as a whole.
+
+#[test]
+fn every_plan_has_one_to_twelve_numbered_steps_ending_in_export() {
+    for (name, _, plan) in planned_cases() {
+        assert!((1..=MAX_STEPS).contains(&plan.steps.len()), "{name}: {} steps", plan.steps.len());
+        for (i, step) in plan.steps.iter().enumerate() {
+            assert_eq!(step.id, format!("stp_{}", i + 1), "{name}");
+            assert!(!step.title.is_empty() && !step.task.is_empty(), "{name}: empty step text");
+        }
+        assert_eq!(plan.steps.last().map(|s| s.intent), Some(Intent::Export), "{name}");
+        assert!(!plan.title.is_empty(), "{name}: empty title");
+    }
+}
+
+#[test]
+fn every_reading_is_already_in_documented_order() {
+    for (name, _, plan) in planned_cases() {
+        let mut normalized = plan.criteria.clone();
+        normalized.normalize();
+        assert_eq!(plan.criteria, normalized, "{name}");
+        assert!(plan.criteria.preferred_sources.iter().all(|s| !plan.criteria.excluded_sources.contains(s)), "{name}");
+    }
+}
+
+#[test]
+fn every_estimate_matches_the_workload_formula() {
+    for (name, _, plan) in planned_cases() {
+        assert_eq!(plan.credits_estimate, RulePlanner::estimate_credits(&plan.criteria), "{name}");
+    }
+}
+
+#[test]
+fn quickstart_plan_has_the_expected_shape() {
+    let plan = draft(&[msg(QUICKSTART)]).expect("plan");
+    let intents: Vec<Intent> = plan.steps.iter().map(|s| s.intent).collect();
+    assert_eq!(intents, [Intent::Discover, Intent::Qualify, Intent::FindPeople, Intent::Verify, Intent::Export]);
+    assert_eq!(plan.title, "Series A fintech companies in France — VP Engineering & Head of Growth");
+    let discover = &plan.steps[0];
+    assert!(discover.task.starts_with("Filter by industry=fintech, country=FR, stage=series_a."), "{}", discover.task);
+    assert_eq!(&discover.expected_columns[..2], ["company_name", "domain"]);
+    assert!(plan.steps[2].expected_columns.contains(&"vp_engineering_email".to_string()));
+    // 100 default rows × (0.5 company + 2 × 0.5 people + 2 × 0.1 verified emails) = 170.
+    assert_eq!(plan.credits_estimate, 170);
+}
+
+#[test]
+fn a_seed_csv_is_enriched_instead_of_discovered() {
+    let turn = with_attachment(msg("For each company in the attached CSV, pull the CTO"), AttachmentKind::Csv, "https://x.test/a.csv");
+    let plan = draft(&[turn]).expect("plan");
+    assert!(plan.steps.iter().all(|s| s.intent != Intent::Discover));
+    assert_eq!(plan.steps[0].intent, Intent::Enrich);
+    assert!(plan.steps[0].task.contains("https://x.test/a.csv"));
+}
+
+#[test]
+fn a_url_list_is_scraped_first() {
+    let turn = with_attachment(msg("Scrape the attached URLs and find the CEO"), AttachmentKind::UrlList, "https://x.test/urls.txt");
+    let plan = draft(&[turn]).expect("plan");
+    assert_eq!(plan.steps[0].intent, Intent::Scrape);
+}
+
+#[test]
+fn replan_feedback_is_applied_in_the_plan_text() {
+    let plan = draft(&[msg(QUICKSTART), feedback("Only VP Eng with Python experience. Skip Crunchbase.")]).expect("plan");
+    let people = plan.steps.iter().find(|s| s.intent == Intent::FindPeople).expect("people step");
+    assert!(people.task.contains("python") && people.task.contains("Do not use: crunchbase"), "{}", people.task);
+    assert!(!people.task.contains("Head of Growth"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The budget guarantee.
+
+#[test]
+fn trim_to_under_100_credits_always_gets_under_100() {
+    for (name, turns, _) in planned_cases() {
+        let mut trimmed = turns.clone();
+        trimmed.push(feedback("Trim to under 100 credits. Drop the most expensive step."));
+        match draft(&trimmed) {
+            Ok(plan) => assert!(plan.credits_estimate < 100, "{name}: {} credits", plan.credits_estimate),
+            Err(rejection) => assert!(rejection.message.contains("too small"), "{name}: {}", rejection.message),
+        }
+    }
+}
+
+#[test]
+fn trim_of_a_heavy_plan_gets_under_100() {
+    let heavy =
+        msg("CTO, VP Eng, Head of Data and Head of Sales at Series B SaaS companies in Germany using Snowflake, hiring Staff Engineers, \
+         add funding and news, 10000 rows");
+    let before = draft(std::slice::from_ref(&heavy)).expect("plan");
+    assert!(before.credits_estimate > 10_000);
+    let after = draft(&[heavy, feedback("Trim to under 100 credits")]).expect("plan");
+    assert!(after.credits_estimate < 100, "{}", after.credits_estimate);
+    assert!(after.criteria.enrich.is_empty() && !after.criteria.verify_emails);
+    assert_eq!(after.criteria.roles.len(), 4, "people asked for are kept");
+}
+
+#[test]
+fn a_budget_no_row_fits_is_rejected() {
+    let rejection = draft(&[msg("Series B SaaS in Germany, CTO"), feedback("Trim to under 1 credits")]).expect_err("rejected");
+    assert!(rejection.message.contains("even a single row"), "{}", rejection.message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credits against the workload table.
+
+fn priced(rows: u32, people: usize, dimensions: &[EnrichDimension], verify: bool) -> u64 {
+    let criteria = Criteria {
+        max_rows: Some(rows),
+        roles: (0..people).map(|i| role(&format!("Role {i}"), S::Head, D::Sales)).collect(),
+        enrich: dimensions.to_vec(),
+        verify_emails: verify,
+        ..Criteria::default()
+    };
+    RulePlanner::estimate_credits(&criteria)
+}
+
+#[test]
+fn credits_follow_the_workload_table() {
+    assert_eq!(priced(100, 0, &[], false), 50, "company only: 0.5 per row");
+    assert_eq!(priced(100, 1, &[], false), 100, "company + 1 person: 1 per row");
+    assert_eq!(priced(100, 2, &[], false), 150, "company + 2 persons: 1.5 per row");
+    assert_eq!(priced(100, 3, &[], false), 200, "company + 3 persons: 2 per row");
+    assert_eq!(priced(100, 0, &[E::Funding], false), 100, "+0.5 per dimension");
+    assert_eq!(priced(100, 0, &[E::Funding, E::TechStack, E::Hiring, E::News], false), 250);
+    assert_eq!(priced(100, 2, &[], true), 170, "+0.1 per verified email");
+    assert_eq!(priced(3, 1, &[], true), 4, "3 × 1.1 = 3.3 rounds up to 4");
+    assert_eq!(priced(10_000, 3, &[E::Funding], true), 28_000);
+}
+
+#[test]
+fn filters_bill_the_dimensions_they_need() {
+    let technology = Criteria { technologies: strings(&["snowflake"]), ..Criteria::default() };
+    assert_eq!(RulePlanner::estimate_credits(&technology), 100, "tech stack is looked up to check the filter");
+    let hiring_signal = Criteria { signals: vec![hiring(None)], enrich: vec![E::Hiring], ..Criteria::default() };
+    assert_eq!(RulePlanner::estimate_credits(&hiring_signal), 100, "a dimension is billed once");
+}
+
+#[test]
+fn default_row_count_is_100() {
+    assert_eq!(RulePlanner::DEFAULT_ROWS, 100);
+    assert_eq!(RulePlanner::estimate_credits(&Criteria::default()), 50);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and ranges.
+
+fn bounds(text: &str) -> (Option<u32>, Option<u32>) {
+    let tokens = super::text::Tokens::new(text);
+    let quantity = super::numbers::quantity_at(&tokens, 0).unwrap_or_else(|| panic!("no quantity in {text:?}"));
+    (quantity.min, quantity.max)
+}
+
+#[test]
+fn numbers_and_ranges_parse() {
+    let cases: &[(&str, Option<u32>, Option<u32>)] = &[
+        ("20+", Some(20), None),
+        ("500–5000", Some(500), Some(5000)),
+        ("500-5000", Some(500), Some(5000)),
+        ("500 - 5000", Some(500), Some(5000)),
+        ("500 to 5000", Some(500), Some(5000)),
+        ("≥20", Some(20), None),
+        (">= 20", Some(20), None),
+        ("> 20", Some(21), None),
+        ("over 50", Some(51), None),
+        ("more than 50", Some(51), None),
+        ("at least 20", Some(20), None),
+        ("under 100", None, Some(99)),
+        ("fewer than 10", None, Some(9)),
+        ("less than 10", None, Some(9)),
+        ("up to 300", None, Some(300)),
+        ("no more than 300", None, Some(300)),
+        ("≤ 300", None, Some(300)),
+        ("between 10 and 50", Some(10), Some(50)),
+        ("from 10 to 50", Some(10), Some(50)),
+        ("1k", Some(1000), Some(1000)),
+        ("5,000", Some(5000), Some(5000)),
+        ("5.000", Some(5000), Some(5000)),
+        ("1.5k", Some(1500), Some(1500)),
+        ("10k+", Some(10_000), None),
+        ("1k-5k", Some(1000), Some(5000)),
+        ("50 or more", Some(50), None),
+        ("50 or fewer", None, Some(50)),
+        ("mehr als 50", Some(51), None),
+        ("mindestens 20", Some(20), None),
+        ("zwischen 10 und 50", Some(10), Some(50)),
+        ("au moins 100", Some(100), None),
+        ("moins de 200", None, Some(199)),
+        ("más de 20", Some(21), None),
+        ("entre 10 y 50", Some(10), Some(50)),
+    ];
+    for &(text, min, max) in cases {
+        assert_eq!(bounds(text), (min, max), "{text}");
+    }
+}
+
+#[test]
+fn parse_number_handles_suffixes() {
+    use super::numbers::parse_number;
+    assert_eq!(parse_number("5000"), Some(5000));
+    assert_eq!(parse_number("10k"), Some(10_000));
+    assert_eq!(parse_number("1.5k"), Some(1500));
+    assert_eq!(parse_number("2m"), Some(2_000_000));
+    assert_eq!(parse_number("k"), None);
+}
+
+#[test]
+fn time_windows_read_as_days() {
+    let window = |text: &str| {
+        let tokens = super::text::Tokens::new(text);
+        (0..tokens.len()).find_map(|at| super::numbers::window_ending_with_unit(&tokens, at)).map(|w| w.days)
+    };
+    assert_eq!(window("in the last 7 days"), Some(7));
+    assert_eq!(window("in the last 6 months"), Some(180));
+    assert_eq!(window("within the past 2 weeks"), Some(14));
+    assert_eq!(window("last quarter"), Some(90));
+    assert_eq!(window("past year"), Some(365));
+    assert_eq!(window("in den letzten 30 Tagen"), Some(30));
+    assert_eq!(window("les 7 derniers jours"), Some(7));
+    assert_eq!(window("en los últimos 3 meses"), Some(90));
+    assert_eq!(window("last-raised date"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles, regions and the vocabulary.
+
+fn only_role(text: &str) -> Role {
+    let plan = draft(&[msg(&format!("{text} at fintechs"))]).unwrap_or_else(|r| panic!("{text}: {}", r.message));
+    assert_eq!(plan.criteria.roles.len(), 1, "{text}: {:?}", plan.criteria.roles);
+    plan.criteria.roles[0].clone()
+}
+
+#[test]
+fn vp_engineering_spellings_are_one_role() {
+    for spelling in ["VP Eng", "VP of Engineering", "Vice President, Engineering", "VPE", "vice-president engineering", "VP Engineering"] {
+        assert_eq!(only_role(spelling), vp_eng(), "{spelling}");
+    }
+}
+
+#[test]
+fn roles_normalise_across_languages() {
+    let same: &[(&[&str], Role)] = &[
+        (&["CTO", "Chief Technology Officer", "directeur technique", "Director de tecnología", "CTOs"], cto()),
+        (&["CEO", "Geschäftsführer", "PDG", "Chief Executive Officer"], ceo()),
+        (&["Head of Sales", "Leiter Vertrieb", "Vertriebsleiter", "Sales Lead"], head_of(D::Sales)),
+        (&["Head of Engineering", "Leiter der Entwicklung", "Jefe de ingeniería", "Engineering Lead"], head_of(D::Engineering)),
+        (&["Head of Marketing", "responsable marketing", "Heads of Marketing"], head_of(D::Marketing)),
+        (
+            &["Director of Sales", "Sales Director", "directeur des ventes", "director de ventas"],
+            role("Director of Sales", S::Director, D::Sales),
+        ),
+        (&["Engineering Manager", "Engineering Managers"], role("Engineering Manager", S::Manager, D::Engineering)),
+    ];
+    for (spellings, expected) in same {
+        for spelling in *spellings {
+            assert_eq!(only_role(spelling), *expected, "{spelling}");
+        }
+    }
+}
+
+#[test]
+fn regions_expand_to_their_members() {
+    use super::vocab::{DACH, EU};
+    assert_eq!(EU.len(), 27);
+    assert_eq!(EU, EU27);
+    assert_eq!(DACH, ["AT", "CH", "DE"]);
+    let countries = |text: &str| draft(&[msg(text)]).expect("plan").criteria.countries;
+    assert_eq!(countries("fintechs in the EU"), EU27);
+    assert_eq!(countries("fintechs in DACH"), ["AT", "CH", "DE"]);
+    assert_eq!(countries("fintechs in the D-A-CH region"), ["AT", "CH", "DE"]);
+    assert_eq!(countries("Nordic fintechs"), ["DK", "FI", "IS", "NO", "SE"]);
+    assert_eq!(countries("Benelux fintechs"), ["BE", "LU", "NL"]);
+    assert_eq!(countries("fintechs in Scandinavia and the Baltics"), ["DK", "EE", "LT", "LV", "NO", "SE"]);
+}
+
+#[test]
+fn countries_read_by_name_adjective_and_abbreviation() {
+    let countries = |text: &str| draft(&[msg(text)]).expect("plan").criteria.countries;
+    for text in
+        ["fintechs in the US", "US fintechs", "fintechs in the USA", "American fintechs", "fintechs in the U.S.", "fintechs aux États-Unis"]
+    {
+        assert_eq!(countries(text), ["US"], "{text}");
+    }
+    for text in ["fintechs in the UK", "British fintechs", "fintechs au Royaume-Uni"] {
+        assert_eq!(countries(text), ["GB"], "{text}");
+    }
+    for text in ["German fintechs", "Fintechs in Deutschland", "fintechs en Allemagne", "fintechs en Alemania", "fintechs in Munich"] {
+        assert_eq!(countries(text), ["DE"], "{text}");
+    }
+    assert_eq!(countries("French fintechs"), ["FR"]);
+    assert_eq!(countries("Fintechs in Frankreich"), ["FR"]);
+}
+
+#[test]
+fn industry_synonyms_share_a_slug() {
+    let industries = |text: &str| draft(&[msg(&format!("{text} in France"))]).expect("plan").criteria.industries;
+    for (texts, slug) in [
+        (&["dev-tools companies", "developer tools companies", "devtools startups"][..], "devtools"),
+        (&["AI-infra companies", "AI infrastructure companies", "MLOps startups"][..], "ai_infra"),
+        (&["health care companies", "healthcare companies", "Gesundheitswesen", "entreprises de santé"][..], "healthcare"),
+        (&["Fintechs", "fintech companies", "financial technology firms"][..], "fintech"),
+        (&["e-commerce brands", "ecommerce companies"][..], "ecommerce"),
+    ] {
+        for text in texts {
+            assert_eq!(industries(text), [slug], "{text}");
+        }
+    }
+}
+
+#[test]
+fn vocabulary_is_written_folded() {
+    use super::text::fold;
+    use super::vocab;
+    let mut phrases: Vec<&str> = Vec::new();
+    phrases.extend(vocab::INDUSTRIES.iter().map(|(p, _)| *p));
+    phrases.extend(vocab::COUNTRIES.iter().flat_map(|(_, names)| names.iter().copied()));
+    phrases.extend(vocab::REGIONS.iter().flat_map(|(_, _, names)| names.iter().copied()));
+    phrases.extend(vocab::CITIES.iter().map(|(p, _)| *p));
+    phrases.extend(vocab::SOURCES.iter().map(|(p, _)| *p));
+    phrases.extend(vocab::TECHNOLOGIES.iter().map(|(p, _)| *p));
+    phrases.extend(super::roles::DEPARTMENTS.iter().map(|(p, _)| *p));
+    for phrase in phrases {
+        assert_eq!(fold(phrase), phrase, "{phrase} is not folded");
+        assert!(!phrase.contains('-') && !phrase.contains("  ") && phrase == phrase.trim(), "{phrase:?}");
+    }
+}
+
+#[test]
+fn tokens_fold_accents_and_split_hyphenated_words() {
+    let tokens = super::text::Tokens::new("Geschäftsführer dev-tools 500–5000");
+    let texts: Vec<&str> = (0..tokens.len()).map(|i| tokens.text(i)).collect();
+    assert_eq!(texts, ["geschaftsfuhrer", "dev", "tools", "500", "-", "5000"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trait and the wire shape.
+
+#[tokio::test]
+async fn the_planner_trait_answers_like_draft() {
+    let planner = RulePlanner::new();
+    assert_eq!(planner.name(), "rules");
+    let input = PlanInput { turns: vec![msg(QUICKSTART)] };
+    assert_eq!(planner.plan(&input).await, planner.draft(&input));
+    assert!(planner.plan(&PlanInput { turns: vec![msg("hello")] }).await.is_err());
+}
+
+#[test]
+fn criteria_serialise_in_snake_case_and_round_trip() {
+    let plan = draft(&[msg(QUICKSTART)]).expect("plan");
+    let value = serde_json::to_value(&plan.criteria).expect("json");
+    assert_eq!(value["funding_stages"][0], "series_a");
+    assert_eq!(value["roles"][0]["seniority"], "vp");
+    assert_eq!(value["department_headcounts"][0]["department"], "engineering");
+    let back: Criteria = serde_json::from_value(value).expect("round trip");
+    assert_eq!(back, plan.criteria);
+}
+
+#[test]
+fn planning_is_deterministic() {
+    for (name, turns, plan) in planned_cases() {
+        assert_eq!(draft(&turns).as_ref(), Ok(&plan), "{name}");
+    }
+}

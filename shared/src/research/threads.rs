@@ -1,0 +1,268 @@
+//! Threads: one research conversation each. Validation of titles and metadata lives with the
+//! type, so every caller (the API, `/search`) enforces the same limits.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::{Caller, Research, ResearchError, ResearchResult};
+use crate::accounts::org_partition;
+use crate::clock::Timestamp;
+use crate::events::{Event, EventType};
+use crate::ids::{new_id, prefix};
+use crate::jobs::JobStatus;
+use crate::ports::table::query_matching;
+use crate::ports::{Condition, Item, Key, Order, Query, StoreError, Update, WriteOp};
+
+/// Longest thread title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Most metadata pairs on a thread.
+pub const MAX_METADATA_PAIRS: usize = 50;
+/// Longest metadata key, in characters.
+pub const MAX_METADATA_KEY_CHARS: usize = 40;
+/// Longest metadata value, in characters.
+pub const MAX_METADATA_VALUE_CHARS: usize = 500;
+/// Most threads one list request examines while filtering by `q` or `has_job_status`; a page
+/// may come back short (with `has_more`) rather than scan an organization's whole history.
+const MAX_EXAMINED_PER_PAGE: usize = 1_000;
+
+pub(super) const THREAD_SK: &str = "THR#";
+/// Attribute holding the lifecycle state (`active` or `deleting`); not part of the API object.
+pub(super) const STATE: &str = "state";
+pub(super) const ACTIVE: &str = "active";
+pub(super) const DELETING: &str = "deleting";
+
+/// The thread object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Thread {
+    pub id: String,
+    #[schema(example = "thread")]
+    pub object: String,
+    /// Given on create or update, else drafted from the first message; `null` until then.
+    pub title: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// User and assistant messages in the thread.
+    pub message_count: u64,
+    pub last_job_id: Option<String>,
+    /// Status of the last job (what `has_job_status` filters on). Additive field.
+    pub last_job_status: Option<JobStatus>,
+    /// Up to 50 string pairs for the caller's own joining keys.
+    #[schema(value_type = Object)]
+    pub metadata: Map<String, Value>,
+}
+
+/// A thread as stored: the object plus its lifecycle state.
+#[derive(Serialize, Deserialize)]
+pub(super) struct StoredThread {
+    #[serde(flatten)]
+    pub thread: Thread,
+    pub state: String,
+}
+
+/// What `DELETE /v1/threads/{id}` answers.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DeletedThread {
+    pub id: String,
+    #[schema(example = "thread")]
+    pub object: &'static str,
+    pub deleted: bool,
+    /// Jobs that were asked to stop first (`?force=true`).
+    pub stopped_job_ids: Vec<String>,
+}
+
+/// Fields of a new thread.
+#[derive(Clone, Debug, Default)]
+pub struct NewThread {
+    pub title: Option<String>,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// A partial update: absent fields are left alone. In `metadata`, a key set to `null` is removed
+/// and other keys are added or replaced (merge semantics), so callers can change one key without
+/// resending the rest.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadPatch {
+    pub title: Option<String>,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// Filters of `GET /v1/threads`.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadFilter {
+    /// Case-insensitive substring of the title.
+    pub q: Option<String>,
+    /// Threads whose last job has one of these statuses.
+    pub job_statuses: Vec<JobStatus>,
+}
+
+impl ThreadFilter {
+    fn keeps(&self, thread: &Thread) -> bool {
+        let title_ok = match &self.q {
+            None => true,
+            Some(q) => thread.title.as_deref().is_some_and(|t| t.to_lowercase().contains(&q.to_lowercase())),
+        };
+        let status_ok = self.job_statuses.is_empty() || thread.last_job_status.is_some_and(|s| self.job_statuses.contains(&s));
+        title_ok && status_ok
+    }
+}
+
+/// Checks a title: trimmed, 1–200 characters.
+pub(super) fn validate_title(raw: &str) -> ResearchResult<String> {
+    let title = raw.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(ResearchError::invalid("title", format!("`title` must be 1 to {MAX_TITLE_CHARS} characters.")));
+    }
+    Ok(title.to_string())
+}
+
+/// Checks metadata pairs; `allow_null` admits `null` values (removals in a patch).
+fn validate_metadata(metadata: &Map<String, Value>, allow_null: bool) -> ResearchResult<()> {
+    if metadata.len() > MAX_METADATA_PAIRS {
+        return Err(ResearchError::invalid(
+            "metadata",
+            format!("`metadata` holds at most {MAX_METADATA_PAIRS} pairs; got {}.", metadata.len()),
+        ));
+    }
+    for (key, value) in metadata {
+        let chars = key.chars().count();
+        if chars == 0 || chars > MAX_METADATA_KEY_CHARS {
+            return Err(ResearchError::invalid(
+                format!("metadata[{key}]"),
+                format!("Metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters; `{key}` has {chars}."),
+            ));
+        }
+        match value {
+            Value::String(s) if s.chars().count() <= MAX_METADATA_VALUE_CHARS => {}
+            Value::String(_) => {
+                return Err(ResearchError::invalid(
+                    format!("metadata[{key}]"),
+                    format!("Metadata values must be at most {MAX_METADATA_VALUE_CHARS} characters."),
+                ))
+            }
+            Value::Null if allow_null => {}
+            _ => {
+                return Err(ResearchError::invalid(
+                    format!("metadata[{key}]"),
+                    "Metadata values must be strings (in an update, `null` removes a key).",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn thread_key(org_id: &str, thread_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{THREAD_SK}{thread_id}"))
+}
+
+/// Reads a stored thread, whatever its state.
+pub(super) async fn load(research: &Research, org_id: &str, thread_id: &str) -> ResearchResult<Option<StoredThread>> {
+    if !crate::ids::has_prefix(thread_id, prefix::THREAD) {
+        return Ok(None);
+    }
+    Ok(research.table.get(&thread_key(org_id, thread_id)).await?.map(|i| i.to_record()).transpose()?)
+}
+
+/// Reads an active thread, or 404.
+pub(super) async fn load_active(research: &Research, org_id: &str, thread_id: &str) -> ResearchResult<Thread> {
+    match load(research, org_id, thread_id).await? {
+        Some(stored) if stored.state == ACTIVE => Ok(stored.thread),
+        _ => Err(ResearchError::thread_not_found(thread_id)),
+    }
+}
+
+impl Research {
+    /// Creates a thread and records `thread.created`.
+    pub async fn create_thread(&self, caller: &Caller, new: NewThread) -> ResearchResult<Thread> {
+        let title = new.title.as_deref().map(validate_title).transpose()?;
+        let metadata = new.metadata.unwrap_or_default();
+        validate_metadata(&metadata, false)?;
+        let now = self.now();
+        let thread = Thread {
+            id: new_id(prefix::THREAD),
+            object: "thread".into(),
+            title,
+            created_at: now,
+            updated_at: now,
+            message_count: 0,
+            last_job_id: None,
+            last_job_status: None,
+            metadata,
+        };
+        let stored = StoredThread { thread: thread.clone(), state: ACTIVE.into() };
+        let put = WriteOp::Put { item: Item::from_record(thread_key(&caller.org_id, &thread.id), &stored)?, condition: Condition::Absent };
+        let event = Event::new(EventType::ThreadCreated, &thread, caller.livemode, now)?;
+        self.table.transact(vec![put, event.record_op(&caller.org_id)?]).await?;
+        Ok(thread)
+    }
+
+    /// An active thread of the organization.
+    pub async fn thread(&self, org_id: &str, thread_id: &str) -> ResearchResult<Thread> {
+        load_active(self, org_id, thread_id).await
+    }
+
+    /// One page of the organization's threads, newest first by default, filtered.
+    pub async fn list_threads(
+        &self,
+        org_id: &str,
+        filter: &ThreadFilter,
+        order: Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> ResearchResult<(Vec<Thread>, Option<String>)> {
+        let base = Query::partition(org_partition(org_id)).prefix(THREAD_SK).order(order).cursor(cursor);
+        let keep = |item: &Item| -> crate::ports::StoreResult<Option<Thread>> {
+            let stored: StoredThread = item.to_record()?;
+            Ok((stored.state == ACTIVE && filter.keeps(&stored.thread)).then_some(stored.thread))
+        };
+        Ok(query_matching(self.table.as_ref(), base, limit, MAX_EXAMINED_PER_PAGE, keep).await?)
+    }
+
+    /// Applies a patch to an active thread.
+    pub async fn update_thread(&self, org_id: &str, thread_id: &str, patch: ThreadPatch) -> ResearchResult<Thread> {
+        let current = load_active(self, org_id, thread_id).await?;
+        let mut update = Update::new().set("updated_at", self.now().to_string());
+        if let Some(title) = patch.title.as_deref() {
+            update = update.set("title", validate_title(title)?);
+        }
+        if let Some(changes) = patch.metadata {
+            validate_metadata(&changes, true)?;
+            let mut merged = current.metadata.clone();
+            for (key, value) in changes {
+                match value {
+                    Value::Null => merged.remove(&key),
+                    value => merged.insert(key, value),
+                };
+            }
+            validate_metadata(&merged, false)?;
+            update = update.set("metadata", Value::Object(merged));
+        }
+        match self.table.update(&thread_key(org_id, thread_id), update, Condition::equals(STATE, ACTIVE)).await {
+            Ok(item) => Ok(item.to_record::<StoredThread>()?.thread),
+            Err(StoreError::ConditionFailed) => Err(ResearchError::thread_not_found(thread_id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_limits_name_the_offending_key() {
+        let mut m = Map::new();
+        m.insert("k".repeat(41), Value::String("v".into()));
+        let ResearchError::Invalid { param, .. } = validate_metadata(&m, false).unwrap_err() else { panic!() };
+        assert_eq!(param, format!("metadata[{}]", "k".repeat(41)));
+        let mut m = Map::new();
+        m.insert("n".into(), Value::from(3));
+        assert!(validate_metadata(&m, false).is_err());
+        m.insert("n".into(), Value::Null);
+        assert!(validate_metadata(&m, true).is_ok() && validate_metadata(&m, false).is_err());
+        let many: Map<String, Value> = (0..51).map(|i| (format!("k{i}"), Value::String("v".into()))).collect();
+        let ResearchError::Invalid { param, .. } = validate_metadata(&many, false).unwrap_err() else { panic!() };
+        assert_eq!(param, "metadata");
+    }
+}

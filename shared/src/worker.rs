@@ -1,0 +1,157 @@
+//! The step worker: executes the background tasks of the steps queue. On AWS it is the
+//! `step-worker` Lambda (SQS-triggered, one invocation per batch); locally it is a tokio task
+//! polling the embedded queue ([`Worker::run`]). Both call [`Worker::handle_body`], so there is one
+//! implementation of every task.
+//!
+//! Delivery is at least once. Every task is idempotent, and a task that is not finished in one
+//! run enqueues its own continuation before its message is acknowledged, so a crash at any point
+//! repeats work but never loses it. A message that keeps failing goes to the dead-letter queue
+//! after [`crate::storage::MAX_RECEIVES`] receives.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::jobs::run::JobRunner;
+use crate::ports::{Queue, StoreError, StoreResult};
+use crate::research::cascade::{CascadeProgress, ThreadCascade};
+use crate::storage::{Storage, MAX_RECEIVES};
+
+/// How long a received message stays hidden while the local worker handles it.
+pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
+/// How long the local worker sleeps when the queue is empty.
+pub const LOCAL_IDLE_POLL: Duration = Duration::from_millis(200);
+/// How often the local worker runs the job watchdog (the `scheduler` function does on AWS).
+pub const WATCHDOG_EVERY: Duration = Duration::from_secs(60);
+/// Messages the local worker takes per receive (SQS's maximum).
+const LOCAL_BATCH: usize = 10;
+
+/// A unit of background work, as carried in a queue message body (JSON, tagged by `task`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Task {
+    /// Delete a thread marked `deleting` and everything it owns.
+    DeleteThread { org_id: String, thread_id: String },
+    /// Run the chunk of a job at `position` (stale positions are dropped).
+    RunJob { org_id: String, job_id: String, position: String },
+}
+
+impl Task {
+    pub fn to_body(&self) -> String {
+        serde_json::to_string(self).expect("tasks serialise")
+    }
+
+    pub fn from_body(body: &str) -> StoreResult<Task> {
+        serde_json::from_str(body).map_err(|e| StoreError::Invalid(format!("not a task message ({e}): {}", truncate(body))))
+    }
+}
+
+fn truncate(body: &str) -> String {
+    body.chars().take(200).collect()
+}
+
+/// Executes tasks over the storage ports.
+#[derive(Clone)]
+pub struct Worker {
+    storage: Storage,
+    clock: SharedClock,
+}
+
+impl Worker {
+    pub fn new(storage: Storage, clock: SharedClock) -> Self {
+        Worker { storage, clock }
+    }
+
+    /// Handles one message body: runs the task once and enqueues its continuation if it is not
+    /// finished. An error means the message should be delivered again.
+    pub async fn handle_body(&self, body: &str) -> StoreResult<()> {
+        let task = Task::from_body(body)?;
+        self.handle(&task).await
+    }
+
+    /// Runs `task` once, enqueueing what remains of it.
+    pub async fn handle(&self, task: &Task) -> StoreResult<()> {
+        match task {
+            Task::DeleteThread { org_id, thread_id } => {
+                let cascade =
+                    ThreadCascade { table: self.storage.table.as_ref(), blobs: self.storage.blobs.as_ref(), clock: self.clock.as_ref() };
+                match cascade.run(org_id, thread_id).await? {
+                    CascadeProgress::Done => {
+                        tracing::info!(org_id, thread_id, "thread deleted");
+                        Ok(())
+                    }
+                    CascadeProgress::Continue => self.storage.steps.send(&task.to_body(), Duration::ZERO).await.map(drop),
+                    CascadeProgress::WaitFor(delay) => self.storage.steps.send(&task.to_body(), delay).await.map(drop),
+                }
+            }
+            Task::RunJob { org_id, job_id, position } => self.runner().run_chunk(org_id, job_id, position).await,
+        }
+    }
+
+    /// The job runner over this worker's storage.
+    pub fn runner(&self) -> JobRunner {
+        let s = &self.storage;
+        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone())
+    }
+
+    /// Handles one delivery of a message. On the last delivery SQS allows ([`MAX_RECEIVES`]), a
+    /// job task that still fails ends its job `failed` (`job_halted`) instead of leaving it
+    /// running with no message left to move it.
+    pub async fn handle_delivery(&self, body: &str, receive_count: u32) -> StoreResult<()> {
+        let outcome = self.handle_body(body).await;
+        match (outcome, Task::from_body(body)) {
+            (Err(e), Ok(Task::RunJob { org_id, job_id, .. })) if receive_count >= MAX_RECEIVES => {
+                tracing::error!(org_id, job_id, error = %e, "job task failed on its last delivery; failing the job");
+                self.runner().fail(&org_id, &job_id, &format!("A step kept failing: {e}")).await
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// Receives one batch from `queue` and handles it; returns how many messages it received.
+    /// Handled messages are acknowledged; failed ones come back after their visibility timeout.
+    pub async fn poll_once(&self, queue: &dyn Queue) -> StoreResult<usize> {
+        let batch = queue.receive(LOCAL_BATCH, LOCAL_VISIBILITY).await?;
+        for message in &batch {
+            match self.handle_delivery(&message.body, message.receive_count).await {
+                Ok(()) => queue.delete(&message.receipt).await?,
+                Err(e) => {
+                    tracing::warn!(message_id = %message.id, receives = message.receive_count, error = %e, "task failed; it will be retried")
+                }
+            }
+        }
+        Ok(batch.len())
+    }
+
+    /// The local worker loop over the steps queue, until `shutdown` resolves.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut watchdog_due = tokio::time::Instant::now();
+        loop {
+            if tokio::time::Instant::now() >= watchdog_due {
+                watchdog_due += WATCHDOG_EVERY;
+                if let Err(e) = self.runner().watchdog().await {
+                    tracing::error!(error = %e, "job watchdog failed");
+                }
+            }
+            // Stopping mid-task is safe: the message comes back and the task repeats.
+            let polled = tokio::select! {
+                biased;
+                _ = &mut shutdown => return,
+                polled = self.poll_once(self.storage.steps.as_ref()) => polled,
+            };
+            let received = polled.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "step worker could not poll its queue");
+                0
+            });
+            if received == 0 {
+                tokio::select! {
+                    _ = &mut shutdown => return,
+                    _ = tokio::time::sleep(LOCAL_IDLE_POLL) => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Crash safety of the job runner: a 500-row test-mode job whose worker is killed at random
+//! points, over and over, ends with exactly the leads and the artifact of an undisturbed run of
+//! the same job. Killed handlers leave their message unacknowledged (it comes back after its
+//! visibility timeout), and the watchdog re-enqueues jobs whose worker died between chunks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use quarry_shared::accounts::{Accounts, Tier};
+use quarry_shared::clock::{ManualClock, SharedClock};
+use quarry_shared::jobs::run::{Approval, JobRunner, STALE_AFTER};
+use quarry_shared::jobs::JobStatus;
+use quarry_shared::planner::{Hints, RulePlanner};
+use quarry_shared::ports::{Condition, Query};
+use quarry_shared::research::{Caller, NewMessage, NewThread, Research};
+use quarry_shared::storage::{Embedded, Storage};
+use quarry_shared::worker::Worker;
+
+/// How long a received message stays hidden in this test (then the manual clock skips past it).
+const VISIBILITY: Duration = Duration::from_secs(30);
+
+fn open(dir: &std::path::Path, clock: &SharedClock) -> Embedded {
+    Storage::embedded(dir, "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap()
+}
+
+/// A tiny deterministic PRNG (xorshift) for the kill points.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+async fn status(runner: &JobRunner, org: &str, job: &str) -> JobStatus {
+    runner.job(org, job).await.unwrap().status
+}
+
+/// Independent disturbed runs, each with its own kill points.
+const DISTURBED_RUNS: usize = 6;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
+    let manual = ManualClock::new();
+    let clock: SharedClock = manual.clone();
+    let dirs: Vec<_> = (0..=DISTURBED_RUNS).map(|_| tempfile::tempdir().unwrap()).collect();
+    let stores: Vec<Embedded> = dirs.iter().map(|d| open(d.path(), &clock)).collect();
+    let (calm, disturbed) = stores.split_first().unwrap();
+
+    // One organization, thread, plan and pending job, copied item for item into every store.
+    let org = Accounts::new(calm.storage.table.clone(), clock.clone()).create_organization("crash", Tier::Scale, 0).await.unwrap();
+    let research = Research::new(calm.storage.table.clone(), calm.storage.steps.clone(), clock.clone(), Arc::new(RulePlanner::new()));
+    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+    let thread = research.create_thread(&caller, NewThread::default()).await.unwrap();
+    let content = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.".to_string();
+    let hints = Some(Hints { max_rows: Some(500), preferred_sources: vec![] });
+    let posted = research.post_message(&caller, &thread.id, NewMessage { content, hints, ..NewMessage::default() }).await.unwrap();
+    let job_id = posted.job.id.clone();
+    let items = calm.storage.table.query(Query::partition(format!("ORG#{}", org.id)).limit(1000)).await.unwrap().items;
+    for store in disturbed {
+        for item in &items {
+            store.storage.table.put(item.clone(), Condition::None).await.unwrap();
+        }
+    }
+    // Approved at the same instant everywhere, so every run generates the same rows.
+    let runner = |e: &Embedded| JobRunner::new(e.storage.table.clone(), e.storage.blobs.clone(), e.storage.steps.clone(), clock.clone());
+    for store in &stores {
+        runner(store).approve(&org, &job_id, Approval::default()).await.unwrap();
+    }
+
+    // The undisturbed run.
+    let reference = runner(calm);
+    let worker = Worker::new(calm.storage.clone(), clock.clone());
+    let mut longest = Duration::ZERO;
+    while !status(&reference, &org.id, &job_id).await.is_terminal() {
+        for message in calm.storage.steps.receive(1, VISIBILITY).await.unwrap() {
+            let started = std::time::Instant::now();
+            worker.handle_delivery(&message.body, 1).await.unwrap();
+            longest = longest.max(started.elapsed());
+            calm.storage.steps.delete(&message.receipt).await.unwrap();
+        }
+    }
+    // Kill points are spread over 1.5 times the longest handler, so every kind of message is
+    // killed at every stage of its work some of the time and still finishes eventually.
+    let window = (longest * 3 / 2).as_micros().max(1) as u64;
+    let expected = reference.job(&org.id, &job_id).await.unwrap();
+    assert_eq!(expected.status, JobStatus::Succeeded);
+    assert_eq!(expected.artifact.as_ref().unwrap().rows, 500);
+    let expected_leads = reference.leads(&org.id, &job_id).await.unwrap();
+    let csv_key =
+        quarry_shared::ports::BlobKey::parse(&format!("artifacts/{}/{}/leads.csv", org.id, expected.artifact.as_ref().unwrap().id))
+            .unwrap();
+    let expected_csv = calm.storage.blobs.get(&csv_key).await.unwrap().unwrap().bytes;
+
+    let mut kills = 0;
+    for (run, store) in disturbed.iter().enumerate() {
+        kills += run_disturbed(store, &manual, &clock, &org.id, &job_id, window, 0x9E37_79B9_7F4A_7C15 + run as u64).await;
+        let runner = runner(store);
+        let job = runner.job(&org.id, &job_id).await.unwrap();
+        assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
+        assert_eq!(job.artifact, expected.artifact, "same rows, same bytes");
+        assert_eq!(runner.leads(&org.id, &job_id).await.unwrap(), expected_leads, "no lead lost, duplicated or changed");
+        assert_eq!(store.storage.blobs.get(&csv_key).await.unwrap().unwrap().bytes, expected_csv, "byte-identical CSV");
+    }
+    assert!(kills >= 15, "the test killed the worker only {kills} times");
+    println!("killed the worker {kills} times over {DISTURBED_RUNS} runs");
+}
+
+/// Runs the job in `store` to its end, killing handlers after a random part of `window` µs.
+/// Returns how many handlers were killed.
+async fn run_disturbed(
+    store: &Embedded,
+    manual: &ManualClock,
+    clock: &SharedClock,
+    org_id: &str,
+    job_id: &str,
+    window: u64,
+    seed: u64,
+) -> usize {
+    let runner = JobRunner::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
+    let worker = Worker::new(store.storage.clone(), clock.clone());
+    let mut dice = Dice(seed);
+    let (mut kills, mut rounds) = (0, 0);
+    while !status(&runner, org_id, job_id).await.is_terminal() {
+        rounds += 1;
+        assert!(rounds < 2_000, "the disturbed job never finished");
+        for message in store.storage.steps.receive(10, VISIBILITY).await.unwrap() {
+            let worker = worker.clone();
+            let body = message.body.clone();
+            let handler = tokio::spawn(async move { worker.handle_delivery(&body, 1).await });
+            // Two deliveries in three are marked for a kill at a random instant; the third
+            // always runs to its end, so the job progresses however slow this machine is.
+            if dice.roll(3) != 0 {
+                tokio::time::sleep(Duration::from_micros(dice.roll(window))).await;
+                if !handler.is_finished() {
+                    handler.abort();
+                    kills += 1;
+                    continue;
+                }
+            }
+            handler.await.unwrap().unwrap();
+            store.storage.steps.delete(&message.receipt).await.unwrap();
+        }
+        // Unacknowledged messages come back; jobs whose worker died between chunks get woken.
+        manual.advance(VISIBILITY + Duration::from_secs(1));
+        if rounds % 5 == 0 {
+            manual.advance(STALE_AFTER);
+            runner.watchdog().await.unwrap();
+        }
+    }
+    kills
+}
