@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leads;
+pub mod net;
 pub mod planner;
 pub mod ports;
 pub mod ratelimit;

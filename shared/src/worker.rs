@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
 use crate::jobs::run::JobRunner;
+use crate::net::{FetchLimits, Fetcher, TargetPolicy};
 use crate::ports::{Queue, StoreError, StoreResult};
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
 use crate::storage::{Storage, MAX_RECEIVES};
@@ -57,11 +58,19 @@ fn truncate(body: &str) -> String {
 pub struct Worker {
     storage: Storage,
     clock: SharedClock,
+    /// Outbound requests of live sources (seed files), behind the guard the environment sets.
+    fetcher: Fetcher,
 }
 
 impl Worker {
+    /// A worker whose outbound requests follow `QUARRY_ALLOW_PRIVATE_TARGETS`.
     pub fn new(storage: Storage, clock: SharedClock) -> Self {
-        Worker { storage, clock }
+        Self::with_target_policy(storage, clock, TargetPolicy::from_env())
+    }
+
+    /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).
+    pub fn with_target_policy(storage: Storage, clock: SharedClock, policy: TargetPolicy) -> Self {
+        Worker { storage, clock, fetcher: Fetcher::new(policy, FetchLimits::ATTACHMENT) }
     }
 
     /// Handles one message body: runs the task once and enqueues its continuation if it is not
@@ -93,7 +102,7 @@ impl Worker {
     /// The job runner over this worker's storage.
     pub fn runner(&self) -> JobRunner {
         let s = &self.storage;
-        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone())
+        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone()).with_fetcher(self.fetcher.clone())
     }
 
     /// Handles one delivery of a message. On the last delivery SQS allows ([`MAX_RECEIVES`]), a

@@ -2,5 +2,6 @@
 //! harness, and a test server for the HTTP API.
 
 pub mod contract;
+pub mod fixtures;
 pub mod moto;
 pub mod server;

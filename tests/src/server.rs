@@ -6,6 +6,7 @@ use std::sync::Arc;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Organization, Scope, Tier};
 use quarry_shared::clock::{ManualClock, SharedClock, SystemClock};
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::net::TargetPolicy;
 use quarry_shared::planner::{Planner, RulePlanner};
 use quarry_shared::storage::Storage;
 use quarry_shared::store::files::FileBlobs;
@@ -35,10 +36,12 @@ fn rules() -> Arc<dyn Planner> {
     Arc::new(RulePlanner::new())
 }
 
-/// Serves `app` and runs the step worker over `storage`, as the local server does.
+/// Serves `app` and runs the step worker over `storage`, as the local server does. The worker may
+/// fetch from loopback (where fixture sites listen) but no other internal address.
 fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock) {
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test server") });
-    tokio::spawn(Worker::new(storage.clone(), clock.clone()).run(std::future::pending()));
+    let worker = Worker::with_target_policy(storage.clone(), clock.clone(), TargetPolicy::AllowLoopback);
+    tokio::spawn(worker.run(std::future::pending()));
 }
 
 impl TestServer {

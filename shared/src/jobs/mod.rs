@@ -3,6 +3,7 @@
 //! with their plan; approving and executing them is the job runner's work.
 
 pub mod artifact;
+pub mod live;
 pub mod log;
 pub mod run;
 pub mod summary;

@@ -21,14 +21,18 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::live::{Candidates, LiveSources};
 use super::log::{self, entry_id, EntryKind, LogEntry};
 use super::{job_key, running_key, Job, JobError, JobStatus};
 use crate::accounts::{org_partition, Organization};
 use crate::clock::{SharedClock, Timestamp};
 use crate::events::{Event, EventType};
+use crate::leads::index::LeadIndex;
 use crate::leads::{confidence::confidence, dedupe, synthetic, Lead, LeadDraft};
+use crate::net::{FetchLimits, Fetcher, TargetPolicy};
 use crate::planner::{Intent, RulePlanner, MAX_ROWS};
-use crate::ports::{Blobs, Condition, Item, Key, KeyRange, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
+use crate::ports::{BlobKey, Blobs, Condition, Item, Key, KeyRange, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
+use crate::research::cascade::BLOB_KEYS;
 use crate::research::plans::{plan_key, Plan};
 use crate::research::{ResearchError, ResearchResult};
 use crate::worker::Task;
@@ -48,6 +52,8 @@ const RUN_POSITION: &str = "run_position";
 const CREDIT_TENTHS: &str = "credit_tenths";
 const ORG_ID: &str = "org_id";
 const ROWS_DONE: &str = "rows_done";
+/// What a live job's sources yielded (counts and notes), for its summary.
+const LIVE_SOURCES: &str = "live_sources";
 /// The position of a job that has ended.
 const DONE: &str = "done";
 
@@ -94,6 +100,27 @@ struct Advance {
     credits_used: u64,
 }
 
+/// What one chunk did, before it is applied.
+struct Chunk {
+    next: String,
+    delivered: u64,
+    tenths: u64,
+    /// Log entries of the chunk's work (the step's start and end are added around them).
+    entries: Vec<(EntryKind, Value)>,
+    /// Set when the job's `max_credits` stopped the chunk: the reason it ends `stopped`.
+    ceiling: Option<String>,
+}
+
+/// What [`JobRunner::write_live_rows`] stored.
+#[derive(Default)]
+struct LiveRows {
+    leads: Vec<Lead>,
+    /// Companies written.
+    rows: u64,
+    tenths: u64,
+    ceiling_hit: bool,
+}
+
 /// How a job ended.
 enum Outcome {
     Succeeded,
@@ -108,6 +135,8 @@ pub struct JobRunner {
     blobs: Arc<dyn Blobs>,
     steps: Arc<dyn Queue>,
     clock: SharedClock,
+    /// Fetches seed files; built from the environment on first use when none was given.
+    fetcher: Option<Fetcher>,
 }
 
 fn usage_key(org_id: &str, now: Timestamp) -> Key {
@@ -116,7 +145,13 @@ fn usage_key(org_id: &str, now: Timestamp) -> Key {
 
 impl JobRunner {
     pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
-        JobRunner { table, blobs, steps, clock }
+        JobRunner { table, blobs, steps, clock, fetcher: None }
+    }
+
+    /// Uses `fetcher` for the outbound requests of live sources (the worker shares one).
+    pub fn with_fetcher(mut self, fetcher: Fetcher) -> Self {
+        self.fetcher = Some(fetcher);
+        self
     }
 
     fn now(&self) -> Timestamp {
@@ -185,13 +220,14 @@ impl JobRunner {
 
     /// What a job found, how complete it is, and its caveats.
     pub async fn summary(&self, org_id: &str, job_id: &str) -> ResearchResult<super::summary::JobSummary> {
-        let (_, job) = self.load(org_id, job_id).await?;
+        let (item, job) = self.load(org_id, job_id).await?;
         let plan: Plan = match self.table.get(&plan_key(org_id, &job.plan_id)).await? {
             Some(p) => p.to_record()?,
             None => return Err(ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" }),
         };
         let leads = self.leads(org_id, job_id).await?;
-        Ok(super::summary::summarize(&job, &plan, &leads))
+        let notes = live_report(&item).map(|r| r.notes).unwrap_or_default();
+        Ok(super::summary::summarize(&job, &plan, &leads, &notes))
     }
 
     /// Credits the organization has used this month.
@@ -310,65 +346,110 @@ impl JobRunner {
         if step >= plan.steps.len() || plan.steps[step].intent == Intent::Export {
             return self.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Succeeded).await;
         }
-        let target = u64::from(RulePlanner::planned_rows(&plan.criteria).min(MAX_ROWS));
         let meta = &plan.steps[step];
+        let mut chunk = if step == 0 && !job.livemode {
+            self.synthetic_chunk(org_id, &job, &plan, offset).await?
+        } else if step == 0 {
+            let Some(chunk) = self.live_chunk(org_id, &item, &job, &plan, at, offset).await? else { return Ok(()) };
+            chunk
+        } else {
+            let note = if job.livemode { live_step_note(meta.intent) } else { "covered by the synthetic rows of test mode" };
+            let entries = vec![(EntryKind::Log, json!({"message": format!("{}: {note}.", meta.title)}))];
+            Chunk { next: position(step + 1, 0), delivered: 0, tenths: 0, entries, ceiling: None }
+        };
         let mut entries = Vec::new();
         if offset == 0 {
             entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "started", "title": meta.title})));
         }
-        let (next, delivered) = if step == 0 && !job.livemode {
-            let end = (offset + CHUNK_ROWS).min(target);
-            let leads = self.write_synthetic_rows(org_id, &job, &plan, offset, end).await?;
-            entries.push((
-                EntryKind::Log,
-                json!({"message": format!("Captured {} companies (rows {} to {}).", end - offset, offset + 1, end)}),
-            ));
-            entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
-            if end < target {
-                (position(0, end), end - offset)
-            } else {
-                entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "completed", "title": meta.title})));
-                (position(1, 0), end - offset)
-            }
-        } else {
-            // Live sources (seed files, the lead index, the web engine) plug in here; until
-            // then a live job delivers nothing rather than invent data.
-            let note =
-                if job.livemode { "no live source is connected to this step yet" } else { "covered by the synthetic rows of test mode" };
-            entries.push((EntryKind::Log, json!({"message": format!("{}: {note}.", meta.title)})));
+        entries.append(&mut chunk.entries);
+        if parse_position(&chunk.next).is_some_and(|(next_step, _)| next_step > step) {
             entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "completed", "title": meta.title})));
-            (position(step + 1, 0), 0)
-        };
-        self.log(org_id, &job.id, Some(step), offset, entries).await?;
-        let tenths = if job.livemode { delivered * RulePlanner::tenths_per_row(&plan.criteria) } else { 0 };
-        let spent = (item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64 + tenths).div_ceil(10);
-        if job.max_credits.is_some_and(|max| spent > max) {
-            let reason = format!("Stopped at the max_credits ceiling of {}.", job.max_credits.unwrap_or(0));
-            return self.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Stopped(reason)).await;
         }
-        self.advance(org_id, &job, &plan, at, Advance { next, delivered, tenths, credits_used: spent }).await
+        self.log(org_id, &job.id, Some(step), offset, entries).await?;
+        let credits_used = (item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64 + chunk.tenths).div_ceil(10);
+        let advance = Advance { next: chunk.next, delivered: chunk.delivered, tenths: chunk.tenths, credits_used };
+        if !self.advance(org_id, &job, &plan, at, &advance).await? {
+            return Ok(()); // another delivery advanced it
+        }
+        match chunk.ceiling {
+            // The ceiling's rows are billed and kept; the job ends at its new position.
+            Some(reason) => self.stop_at(org_id, &job.id, &plan, &advance.next, reason).await,
+            None => self.enqueue(org_id, &job.id, &advance.next).await,
+        }
     }
 
-    /// Moves the job to the next position (one conditional write), then enqueues it.
-    async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: Advance) -> StoreResult<()> {
+    /// Rows `offset..` of a test-mode job's synthetic discovery, one chunk's worth.
+    async fn synthetic_chunk(&self, org_id: &str, job: &Job, plan: &Plan, offset: u64) -> StoreResult<Chunk> {
+        let target = u64::from(RulePlanner::planned_rows(&plan.criteria).min(MAX_ROWS));
+        let end = (offset + CHUNK_ROWS).min(target);
+        let leads = self.write_synthetic_rows(org_id, job, plan, offset, end).await?;
+        let mut entries =
+            vec![(EntryKind::Log, json!({"message": format!("Captured {} companies (rows {} to {}).", end - offset, offset + 1, end)}))];
+        entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+        let next = if end < target { position(0, end) } else { position(1, 0) };
+        Ok(Chunk { next, delivered: end - offset, tenths: 0, entries, ceiling: None })
+    }
+
+    /// Rows `offset..` of a live job's companies, one chunk's worth, within its `max_credits`.
+    /// `None` when the job moved on meanwhile.
+    async fn live_chunk(&self, org_id: &str, item: &Item, job: &Job, plan: &Plan, at: &str, offset: u64) -> StoreResult<Option<Chunk>> {
+        let Some(candidates) = self.candidates(org_id, job, plan, at).await? else { return Ok(None) };
+        let mut entries = Vec::new();
+        if offset == 0 {
+            let gathered = format!(
+                "Working through {} companies: {} from seed files, {} from the organization's lead index.",
+                candidates.rows.len(),
+                candidates.from_seeds,
+                candidates.from_index
+            );
+            entries.push((EntryKind::Log, json!({"message": gathered})));
+            entries.extend(candidates.notes.iter().map(|note| (EntryKind::Log, json!({"message": note}))));
+        }
+        let total = candidates.rows.len() as u64;
+        let end = (offset + CHUNK_ROWS).min(total);
+        let spent = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
+        let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
+        let written = self.write_live_rows(org_id, job, plan, &candidates, offset..end, budget).await?;
+        let reached = offset + written.rows;
+        if written.rows > 0 {
+            let message = format!("Enriched {} companies (rows {} to {}).", written.rows, offset + 1, reached);
+            entries.push((EntryKind::Log, json!({ "message": message })));
+        }
+        entries.extend(written.leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+        let ceiling = written.ceiling_hit.then(|| {
+            format!("Stopped at the max_credits ceiling of {}: the next company would have gone over it.", job.max_credits.unwrap_or(0))
+        });
+        let next = if reached < total || ceiling.is_some() { position(0, reached) } else { position(1, 0) };
+        Ok(Some(Chunk { next, delivered: written.rows, tenths: written.tenths, entries, ceiling }))
+    }
+
+    /// Ends a job that has just advanced to `at` as `stopped` (with its artifact).
+    async fn stop_at(&self, org_id: &str, job_id: &str, plan: &Plan, at: &str, reason: String) -> StoreResult<()> {
+        let Some(item) = self.table.get(&job_key(org_id, job_id)).await? else { return Ok(()) };
+        let job: Job = item.to_record()?;
+        self.end_with_artifact(org_id, &item, &job, plan, at, Outcome::Stopped(reason)).await
+    }
+
+    /// Moves the job to the next position in one conditional write; `false` when another
+    /// delivery moved it first.
+    async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: &Advance) -> StoreResult<bool> {
         let Advance { next, delivered, tenths, credits_used } = chunk;
-        let next = next.as_str();
         let now = self.now();
         let (step, _) = parse_position(next).unwrap_or((0, 0));
         let total = plan.steps.len().max(1) as u32;
         let done = (step as u32).min(total);
         let update = Update::new()
-            .set(RUN_POSITION, next)
-            .add(CREDIT_TENTHS, tenths as i64)
-            .add(ROWS_DONE, delivered as i64)
+            .set(RUN_POSITION, next.as_str())
+            .add(CREDIT_TENTHS, *tenths as i64)
+            .add(ROWS_DONE, *delivered as i64)
             .set("progress", serde_json::json!({"step": done, "total": total, "percent": done * 100 / total}))
             .set("updated_at", now.to_string())
             // Exact: nothing else moves the credit counter while the position stays `at`.
-            .set("credits_used", credits_used)
+            .set("credits_used", *credits_used)
             .set(crate::ports::table::GSI1_SK, heartbeat_sk(now.unix(), &job.id));
         match self.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
-            Ok(_) => self.enqueue(org_id, &job.id, next).await,
-            Err(StoreError::ConditionFailed) => Ok(()), // another delivery advanced it
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -408,6 +489,62 @@ impl JobRunner {
             }
         }
         Ok(stored)
+    }
+
+    /// The companies a live job covers: its saved snapshot, or (first chunk) gathered from its
+    /// sources and saved before any row is written, so replays and later chunks see the same
+    /// list. `None` when the job moved on meanwhile (this message is stale).
+    async fn candidates(&self, org_id: &str, job: &Job, plan: &Plan, at: &str) -> StoreResult<Option<Candidates>> {
+        let key = BlobKey::parse(&format!("jobs/{org_id}/{}/candidates.json", job.id))?;
+        if let Some(blob) = self.blobs.get(&key).await? {
+            return Ok(Some(serde_json::from_slice(&blob.bytes).map_err(|e| StoreError::Backend(format!("job snapshot {key}: {e}")))?));
+        }
+        let fetcher = self.fetcher.clone().unwrap_or_else(|| Fetcher::new(TargetPolicy::from_env(), FetchLimits::ATTACHMENT));
+        let candidates = LiveSources { table: self.table.as_ref() }.gather(org_id, &plan.criteria, &fetcher, self.now()).await?;
+        let bytes = serde_json::to_vec(&candidates).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.blobs.put(&key, bytes.into(), "application/json").await?;
+        // The job owns the snapshot (a thread delete removes it) and keeps what the sources said.
+        let report = json!({"from_seeds": candidates.from_seeds, "from_index": candidates.from_index, "notes": candidates.notes});
+        let update = Update::new().set(BLOB_KEYS, json!([key.as_str()])).set(LIVE_SOURCES, report);
+        match self.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
+            Ok(_) => Ok(Some(candidates)),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Enriches and stores the companies `rows` of a live job's snapshot, feeding what they
+    /// ground back into the organization's lead index, and stops before the first company whose
+    /// price (company plus each role filled) would go over `budget` tenths of a credit.
+    async fn write_live_rows(
+        &self,
+        org_id: &str,
+        job: &Job,
+        plan: &Plan,
+        candidates: &Candidates,
+        rows: std::ops::Range<u64>,
+        budget: Option<u64>,
+    ) -> StoreResult<LiveRows> {
+        let at = job.started_at.unwrap_or(job.created_at);
+        let sources = LiveSources { table: self.table.as_ref() };
+        let index = LeadIndex::new(self.table.as_ref());
+        let mut written = LiveRows::default();
+        for row in rows {
+            let Some(candidate) = candidates.rows.get(row as usize) else { break };
+            let (drafts, filled) = sources.enrich(org_id, candidate.clone(), &plan.criteria.roles).await?;
+            let price = RulePlanner::delivered_tenths(filled);
+            if budget.is_some_and(|budget| written.tenths + price > budget) {
+                written.ceiling_hit = true;
+                break;
+            }
+            for (slot, draft) in drafts.into_iter().enumerate() {
+                index.absorb(org_id, &draft).await?;
+                written.leads.push(self.store_lead(org_id, job, row, slot, draft, at).await?);
+            }
+            written.tenths += price;
+            written.rows += 1;
+        }
+        Ok(written)
     }
 
     /// Stores one lead, merging it into the job's lead with the same dedupe key if there is one.
@@ -489,7 +626,7 @@ impl JobRunner {
             _ if job.livemode => tenths.div_ceil(10),
             _ => 0,
         };
-        ended.summary = Some(summary(job, rows, &outcome));
+        ended.summary = Some(summary(job, live_report(item).as_ref(), rows, &outcome));
         ended.error = match &outcome {
             Outcome::Failed(e) => Some(e.clone()),
             _ => None,
@@ -611,16 +748,48 @@ fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp) 
     }
 }
 
+/// What a live job's sources yielded, as saved with its snapshot.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub(crate) struct LiveReport {
+    pub from_seeds: u64,
+    pub from_index: u64,
+    pub notes: Vec<String>,
+}
+
+pub(crate) fn live_report(item: &Item) -> Option<LiveReport> {
+    item.attrs.get(LIVE_SOURCES).and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
 /// The job's summary line, written from what happened.
-fn summary(job: &Job, rows: u64, outcome: &Outcome) -> String {
-    let source = if job.livemode {
-        "Live jobs draw on seed files, the lead index and the web engine; none of them is connected to this plan yet, so nothing was invented."
-    } else {
-        "Test mode: the rows are synthetic (plausible, never real) and cost nothing."
+fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -> String {
+    let source = match (job.livemode, live) {
+        (false, _) => "Test mode: the rows are synthetic (plausible, never real) and cost nothing.".to_string(),
+        (true, None) => "No source was read before the job ended.".to_string(),
+        (true, Some(r)) if r.from_seeds + r.from_index == 0 => {
+            format!("No source had anything for this request, so nothing was invented: {}", r.notes.join(" "))
+        }
+        (true, Some(r)) => format!(
+            "The companies came from the attached seed files ({}) and the organization's lead index ({}).",
+            r.from_seeds, r.from_index
+        ),
     };
     match outcome {
         Outcome::Succeeded => format!("Found {rows} rows. {source}"),
         Outcome::Stopped(reason) => format!("{reason} {rows} rows were collected before the stop. {source}"),
         Outcome::Failed(e) => format!("Failed: {}", e.message),
+    }
+}
+
+/// What a plan step beyond the first says in a live job: the first step gathers and enriches
+/// from the connected sources; the rest need the web engine or are covered by that step.
+fn live_step_note(intent: Intent) -> &'static str {
+    match intent {
+        Intent::Verify => {
+            "email verification (MX lookups) is not available in this installation yet, so emails are as their sources state them"
+        }
+        Intent::Scrape => "scraping needs the web engine, which is not connected yet",
+        Intent::Discover | Intent::Enrich | Intent::FindPeople | Intent::Qualify | Intent::Export => {
+            "done with the companies of the first step, from the seed files and the lead index"
+        }
     }
 }

@@ -28,8 +28,9 @@ pub struct JobSummary {
     pub caveats: Vec<String>,
 }
 
-/// Summarises `job` from its plan and leads.
-pub fn summarize(job: &Job, plan: &Plan, leads: &[Lead]) -> JobSummary {
+/// Summarises `job` from its plan, its leads and what its live sources reported (`source_notes`:
+/// files that could not be read, rows skipped, sources missing).
+pub fn summarize(job: &Job, plan: &Plan, leads: &[Lead], source_notes: &[String]) -> JobSummary {
     let rows = job.artifact.as_ref().map_or(0, |a| a.rows);
     let coverage = plan
         .criteria
@@ -50,12 +51,12 @@ pub fn summarize(job: &Job, plan: &Plan, leads: &[Lead]) -> JobSummary {
         leads: leads.len() as u64,
         summary: job.summary.clone(),
         coverage,
-        caveats: caveats(job, plan, rows),
+        caveats: caveats(job, plan, rows, source_notes),
     }
 }
 
-fn caveats(job: &Job, plan: &Plan, rows: u64) -> Vec<String> {
-    let mut out = Vec::new();
+fn caveats(job: &Job, plan: &Plan, rows: u64, source_notes: &[String]) -> Vec<String> {
+    let mut out = source_notes.to_vec();
     if !job.livemode {
         out.push("Test mode: every row is synthetic (plausible, deterministic, never a real company or person).".into());
     }

@@ -1,9 +1,12 @@
-//! Leads: the lead model, the synthetic source of test-mode jobs, dedupe and merging with
+//! Leads: the lead model, the sources (seed files, the organization's lead index, the synthetic
+//! generator of test-mode jobs), dedupe and merging with
 //! provenance, and the confidence score.
 
 pub mod confidence;
 pub mod dedupe;
+pub mod index;
 mod model;
+pub mod seed;
 pub mod synthetic;
 
 pub use model::*;

@@ -14,4 +14,5 @@ mod rules;
 pub use criteria::*;
 pub use llm::{from_env, LlmConfig, LlmPlanner};
 pub use model::*;
+pub use rules::lookup::{country_code, industry_slug, read_title};
 pub use rules::RulePlanner;

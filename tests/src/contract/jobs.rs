@@ -188,6 +188,14 @@ pub async fn stopping_leaves_a_partial_artifact(s: TestServer) {
 
 pub async fn a_live_job_without_a_source_invents_nothing(s: TestServer) {
     let org = s.org(Tier::Scale).await;
+    // A test-mode job of the same organization first: its synthetic rows must not reach the
+    // organization's lead index, or the live job below would find them.
+    let test_key = s.key(&org, KeyKind::Secret, Mode::Test, &Scope::ALL).await;
+    let (_, posted) = pending_job(&s, &test_key, FINTECH, json!({"max_rows": 20})).await;
+    let test_job = posted["job"]["id"].as_str().unwrap();
+    json_of(post(&s, &test_key, &format!("/v1/jobs/{test_job}/approve"), json!({})).await, StatusCode::OK).await;
+    assert_eq!(until_ended(&s, &test_key, test_job).await["artifact"]["rows"], 20);
+
     let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
     let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 20})).await;
     let job_id = posted["job"]["id"].as_str().unwrap();
@@ -197,7 +205,115 @@ pub async fn a_live_job_without_a_source_invents_nothing(s: TestServer) {
     assert_eq!(job["artifact"]["rows"], 0);
     assert_eq!(job["credits_used"], 0);
     assert!(job["summary"].as_str().unwrap().contains("nothing was invented"), "{job}");
+    assert!(job["summary"].as_str().unwrap().contains("lead index holds no company"), "{job}");
     assert!(all_leads(&s, &key, job_id, "").await.is_empty());
+}
+
+/// A seed list of 150 French fintechs (employees 100 + i), a CTO named at every third one, plus a
+/// line without any identity.
+fn seed_csv() -> String {
+    let mut csv = String::from("Company Name,Website,Country,Industry,Employees,Contact,Job Title,E-mail\n");
+    for i in 0..150 {
+        let (contact, title, email) = if i % 3 == 0 {
+            (format!("Person {i}"), "Chief Technology Officer", format!("person{i}@company{i}.fr"))
+        } else {
+            Default::default()
+        };
+        csv.push_str(&format!("Company {i},https://www.company{i}.fr/,France,Financial Services,{},{contact},{title},{email}\n", 100 + i));
+    }
+    csv.push_str(",,France,,,,,\n");
+    csv
+}
+
+/// Live jobs enrich attached seed files (fetched behind the guard against internal targets),
+/// bill what they deliver, and grow the organization's lead index, which a later live job
+/// without attachments discovers from. `max_credits` stops a live job at its ceiling.
+pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer) {
+    use quarry_shared::jobs::run::JobRunner;
+
+    use crate::fixtures::{FixtureSite, Page};
+    let site = FixtureSite::serve(vec![
+        ("seeds.csv", Page { content_type: "text/csv; charset=utf-8", body: seed_csv() }),
+        ("about.html", Page { content_type: "text/html", body: "<html><body>Not a list</body></html>".into() }),
+    ])
+    .await;
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();
+    let attachments = json!([
+        {"kind": "csv", "url": site.url("seeds.csv")},
+        {"kind": "csv", "url": site.url("about.html")},
+        {"kind": "csv", "url": "http://10.0.0.1/seeds.csv"},
+    ]);
+    let message = json!({"content": "For each company in the attached CSV, pull the CTO.", "attachments": attachments});
+    let posted = json_of(post(&s, &key, &format!("/v1/threads/{thread}/messages"), message).await, StatusCode::CREATED).await;
+    let job_id = posted["job"]["id"].as_str().unwrap();
+    json_of(post(&s, &key, &format!("/v1/jobs/{job_id}/approve"), json!({})).await, StatusCode::OK).await;
+    let job = until_ended(&s, &key, job_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["artifact"]["rows"], 150, "{job}");
+    // 150 companies at 0.5 and 50 CTOs at 0.5.
+    assert_eq!(job["credits_used"], 100, "{job}");
+    assert_eq!(site.hit_count(), 2, "each reachable attachment fetched once; the internal one never");
+
+    let leads = all_leads(&s, &key, job_id, "").await;
+    assert_eq!(leads.len(), 150);
+    let ctos: Vec<&Value> = leads.iter().filter(|l| l["person"]["role"] == "CTO").collect();
+    assert_eq!(ctos.len(), 50);
+    let cto = ctos.iter().find(|l| l["company"]["domain"] == "company3.fr").expect("the CTO of company 3");
+    assert_eq!(cto["person"]["email"], "person3@company3.fr");
+    assert_eq!(cto["company"]["hq_country"], "FR");
+    assert_eq!(cto["company"]["industry"], "fintech");
+    assert_eq!(cto["company"]["employee_count"], 103);
+    assert_eq!(cto["sources"][0]["kind"], "seed");
+    assert_eq!(cto["sources"][0]["url"], site.url("seeds.csv"));
+    assert_eq!(cto["confidence"], 0.6);
+    let with_email = all_leads(&s, &key, job_id, "&has_field=person.email").await;
+    assert_eq!(with_email.len(), 50);
+
+    let summary = get(&s, &key, &format!("/v1/jobs/{job_id}/summary")).await;
+    let caveats = summary["caveats"].to_string();
+    assert!(caveats.contains("about.html: was served as `text/html`, not as CSV"), "{summary}");
+    assert!(caveats.contains("10.0.0.1/seeds.csv: could not be fetched"), "{summary}");
+    assert!(caveats.contains("Skipped line 152"), "{summary}");
+    assert_eq!(summary["coverage"][0], "CTO: found at 50 of 150 companies, 50 with an email.", "{summary}");
+    let artifact = job["artifact"]["id"].as_str().unwrap();
+    let csv =
+        client().get(get(&s, &key, &format!("/v1/artifacts/{artifact}")).await["download_url"].as_str().unwrap()).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 151, "a header and one row per company");
+    assert!(csv.contains("Company 3,company3.fr,"), "{}", &csv[..400.min(csv.len())]);
+
+    // A later live job without attachments discovers from the index the first one filled:
+    // companies 0..=100 have 100–200 employees, and every third of them a CTO (34).
+    let prompt = "Find fintech companies in France with 100-200 employees. Pull the CTO.";
+    let (_, posted) = pending_job(&s, &key, prompt, json!({"max_rows": 500})).await;
+    let second = posted["job"]["id"].as_str().unwrap();
+    json_of(post(&s, &key, &format!("/v1/jobs/{second}/approve"), json!({})).await, StatusCode::OK).await;
+    let job = until_ended(&s, &key, second).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["artifact"]["rows"], 101, "{job}");
+    let found = all_leads(&s, &key, second, "").await;
+    assert_eq!(found.iter().filter(|l| l["person"]["role"] == "CTO").count(), 34);
+    assert!(found.iter().all(|l| (100..=200).contains(&l["company"]["employee_count"].as_u64().unwrap())));
+    // 101 × 0.5 + 34 × 0.5 = 67.5, rounded up at the end.
+    assert_eq!(job["credits_used"], 68, "{job}");
+    assert!(job["summary"].as_str().unwrap().contains("lead index (101)"), "{job}");
+
+    // The same request under a 20-credit ceiling stops there, keeping (and billing) what it found.
+    let (_, posted) = pending_job(&s, &key, prompt, json!({"max_rows": 500})).await;
+    let capped = posted["job"]["id"].as_str().unwrap();
+    json_of(post(&s, &key, &format!("/v1/jobs/{capped}/approve"), json!({"max_credits": 20})).await, StatusCode::OK).await;
+    let job = until_ended(&s, &key, capped).await;
+    assert_eq!(job["status"], "stopped", "{job}");
+    assert!(job["summary"].as_str().unwrap().contains("max_credits ceiling of 20"), "{job}");
+    let used = job["credits_used"].as_u64().unwrap();
+    assert!((19..=20).contains(&used), "{job}");
+    let rows = job["artifact"]["rows"].as_u64().unwrap();
+    assert!((25..101).contains(&rows), "{job}");
+
+    let runner = JobRunner::new(s.storage.table.clone(), s.storage.blobs.clone(), s.storage.steps.clone(), s.clock.clone());
+    assert_eq!(runner.used_this_month(&org.id).await.unwrap(), 100 + 68 + used, "monthly usage adds up the jobs");
 }
 
 pub async fn auto_approve_starts_the_job_and_jobs_list_filters(s: TestServer) {

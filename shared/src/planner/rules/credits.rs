@@ -65,6 +65,12 @@ pub(super) fn tenths_per_row(criteria: &Criteria) -> u64 {
         + VERIFIED_EMAIL_TENTHS * verified_emails(criteria)
 }
 
+/// The price of a row as delivered by a live source, in tenths: the company plus each person
+/// actually found. Dimensions and verification are billed once a source delivers them.
+pub(super) fn delivered_tenths(persons_found: u64) -> u64 {
+    COMPANY_TENTHS + PERSON_TENTHS * persons_found
+}
+
 /// Whole credits for the plan, rounded up.
 pub(super) fn estimate(criteria: &Criteria) -> u64 {
     (u64::from(rows(criteria)) * tenths_per_row(criteria)).div_ceil(10)

@@ -50,6 +50,7 @@
 
 mod credits;
 mod history;
+pub mod lookup;
 mod numbers;
 mod reading;
 mod roles;
@@ -99,6 +100,12 @@ impl RulePlanner {
     /// rows actually delivered at this price).
     pub fn tenths_per_row(criteria: &Criteria) -> u64 {
         credits::tenths_per_row(criteria)
+    }
+
+    /// The price of one live row as delivered, in tenths of a credit: 0.5 for the company and
+    /// 0.5 per person found (a row is never billed for people it does not have).
+    pub fn delivered_tenths(persons_found: u64) -> u64 {
+        credits::delivered_tenths(persons_found)
     }
 
     /// The rows a plan for `criteria` works on (its `max_rows`, or [`Self::DEFAULT_ROWS`]).

@@ -1,0 +1,181 @@
+//! The sources of a live research job: the seed files attached to its thread and the
+//! organization's own lead index. (The web engine plugs in beside them.)
+//!
+//! A live job works in two phases. First [`LiveSources::gather`] decides which companies the job
+//! covers: the rows of its seed CSVs when it has any (it enriches those instead of discovering),
+//! otherwise the indexed companies that satisfy the plan's criteria. The list is saved as the
+//! job's snapshot before any row is written, so every later chunk (and every replay of one) works
+//! on the same list however the index changes meanwhile. Then [`LiveSources::enrich`] turns one
+//! company into leads: the company merged with what the index knows about it, and one person per
+//! role of the plan from the seed row or the index. Nothing is invented: a role nobody is known
+//! for stays empty, and a job with no usable source ends with 0 rows and says which is missing.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::leads::dedupe;
+use crate::leads::index::LeadIndex;
+use crate::leads::{seed, LeadDraft, Person};
+use crate::net::{Fetched, Fetcher};
+use crate::planner::{read_title, AttachmentKind, Criteria, Role, MAX_ROWS};
+use crate::ports::{StoreResult, Table};
+
+/// Content types a seed file may be served with (many servers send CSV as plain text or bytes).
+const SEED_TYPES: &[&str] =
+    &["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream", "text/comma-separated-values"];
+
+/// The companies a live job covers, saved before its first row is written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Candidates {
+    /// One draft per company (or per seed row), in the order the job works through them.
+    pub rows: Vec<LeadDraft>,
+    /// How many rows came from seed files.
+    pub from_seeds: usize,
+    /// How many rows came from the lead index.
+    pub from_index: usize,
+    /// What the job could not use, in plain words (fetch failures, refused targets, skipped rows,
+    /// missing sources), for its log and summary.
+    pub notes: Vec<String>,
+}
+
+/// The live sources of one organization's jobs.
+pub struct LiveSources<'a> {
+    pub table: &'a dyn Table,
+}
+
+impl LiveSources<'_> {
+    /// Decides the companies a job with `criteria` covers (see the module docs).
+    /// Seed files are fetched with `fetcher` (behind its guard against internal targets).
+    pub async fn gather(&self, org_id: &str, criteria: &Criteria, fetcher: &Fetcher, now: Timestamp) -> StoreResult<Candidates> {
+        let mut candidates = Candidates::default();
+        let mut seeded = false;
+        let mut rows = Vec::new();
+        for attachment in &criteria.seed {
+            match attachment.kind {
+                AttachmentKind::Csv => {
+                    seeded = true;
+                    match read_seed(fetcher, &attachment.url, now).await {
+                        Ok(file) => {
+                            rows.extend(file.rows);
+                            candidates.notes.extend(file.notes.into_iter().map(|n| format!("{}: {n}", attachment.url)));
+                        }
+                        Err(note) => candidates.notes.push(note),
+                    }
+                }
+                AttachmentKind::UrlList => candidates.notes.push(format!(
+                    "{}: URL lists are crawled by the web engine, which this installation does not run yet; the list was not read.",
+                    attachment.url
+                )),
+            }
+        }
+        let cap = criteria.max_rows.map_or(MAX_ROWS, |rows| rows.min(MAX_ROWS)) as usize;
+        if seeded {
+            // The same company listed twice (or in two files) is one row.
+            candidates.rows = dedupe::dedupe(rows);
+            if candidates.rows.len() > cap {
+                candidates.notes.push(format!("The seed files list {} companies; the job covers the first {cap}.", candidates.rows.len()));
+                candidates.rows.truncate(cap);
+            }
+            candidates.from_seeds = candidates.rows.len();
+            if candidates.rows.is_empty() {
+                candidates.notes.push("No usable row was read from the attached seed files.".into());
+            }
+            return Ok(candidates);
+        }
+        let wanted = crate::planner::RulePlanner::planned_rows(criteria).min(MAX_ROWS) as usize;
+        candidates.rows = LeadIndex::new(self.table).companies(org_id, criteria, wanted, &HashSet::new()).await?;
+        candidates.from_index = candidates.rows.len();
+        if candidates.rows.is_empty() {
+            candidates.notes.push(
+                "The organization's lead index holds no company known to match this request (it grows with every live job), \
+                 no seed CSV was attached, and the web engine is not connected yet."
+                    .into(),
+            );
+        }
+        Ok(candidates)
+    }
+
+    /// The leads of one company row: one per role of the plan that someone is known for (from
+    /// the seed row itself or the index), plus the seed row's own person when it fills no role;
+    /// the company alone when nobody is known. Also returns how many of the leads fill a role
+    /// (what the row is billed for).
+    pub async fn enrich(&self, org_id: &str, row: LeadDraft, roles: &[Role]) -> StoreResult<(Vec<LeadDraft>, u64)> {
+        let index = LeadIndex::new(self.table);
+        let domain = row.company.as_ref().and_then(|c| c.domain.clone());
+        let mut company = company_part(&row);
+        let mut people = Vec::new();
+        if let Some(domain) = &domain {
+            if let Some(known) = index.company(org_id, domain).await? {
+                dedupe::merge(&mut company, known);
+            }
+            people = index.people_at(org_id, domain).await?;
+        }
+        let mut leads: Vec<LeadDraft> = Vec::new();
+        let mut filled = 0;
+        let own = row.person.is_some().then_some(row);
+        for role in roles {
+            let candidates = own.iter().chain(people.iter());
+            if let Some(found) = candidates.filter(|p| fills(p.person.as_ref(), role)).find(|p| !leads.iter().any(|l| same_person(l, p))) {
+                leads.push(with_company(found.clone(), Some(&role.title), &company));
+                filled += 1;
+            }
+        }
+        if let Some(own) = own.filter(|own| !leads.iter().any(|l| same_person(l, own))) {
+            leads.push(with_company(own, None, &company));
+        }
+        if leads.is_empty() {
+            leads.push(company);
+        }
+        Ok((dedupe::dedupe(leads), filled))
+    }
+}
+
+/// Fetches and reads one seed file; the error is a note for the job's summary.
+async fn read_seed(fetcher: &Fetcher, url: &str, now: Timestamp) -> Result<seed::SeedFile, String> {
+    let Fetched { body, content_type, .. } = fetcher.get(url).await.map_err(|e| format!("{url}: could not be fetched: {e}"))?;
+    let essence = content_type.as_deref().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !essence.is_empty() && !SEED_TYPES.contains(&essence.as_str()) {
+        return Err(format!("{url}: was served as `{essence}`, not as CSV; attach a link to the CSV file itself."));
+    }
+    seed::parse(&body, url, now).map_err(|e| format!("{url}: could not be read: {e}."))
+}
+
+/// The company facts of a row, with the sources that ground them.
+fn company_part(row: &LeadDraft) -> LeadDraft {
+    let fields = if row.person.is_some() { serde_json::Map::new() } else { row.fields.clone() };
+    let mut company = LeadDraft::default();
+    dedupe::merge(&mut company, LeadDraft { company: row.company.clone(), person: None, fields, sources: row.sources.clone() });
+    company
+}
+
+/// `person` labelled with the role it fills and completed with the company's facts.
+fn with_company(mut lead: LeadDraft, role: Option<&str>, company: &LeadDraft) -> LeadDraft {
+    if let Some(person) = lead.person.as_mut() {
+        person.role = role.map(str::to_string);
+    }
+    // The role is read from the title, so whatever grounds the title grounds the role.
+    for source in lead.sources.iter_mut() {
+        let grounds_title = source.fields.iter().any(|f| f == "person.title");
+        if role.is_some() && grounds_title && !source.fields.iter().any(|f| f == "person.role") {
+            source.fields.push("person.role".into());
+        }
+    }
+    dedupe::merge(&mut lead, company.clone());
+    lead
+}
+
+/// Whether `person` fills `role`: the same canonical title, or the same seniority and department.
+fn fills(person: Option<&Person>, role: &Role) -> bool {
+    let Some(person) = person else { return false };
+    if let Some(read) = person.title.as_deref().and_then(read_title) {
+        return read.title == role.title || (read.seniority == role.seniority && read.department == role.department);
+    }
+    false
+}
+
+fn same_person(a: &LeadDraft, b: &LeadDraft) -> bool {
+    let key = |l: &LeadDraft| dedupe::dedupe_key(&LeadDraft { sources: Vec::new(), ..l.clone() });
+    a.person.is_some() && b.person.is_some() && key(a) == key(b)
+}
