@@ -54,13 +54,18 @@ pub async fn step_worker(resources: &AwsResources) -> Worker {
 /// (`ReportBatchItemFailures`), so SQS redelivers only those, and after the redrive policy's
 /// maximum receives moves them to the dead-letter queue.
 pub async fn handle_sqs_batch(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let id = record.message_id.clone().unwrap_or_default();
+    // Messages of a batch are independent, so they run side by side: a slow one (a live job's
+    // first chunk fetching a seed file) does not push the others past the function's timeout.
+    let outcomes = futures_util::future::join_all(event.records.iter().map(|record| async move {
         let outcome = match record.body.as_deref() {
-            Some(body) => worker.handle_delivery(body, receive_count(&record)).await,
+            Some(body) => worker.handle_delivery(body, receive_count(record)).await,
             None => Err(quarry_shared::ports::StoreError::Invalid("message without a body".into())),
         };
+        (record.message_id.clone().unwrap_or_default(), outcome)
+    }))
+    .await;
+    let mut response = SqsBatchResponse::default();
+    for (id, outcome) in outcomes {
         if let Err(e) = outcome {
             tracing::warn!(message_id = %id, error = %e, "task failed; SQS will redeliver it");
             response.add_failure(id);
