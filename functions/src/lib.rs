@@ -92,16 +92,24 @@ pub async fn serve_step_worker() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// Runs the webhook dispatcher as an SQS-triggered Lambda handler on the deliveries queue. It
+/// is the same worker as the step worker's (one implementation of every task); only the queue
+/// that triggers it differs.
+pub async fn serve_webhook_dispatcher() -> Result<(), lambda_http::Error> {
+    serve_step_worker().await
+}
+
 /// Runs the `scheduler` function: EventBridge Scheduler invokes it every minute (its input is
-/// ignored). Today it runs the job watchdog, which re-enqueues running jobs whose worker died.
+/// ignored). It wakes stalled jobs, sweeps the webhook outbox, and releases webhook retries that
+/// are due (waits longer than SQS's 15-minute delay are held in the table).
 pub async fn serve_scheduler() -> Result<(), lambda_http::Error> {
     init_logging();
     let resources = AwsResources::from_env()?;
     let worker = step_worker(&resources).await;
     let worker = &worker;
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| async move {
-        let woken = worker.runner().watchdog().await?;
-        Ok::<_, lambda_http::Error>(serde_json::json!({ "jobs_woken": woken }))
+        let done = worker.scheduled().await?;
+        Ok::<_, lambda_http::Error>(serde_json::to_value(done)?)
     }))
     .await
 }

@@ -15,7 +15,9 @@ use crate::ports::{Condition, Item, Key, Order, Query, StoreResult, Table, Write
 /// How long events stay in the log (webhook delivery logs are kept as long).
 pub const EVENT_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// Sort-key prefix of events in the organization's partition.
-const EVENT_SK: &str = "EVT#";
+pub(crate) const EVENT_SK: &str = "EVT#";
+/// Secondary-index partition of events not yet fanned out to webhook endpoints.
+pub(crate) const OUTBOX: &str = "OUTBOX";
 
 /// The event catalog. Names follow the Leadex contract exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -147,10 +149,23 @@ impl Event {
     }
 
     /// The write that records the event, to put in the transaction of the change it reports.
+    /// The event also enters the webhook outbox (a secondary-index entry the fan-out removes once
+    /// it has created the event's deliveries), so an event recorded is an event delivered.
     pub fn record_op(&self, org_id: &str) -> StoreResult<WriteOp> {
         let key = Key::new(org_partition(org_id), format!("{EVENT_SK}{}", self.id));
-        let item = Item::from_record(key, self)?.expires_at(self.created_at.unix() + EVENT_RETENTION_SECS);
+        let outbox_sk = format!("{:013}#{}", self.created_at.0.timestamp_millis().max(0), self.id);
+        let item = Item::from_record(key, self)?.expires_at(self.created_at.unix() + EVENT_RETENTION_SECS).with_gsi1(OUTBOX, outbox_sk);
         Ok(WriteOp::Put { item, condition: Condition::Absent })
+    }
+}
+
+/// Asks the step worker to fan recently recorded events out to webhook endpoints now. Best
+/// effort: if this message is lost, the scheduler's sweep of the outbox delivers the events
+/// within a minute, so callers never fail a request over it.
+pub async fn nudge_fan_out(steps: &dyn crate::ports::Queue) {
+    let body = crate::worker::Task::FanOut.to_body();
+    if let Err(e) = steps.send(&body, std::time::Duration::ZERO).await {
+        tracing::warn!(error = %e, "could not queue the webhook fan-out; the scheduler's sweep will");
     }
 }
 

@@ -11,6 +11,7 @@ pub mod prefix {
     pub const LEAD: &str = "lead";
     pub const WEBHOOK: &str = "whk";
     pub const EVENT: &str = "evt";
+    pub const DELIVERY: &str = "dlv";
     pub const ORGANIZATION: &str = "org";
     pub const API_KEY: &str = "key";
     pub const REQUEST: &str = "req";

@@ -18,4 +18,5 @@ pub mod ratelimit;
 pub mod research;
 pub mod storage;
 pub mod store;
+pub mod webhooks;
 pub mod worker;

@@ -9,16 +9,19 @@
 //! after [`crate::storage::MAX_RECEIVES`] receives.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
 use crate::jobs::run::JobRunner;
-use crate::net::{FetchLimits, Fetcher, TargetPolicy};
+use crate::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use crate::ports::{Queue, StoreError, StoreResult};
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
 use crate::storage::{Storage, MAX_RECEIVES};
+use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
+use crate::webhooks::{Deliveries, Endpoints};
 
 /// How long a received message stays hidden while the local worker handles it.
 pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
@@ -26,6 +29,9 @@ pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
 pub const LOCAL_IDLE_POLL: Duration = Duration::from_millis(200);
 /// How often the local worker runs the job watchdog (the `scheduler` function does on AWS).
 pub const WATCHDOG_EVERY: Duration = Duration::from_secs(60);
+/// How often the local worker sweeps the event outbox and releases due webhook retries (the
+/// `scheduler` function does every minute on AWS).
+pub const LOCAL_SCHEDULE_EVERY: Duration = Duration::from_secs(1);
 /// Messages the local worker takes per receive (SQS's maximum).
 const LOCAL_BATCH: usize = 10;
 
@@ -37,6 +43,10 @@ pub enum Task {
     DeleteThread { org_id: String, thread_id: String },
     /// Run the chunk of a job at `position` (stale positions are dropped).
     RunJob { org_id: String, job_id: String, position: String },
+    /// Fan recorded events out of the outbox into webhook deliveries.
+    FanOut,
+    /// Make attempt `attempt` of a webhook delivery (stale attempts are dropped).
+    Deliver { org_id: String, webhook_id: String, delivery_id: String, attempt: u32 },
 }
 
 impl Task {
@@ -53,6 +63,14 @@ fn truncate(body: &str) -> String {
     body.chars().take(200).collect()
 }
 
+/// What one run of the scheduled duties did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Scheduled {
+    pub jobs_woken: usize,
+    pub events_fanned_out: usize,
+    pub deliveries_released: usize,
+}
+
 /// Executes tasks over the storage ports.
 #[derive(Clone)]
 pub struct Worker {
@@ -60,6 +78,8 @@ pub struct Worker {
     clock: SharedClock,
     /// Outbound requests of live sources (seed files), behind the guard the environment sets.
     fetcher: Fetcher,
+    /// Webhook fan-out and delivery (their POSTs pass the same guard).
+    deliveries: Deliveries,
 }
 
 impl Worker {
@@ -70,7 +90,44 @@ impl Worker {
 
     /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).
     pub fn with_target_policy(storage: Storage, clock: SharedClock, policy: TargetPolicy) -> Self {
-        Worker { storage, clock, fetcher: Fetcher::new(policy, FetchLimits::ATTACHMENT) }
+        let endpoints = Endpoints::new(storage.table.clone(), clock.clone(), policy);
+        let client = guarded_client(policy, DELIVERY_TIMEOUT);
+        let deliveries = Deliveries::new(storage.table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints);
+        Worker { storage, clock, fetcher: Fetcher::new(policy, FetchLimits::ATTACHMENT), deliveries }
+    }
+
+    /// Holds webhook retries longer than `delay` in the table rather than the queue (tests pass
+    /// zero so a manual clock drives every retry through the scheduler).
+    pub fn with_max_queue_delay(mut self, delay: Duration) -> Self {
+        self.deliveries = self.deliveries.with_max_queue_delay(delay);
+        self
+    }
+
+    /// The webhook deliveries this worker makes.
+    pub fn deliveries(&self) -> &Deliveries {
+        &self.deliveries
+    }
+
+    /// The periodic duties of the `scheduler` (every minute on AWS; the local loop runs them
+    /// itself): wake stalled jobs, sweep the event outbox, release webhook retries that are due.
+    pub async fn scheduled(&self) -> StoreResult<Scheduled> {
+        let jobs_woken = self.runner().watchdog().await?;
+        let events_fanned_out = self.sweep_outbox().await?;
+        let deliveries_released = self.deliveries.release_due().await?;
+        Ok(Scheduled { jobs_woken, events_fanned_out, deliveries_released })
+    }
+
+    /// Fans out the whole outbox, batch after batch (bounded, so one run cannot loop forever).
+    async fn sweep_outbox(&self) -> StoreResult<usize> {
+        let mut total = 0;
+        for _ in 0..10 {
+            let taken = self.deliveries.fan_out().await?;
+            total += taken;
+            if taken < FANOUT_BATCH {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// Handles one message body: runs the task once and enqueues its continuation if it is not
@@ -89,6 +146,7 @@ impl Worker {
                 match cascade.run(org_id, thread_id).await? {
                     CascadeProgress::Done => {
                         tracing::info!(org_id, thread_id, "thread deleted");
+                        crate::events::nudge_fan_out(self.storage.steps.as_ref()).await;
                         Ok(())
                     }
                     CascadeProgress::Continue => self.storage.steps.send(&task.to_body(), Duration::ZERO).await.map(drop),
@@ -96,6 +154,16 @@ impl Worker {
                 }
             }
             Task::RunJob { org_id, job_id, position } => self.runner().run_chunk(org_id, job_id, position).await,
+            Task::FanOut => {
+                if self.deliveries.fan_out().await? == FANOUT_BATCH {
+                    // More are waiting: continue in a fresh message rather than loop here.
+                    self.storage.steps.send(&Task::FanOut.to_body(), Duration::ZERO).await?;
+                }
+                Ok(())
+            }
+            Task::Deliver { org_id, webhook_id, delivery_id, attempt } => {
+                self.deliveries.deliver(org_id, webhook_id, delivery_id, *attempt).await
+            }
         }
     }
 
@@ -119,12 +187,14 @@ impl Worker {
         }
     }
 
-    /// Receives one batch from `queue` and handles it; returns how many messages it received.
-    /// Handled messages are acknowledged; failed ones come back after their visibility timeout.
+    /// Receives one batch from `queue` and handles its messages side by side; returns how many
+    /// it received. Handled messages are acknowledged; failed ones come back after their
+    /// visibility timeout.
     pub async fn poll_once(&self, queue: &dyn Queue) -> StoreResult<usize> {
         let batch = queue.receive(LOCAL_BATCH, LOCAL_VISIBILITY).await?;
-        for message in &batch {
-            match self.handle_delivery(&message.body, message.receive_count).await {
+        let outcomes = futures_util::future::join_all(batch.iter().map(|m| self.handle_delivery(&m.body, m.receive_count))).await;
+        for (message, outcome) in batch.iter().zip(outcomes) {
+            match outcome {
                 Ok(()) => queue.delete(&message.receipt).await?,
                 Err(e) => {
                     tracing::warn!(message_id = %message.id, receives = message.receive_count, error = %e, "task failed; it will be retried")
@@ -134,8 +204,42 @@ impl Worker {
         Ok(batch.len())
     }
 
-    /// The local worker loop over the steps queue, until `shutdown` resolves.
+    /// The local worker: the steps queue and the deliveries queue each polled by its own loop,
+    /// plus the scheduled duties, until `shutdown` resolves.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let shutdown = futures_util::FutureExt::shared(Box::pin(shutdown));
+        tokio::join!(
+            self.poll_loop(self.storage.steps.clone(), shutdown.clone()),
+            self.poll_loop(self.storage.deliveries.clone(), shutdown.clone()),
+            self.schedule_loop(shutdown),
+        );
+    }
+
+    async fn poll_loop(&self, queue: Arc<dyn Queue>, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            // Stopping mid-task is safe: the message comes back and the task repeats.
+            let polled = tokio::select! {
+                biased;
+                _ = &mut shutdown => return,
+                polled = self.poll_once(queue.as_ref()) => polled,
+            };
+            let received = polled.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "worker could not poll its queue");
+                0
+            });
+            if received == 0 {
+                tokio::select! {
+                    _ = &mut shutdown => return,
+                    _ = tokio::time::sleep(LOCAL_IDLE_POLL) => {}
+                }
+            }
+        }
+    }
+
+    /// The scheduler's duties, locally: the outbox and due retries every second, the job
+    /// watchdog every minute.
+    async fn schedule_loop(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut watchdog_due = tokio::time::Instant::now();
         loop {
@@ -145,21 +249,15 @@ impl Worker {
                     tracing::error!(error = %e, "job watchdog failed");
                 }
             }
-            // Stopping mid-task is safe: the message comes back and the task repeats.
-            let polled = tokio::select! {
-                biased;
+            if let Err(e) = self.sweep_outbox().await {
+                tracing::error!(error = %e, "webhook outbox sweep failed");
+            }
+            if let Err(e) = self.deliveries.release_due().await {
+                tracing::error!(error = %e, "releasing due webhook deliveries failed");
+            }
+            tokio::select! {
                 _ = &mut shutdown => return,
-                polled = self.poll_once(self.storage.steps.as_ref()) => polled,
-            };
-            let received = polled.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "step worker could not poll its queue");
-                0
-            });
-            if received == 0 {
-                tokio::select! {
-                    _ = &mut shutdown => return,
-                    _ = tokio::time::sleep(LOCAL_IDLE_POLL) => {}
-                }
+                _ = tokio::time::sleep(LOCAL_SCHEDULE_EVERY) => {}
             }
         }
     }

@@ -54,3 +54,94 @@ async fn page(State((pages, hits)): State<SiteState>, Path(path): Path<String>) 
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+/// One request a [`Receiver`] got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub path: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+/// A scripted answer: status and an optional `Retry-After`.
+pub type Answer = (u16, Option<&'static str>);
+
+#[derive(Default)]
+struct ReceiverState {
+    received: std::sync::Mutex<Vec<Received>>,
+    /// Per path, the answers to give next (then 200).
+    script: std::sync::Mutex<HashMap<String, std::collections::VecDeque<Answer>>>,
+}
+
+/// A webhook receiver on loopback: records every POST and answers from a per-path script
+/// (200 once the script is used up).
+#[derive(Clone)]
+pub struct Receiver {
+    pub base_url: String,
+    state: Arc<ReceiverState>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let state = Arc::new(ReceiverState::default());
+        let app = axum::Router::new().route("/{*path}", axum::routing::post(receive)).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("receiver") });
+        Receiver { base_url, state }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.base_url)
+    }
+
+    /// The next answers to `path`, in order.
+    pub fn script(&self, path: &str, answers: &[Answer]) {
+        self.state.script.lock().unwrap().entry(path.to_string()).or_default().extend(answers.iter().copied());
+    }
+
+    /// What `path` received so far.
+    pub fn received(&self, path: &str) -> Vec<Received> {
+        self.state.received.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
+    }
+
+    /// Waits (up to 60 s) until `path` has received something `done` accepts, and returns all it received.
+    pub async fn wait_for(&self, path: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        for _ in 0..600 {
+            let got = self.received(path);
+            if done(&got) {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{path} never received what the test waited for; got {:?}",
+            self.received(path).iter().map(|r| r.json()).collect::<Vec<_>>()
+        );
+    }
+}
+
+async fn receive(
+    State(state): State<Arc<ReceiverState>>,
+    Path(path): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> Response {
+    state.received.lock().unwrap().push(Received { path: path.clone(), headers, body });
+    let answer = state.script.lock().unwrap().get_mut(&path).and_then(|s| s.pop_front()).unwrap_or((200, None));
+    let status = StatusCode::from_u16(answer.0).unwrap();
+    match answer.1 {
+        Some(after) => (status, [(header::RETRY_AFTER, after)], "scripted").into_response(),
+        None => (status, "ok").into_response(),
+    }
+}

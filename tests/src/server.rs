@@ -38,9 +38,13 @@ fn rules() -> Arc<dyn Planner> {
 
 /// Serves `app` and runs the step worker over `storage`, as the local server does. The worker may
 /// fetch from loopback (where fixture sites listen) but no other internal address.
-fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock) {
+/// On a manual clock, every webhook retry is held in the table, so moving the clock releases it.
+fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock, manual: bool) {
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test server") });
-    let worker = Worker::with_target_policy(storage.clone(), clock.clone(), TargetPolicy::AllowLoopback);
+    let mut worker = Worker::with_target_policy(storage.clone(), clock.clone(), TargetPolicy::AllowLoopback);
+    if manual {
+        worker = worker.with_max_queue_delay(std::time::Duration::ZERO);
+    }
     tokio::spawn(worker.run(std::future::pending()));
 }
 
@@ -52,17 +56,21 @@ impl TestServer {
 
     /// A server over a fresh embedded store, reading time from `clock`.
     pub async fn embedded_with_clock(clock: SharedClock) -> Self {
-        Self::embedded_with_planner(clock, rules()).await
+        Self::embedded_with(clock, rules(), false).await
     }
 
     /// A server over a fresh embedded store with the given planner (e.g. an LLM planner aimed at
     /// a fake endpoint).
     pub async fn embedded_with_planner(clock: SharedClock, planner: Arc<dyn Planner>) -> Self {
+        Self::embedded_with(clock, planner, false).await
+    }
+
+    async fn embedded_with(clock: SharedClock, planner: Arc<dyn Planner>, manual: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (listener, base_url) = listen().await;
         let embedded = Storage::embedded(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
-        let state = AppState::with_planner(embedded.storage.clone(), clock.clone(), &Group::ALL, planner);
-        spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))), &embedded.storage, &clock);
+        let state = AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner, TargetPolicy::AllowLoopback);
+        spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))), &embedded.storage, &clock, manual);
         TestServer {
             base_url,
             accounts: Accounts::new(embedded.storage.table.clone(), clock.clone()),
@@ -80,6 +88,10 @@ impl TestServer {
     }
 
     pub async fn aws_with_clock(clock: SharedClock) -> Self {
+        Self::aws_with(clock, false).await
+    }
+
+    async fn aws_with(clock: SharedClock, manual: bool) -> Self {
         let (listener, base_url) = listen().await;
         let (steps, _) = crate::moto::fresh_queue_with_dlq(5).await;
         let (deliveries, _) = crate::moto::fresh_queue_with_dlq(5).await;
@@ -90,8 +102,8 @@ impl TestServer {
             deliveries,
             backend: "aws",
         };
-        let state = AppState::with_planner(storage.clone(), clock.clone(), &Group::ALL, rules());
-        spawn(listener, http::router(state, None), &storage, &clock);
+        let state = AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::AllowLoopback);
+        spawn(listener, http::router(state, None), &storage, &clock, manual);
         TestServer {
             base_url,
             accounts: Accounts::new(storage.table.clone(), clock.clone()),
@@ -106,13 +118,13 @@ impl TestServer {
     /// An embedded server on a manual clock.
     pub async fn embedded_manual() -> Self {
         let clock = ManualClock::new();
-        TestServer { manual_clock: Some(clock.clone()), ..Self::embedded_with_clock(clock).await }
+        TestServer { manual_clock: Some(clock.clone()), ..Self::embedded_with(clock.clone(), rules(), true).await }
     }
 
     /// An AWS-backed server on a manual clock.
     pub async fn aws_manual() -> Self {
         let clock = ManualClock::new();
-        TestServer { manual_clock: Some(clock.clone()), ..Self::aws_with_clock(clock).await }
+        TestServer { manual_clock: Some(clock.clone()), ..Self::aws_with(clock.clone(), true).await }
     }
 
     /// `base_url` + `path`.

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -41,10 +41,24 @@ pub struct Approve {
     pub max_credits: Option<u64>,
 }
 
+/// The answer to an approval: the job, and when a `webhook_url` was given, the endpoint made for
+/// it and that endpoint's signing secret (shown here only).
+#[derive(Serialize, ToSchema)]
+pub struct ApprovedJob {
+    #[serde(flatten)]
+    pub job: Job,
+    /// The job-scoped webhook endpoint that delivers this job's events to `webhook_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_id: Option<String>,
+    /// Verifies the deliveries to `webhook_url` (`Leadex-Signature` / `webhook-signature`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_signing_secret: Option<String>,
+}
+
 /// Approves a pending job and starts it. Answers at once; progress shows on the job.
 #[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", tag = "jobs", request_body(content = Option<Approve>),
     params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
+    responses((status = 200, body = ApprovedJob), (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, description = "The job is not pending", body = ErrorEnvelope),
         (status = 429, description = "Concurrent-job limit", body = ErrorEnvelope)))]
 async fn approve_job(
@@ -52,7 +66,7 @@ async fn approve_job(
     auth: Authorized<Run>,
     ApiPath(job_id): ApiPath<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Job>> {
+) -> ApiResult<Json<ApprovedJob>> {
     // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
     let body: Approve = if body.iter().all(u8::is_ascii_whitespace) { Approve::default() } else { parse_json(&body)? };
     if let Some(url) = &body.webhook_url {
@@ -64,8 +78,29 @@ async fn approve_job(
     if body.max_credits == Some(0) {
         return Err(ApiError::invalid("max_credits", "`max_credits` must be at least 1."));
     }
+    // The job's endpoint exists before the job starts, so it sees every event of the run.
+    let jobs = state.jobs();
+    let endpoint = match &body.webhook_url {
+        Some(url) => {
+            jobs.job(auth.org_id(), &job_id).await?; // 404 before creating anything
+            Some(state.endpoints().create_for_job(&state.caller(&auth), &job_id, url).await?)
+        }
+        None => None,
+    };
     let approval = Approval { webhook_url: body.webhook_url, max_credits: body.max_credits };
-    Ok(Json(state.jobs().approve(&auth.organization, &job_id, approval).await?))
+    match jobs.approve(&auth.organization, &job_id, approval).await {
+        Ok(job) => Ok(Json(ApprovedJob {
+            job,
+            webhook_id: endpoint.as_ref().map(|e| e.endpoint.id.clone()),
+            webhook_signing_secret: endpoint.map(|e| e.signing_secret),
+        })),
+        Err(e) => {
+            if let Some(endpoint) = endpoint {
+                state.endpoints().delete(auth.org_id(), &endpoint.endpoint.id).await?;
+            }
+            Err(e.into())
+        }
+    }
 }
 
 /// Stops a job: a running job ends `stopped` at its next checkpoint with a partial artifact; a

@@ -19,6 +19,7 @@ pub mod request_id;
 pub mod search;
 pub mod stream;
 pub mod threads;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -36,10 +37,12 @@ use crate::accounts::{Accounts, Mode, Principal};
 use crate::clock::SharedClock;
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::run::JobRunner;
+use crate::net::TargetPolicy;
 use crate::planner::Planner;
 use crate::ratelimit::RateLimiter;
 use crate::research::{Caller, Research};
 use crate::storage::Storage;
+use crate::webhooks::{Deliveries, Endpoints};
 
 pub use error::{ApiError, ApiResult};
 
@@ -53,11 +56,13 @@ pub enum Group {
     Artifacts,
     Stream,
     Search,
+    Webhooks,
 }
 
 impl Group {
     /// Every group, in the order the local server mounts them.
-    pub const ALL: [Group; 7] = [Group::Account, Group::Threads, Group::Plans, Group::Jobs, Group::Artifacts, Group::Stream, Group::Search];
+    pub const ALL: [Group; 8] =
+        [Group::Account, Group::Threads, Group::Plans, Group::Jobs, Group::Artifacts, Group::Stream, Group::Search, Group::Webhooks];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -68,6 +73,7 @@ impl Group {
             Group::Artifacts => "artifacts",
             Group::Stream => "stream",
             Group::Search => "search",
+            Group::Webhooks => "webhooks",
         }
     }
 
@@ -80,6 +86,7 @@ impl Group {
             Group::Artifacts => artifacts::routes(),
             Group::Stream => stream::routes(),
             Group::Search => search::routes(),
+            Group::Webhooks => webhooks::routes(),
         }
     }
 }
@@ -92,6 +99,8 @@ struct Inner {
     idempotency: IdempotencyStore,
     research: Research,
     jobs: JobRunner,
+    endpoints: Endpoints,
+    deliveries: Deliveries,
     features: Vec<&'static str>,
 }
 
@@ -106,10 +115,22 @@ impl AppState {
         Self::with_planner(storage, clock, groups, crate::planner::from_env())
     }
 
-    /// State with an explicit planner (tests use a fake LLM endpoint this way).
+    /// State with an explicit planner (tests use a fake LLM endpoint this way) and the outbound
+    /// policy of the environment (`QUARRY_ALLOW_PRIVATE_TARGETS`).
     pub fn with_planner(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>) -> Self {
+        Self::configured(storage, clock, groups, planner, TargetPolicy::from_env())
+    }
+
+    /// State with an explicit planner and outbound policy (which webhook URLs are accepted and
+    /// reached; test servers allow loopback receivers).
+    pub fn configured(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>, policy: TargetPolicy) -> Self {
         let table = storage.table.clone();
+        let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
+        let client = crate::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
+        let deliveries = Deliveries::new(table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints.clone());
         AppState(Arc::new(Inner {
+            endpoints,
+            deliveries,
             research: Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner),
             jobs: JobRunner::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone()),
             accounts: Accounts::new(table.clone(), clock.clone()),
@@ -147,6 +168,14 @@ impl AppState {
 
     pub fn jobs(&self) -> &JobRunner {
         &self.0.jobs
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.0.endpoints
+    }
+
+    pub fn deliveries(&self) -> &Deliveries {
+        &self.0.deliveries
     }
 
     /// The research caller a request runs as: its organization, mode and daily plan quota.

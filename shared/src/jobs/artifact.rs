@@ -86,7 +86,7 @@ pub fn artifact_id(job_id: &str) -> String {
     format!("art_{}", job_id.trim_start_matches("job_"))
 }
 
-fn artifact_key(org_id: &str, artifact_id: &str) -> Key {
+pub(crate) fn artifact_key(org_id: &str, artifact_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{ARTIFACT_SK}{artifact_id}"))
 }
 

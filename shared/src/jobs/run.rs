@@ -109,6 +109,8 @@ struct Chunk {
     entries: Vec<(EntryKind, Value)>,
     /// Set when the job's `max_credits` stopped the chunk: the reason it ends `stopped`.
     ceiling: Option<String>,
+    /// The leads the chunk wrote (for `leads.delivered`).
+    lead_ids: Vec<String>,
 }
 
 /// What [`JobRunner::write_live_rows`] stored.
@@ -302,6 +304,7 @@ impl JobRunner {
             Err(e) => return Err(e.into()),
         }
         self.sync_thread_status(&org.id, &approved).await?;
+        crate::events::nudge_fan_out(self.steps.as_ref()).await;
         self.enqueue(&org.id, job_id, &position(0, 0)).await?;
         Ok(approved)
     }
@@ -355,7 +358,7 @@ impl JobRunner {
         } else {
             let note = if job.livemode { live_step_note(meta.intent) } else { "covered by the synthetic rows of test mode" };
             let entries = vec![(EntryKind::Log, json!({"message": format!("{}: {note}.", meta.title)}))];
-            Chunk { next: position(step + 1, 0), delivered: 0, tenths: 0, entries, ceiling: None }
+            Chunk { next: position(step + 1, 0), delivered: 0, tenths: 0, entries, ceiling: None, lead_ids: Vec::new() }
         };
         let mut entries = Vec::new();
         if offset == 0 {
@@ -368,9 +371,11 @@ impl JobRunner {
         self.log(org_id, &job.id, Some(step), offset, entries).await?;
         let credits_used = (item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64 + chunk.tenths).div_ceil(10);
         let advance = Advance { next: chunk.next, delivered: chunk.delivered, tenths: chunk.tenths, credits_used };
-        if !self.advance(org_id, &job, &plan, at, &advance).await? {
+        let events = self.chunk_events(&job, &plan, (step, offset), &advance, &chunk.lead_ids)?;
+        if !self.advance(org_id, &job, &plan, at, &advance, events).await? {
             return Ok(()); // another delivery advanced it
         }
+        crate::events::nudge_fan_out(self.steps.as_ref()).await;
         match chunk.ceiling {
             // The ceiling's rows are billed and kept; the job ends at its new position.
             Some(reason) => self.stop_at(org_id, &job.id, &plan, &advance.next, reason).await,
@@ -387,7 +392,8 @@ impl JobRunner {
             vec![(EntryKind::Log, json!({"message": format!("Captured {} companies (rows {} to {}).", end - offset, offset + 1, end)}))];
         entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
         let next = if end < target { position(0, end) } else { position(1, 0) };
-        Ok(Chunk { next, delivered: end - offset, tenths: 0, entries, ceiling: None })
+        let lead_ids = leads.iter().map(|l| l.id.clone()).collect();
+        Ok(Chunk { next, delivered: end - offset, tenths: 0, entries, ceiling: None, lead_ids })
     }
 
     /// Rows `offset..` of a live job's companies, one chunk's worth, within its `max_credits`.
@@ -416,11 +422,12 @@ impl JobRunner {
             entries.push((EntryKind::Log, json!({ "message": message })));
         }
         entries.extend(written.leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+        let lead_ids = written.leads.iter().map(|l| l.id.clone()).collect();
         let ceiling = written.ceiling_hit.then(|| {
             format!("Stopped at the max_credits ceiling of {}: the next company would have gone over it.", job.max_credits.unwrap_or(0))
         });
         let next = if reached < total || ceiling.is_some() { position(0, reached) } else { position(1, 0) };
-        Ok(Some(Chunk { next, delivered: written.rows, tenths: written.tenths, entries, ceiling }))
+        Ok(Some(Chunk { next, delivered: written.rows, tenths: written.tenths, entries, ceiling, lead_ids }))
     }
 
     /// Ends a job that has just advanced to `at` as `stopped` (with its artifact).
@@ -430,25 +437,68 @@ impl JobRunner {
         self.end_with_artifact(org_id, &item, &job, plan, at, Outcome::Stopped(reason)).await
     }
 
-    /// Moves the job to the next position in one conditional write; `false` when another
-    /// delivery moved it first.
-    async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: &Advance) -> StoreResult<bool> {
+    /// The catalog events of a chunk: `job.started` (the first chunk), `job.step.started` and
+    /// `job.step.completed`, `leads.delivered`, and `job.progress` when the progress crosses a
+    /// tenth.
+    fn chunk_events(
+        &self,
+        job: &Job,
+        plan: &Plan,
+        (step, offset): (usize, u64),
+        advance: &Advance,
+        lead_ids: &[String],
+    ) -> StoreResult<Vec<Event>> {
+        let now = self.now();
+        let live = job.livemode;
+        let mut events = Vec::new();
+        let meta = &plan.steps[step];
+        let step_object = |status: &str| json!({"object": "job_step", "job_id": job.id, "step_id": meta.id, "title": meta.title, "intent": meta.intent, "status": status});
+        if step == 0 && offset == 0 {
+            events.push(Event::new(EventType::JobStarted, job, live, now)?);
+        }
+        if offset == 0 {
+            events.push(Event::new(EventType::JobStepStarted, &step_object("running"), live, now)?);
+        }
+        if !lead_ids.is_empty() {
+            let batch = json!({"object": "lead_batch", "job_id": job.id, "count": lead_ids.len(), "lead_ids": lead_ids});
+            events.push(Event::new(EventType::LeadsDelivered, &batch, live, now)?);
+        }
+        let next_step = parse_position(&advance.next).map_or(step, |(s, _)| s);
+        if next_step > step {
+            events.push(Event::new(EventType::JobStepCompleted, &step_object("completed"), live, now)?);
+            let progress = progress_at(plan, next_step);
+            if progress.percent / 10 > job.progress.percent / 10 {
+                let mut moved = job.clone();
+                moved.progress = progress;
+                moved.credits_used = advance.credits_used;
+                moved.updated_at = now;
+                events.push(Event::new(EventType::JobProgress, &moved, live, now)?);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Moves the job to the next position, with the chunk's events, in one transaction on the
+    /// old position; `false` when another delivery moved it first.
+    async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: &Advance, events: Vec<Event>) -> StoreResult<bool> {
         let Advance { next, delivered, tenths, credits_used } = chunk;
         let now = self.now();
         let (step, _) = parse_position(next).unwrap_or((0, 0));
-        let total = plan.steps.len().max(1) as u32;
-        let done = (step as u32).min(total);
         let update = Update::new()
             .set(RUN_POSITION, next.as_str())
             .add(CREDIT_TENTHS, *tenths as i64)
             .add(ROWS_DONE, *delivered as i64)
-            .set("progress", serde_json::json!({"step": done, "total": total, "percent": done * 100 / total}))
+            .set("progress", serde_json::to_value(progress_at(plan, step)).unwrap_or_default())
             .set("updated_at", now.to_string())
             // Exact: nothing else moves the credit counter while the position stays `at`.
             .set("credits_used", *credits_used)
             .set(crate::ports::table::GSI1_SK, heartbeat_sk(now.unix(), &job.id));
-        match self.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
-            Ok(_) => Ok(true),
+        let mut ops = vec![WriteOp::Update { key: job_key(org_id, &job.id), update, condition: Condition::equals(RUN_POSITION, at) }];
+        for event in &events {
+            ops.push(event.record_op(org_id)?);
+        }
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
@@ -665,6 +715,12 @@ impl JobRunner {
             let usage = Update::new().add("credits", ended.credits_used as i64);
             ops.push(WriteOp::Update { key: usage_key(org_id, now), update: usage, condition: Condition::None });
         }
+        if let Some(artifact) = &ended.artifact {
+            if let Some(record) = self.table.get(&super::artifact::artifact_key(org_id, &artifact.id)).await? {
+                let record: super::artifact::Artifact = record.to_record()?;
+                ops.push(Event::new(EventType::ArtifactCreated, &record, job.livemode, now)?.record_op(org_id)?);
+            }
+        }
         ops.push(Event::new(kind, &ended, job.livemode, now)?.record_op(org_id)?);
         match self.table.transact(ops).await {
             Ok(()) => {}
@@ -672,6 +728,7 @@ impl JobRunner {
             Err(e) => return Err(e),
         }
         self.sync_thread_status(org_id, &ended).await?;
+        crate::events::nudge_fan_out(self.steps.as_ref()).await;
         Ok(Some(ended))
     }
 
@@ -746,6 +803,13 @@ fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp) 
         confidence,
         created_at,
     }
+}
+
+/// The progress of a job about to run step `step` (0-based) of `plan`.
+fn progress_at(plan: &Plan, step: usize) -> super::Progress {
+    let total = plan.steps.len().max(1) as u32;
+    let done = (step as u32).min(total);
+    super::Progress { step: done, total, percent: done * 100 / total }
 }
 
 /// What a live job's sources yielded, as saved with its snapshot.

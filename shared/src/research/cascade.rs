@@ -95,7 +95,10 @@ impl Research {
             event.record_op(org)?,
         ];
         match self.table.transact(ops).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                crate::events::nudge_fan_out(self.steps.as_ref()).await;
+                Ok(())
+            }
             // Deleted by a concurrent request: that one enqueued the cascade.
             Err(StoreError::ConditionFailed) => Ok(()),
             Err(e) => Err(e.into()),

@@ -175,6 +175,7 @@ impl Research {
                 };
                 let event = Event::new(EventType::PlanRejected, &object, caller.livemode, now)?;
                 EventLog::new(self.table.as_ref()).record(&caller.org_id, &event).await?;
+                crate::events::nudge_fan_out(self.steps.as_ref()).await;
                 Err(ResearchError::Rejected(rejection.message))
             }
         }
@@ -254,7 +255,10 @@ impl Research {
             ops.push(event.record_op(org)?);
         }
         match self.table.transact(ops).await {
-            Ok(()) => Ok(Posted { message, plan, job }),
+            Ok(()) => {
+                crate::events::nudge_fan_out(self.steps.as_ref()).await;
+                Ok(Posted { message, plan, job })
+            }
             Err(StoreError::ConditionFailed) => Err(self.explain_lost_race(org, &thread.id, previous.as_ref()).await),
             Err(e) => Err(e.into()),
         }

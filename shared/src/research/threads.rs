@@ -194,6 +194,7 @@ impl Research {
         let put = WriteOp::Put { item: Item::from_record(thread_key(&caller.org_id, &thread.id), &stored)?, condition: Condition::Absent };
         let event = Event::new(EventType::ThreadCreated, &thread, caller.livemode, now)?;
         self.table.transact(vec![put, event.record_op(&caller.org_id)?]).await?;
+        crate::events::nudge_fan_out(self.steps.as_ref()).await;
         Ok(thread)
     }
 

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod queue;
 pub mod research;
 pub mod table;
+pub mod webhooks;
 
 /// Instantiates contract functions as `#[tokio::test]`s over a fixture expression.
 /// `$suite` is a module in scope holding the functions; `$fixture` is evaluated per test and
@@ -130,5 +131,16 @@ define_suite!(
         open_streams_are_limited_per_tier,
         search_runs_the_whole_pipeline_in_one_call,
         a_job_that_cannot_continue_fails_loudly,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every webhooks contract test, over a `TestServer` expression on a manual clock.
+    webhooks_suite, webhooks, [
+        endpoints_are_managed_and_validated,
+        a_jobs_events_reach_subscribed_endpoints,
+        failing_receivers_are_retried_on_schedule,
+        rotation_signs_twice_and_gone_disables,
     ]
 );

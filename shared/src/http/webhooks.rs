@@ -1,0 +1,182 @@
+//! The `webhooks` endpoint group (admin scope): endpoints, secret rotation, test deliveries, the
+//! delivery log and redelivery. Delivery itself happens in the background (see
+//! [`crate::webhooks`]).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Admin, Authorized};
+use super::error::{ApiResult, ErrorEnvelope};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::pagination::{ListParams, ListResponse};
+use super::AppState;
+use crate::webhooks::{Delivery, Endpoint, EndpointPatch, EndpointWithSecret, NewEndpoint};
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(get_webhook, update_webhook, delete_webhook))
+        .routes(routes!(rotate_webhook))
+        .routes(routes!(test_webhook))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(redeliver))
+}
+
+/// Body of `POST /v1/webhooks`.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateWebhook {
+    /// Where to deliver: `https://` for live keys (`http://` is accepted for test keys).
+    pub url: String,
+    /// Event types to receive (default `["*"]`, every type).
+    pub events: Option<Vec<String>>,
+    /// A label, at most 500 characters.
+    pub description: Option<String>,
+    /// Default `true`.
+    pub enabled: Option<bool>,
+}
+
+/// The organization's webhook endpoints, oldest first.
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks",
+    responses((status = 200, body = ListResponse<Endpoint>), (status = 403, body = ErrorEnvelope)))]
+async fn list_webhooks(State(state): State<AppState>, auth: Authorized<Admin>) -> ApiResult<Json<ListResponse<Endpoint>>> {
+    Ok(Json(ListResponse::new(state.endpoints().list(auth.org_id()).await?, None)))
+}
+
+/// Registers an endpoint. Its `signing_secret` is in this response only.
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
+    responses((status = 201, body = EndpointWithSecret), (status = 400, body = ErrorEnvelope), (status = 409, description = "Too many endpoints", body = ErrorEnvelope)))]
+async fn create_webhook(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiJson(body): ApiJson<CreateWebhook>,
+) -> ApiResult<(StatusCode, Json<EndpointWithSecret>)> {
+    let new = NewEndpoint { url: body.url, events: body.events, description: body.description, enabled: body.enabled };
+    Ok((StatusCode::CREATED, Json(state.endpoints().create(&state.caller(&auth), new).await?)))
+}
+
+/// One endpoint.
+#[utoipa::path(get, path = "/v1/webhooks/{webhook_id}", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
+    responses((status = 200, body = Endpoint), (status = 404, body = ErrorEnvelope)))]
+async fn get_webhook(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(webhook_id): ApiPath<String>,
+) -> ApiResult<Json<Endpoint>> {
+    Ok(Json(state.endpoints().get(auth.org_id(), &webhook_id).await?))
+}
+
+/// Body of `PATCH /v1/webhooks/{webhook_id}`; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateWebhook {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// `true` re-enables an endpoint Quarry disabled after a 410.
+    pub enabled: Option<bool>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+/// Changes an endpoint's URL, events, description or enabled state.
+#[utoipa::path(patch, path = "/v1/webhooks/{webhook_id}", tag = "webhooks", request_body = UpdateWebhook,
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
+    responses((status = 200, body = Endpoint), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn update_webhook(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(webhook_id): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateWebhook>,
+) -> ApiResult<Json<Endpoint>> {
+    let patch = EndpointPatch { url: body.url, events: body.events, description: body.description, enabled: body.enabled };
+    Ok(Json(state.endpoints().update(&state.caller(&auth), &webhook_id, patch).await?))
+}
+
+/// The answer to a delete.
+#[derive(Serialize, ToSchema)]
+pub struct DeletedWebhook {
+    pub id: String,
+    #[schema(example = "webhook_endpoint")]
+    pub object: &'static str,
+    pub deleted: bool,
+}
+
+/// Deletes an endpoint. Deliveries still scheduled to it end `failed`.
+#[utoipa::path(delete, path = "/v1/webhooks/{webhook_id}", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
+    responses((status = 200, body = DeletedWebhook), (status = 404, body = ErrorEnvelope)))]
+async fn delete_webhook(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(webhook_id): ApiPath<String>,
+) -> ApiResult<Json<DeletedWebhook>> {
+    state.endpoints().delete(auth.org_id(), &webhook_id).await?;
+    Ok(Json(DeletedWebhook { id: webhook_id, object: "webhook_endpoint", deleted: true }))
+}
+
+/// Rotates the signing secret. The new one is in this response only; the old one keeps signing
+/// beside it for 24 hours, so deliveries carry two `v1=` signatures meanwhile.
+#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/rotate", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
+    responses((status = 200, body = EndpointWithSecret), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+async fn rotate_webhook(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(webhook_id): ApiPath<String>,
+) -> ApiResult<Json<EndpointWithSecret>> {
+    Ok(Json(state.endpoints().rotate(auth.org_id(), &webhook_id).await?))
+}
+
+/// Sends a `webhook.test` event (the endpoint as its object) through the normal delivery path;
+/// the answer is the delivery, whose outcome shows in the delivery log.
+#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/test", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
+    responses((status = 202, body = Delivery), (status = 404, body = ErrorEnvelope)))]
+async fn test_webhook(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(webhook_id): ApiPath<String>,
+) -> ApiResult<(StatusCode, Json<Delivery>)> {
+    Ok((StatusCode::ACCEPTED, Json(state.deliveries().send_test(auth.org_id(), &webhook_id).await?)))
+}
+
+/// An endpoint's deliveries, newest first: event, attempt, status, response code, time and body
+/// snippet, next attempt. Kept 30 days.
+#[utoipa::path(get, path = "/v1/webhooks/{webhook_id}/deliveries", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)"), ListParams),
+    responses((status = 200, body = ListResponse<Delivery>), (status = 404, body = ErrorEnvelope)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(webhook_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<ListResponse<Delivery>>> {
+    let page = params.page()?;
+    let (deliveries, next) = state.deliveries().list(auth.org_id(), &webhook_id, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(deliveries, next)))
+}
+
+/// Sends a past delivery's event again, as a new delivery with its own attempts.
+#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)"),
+        ("delivery_id" = String, Path, description = "The delivery's ID (`dlv_…`)")),
+    responses((status = 202, body = Delivery), (status = 404, body = ErrorEnvelope)))]
+async fn redeliver(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath((webhook_id, delivery_id)): ApiPath<(String, String)>,
+) -> ApiResult<(StatusCode, Json<Delivery>)> {
+    Ok((StatusCode::ACCEPTED, Json(state.deliveries().redeliver(auth.org_id(), &webhook_id, &delivery_id).await?)))
+}
