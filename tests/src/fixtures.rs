@@ -73,7 +73,8 @@ impl Received {
     }
 }
 
-/// A scripted answer: status and an optional `Retry-After`.
+/// A scripted answer: status and an optional `Retry-After`. Status 0 never answers (the
+/// receiver hangs for a minute), for senders that must time out or die mid-request.
 pub type Answer = (u16, Option<&'static str>);
 
 #[derive(Default)]
@@ -139,6 +140,10 @@ async fn receive(
 ) -> Response {
     state.received.lock().unwrap().push(Received { path: path.clone(), headers, body });
     let answer = state.script.lock().unwrap().get_mut(&path).and_then(|s| s.pop_front()).unwrap_or((200, None));
+    if answer.0 == 0 {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        return (StatusCode::OK, "late").into_response();
+    }
     let status = StatusCode::from_u16(answer.0).unwrap();
     match answer.1 {
         Some(after) => (status, [(header::RETRY_AFTER, after)], "scripted").into_response(),
