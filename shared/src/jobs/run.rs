@@ -715,6 +715,17 @@ impl JobRunner {
             let usage = Update::new().add("credits", ended.credits_used as i64);
             ops.push(WriteOp::Update { key: usage_key(org_id, now), update: usage, condition: Condition::None });
         }
+        if let (Outcome::Failed(error), Some(step)) = (&outcome, item.str(RUN_POSITION).and_then(parse_position).map(|(s, _)| s)) {
+            // The step that was running when the job halted.
+            if let Some(plan) = self.table.get(&plan_key(org_id, &job.plan_id)).await? {
+                let plan: Plan = plan.to_record()?;
+                if let Some(meta) = plan.steps.get(step) {
+                    let object = json!({"object": "job_step", "job_id": job.id, "step_id": meta.id, "title": meta.title,
+                        "intent": meta.intent, "status": "failed", "error": error});
+                    ops.push(Event::new(EventType::JobStepFailed, &object, job.livemode, now)?.record_op(org_id)?);
+                }
+            }
+        }
         if let Some(artifact) = &ended.artifact {
             if let Some(record) = self.table.get(&super::artifact::artifact_key(org_id, &artifact.id)).await? {
                 let record: super::artifact::Artifact = record.to_record()?;
