@@ -11,7 +11,9 @@ pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leads;
-pub mod net;
+/// Guarded outbound HTTP lives in the engine crate; re-exported so the rest of this crate (and
+/// its users) name it `quarry_shared::net`.
+pub use quarry_engine::net;
 pub mod planner;
 pub mod ports;
 pub mod ratelimit;

@@ -1,0 +1,7 @@
+//! Quarry's research engine: what turns the open web into grounded facts. It knows nothing of
+//! storage, organizations or the API (the `quarry-shared` crate maps its findings into leads), so
+//! it is tested on its own against fixture sites on loopback.
+//!
+//! - [`net`]: outbound HTTP to user-supplied URLs behind a guard against internal targets.
+
+pub mod net;
