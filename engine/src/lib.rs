@@ -3,5 +3,7 @@
 //! it is tested on its own against fixture sites on loopback.
 //!
 //! - [`net`]: outbound HTTP to user-supplied URLs behind a guard against internal targets.
+//! - [`domains`]: registrable domains by the public suffix list.
 
+pub mod domains;
 pub mod net;

@@ -4,8 +4,11 @@
 
 pub mod confidence;
 pub mod dedupe;
+pub mod enrich;
 pub mod index;
 mod model;
+pub mod resolve;
+pub mod score;
 pub mod seed;
 pub mod synthetic;
 
