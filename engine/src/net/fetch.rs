@@ -133,6 +133,12 @@ impl Fetcher {
     ///
     /// If the TLS backend cannot be initialised, as `reqwest::Client::new` does.
     pub fn new(policy: TargetPolicy, limits: FetchLimits) -> Self {
+        Self::with_hosts(policy, limits, guard::HostOverrides::default())
+    }
+
+    /// A fetcher that resolves the names in `hosts` to the given addresses instead of asking DNS
+    /// (still subject to `policy`): a fixture web on loopback under realistic domains.
+    pub fn with_hosts(policy: TargetPolicy, limits: FetchLimits, hosts: guard::HostOverrides) -> Self {
         let max_redirects = limits.max_redirects;
         let redirects = redirect::Policy::custom(move |attempt| {
             // `previous` starts with the original URL, so its length is the number of this redirect.
@@ -148,7 +154,7 @@ impl Fetcher {
             .use_rustls_tls()
             // A proxy would resolve names itself, out of the guard's sight.
             .no_proxy()
-            .dns_resolver(std::sync::Arc::new(GuardedResolver::new(policy)))
+            .dns_resolver(std::sync::Arc::new(GuardedResolver::with_hosts(policy, hosts)))
             .redirect(redirects)
             // Don't leak the previous (possibly secret-bearing) URL to the next host.
             .referer(false)
@@ -438,6 +444,19 @@ mod tests {
 
     fn loopback() -> Fetcher {
         Fetcher::new(TargetPolicy::AllowLoopback, limits())
+    }
+
+    #[tokio::test]
+    async fn host_overrides_answer_for_dns_and_stay_guarded() {
+        let server = spawn_server().await;
+        let hosts: guard::HostOverrides = std::sync::Arc::new([("fixture.example".to_string(), server.addr.ip())].into_iter().collect());
+        let url = format!("http://Fixture.Example:{}/text", server.addr.port());
+        let fetched = Fetcher::with_hosts(TargetPolicy::AllowLoopback, limits(), hosts.clone()).get(&url).await.unwrap();
+        assert_eq!(fetched.body, CSV.as_bytes());
+        let before = server.requests.load(Ordering::SeqCst);
+        let refused = Fetcher::with_hosts(TargetPolicy::PublicOnly, limits(), hosts).get(&url).await.unwrap_err();
+        assert!(matches!(refused, FetchError::Refused { .. }), "{refused:?}");
+        assert_eq!(server.requests.load(Ordering::SeqCst), before, "an override to loopback is still loopback");
     }
 
     #[tokio::test]

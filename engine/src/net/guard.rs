@@ -189,19 +189,32 @@ pub(crate) fn check_literal_host(url: &Url, policy: TargetPolicy) -> Result<(), 
 ///
 /// The client connects only to the addresses returned here, so a name cannot be re-resolved to something else
 /// between the check and the connection (DNS rebinding).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct GuardedResolver {
     policy: TargetPolicy,
+    hosts: HostOverrides,
 }
+
+/// Fixed addresses for some host names, answered instead of DNS and still judged by the policy:
+/// fixture webs in tests give realistic domains (`kontorwerk.de`) to servers on loopback.
+pub type HostOverrides = std::sync::Arc<std::collections::HashMap<String, IpAddr>>;
 
 impl GuardedResolver {
     /// A resolver enforcing `policy`.
     pub(crate) fn new(policy: TargetPolicy) -> Self {
-        Self { policy }
+        Self::with_hosts(policy, HostOverrides::default())
+    }
+
+    /// A resolver enforcing `policy` that answers the names in `hosts` itself.
+    pub(crate) fn with_hosts(policy: TargetPolicy, hosts: HostOverrides) -> Self {
+        Self { policy, hosts }
     }
 
     async fn lookup(self, host: String) -> Result<Vec<SocketAddr>, Box<dyn StdError + Send + Sync>> {
-        let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+        let resolved: Vec<SocketAddr> = match self.hosts.get(&host.to_ascii_lowercase()) {
+            Some(ip) => vec![SocketAddr::new(*ip, 0)],
+            None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+        };
         let (allowed, refused): (Vec<SocketAddr>, Vec<SocketAddr>) = resolved.into_iter().partition(|addr| self.policy.permits(addr.ip()));
         if !allowed.is_empty() {
             return Ok(allowed);
@@ -222,7 +235,7 @@ impl GuardedResolver {
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let resolver = *self;
+        let resolver = self.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let addrs = resolver.lookup(host).await?;
