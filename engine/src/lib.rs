@@ -4,6 +4,8 @@
 //!
 //! - [`net`]: outbound HTTP to user-supplied URLs behind a guard against internal targets.
 //! - [`domains`]: registrable domains by the public suffix list.
+//! - [`crawl`]: the polite crawler (robots.txt, sitemaps, depth, per-host politeness, caps).
 
+pub mod crawl;
 pub mod domains;
 pub mod net;

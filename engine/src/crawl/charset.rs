@@ -21,7 +21,8 @@ pub(crate) fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
     match content_type {
         Some(value) => matches!(essence(value).as_str(), "text/html" | "application/xhtml+xml"),
         None => {
-            let start = String::from_utf8_lossy(&body[..body.len().min(64)]).trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
+            let start =
+                String::from_utf8_lossy(&body[..body.len().min(64)]).trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
             start.starts_with("<!doctype html") || start.starts_with("<html")
         }
     }
@@ -67,7 +68,8 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
         let Some(rest) = rest.strip_prefix(b"=") else { continue };
         let rest = trim_ascii_start(rest);
         let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
-        let label_len = rest.iter().position(|&b| matches!(b, b'"' | b'\'' | b';' | b' ' | b'/' | b'\t' | b'\n' | b'\r')).unwrap_or(rest.len());
+        let label_len =
+            rest.iter().position(|&b| matches!(b, b'"' | b'\'' | b';' | b' ' | b'/' | b'\t' | b'\n' | b'\r')).unwrap_or(rest.len());
         if let Some(encoding) = Encoding::for_label(&rest[..label_len]) {
             return Some(if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE { UTF_8 } else { encoding });
         }
@@ -114,7 +116,10 @@ mod tests {
     #[test]
     fn decodes_by_meta_tag() {
         let body = b"<html><head><META CHARSET='windows-1252'></head><body>\x93hi\x94 caf\xe9</body>";
-        assert_eq!(decode_html(body, Some("text/html")), "<html><head><META CHARSET='windows-1252'></head><body>\u{201c}hi\u{201d} café</body>");
+        assert_eq!(
+            decode_html(body, Some("text/html")),
+            "<html><head><META CHARSET='windows-1252'></head><body>\u{201c}hi\u{201d} café</body>"
+        );
         let body = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"><p>na\xefve</p>";
         assert!(decode_html(body, None).ends_with("<p>naïve</p>"));
         let body = b"<meta name=\"viewport\" content=\"width=device-width\"><meta charset=utf-16><p>\xc3\xa9</p>";

@@ -11,10 +11,10 @@ use url::Url;
 
 /// File extensions (lower case) of links that are obviously not HTML pages and are never followed.
 const ASSET_EXTENSIONS: &[&str] = &[
-    "7z", "apk", "atom", "avi", "bin", "bmp", "bz2", "css", "csv", "dmg", "doc", "docx", "eot", "epub", "exe", "flac", "gif", "gz",
-    "ico", "iso", "jpeg", "jpg", "js", "json", "m4a", "m4v", "mjs", "mov", "mp3", "mp4", "mpeg", "msi", "odp", "ods", "odt",
-    "ogg", "otf", "pdf", "png", "ppt", "pptx", "rar", "rss", "svg", "tar", "tgz", "tif", "tiff", "ttf", "txt", "wav", "webm",
-    "webp", "wmv", "woff", "woff2", "xls", "xlsx", "xml", "xz", "zip",
+    "7z", "apk", "atom", "avi", "bin", "bmp", "bz2", "css", "csv", "dmg", "doc", "docx", "eot", "epub", "exe", "flac", "gif", "gz", "ico",
+    "iso", "jpeg", "jpg", "js", "json", "m4a", "m4v", "mjs", "mov", "mp3", "mp4", "mpeg", "msi", "odp", "ods", "odt", "ogg", "otf", "pdf",
+    "png", "ppt", "pptx", "rar", "rss", "svg", "tar", "tgz", "tif", "tiff", "ttf", "txt", "wav", "webm", "webp", "wmv", "woff", "woff2",
+    "xls", "xlsx", "xml", "xz", "zip",
 ];
 
 /// The site a URL belongs to: its host without a leading `www.`, and its port if not the scheme's default.
@@ -55,9 +55,9 @@ pub(crate) fn extract_links(html: &str, page_url: &Url) -> Vec<Url> {
     let meta = Selector::parse("meta[name]").expect("valid selector");
     let page_nofollow = document.select(&meta).any(|m| {
         m.value().attr("name").is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"))
-            && m.value().attr("content").is_some_and(|c| {
-                c.split(',').any(|d| d.trim().eq_ignore_ascii_case("nofollow") || d.trim().eq_ignore_ascii_case("none"))
-            })
+            && m.value()
+                .attr("content")
+                .is_some_and(|c| c.split(',').any(|d| d.trim().eq_ignore_ascii_case("nofollow") || d.trim().eq_ignore_ascii_case("none")))
     });
     if page_nofollow {
         return Vec::new();
@@ -131,7 +131,8 @@ mod tests {
             links,
             ["https://e.com/docs/intro", "https://other.example/x", "https://e.com/docs/", "https://e.com/team", "https://e.com/area"]
         );
-        let no_base: Vec<String> = extract_links(r#"<a href="next">n</a>"#, &url("https://e.com/dir/page")).iter().map(Url::to_string).collect();
+        let no_base: Vec<String> =
+            extract_links(r#"<a href="next">n</a>"#, &url("https://e.com/dir/page")).iter().map(Url::to_string).collect();
         assert_eq!(no_base, ["https://e.com/dir/next"]);
         let meta = r#"<meta name="robots" content="noindex, nofollow"><a href="/x">x</a>"#;
         assert!(extract_links(meta, &url("https://e.com/")).is_empty());

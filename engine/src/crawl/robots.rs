@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 use url::Url;
 
-use crate::net::{FetchError, Fetcher};
+use crate::net::{FetchError, Fetched};
 
 /// The product token matched against `User-agent` lines (RFC 9309 §2.2.1).
 pub(crate) const PRODUCT_TOKEN: &str = "quarry";
@@ -58,6 +58,10 @@ pub(crate) struct Robots {
     disallow_all: bool,
     crawl_delay: Option<Duration>,
     sitemaps: Vec<Url>,
+    /// Set when robots.txt could not be requested at all because the URL itself cannot be fetched (the
+    /// guard refused the host, or the URL is invalid): the fetch error's text, which explains the skip better than
+    /// "disallowed by robots.txt".
+    refusal: Option<String>,
 }
 
 #[derive(Default)]
@@ -180,6 +184,11 @@ impl Robots {
         self.crawl_delay
     }
 
+    /// Why the origin cannot be fetched at all, when robots.txt was refused before any request was made.
+    pub(crate) fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
+    }
+
     /// The `Sitemap` URLs listed (all groups; they are not group members).
     pub(crate) fn sitemaps(&self) -> &[Url] {
         &self.sitemaps
@@ -293,7 +302,7 @@ impl RobotsCache {
     pub(crate) async fn get<F, Fut>(&self, url: &Url, fetch: F) -> Arc<Robots>
     where
         F: FnOnce(Url) -> Fut,
-        Fut: std::future::Future<Output = Result<crate::net::Fetched, FetchError>>,
+        Fut: std::future::Future<Output = Result<Fetched, FetchError>>,
     {
         let origin = url.origin().ascii_serialization();
         let cell = {
@@ -328,7 +337,7 @@ impl RobotsCache {
 }
 
 /// Turns the outcome of fetching a robots.txt into rules and how long to keep them.
-fn interpret(robots_url: &Url, result: Result<crate::net::Fetched, FetchError>) -> (Robots, Duration) {
+fn interpret(robots_url: &Url, result: Result<Fetched, FetchError>) -> (Robots, Duration) {
     match result {
         Ok(fetched) => {
             let body = &fetched.body[..fetched.body.len().min(MAX_PARSED_BYTES)];
@@ -341,7 +350,11 @@ fn interpret(robots_url: &Url, result: Result<crate::net::Fetched, FetchError>) 
         Err(FetchError::Status { status: 400..=499, .. }) => (Robots::allow_all(), TTL_FETCHED),
         // More than five redirects also counts as unavailable (§2.3.1.2).
         Err(FetchError::TooManyRedirects { .. }) => (Robots::allow_all(), TTL_FETCHED),
-        // 5xx, timeouts, network failures, guard refusals, oversized files: assume complete disallow (§2.3.1.4).
+        // The guard (or URL syntax) forbids the origin: nothing there can be fetched, and the page fetch would say why.
+        Err(err @ (FetchError::Refused { .. } | FetchError::InvalidUrl { .. })) => {
+            (Robots { refusal: Some(err.to_string()), ..Robots::disallow_all() }, TTL_UNREACHABLE)
+        }
+        // 5xx, timeouts, network failures, oversized files: assume complete disallow (§2.3.1.4).
         Err(err) => {
             tracing::debug!(url = %robots_url, error = %err, "robots.txt unreachable; disallowing the origin");
             (Robots::disallow_all(), TTL_UNREACHABLE)
@@ -460,5 +473,9 @@ mod tests {
         assert!(interpret(&url, status(503)).0.disallow_all);
         assert!(interpret(&url, Err(FetchError::Timeout { url: url.to_string() })).0.disallow_all);
         assert!(interpret(&url, Err(FetchError::Network { url: url.to_string(), detail: "refused".into() })).0.disallow_all);
+        let refused = interpret(&url, Err(FetchError::Refused { url: url.to_string(), reason: "private".into() })).0;
+        assert!(refused.disallow_all);
+        assert!(refused.refusal().is_some_and(|why| why.contains("private")), "{refused:?}");
+        assert_eq!(interpret(&url, status(500)).0.refusal(), None);
     }
 }

@@ -100,7 +100,10 @@ mod tests {
               <url><loc><![CDATA[https://e.com/c]]></loc></url>
               <url><loc></loc></url>
             </urlset>"#;
-        assert_eq!(parse(xml, 100), Sitemap::Pages(vec!["https://e.com/a".into(), "https://e.com/b?x=1&y=2".into(), "https://e.com/c".into()]));
+        assert_eq!(
+            parse(xml, 100),
+            Sitemap::Pages(vec!["https://e.com/a".into(), "https://e.com/b?x=1&y=2".into(), "https://e.com/c".into()])
+        );
         assert_eq!(parse(xml, 2), Sitemap::Pages(vec!["https://e.com/a".into(), "https://e.com/b?x=1&y=2".into()]));
     }
 

@@ -124,6 +124,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     policy: TargetPolicy,
     limits: FetchLimits,
+    hosts: guard::HostOverrides,
 }
 
 impl Fetcher {
@@ -154,7 +155,7 @@ impl Fetcher {
             .use_rustls_tls()
             // A proxy would resolve names itself, out of the guard's sight.
             .no_proxy()
-            .dns_resolver(std::sync::Arc::new(GuardedResolver::with_hosts(policy, hosts)))
+            .dns_resolver(std::sync::Arc::new(GuardedResolver::with_hosts(policy, hosts.clone())))
             .redirect(redirects)
             // Don't leak the previous (possibly secret-bearing) URL to the next host.
             .referer(false)
@@ -163,7 +164,12 @@ impl Fetcher {
             .user_agent(USER_AGENT)
             .build()
             .expect("building the outbound HTTP client (TLS backend initialisation) failed");
-        Self { client, policy, limits }
+        Self { client, policy, limits, hosts }
+    }
+
+    /// The same fetcher (policy, host overrides) with other limits.
+    pub fn with_limits(&self, limits: FetchLimits) -> Self {
+        Self::with_hosts(self.policy, limits, self.hosts.clone())
     }
 
     /// The target policy this fetcher enforces.
@@ -292,7 +298,7 @@ fn vet(url: &Url, policy: TargetPolicy) -> Result<(), UrlProblem> {
     guard::check_literal_host(url, policy).map_err(|r| UrlProblem::Refused(r.0))
 }
 
-/// Why a redirect to `next` must not be followed, phrased to follow "Refused to fetch <url>: ".
+/// Why a redirect to `next` must not be followed, phrased to follow "Refused to fetch `<url>`: ".
 fn redirect_refusal(next: &Url, policy: TargetPolicy) -> Option<String> {
     match vet(next, policy) {
         Ok(()) => None,

@@ -1,7 +1,7 @@
 //! Which network addresses a server-side fetch may reach.
 //!
 //! Checking the URL's text is not enough (a public-looking name can resolve to 127.0.0.1), so the decision is
-//! made on resolved addresses: [`GuardedResolver`] filters DNS answers, and the fetcher checks IP-literal hosts
+//! made on resolved addresses: `GuardedResolver` filters DNS answers, and the fetcher checks IP-literal hosts
 //! itself because hyper connects to those without asking the resolver.
 
 use std::error::Error as StdError;
