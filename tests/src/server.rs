@@ -41,7 +41,7 @@ fn rules() -> Arc<dyn Planner> {
 /// On a manual clock, every webhook retry is held in the table, so moving the clock releases it.
 fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock, manual: bool) {
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test server") });
-    let mut worker = Worker::with_target_policy(storage.clone(), clock.clone(), TargetPolicy::AllowLoopback);
+    let mut worker = Worker::with_target_policy(storage.clone(), clock.clone(), TargetPolicy::LoopbackOnly);
     if manual {
         worker = worker.with_max_queue_delay(std::time::Duration::ZERO);
     }
@@ -69,7 +69,7 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let (listener, base_url) = listen().await;
         let embedded = Storage::embedded(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
-        let state = AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner, TargetPolicy::AllowLoopback);
+        let state = AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner, TargetPolicy::LoopbackOnly);
         spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))), &embedded.storage, &clock, manual);
         TestServer {
             base_url,
@@ -102,7 +102,7 @@ impl TestServer {
             deliveries,
             backend: "aws",
         };
-        let state = AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::AllowLoopback);
+        let state = AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::LoopbackOnly);
         spawn(listener, http::router(state, None), &storage, &clock, manual);
         TestServer {
             base_url,

@@ -463,6 +463,15 @@ mod tests {
         let refused = Fetcher::with_hosts(TargetPolicy::PublicOnly, limits(), hosts).get(&url).await.unwrap_err();
         assert!(matches!(refused, FetchError::Refused { .. }), "{refused:?}");
         assert_eq!(server.requests.load(Ordering::SeqCst), before, "an override to loopback is still loopback");
+
+        // Test suites: loopback only, and no DNS for anything but the overrides and localhost.
+        let hosts: guard::HostOverrides = std::sync::Arc::new([("fixture.example".to_string(), server.addr.ip())].into_iter().collect());
+        let only = Fetcher::with_hosts(TargetPolicy::LoopbackOnly, limits(), hosts);
+        assert_eq!(only.get(&url).await.unwrap().body, CSV.as_bytes());
+        assert_eq!(only.get(&server.url("/text")).await.unwrap().body, CSV.as_bytes());
+        for elsewhere in ["http://example.com/", "http://93.184.215.14/", "http://10.0.0.1/"] {
+            assert!(matches!(only.get(elsewhere).await, Err(FetchError::Refused { .. })), "{elsewhere}");
+        }
     }
 
     #[tokio::test]

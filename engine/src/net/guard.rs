@@ -22,6 +22,9 @@ pub enum TargetPolicy {
     AllowLoopback,
     /// Everything, internal ranges included (`QUARRY_ALLOW_PRIVATE_TARGETS=true`).
     AllowPrivate,
+    /// Loopback and nothing else, and no DNS: only host overrides and `localhost` resolve. What test
+    /// suites run under, so a test can never reach (or even look up) anything off the machine.
+    LoopbackOnly,
 }
 
 impl TargetPolicy {
@@ -61,6 +64,7 @@ impl TargetPolicy {
             Self::PublicOnly => !is_internal(ip),
             Self::AllowLoopback => !is_internal(ip) || is_loopback(ip),
             Self::AllowPrivate => true,
+            Self::LoopbackOnly => is_loopback(ip),
         }
     }
 }
@@ -213,6 +217,9 @@ impl GuardedResolver {
     async fn lookup(self, host: String) -> Result<Vec<SocketAddr>, Box<dyn StdError + Send + Sync>> {
         let resolved: Vec<SocketAddr> = match self.hosts.get(&host.to_ascii_lowercase()) {
             Some(ip) => vec![SocketAddr::new(*ip, 0)],
+            None if self.policy == TargetPolicy::LoopbackOnly && !host.eq_ignore_ascii_case("localhost") => {
+                return Err(Box::new(Refusal(format!("{host} is not a fixture host, and only loopback fixtures are reachable here"))));
+            }
             None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
         };
         let (allowed, refused): (Vec<SocketAddr>, Vec<SocketAddr>) = resolved.into_iter().partition(|addr| self.policy.permits(addr.ip()));
