@@ -4,8 +4,12 @@
 //!
 //! - [`net`]: outbound HTTP to user-supplied URLs behind a guard against internal targets.
 //! - [`domains`]: registrable domains by the public suffix list.
+//! - [`extract`]: contacts and company facts from HTML and JSON-LD.
+//! - [`verify`]: email syntax, MX lookups, disposable/free/role flags, pattern inference.
 //! - [`crawl`]: the polite crawler (robots.txt, sitemaps, depth, per-host politeness, caps).
 
 pub mod crawl;
 pub mod domains;
+pub mod extract;
 pub mod net;
+pub mod verify;

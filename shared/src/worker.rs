@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
 use crate::jobs::run::JobRunner;
+use crate::jobs::web::WebSource;
 use crate::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use crate::ports::{Queue, StoreError, StoreResult};
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
 use crate::storage::{Storage, MAX_RECEIVES};
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
+use quarry_engine::crawl::CrawlConfig;
 
 /// How long a received message stays hidden while the local worker handles it.
 pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
@@ -80,6 +82,8 @@ pub struct Worker {
     fetcher: Fetcher,
     /// Webhook fan-out and delivery (their POSTs pass the same guard).
     deliveries: Deliveries,
+    /// The web engine for live jobs (same guard and host overrides as `fetcher`).
+    web: WebSource,
 }
 
 impl Worker {
@@ -90,10 +94,18 @@ impl Worker {
 
     /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).
     pub fn with_target_policy(storage: Storage, clock: SharedClock, policy: TargetPolicy) -> Self {
+        Self::with_fetcher(storage, clock, Fetcher::new(policy, FetchLimits::ATTACHMENT))
+    }
+
+    /// A worker whose outbound requests go through `fetcher` (its policy, and host overrides for
+    /// a fixture web in tests, apply to seed files, crawls and webhook deliveries alike).
+    pub fn with_fetcher(storage: Storage, clock: SharedClock, fetcher: Fetcher) -> Self {
+        let policy = fetcher.policy();
         let endpoints = Endpoints::new(storage.table.clone(), clock.clone(), policy);
         let client = guarded_client(policy, DELIVERY_TIMEOUT);
         let deliveries = Deliveries::new(storage.table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints);
-        Worker { storage, clock, fetcher: Fetcher::new(policy, FetchLimits::ATTACHMENT), deliveries }
+        let web = WebSource::new(fetcher.with_limits(CrawlConfig::default().page_limits));
+        Worker { storage, clock, fetcher, deliveries, web }
     }
 
     /// Holds webhook retries longer than `delay` in the table rather than the queue (tests pass
@@ -170,7 +182,9 @@ impl Worker {
     /// The job runner over this worker's storage.
     pub fn runner(&self) -> JobRunner {
         let s = &self.storage;
-        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone()).with_fetcher(self.fetcher.clone())
+        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone())
+            .with_fetcher(self.fetcher.clone())
+            .with_web(self.web.clone())
     }
 
     /// Handles one delivery of a message. On the last delivery SQS allows ([`MAX_RECEIVES`]), a

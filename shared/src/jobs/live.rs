@@ -14,13 +14,15 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::web::WebSource;
 use crate::clock::Timestamp;
 use crate::leads::dedupe;
 use crate::leads::index::LeadIndex;
-use crate::leads::{seed, LeadDraft, Person};
+use crate::leads::{seed, Company, LeadDraft, Person};
 use crate::net::{Fetched, Fetcher};
 use crate::planner::{read_title, AttachmentKind, Criteria, Role, MAX_ROWS};
 use crate::ports::{StoreResult, Table};
+use url::Url;
 
 /// Content types a seed file may be served with (many servers send CSV as plain text or bytes).
 const SEED_TYPES: &[&str] =
@@ -43,6 +45,17 @@ pub struct Candidates {
 /// The live sources of one organization's jobs.
 pub struct LiveSources<'a> {
     pub table: &'a dyn Table,
+    /// The web engine, when this installation runs it: company sites are crawled and read.
+    pub web: Option<&'a WebSource>,
+}
+
+/// What the web engine did for one company, for the job log.
+#[derive(Clone, Debug, Default)]
+pub struct WebReport {
+    pub sites: u64,
+    pub pages: u64,
+    pub unreadable: u64,
+    pub first_problem: Option<String>,
 }
 
 impl LiveSources<'_> {
@@ -64,10 +77,16 @@ impl LiveSources<'_> {
                         Err(note) => candidates.notes.push(note),
                     }
                 }
-                AttachmentKind::UrlList => candidates.notes.push(format!(
-                    "{}: URL lists are crawled by the web engine, which this installation does not run yet; the list was not read.",
-                    attachment.url
-                )),
+                AttachmentKind::UrlList => {
+                    seeded = true;
+                    match read_url_list(fetcher, &attachment.url, now).await {
+                        Ok((sites, notes)) => {
+                            rows.extend(sites);
+                            candidates.notes.extend(notes);
+                        }
+                        Err(note) => candidates.notes.push(note),
+                    }
+                }
             }
         }
         let cap = criteria.max_rows.map_or(MAX_ROWS, |rows| rows.min(MAX_ROWS)) as usize;
@@ -101,16 +120,36 @@ impl LiveSources<'_> {
     /// the seed row itself or the index), plus the seed row's own person when it fills no role;
     /// the company alone when nobody is known. Also returns how many of the leads fill a role
     /// (what the row is billed for).
-    pub async fn enrich(&self, org_id: &str, row: LeadDraft, roles: &[Role]) -> StoreResult<(Vec<LeadDraft>, u64)> {
+    pub async fn enrich(
+        &self,
+        org_id: &str,
+        row: LeadDraft,
+        roles: &[Role],
+        at: Timestamp,
+        report: &mut WebReport,
+    ) -> StoreResult<(Vec<LeadDraft>, u64)> {
         let index = LeadIndex::new(self.table);
         let domain = row.company.as_ref().and_then(|c| c.domain.clone());
         let mut company = company_part(&row);
         let mut people = Vec::new();
+        if let (Some(web), Some(start)) = (self.web, website_of(&row)) {
+            let found = web.site(&start, at).await;
+            report.sites += 1;
+            report.pages += found.pages as u64;
+            if found.pages == 0 {
+                report.unreadable += 1;
+                report.first_problem = report.first_problem.take().or(found.first_skip);
+            }
+            if let Some(site) = found.company {
+                dedupe::merge(&mut company, site);
+            }
+            people.extend(found.people);
+        }
         if let Some(domain) = &domain {
             if let Some(known) = index.company(org_id, domain).await? {
                 dedupe::merge(&mut company, known);
             }
-            people = index.people_at(org_id, domain).await?;
+            people.extend(index.people_at(org_id, domain).await?);
         }
         let mut leads: Vec<LeadDraft> = Vec::new();
         let mut filled = 0;
@@ -130,6 +169,51 @@ impl LiveSources<'_> {
         }
         Ok((dedupe::dedupe(leads), filled))
     }
+}
+
+/// Where a row's site starts: the URL a seed file or URL list gave, else its domain's home page.
+fn website_of(row: &LeadDraft) -> Option<Url> {
+    if let Some(url) = row.fields.get("website").and_then(|v| v.as_str()).and_then(|u| Url::parse(u).ok()) {
+        return Some(url);
+    }
+    let domain = row.company.as_ref()?.domain.as_deref()?;
+    Url::parse(&format!("https://{domain}/")).ok()
+}
+
+/// Most sites read from one URL list (the artifact's row cap).
+const MAX_LIST_URLS: usize = 10_000;
+
+/// Fetches a URL list (one http(s) URL per line; blank lines and `#` comments skipped) and makes
+/// one row per site: its domain and start URL, sourced to the list.
+async fn read_url_list(fetcher: &Fetcher, url: &str, now: Timestamp) -> Result<(Vec<LeadDraft>, Vec<String>), String> {
+    let Fetched { body, .. } = fetcher.get(url).await.map_err(|e| format!("{url}: could not be fetched: {e}"))?;
+    let text = String::from_utf8_lossy(&body);
+    let (mut rows, mut bad) = (Vec::new(), 0usize);
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let site = Url::parse(line).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        let Some(site) = site else {
+            bad += 1;
+            continue;
+        };
+        if rows.len() == MAX_LIST_URLS {
+            break;
+        }
+        let mut row = LeadDraft {
+            company: Some(Company { domain: site.host_str().and_then(quarry_engine::domains::registrable_domain), ..Company::default() }),
+            ..LeadDraft::default()
+        };
+        row.fields.insert("website".into(), serde_json::json!(site.as_str()));
+        let fields = crate::leads::dedupe::field_paths(&row);
+        row.sources.push(crate::leads::Source {
+            kind: crate::leads::SourceKind::Seed,
+            url: Some(url.to_string()),
+            retrieved_at: now,
+            fields,
+        });
+        rows.push(row);
+    }
+    let notes = if bad > 0 { vec![format!("{url}: skipped {bad} lines that are not http(s) URLs.")] } else { Vec::new() };
+    Ok((rows, notes))
 }
 
 /// Fetches and reads one seed file; the error is a note for the job's summary.

@@ -7,6 +7,7 @@ pub mod live;
 pub mod log;
 pub mod run;
 pub mod summary;
+pub mod web;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

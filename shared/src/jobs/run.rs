@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::live::{Candidates, LiveSources};
+use super::live::{Candidates, LiveSources, WebReport};
 use super::log::{self, entry_id, EntryKind, LogEntry};
+use super::web::WebSource;
 use super::{job_key, running_key, Job, JobError, JobStatus};
 use crate::accounts::{org_partition, Organization};
 use crate::clock::{SharedClock, Timestamp};
@@ -40,6 +41,8 @@ use crate::worker::Task;
 /// Company rows one queue message produces: small enough to finish far inside a Lambda's time
 /// limit on any backend, large enough that a 10,000-row job is 100 messages.
 pub const CHUNK_ROWS: u64 = 100;
+/// Companies per message when the web engine reads their sites (each takes seconds, politely).
+pub const WEB_CHUNK_ROWS: u64 = 5;
 /// Leads per `result` log entry (keeps each entry far below the table's item size limit).
 const RESULT_BATCH: usize = 25;
 /// A running job whose heartbeat is older than this is presumed to have lost its worker.
@@ -116,6 +119,8 @@ struct Chunk {
 /// What [`JobRunner::write_live_rows`] stored.
 #[derive(Default)]
 struct LiveRows {
+    /// What the web engine read for these rows.
+    web: WebReport,
     leads: Vec<Lead>,
     /// Companies written.
     rows: u64,
@@ -139,6 +144,8 @@ pub struct JobRunner {
     clock: SharedClock,
     /// Fetches seed files; built from the environment on first use when none was given.
     fetcher: Option<Fetcher>,
+    /// The web engine, in the worker (live jobs then read company sites).
+    web: Option<WebSource>,
 }
 
 fn usage_key(org_id: &str, now: Timestamp) -> Key {
@@ -147,12 +154,18 @@ fn usage_key(org_id: &str, now: Timestamp) -> Key {
 
 impl JobRunner {
     pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
-        JobRunner { table, blobs, steps, clock, fetcher: None }
+        JobRunner { table, blobs, steps, clock, fetcher: None, web: None }
     }
 
     /// Uses `fetcher` for the outbound requests of live sources (the worker shares one).
     pub fn with_fetcher(mut self, fetcher: Fetcher) -> Self {
         self.fetcher = Some(fetcher);
+        self
+    }
+
+    /// Reads company sites with `web` in live jobs.
+    pub fn with_web(mut self, web: WebSource) -> Self {
+        self.web = Some(web);
         self
     }
 
@@ -412,13 +425,23 @@ impl JobRunner {
             entries.extend(candidates.notes.iter().map(|note| (EntryKind::Log, json!({"message": note}))));
         }
         let total = candidates.rows.len() as u64;
-        let end = (offset + CHUNK_ROWS).min(total);
+        // Reading sites takes seconds each, so a chunk with the web engine holds fewer companies.
+        let per_chunk = if self.web.is_some() { WEB_CHUNK_ROWS } else { CHUNK_ROWS };
+        let end = (offset + per_chunk).min(total);
         let spent = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
         let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
         let written = self.write_live_rows(org_id, job, plan, &candidates, offset..end, budget).await?;
         let reached = offset + written.rows;
         if written.rows > 0 {
             let message = format!("Enriched {} companies (rows {} to {}).", written.rows, offset + 1, reached);
+            entries.push((EntryKind::Log, json!({ "message": message })));
+        }
+        if written.web.sites > 0 {
+            let mut message = format!("Read {} pages from {} company sites.", written.web.pages, written.web.sites);
+            if written.web.unreadable > 0 {
+                let first = written.web.first_problem.as_deref().unwrap_or("no page could be fetched");
+                message.push_str(&format!(" {} sites could not be read (first: {first}).", written.web.unreadable));
+            }
             entries.push((EntryKind::Log, json!({ "message": message })));
         }
         entries.extend(written.leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
@@ -550,7 +573,7 @@ impl JobRunner {
             return Ok(Some(serde_json::from_slice(&blob.bytes).map_err(|e| StoreError::Backend(format!("job snapshot {key}: {e}")))?));
         }
         let fetcher = self.fetcher.clone().unwrap_or_else(|| Fetcher::new(TargetPolicy::from_env(), FetchLimits::ATTACHMENT));
-        let candidates = LiveSources { table: self.table.as_ref() }.gather(org_id, &plan.criteria, &fetcher, self.now()).await?;
+        let candidates = LiveSources { table: self.table.as_ref(), web: None }.gather(org_id, &plan.criteria, &fetcher, self.now()).await?;
         let bytes = serde_json::to_vec(&candidates).map_err(|e| StoreError::Backend(e.to_string()))?;
         self.blobs.put(&key, bytes.into(), "application/json").await?;
         // The job owns the snapshot (a thread delete removes it) and keeps what the sources said.
@@ -576,12 +599,23 @@ impl JobRunner {
         budget: Option<u64>,
     ) -> StoreResult<LiveRows> {
         let at = job.started_at.unwrap_or(job.created_at);
-        let sources = LiveSources { table: self.table.as_ref() };
+        let sources = LiveSources { table: self.table.as_ref(), web: self.web.as_ref() };
         let index = LeadIndex::new(self.table.as_ref());
         let mut written = LiveRows::default();
-        for row in rows {
-            let Some(candidate) = candidates.rows.get(row as usize) else { break };
-            let (drafts, filled) = sources.enrich(org_id, candidate.clone(), &plan.criteria.roles).await?;
+        // Sites are read side by side; rows are then written in order, so lead IDs stay fixed.
+        let picked: Vec<(u64, &LeadDraft)> = rows.filter_map(|row| candidates.rows.get(row as usize).map(|c| (row, c))).collect();
+        let enriched = futures_util::future::join_all(picked.iter().map(|(_, candidate)| async {
+            let mut report = WebReport::default();
+            let result = sources.enrich(org_id, (*candidate).clone(), &plan.criteria.roles, at, &mut report).await;
+            (result, report)
+        }))
+        .await;
+        for ((row, _), (result, report)) in picked.iter().copied().zip(enriched) {
+            let (drafts, filled) = result?;
+            written.web.sites += report.sites;
+            written.web.pages += report.pages;
+            written.web.unreadable += report.unreadable;
+            written.web.first_problem = written.web.first_problem.take().or(report.first_problem);
             let price = RulePlanner::delivered_tenths(filled);
             if budget.is_some_and(|budget| written.tenths + price > budget) {
                 written.ceiling_hit = true;

@@ -268,7 +268,13 @@ fn read_row(record: &csv::StringRecord, columns: &[(Column, String)], extras: &B
         match column {
             Column::CompanyName => company.name = Some(value),
             Column::Domain => match domain_of(&value) {
-                Some(domain) => company.domain = Some(domain),
+                Some(domain) => {
+                    // An explicit URL is where the company's site starts (the web engine reads it).
+                    if value.contains("://") {
+                        fields.insert("website".into(), Value::String(value.clone()));
+                    }
+                    company.domain = Some(domain);
+                }
                 None => keep_verbatim(&mut fields),
             },
             Column::Country => match country_code(&value) {
@@ -401,6 +407,7 @@ mod tests {
         assert_eq!(person.email.as_deref(), Some("lea.dubois@lumorapay.fr"));
         assert_eq!((person.seniority.as_deref(), person.department.as_deref()), (Some("vp"), Some("engineering")));
         assert_eq!(first.fields.get("notes"), Some(&Value::String("met at a fair".into())));
+        assert_eq!(first.fields.get("website"), Some(&Value::String("https://www.LumoraPay.fr/about".into())), "where its site starts");
         // Every fact is grounded by the file.
         assert_eq!(first.sources.len(), 1);
         assert_eq!(first.sources[0].kind, SourceKind::Seed);

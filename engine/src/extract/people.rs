@@ -1,0 +1,851 @@
+//! People and their titles from team, leadership and legal-notice pages, in English, German,
+//! French, Spanish, Italian, Dutch and Swedish. Three readings, merged by name:
+//!
+//! - markup: a name element (heading, `<strong>`, `<dt>`, `.name`, a table cell) followed by its
+//!   title (the next element, the rest of its parent's text, or the wrapper's next element) — team
+//!   cards, `<figure>`/`<figcaption>`, definition lists, `<li><strong>Name</strong>, Title</li>`;
+//! - lines: "Name – Title", "Name, Title", "Name | Title", "Name (Title)";
+//! - legal notices: "Geschäftsführer: A, B", "Vertreten durch: …", "Directeur de la publication : …".
+//!
+//! Precision rests on two shape checks: a name is 2–4 capitalised words with no digits and no
+//! title or heading word in it, and a title holds a known role word.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::{ElementRef, Html, Selector};
+
+use super::text::element_text;
+use super::{PersonMention, PersonVia};
+
+/// JSON-LD people first, then legal-notice lines, markup and text lines, one entry per name.
+pub(super) fn find(doc: &Html, lines: &[String], jsonld: Vec<PersonMention>) -> Vec<PersonMention> {
+    let mut people = Vec::new();
+    let found = jsonld.into_iter().chain(from_impressum(lines)).chain(from_markup(doc)).chain(from_lines(lines));
+    for person in found {
+        merge(&mut people, person);
+    }
+    people
+}
+
+/// Adds `person`, or fills in the title and email of the entry already there under that name.
+fn merge(people: &mut Vec<PersonMention>, person: PersonMention) {
+    match people.iter_mut().find(|p| p.name.to_lowercase() == person.name.to_lowercase()) {
+        Some(known) => {
+            known.title = known.title.take().or(person.title);
+            known.email = known.email.take().or(person.email);
+        }
+        None => people.push(person),
+    }
+}
+
+fn mention(name: String, title: Option<String>, via: PersonVia) -> PersonMention {
+    PersonMention { name, title, email: None, works_for: None, via }
+}
+
+// ---- markup ----------------------------------------------------------------------------------
+
+/// Name elements with the title that follows them.
+fn from_markup(doc: &Html) -> Vec<PersonMention> {
+    static NAMES: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("h2, h3, h4, h5, h6, strong, b, dt, td, th, [class*=name], [itemprop=name]").unwrap());
+    doc.select(&NAMES)
+        .filter_map(|el| {
+            let name = clean_name(&element_text(el))?;
+            let title = title_after(el, &name)?;
+            Some(PersonMention { email: card_email(el), ..mention(name, Some(title), PersonVia::Markup) })
+        })
+        .collect()
+}
+
+/// The title that goes with the name in `el`: its next element, else the rest of its parent's
+/// text ("<strong>Name</strong>, Title"), else, when `el` only wraps the name, the wrapper's next element.
+fn title_after(el: ElementRef<'_>, name: &str) -> Option<String> {
+    let next = next_element(el).map(element_text).and_then(|t| clean_title(&t));
+    next.or_else(|| {
+        let parent = ElementRef::wrap(el.parent()?)?;
+        let rest = element_text(parent).replacen(&element_text(el), "", 1);
+        clean_title(&rest).or_else(|| {
+            let only_child = parent.child_elements().count() == 1 && clean_name(&element_text(parent)).as_deref() == Some(name);
+            only_child.then(|| next_element(parent).map(element_text).and_then(|t| clean_title(&t))).flatten()
+        })
+    })
+}
+
+/// The next sibling element, skipping `<br>`.
+fn next_element(el: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    el.next_siblings().filter_map(ElementRef::wrap).find(|e| e.value().name() != "br")
+}
+
+/// The one `mailto:` address in a small card around the name, if there is exactly one.
+fn card_email(el: ElementRef<'_>) -> Option<String> {
+    static MAILTO: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href^='mailto:'], a[href^='MAILTO:']").unwrap());
+    let card = el.ancestors().filter_map(ElementRef::wrap).take(2).find(|a| a.select(&MAILTO).next().is_some())?;
+    if element_text(card).len() > 400 {
+        return None;
+    }
+    let mut links = card.select(&MAILTO).filter_map(|a| a.attr("href"));
+    let (first, more) = (links.next()?, links.next());
+    let address = first[7..].split('?').next()?;
+    more.is_none().then(|| super::emails::normalize(address)).flatten()
+}
+
+// ---- lines -----------------------------------------------------------------------------------
+
+/// "Name – Title", "Name, Title", "Name | Title", "Title – Name" and "Name (Title)" lines.
+fn from_lines(lines: &[String]) -> Vec<PersonMention> {
+    static PARENS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.+?)\s*\(([^)]+)\)$").unwrap());
+    let pair = |left: &str, right: &str| {
+        let by_name = clean_name(left).zip(clean_title(right));
+        by_name.or_else(|| clean_name(right).zip(clean_title(left)))
+    };
+    lines
+        .iter()
+        .filter(|line| line.chars().count() <= 100)
+        .filter_map(|line| {
+            let split = [" – ", " — ", " - ", " | ", " · ", ", "].iter().find_map(|sep| line.split_once(sep));
+            let parens = PARENS.captures(line).map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
+            split.and_then(|(l, r)| pair(l, r)).or_else(|| parens.and_then(|(l, r)| pair(l, r)))
+        })
+        .map(|(name, title)| mention(name, Some(title), PersonVia::Markup))
+        .collect()
+}
+
+// ---- legal notices ---------------------------------------------------------------------------
+
+/// Legal-notice labels and the names after them, on the same line or the lines below.
+fn from_impressum(lines: &[String]) -> Vec<PersonMention> {
+    static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^(geschäftsführende[rn]? gesellschafter(?:in)?|vertretungsberechtigte[rn]? geschäftsführer(?:in)?|geschäftsführer(?:in)?|geschäftsführung|vertreten durch|vertretungsberechtigt(?:e[rn]?)?|inhaber(?:in)?|vorstandsvorsitzende[r]?|vorstand|verantwortlich[^:]{0,60}|v\.i\.s\.d\.p\.?|managing directors?|directeur de (?:la )?publication|directrice de (?:la )?publication|responsable de (?:la )?publication|gérante?|présidente?|amministratore unico|legale rappresentante|administrador(?:a)? único|representante legal|bestuurder|verkställande direktör)\s*:\s*(.*)$",
+        )
+        .unwrap()
+    });
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(caps) = LABEL.captures(line) else { continue };
+        let label_title = title_of_label(&caps[1]);
+        let rest = caps[2].trim();
+        // A label alone on its line ("Vertreten durch:") names people on the lines below.
+        let text = if rest.is_empty() {
+            lines[i + 1..]
+                .iter()
+                .take(3)
+                .take_while(|l| !LABEL.is_match(l) && !names_in(l).is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            rest.to_string()
+        };
+        for (name, title) in names_in(&text) {
+            found.push(mention(name, title.or_else(|| label_title.clone()), PersonVia::Impressum));
+        }
+    }
+    found
+}
+
+/// The title a legal-notice label gives the people after it, as written ("Geschäftsführung",
+/// "Directrice de la publication"); "Vertreten durch" and "Verantwortlich" say who, not which role.
+fn title_of_label(label: &str) -> Option<String> {
+    let lower = label.to_lowercase();
+    if lower.starts_with("vertret") || lower.starts_with("verantwortlich") || lower.starts_with("v.i.s.d.p") {
+        return None;
+    }
+    let singular = label.strip_suffix("directors").map(|s| format!("{s}director")).unwrap_or_else(|| label.to_string());
+    let mut chars = singular.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect())
+}
+
+/// The names in a legal-notice value ("Dr. Max Mustermann (CEO), Erika Musterfrau und Jan Beispiel"),
+/// each with its own title where one is attached in parentheses or after a comma.
+fn names_in(value: &str) -> Vec<(String, Option<String>)> {
+    static SPLIT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\s*(?:[,;/&]|\bund\b|\band\b|\bet\b|\by\b|\be\b|\ben\b|\boch\b)\s*").unwrap());
+    static PARENS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.+?)\s*\(([^)]+)\)\s*$").unwrap());
+    static ROLE_PREFIX: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^(?:den|die|der|durch)?\s*(?:geschäftsführer(?:in)?|vorstand|inhaber(?:in)?)\s+").unwrap());
+    let mut names: Vec<(String, Option<String>)> = Vec::new();
+    for part in SPLIT.split(value).map(str::trim).filter(|p| !p.is_empty()) {
+        let (raw, title) = match PARENS.captures(part) {
+            Some(c) => (c.get(1).unwrap().as_str().to_string(), clean_title(&c[2])),
+            None => (part.to_string(), None),
+        };
+        let raw = ROLE_PREFIX.replace(&raw, "").into_owned();
+        match (clean_name(&raw), names.last_mut()) {
+            (Some(name), _) => names.push((name, title)),
+            // "Max Mustermann, Geschäftsführer": a title after a comma belongs to the name before it.
+            (None, Some((_, last_title @ None))) => *last_title = clean_title(&raw),
+            _ => {}
+        }
+    }
+    names
+}
+
+// ---- shapes ----------------------------------------------------------------------------------
+
+/// Honorifics and degrees that precede names and are not part of them.
+const HONORIFICS: &[&str] = &[
+    "dr.",
+    "dr",
+    "prof.",
+    "prof",
+    "mr.",
+    "mr",
+    "mrs.",
+    "mrs",
+    "ms.",
+    "ms",
+    "mme",
+    "mlle",
+    "m.",
+    "herr",
+    "frau",
+    "sr.",
+    "sra.",
+    "dott.",
+    "dott.ssa",
+    "ing.",
+    "dipl.-ing.",
+    "dipl.-kfm.",
+    "dipl.-inf.",
+    "mag.",
+    "ir.",
+    "drs.",
+    "dr.-ing.",
+    "med.",
+    "rer.",
+    "nat.",
+    "mba",
+];
+
+/// Lowercase particles inside names ("Ursula von der Leyen", "Luca di Montezemolo").
+const PARTICLES: &[&str] = &[
+    "von", "van", "der", "den", "de", "di", "da", "du", "del", "della", "la", "le", "zu", "ter", "ten", "af", "y", "dos", "das", "do",
+    "vom", "zum",
+];
+
+/// Capitalised words that appear in headings and cards but are never part of a person's name.
+const NOT_NAME: &[&str] = &[
+    "our",
+    "the",
+    "a",
+    "an",
+    "and",
+    "und",
+    "et",
+    "of",
+    "for",
+    "with",
+    "to",
+    "in",
+    "at",
+    "by",
+    "on",
+    "we",
+    "you",
+    "your",
+    "us",
+    "about",
+    "contact",
+    "team",
+    "teams",
+    "leadership",
+    "management",
+    "board",
+    "advisory",
+    "advisors",
+    "investors",
+    "partners",
+    "customers",
+    "clients",
+    "careers",
+    "career",
+    "jobs",
+    "job",
+    "open",
+    "positions",
+    "roles",
+    "apply",
+    "now",
+    "join",
+    "meet",
+    "hello",
+    "welcome",
+    "news",
+    "blog",
+    "press",
+    "events",
+    "privacy",
+    "policy",
+    "terms",
+    "imprint",
+    "impressum",
+    "legal",
+    "cookie",
+    "cookies",
+    "home",
+    "services",
+    "service",
+    "solutions",
+    "products",
+    "product",
+    "pricing",
+    "features",
+    "platform",
+    "company",
+    "office",
+    "offices",
+    "headquarters",
+    "location",
+    "locations",
+    "address",
+    "phone",
+    "email",
+    "e-mail",
+    "mail",
+    "support",
+    "sales",
+    "marketing",
+    "engineering",
+    "operations",
+    "finance",
+    "people",
+    "culture",
+    "values",
+    "mission",
+    "vision",
+    "story",
+    "history",
+    "approach",
+    "process",
+    "work",
+    "case",
+    "studies",
+    "resources",
+    "docs",
+    "download",
+    "get",
+    "started",
+    "touch",
+    "learn",
+    "more",
+    "read",
+    "view",
+    "see",
+    "all",
+    "full",
+    "time",
+    "part",
+    "remote",
+    "hybrid",
+    "senior",
+    "junior",
+    "stack",
+    "data",
+    "cloud",
+    "software",
+    "digital",
+    "web",
+    "mobile",
+    "app",
+    "api",
+    "source",
+    "free",
+    "trial",
+    "demo",
+    "request",
+    "book",
+    "call",
+    "schedule",
+    "newsletter",
+    "subscribe",
+    "follow",
+    "share",
+    "connect",
+    "linkedin",
+    "twitter",
+    "github",
+    "facebook",
+    "instagram",
+    "youtube",
+    "xing",
+    "gmbh",
+    "ag",
+    "kg",
+    "ug",
+    "mbh",
+    "inc",
+    "inc.",
+    "llc",
+    "ltd",
+    "ltd.",
+    "limited",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "sa",
+    "sas",
+    "sarl",
+    "sl",
+    "s.l.",
+    "srl",
+    "s.r.l.",
+    "spa",
+    "bv",
+    "b.v.",
+    "nv",
+    "ab",
+    "oy",
+    "aps",
+    "pty",
+    "group",
+    "holding",
+    "international",
+    "global",
+    "europe",
+    "north",
+    "south",
+    "east",
+    "west",
+    "america",
+    "street",
+    "road",
+    "avenue",
+    "str.",
+    "straße",
+    "strasse",
+    "rue",
+    "calle",
+    "via",
+    "platz",
+    "weg",
+    "allee",
+    "kontakt",
+    "über",
+    "uns",
+    "unser",
+    "unsere",
+    "mitarbeiter",
+    "karriere",
+    "stellenangebote",
+    "leistungen",
+    "referenzen",
+    "standort",
+    "anfahrt",
+    "datenschutz",
+    "nous",
+    "notre",
+    "nos",
+    "équipe",
+    "equipe",
+    "accueil",
+    "mentions",
+    "légales",
+    "contactez",
+    "carrières",
+    "recrutement",
+    "nuestro",
+    "nuestra",
+    "equipo",
+    "contacto",
+    "quiénes",
+    "somos",
+    "sobre",
+    "chi",
+    "siamo",
+    "il",
+    "nostro",
+    "contatti",
+    "lavora",
+    "con",
+    "ons",
+    "over",
+    "vacatures",
+    "om",
+    "oss",
+    "kontakta",
+    "lediga",
+    "tjänster",
+    "customer",
+    "success",
+    "stories",
+    "award",
+    "awards",
+    "certified",
+    "lorem",
+    "ipsum",
+    "dolor",
+    "monday",
+    "friday",
+    "berlin",
+    "paris",
+    "london",
+    "munich",
+    "münchen",
+    "hamburg",
+    "madrid",
+    "barcelona",
+    "milano",
+    "milan",
+    "rome",
+    "roma",
+    "amsterdam",
+    "stockholm",
+    "toronto",
+    "sydney",
+    "melbourne",
+    "york",
+    "san",
+    "francisco",
+    "chicago",
+    "boston",
+    "dublin",
+    "wien",
+    "vienna",
+    "zürich",
+    "lyon",
+    "new",
+    "st.",
+    "saint",
+    "copyright",
+    "all",
+    "rights",
+    "reserved",
+    "tel.",
+    "fax",
+    "telefon",
+    "website",
+    "registergericht",
+    "amtsgericht",
+    "handelsregister",
+    "umsatzsteuer",
+    "haftung",
+    "inhalte",
+    "links",
+    "urheberrecht",
+    "security",
+    "compliance",
+    "industries",
+    "industry",
+    "partner",
+    "program",
+    "community",
+    "events",
+    "webinar",
+    "podcast",
+    "faq",
+    "help",
+    "status",
+];
+
+/// A person's name without honorifics, if `raw` looks like one: 2–4 capitalised words (plus
+/// particles), letters only, no heading or title word.
+pub(super) fn clean_name(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_matches(|c: char| ",:;–—-|·".contains(c) || c.is_whitespace());
+    let mut words: Vec<&str> = raw.split_whitespace().collect();
+    while words.first().is_some_and(|w| HONORIFICS.contains(&w.to_lowercase().as_str())) {
+        words.remove(0);
+    }
+    let core: Vec<&str> = words.iter().copied().filter(|w| !PARTICLES.contains(w)).collect();
+    let shaped = (2..=4).contains(&core.len())
+        && words.len() <= 6
+        && !PARTICLES.contains(words.first()?)
+        && core.iter().all(|w| name_word(w))
+        && core.iter().any(|w| w.chars().skip(1).any(char::is_lowercase))
+        && !core.iter().any(|w| NOT_NAME.contains(&w.to_lowercase().as_str()) || is_role_word(&w.to_lowercase()));
+    let name = words.join(" ");
+    (shaped && name.chars().count() <= 50).then_some(name)
+}
+
+/// One capitalised name word: "Anna", "Müller-Lüdenscheidt", "O'Brien", "J.", "DUPONT".
+fn name_word(word: &str) -> bool {
+    let mut chars = word.chars();
+    let first_ok = chars.next().is_some_and(char::is_uppercase);
+    let initial = word.chars().count() == 2 && word.ends_with('.');
+    first_ok && (initial || word.chars().all(|c| c.is_alphabetic() || "-'’".contains(c))) && word.chars().count() <= 24
+}
+
+/// A job title, if `raw` looks like one: short, no digits or addresses, holding a role word.
+pub(super) fn clean_title(raw: &str) -> Option<String> {
+    let title = super::text::collapse(raw.trim().trim_matches(|c: char| ",:;–—-|·()".contains(c) || c.is_whitespace()));
+    let title = title.trim_end_matches('.').to_string();
+    let words: Vec<String> =
+        title.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let shaped = (2..=80).contains(&title.chars().count())
+        && (1..=10).contains(&words.len())
+        && !title.chars().any(|c| c.is_ascii_digit() || c == '@')
+        && !title.contains(". ");
+    let has_role = words.iter().enumerate().any(|(i, w)| is_role_word(w) && (w != "head" || words.len() > i + 1));
+    (shaped && has_role && clean_name(&title).is_none()).then_some(title)
+}
+
+/// Role words matched exactly (abbreviations, short words that would match too much as stems).
+const ROLE_WORDS: &[&str] = &[
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "cmo",
+    "cpo",
+    "cro",
+    "cio",
+    "ciso",
+    "cso",
+    "vp",
+    "svp",
+    "evp",
+    "md",
+    "vd",
+    "gm",
+    "head",
+    "lead",
+    "chair",
+    "chef",
+    "cheffe",
+    "owner",
+    "partner",
+    "president",
+    "principal",
+    "intern",
+    "associate",
+    "counsel",
+    "editor",
+    "socio",
+    "socia",
+    "jefe",
+    "jefa",
+    "agent",
+    "writer",
+    "hoofd",
+    "ägare",
+    "titolare",
+    "gerente",
+    "inhaber",
+    "inhaberin",
+    "vorstand",
+    "prokurist",
+    "prokuristin",
+];
+
+/// Role word stems ("engineer" covers "engineering manager", "direct" covers "directeur").
+const ROLE_STEMS: &[&str] = &[
+    "co-found",
+    "cofound",
+    "found",
+    "direct",
+    "diret",
+    "manag",
+    "engineer",
+    "ingenieur",
+    "ingénieur",
+    "ingeniero",
+    "ingegner",
+    "develop",
+    "développ",
+    "desarroll",
+    "entwickl",
+    "ontwikkel",
+    "utvecklar",
+    "sviluppat",
+    "designer",
+    "architect",
+    "architekt",
+    "architett",
+    "scientist",
+    "analyst",
+    "consultant",
+    "berater",
+    "advis",
+    "officer",
+    "executive",
+    "présid",
+    "presid",
+    "chairm",
+    "chairw",
+    "vorsitz",
+    "vorständ",
+    "geschäftsführ",
+    "gründer",
+    "mitgründer",
+    "leiter",
+    "fondat",
+    "cofondat",
+    "co-fondat",
+    "gérant",
+    "responsab",
+    "fundador",
+    "cofundador",
+    "consejer",
+    "amministrat",
+    "oprichter",
+    "medeoprichter",
+    "eigenaar",
+    "bestuur",
+    "grundare",
+    "medgrundare",
+    "ordförande",
+    "specialist",
+    "spezialist",
+    "coordinat",
+    "koordinat",
+    "secretar",
+    "treasur",
+    "accountant",
+    "recruit",
+    "associé",
+    "chargé",
+    "strateg",
+    "research",
+    "forscher",
+    "professor",
+    "lawyer",
+    "anwält",
+    "anwalt",
+    "attorney",
+    "controller",
+    "buchhalt",
+    "assistent",
+    "assistant",
+    "representative",
+    "evangelist",
+    "marketer",
+    "technician",
+    "techniker",
+    "operator",
+    "commercial",
+    "vertriebs",
+    "referent",
+    "sachbearbeit",
+    "projektleit",
+    "teamleit",
+    "administrat",
+    "producer",
+    "product owner",
+    "scrum",
+    "programmer",
+    "programmier",
+    "stagiaire",
+    "praktikant",
+    "werkstudent",
+    "trainee",
+    "lehrling",
+    "auszubild",
+    "azubi",
+    "apprenti",
+    "volontär",
+];
+
+/// Role words inside compounds (German "Softwareentwickler", Swedish "Ekonomichef").
+const ROLE_INFIXES: &[&str] = &[
+    "entwickler",
+    "leiter",
+    "manager",
+    "berater",
+    "ingenieur",
+    "designer",
+    "architekt",
+    "referent",
+    "assistent",
+    "führer",
+    "gründer",
+    "chef",
+];
+
+fn is_role_word(word: &str) -> bool {
+    ROLE_WORDS.contains(&word)
+        || ROLE_STEMS.iter().any(|stem| word.starts_with(stem))
+        || ROLE_INFIXES.iter().any(|infix| word.contains(infix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn people(html: &str) -> Vec<(String, Option<String>)> {
+        let doc = Html::parse_document(html);
+        let lines = super::super::text::visible_lines(&doc);
+        find(&doc, &lines, Vec::new()).into_iter().map(|p| (p.name, p.title)).collect()
+    }
+
+    fn pair(name: &str, title: &str) -> (String, Option<String>) {
+        (name.to_string(), Some(title.to_string()))
+    }
+
+    #[test]
+    fn names_and_titles_have_shapes() {
+        assert_eq!(clean_name("Dr. Anna Schmidt").as_deref(), Some("Anna Schmidt"));
+        assert_eq!(clean_name("Ursula von der Leyen").as_deref(), Some("Ursula von der Leyen"));
+        assert_eq!(clean_name("Jean DUPONT").as_deref(), Some("Jean DUPONT"));
+        assert_eq!(clean_name("Seán O'Brien").as_deref(), Some("Seán O'Brien"));
+        for not_a_name in
+            ["Our Team", "Managing Director", "Open Positions", "Senior Backend Engineer", "Anna", "Team 2024", "ACME GMBH", "New York"]
+        {
+            assert_eq!(clean_name(not_a_name), None, "{not_a_name}");
+        }
+        assert_eq!(clean_title("Chief Technology Officer").as_deref(), Some("Chief Technology Officer"));
+        assert_eq!(clean_title("Directrice commerciale").as_deref(), Some("Directrice commerciale"));
+        assert_eq!(clean_title("Head Office"), Some("Head Office".into()), "head with a following word is a role");
+        assert_eq!(clean_title("Head"), None);
+        assert_eq!(clean_title("Leads the team since 2019. Before that she built things."), None);
+        assert_eq!(clean_title("Berlin, Germany"), None);
+    }
+
+    #[test]
+    fn team_cards_figures_lists_and_tables() {
+        let html = "<div class='team-member'><img src='a.jpg'><h3>Jane Cooper</h3><p>Chief Executive Officer</p><p>Jane founded us in 2015.</p></div>\
+            <figure><img src='b.jpg'><figcaption><strong>Marc Lefèvre</strong><br>Directeur technique</figcaption></figure>\
+            <dl><dt>Sofia Rossi</dt><dd>Responsabile vendite</dd></dl>\
+            <ul><li><strong>Lars Eriksson</strong>, Medgrundare och VD</li></ul>\
+            <table><tr><td>Eva de Vries</td><td>Hoofd Marketing</td></tr></table>\
+            <div class='name-wrap'><h4>Tom Baker</h4></div><span>VP Sales</span>";
+        assert_eq!(
+            people(html),
+            [
+                pair("Jane Cooper", "Chief Executive Officer"),
+                pair("Marc Lefèvre", "Directeur technique"),
+                pair("Sofia Rossi", "Responsabile vendite"),
+                pair("Lars Eriksson", "Medgrundare och VD"),
+                pair("Eva de Vries", "Hoofd Marketing"),
+                pair("Tom Baker", "VP Sales"),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_with_separators() {
+        let html = "<p>Priya Natarajan – Head of Engineering</p><p>CFO | Daniel Okafor</p><p>Grace Liu (Product Designer)</p>\
+                    <p>Berlin – Head Office</p><p>Cloud Sync Pro – Lead the way</p>";
+        assert_eq!(
+            people(html),
+            [pair("Priya Natarajan", "Head of Engineering"), pair("Daniel Okafor", "CFO"), pair("Grace Liu", "Product Designer")]
+        );
+    }
+
+    #[test]
+    fn impressum_lines() {
+        let html = "<p>Geschäftsführer: Dr. Max Mustermann, Erika Musterfrau</p>\
+                    <p>Vertreten durch:<br>Jan Beispiel (Vorstand)<br>Registergericht: Amtsgericht Charlottenburg</p>\
+                    <p>Verantwortlich für den Inhalt nach § 55 Abs. 2 RStV: Lena Vogel, Hauptstraße 1, 10115 Berlin</p>\
+                    <p>Directeur de la publication : Claire Moreau</p>";
+        assert_eq!(
+            people(html),
+            [
+                pair("Max Mustermann", "Geschäftsführer"),
+                pair("Erika Musterfrau", "Geschäftsführer"),
+                pair("Jan Beispiel", "Vorstand"),
+                ("Lena Vogel".to_string(), None),
+                pair("Claire Moreau", "Directeur de la publication"),
+            ]
+        );
+    }
+
+    #[test]
+    fn headings_and_products_are_not_people() {
+        let html = "<h2>Our Leadership</h2><p>Meet the team</p><h3>Senior Backend Engineer</h3><p>Berlin · Full-time</p>\
+                    <h3>Data Platform</h3><p>Lead the way with fast pipelines and great tooling for every engineering team.</p>\
+                    <h3>Open Positions</h3><p>Engineering Manager</p>";
+        assert!(people(html).is_empty(), "{:?}", people(html));
+    }
+}

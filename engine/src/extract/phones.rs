@@ -1,0 +1,224 @@
+//! Phone numbers from `tel:` links, JSON-LD and visible text, parsed by libphonenumber's rules (the
+//! `phonenumber` crate) into E.164. National-format numbers need the page's country. Text is full
+//! of digit runs that are not phones (dates, invoice and order numbers, versions, IDs, IBANs), so a
+//! text candidate must have a phone's shape, must not be labelled as something else, and must be
+//! a number the crate calls valid.
+
+use std::sync::LazyLock;
+
+use phonenumber::{country::Id, Mode};
+use regex::Regex;
+use scraper::{Html, Selector};
+
+use super::{FoundPhone, PhoneVia};
+
+/// Every valid phone on the page, deduplicated by E.164 (links before JSON-LD before text).
+pub(super) fn find(doc: &Html, lines: &[String], jsonld: &[String], country: Option<&str>) -> Vec<FoundPhone> {
+    let mut found: Vec<FoundPhone> = Vec::new();
+    let mut add = |raw: &str, e164: Option<String>, via: PhoneVia| {
+        if let Some(e164) = e164 {
+            if !found.iter().any(|f| f.e164 == e164) {
+                found.push(FoundPhone { e164, raw: raw.trim().to_string(), via });
+            }
+        }
+    };
+    for raw in tel_links(doc) {
+        add(&raw, to_e164(&raw, country), PhoneVia::Tel);
+    }
+    for raw in jsonld {
+        add(raw, to_e164(raw, country), PhoneVia::JsonLd);
+    }
+    for line in lines {
+        for (raw, e164) in in_text(line, country) {
+            add(&raw, Some(e164), PhoneVia::Text);
+        }
+    }
+    found
+}
+
+/// The numbers of `tel:` (and `callto:`) links, percent-decoded.
+fn tel_links(doc: &Html) -> Vec<String> {
+    static LINKS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href], area[href]").unwrap());
+    doc.select(&LINKS)
+        .filter_map(|a| {
+            let href = a.attr("href")?.trim();
+            let (scheme, rest) = href.split_once(':')?;
+            let scheme = scheme.to_ascii_lowercase();
+            let encoded = format!("x={}", rest.replace('+', "%2B"));
+            let decoded = (scheme == "tel" || scheme == "callto").then(|| url::form_urlencoded::parse(encoded.as_bytes()).next())??;
+            Some(decoded.1.into_owned())
+        })
+        .collect()
+}
+
+/// `raw` in E.164 if libphonenumber reads it as a valid number, in `country` when it has no
+/// international prefix.
+pub(super) fn to_e164(raw: &str, country: Option<&str>) -> Option<String> {
+    static TRUNK_IN_PARENS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(\(?\+\d{1,3}\)?)\s*\(0\)").unwrap());
+    // "+49 (0)30 …": the national prefix in parentheses is dropped when dialling from abroad.
+    let raw = TRUNK_IN_PARENS.replace(raw, "$1 ");
+    // A second number or an extension after a separator is not part of this one.
+    let raw = raw.split([';', ',']).next().unwrap_or_default();
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if !(5..=17).contains(&digits.len()) {
+        return None;
+    }
+    let plus = raw.trim_start_matches(|c: char| c == '(' || c.is_whitespace()).starts_with('+');
+    // "00" is the international prefix nearly everywhere but in North America.
+    let idd = !plus && digits.starts_with("00") && country.is_none_or(|c| !is_nanp(c));
+    let number = if plus {
+        phonenumber::parse(None, format!("+{digits}"))
+    } else if idd {
+        phonenumber::parse(None, format!("+{}", &digits[2..]))
+    } else {
+        phonenumber::parse(Some(country?.parse::<Id>().ok()?), &digits)
+    }
+    .ok()?;
+    phonenumber::is_valid(&number).then(|| number.format().mode(Mode::E164).to_string())
+}
+
+fn is_nanp(country: &str) -> bool {
+    phonenumber::metadata::DATABASE.by_id(country).is_some_and(|m| m.country_code() == 1)
+}
+
+/// A run of digits with the separators phone numbers are written with.
+static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[+(]{0,2}\d[\d ()./\u{2011}\u{2013}-]{4,24}\d").unwrap());
+
+/// Labels that make a following number a phone.
+static PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(tel|phone|fon|tél|teléf|telef|call|mobil|handy|cell|hotline|whatsapp|ring|bel ons|puhelin|☎|📞|\bm:|\bt:)").unwrap()
+});
+
+/// Labels that make a following number anything but a phone.
+static OTHER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(invoice|rechnung|order|bestell|factur|commande|pedido|fattura|ordine|referen|\bref\b|\bid\b|idnr|\bnr\b|\bno\b|number|nummer|numéro|n°|#|\bust\b|vat|\btva\b|\biva\b|\btax|steuer|iban|\bbic\b|siret|siren|\brcs\b|\bkvk\b|\bbtw\b|\bcif\b|\bnif\b|\bhrb\b|\bhra\b|register|ticket|version|\bv\b|build|release|patent|isbn|\bdate|datum|serial|\bsku\b|account|kunden|isin|duns|eori|fiscal|codice|\brea\b|org\.?\s?nr|abn|acn|fax)",
+    )
+    .unwrap()
+});
+
+/// Valid phones in one line of text, as (raw, E.164).
+fn in_text(line: &str, country: Option<&str>) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for m in CANDIDATE.find_iter(line) {
+        let raw = m.as_str().trim_end_matches(['-', '.', ' ', '/']).trim();
+        let raw = if raw.starts_with('(') || !raw.ends_with(')') || raw.matches('(').count() >= raw.matches(')').count() {
+            raw
+        } else {
+            raw.trim_end_matches(')')
+        };
+        if !standalone(line, m.start(), m.end()) || !labelled_ok(&line[..m.start()]) {
+            continue;
+        }
+        let parts = std::iter::once(raw).chain(raw.split(" / ").filter(|p| *p != raw));
+        if let Some(e164) = parts.filter(|p| shaped_like_phone(p, country)).find_map(|p| to_e164(p, country)) {
+            found.push((raw.to_string(), e164));
+        }
+    }
+    found
+}
+
+/// Whether the match stands alone rather than being part of a longer token (`DE89 3704…`,
+/// `v10.2.3.4`, `RE-2024-0042`, `10.2.3.4.5`).
+fn standalone(line: &str, start: usize, end: usize) -> bool {
+    let before = line[..start].chars().next_back();
+    let mut after = line[end..].chars();
+    let next = after.next();
+    let glued_before = before.is_some_and(|c| c.is_alphanumeric() || "-_./:#".contains(c));
+    let glued_after = next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@')
+        || (next.is_some_and(|c| ".-/:".contains(c)) && after.next().is_some_and(|c| c.is_ascii_digit()));
+    !glued_before && !glued_after
+}
+
+/// Whether the text before a number allows it to be a phone. Back to the previous digit: "Fax"
+/// rules it out and a phone label lets it in ("Tel. 030 …, Fax 030 …" has one label per number).
+/// Otherwise another label in the last few words ("Invoice", "Order #", "IBAN: NL91 ABNA") rules it out.
+fn labelled_ok(before: &str) -> bool {
+    let last = |s: &str| s.chars().rev().take(32).collect::<Vec<_>>().into_iter().rev().collect::<String>().to_lowercase();
+    let since_digit = last(before.rsplit(|c: char| c.is_ascii_digit()).next().unwrap_or_default());
+    if since_digit.contains("fax") {
+        return false;
+    }
+    PHONE_LABEL.is_match(&since_digit) || !OTHER_LABEL.is_match(&last(before))
+}
+
+/// Whether a candidate is written like a phone number rather than a date, version or bare ID.
+fn shaped_like_phone(raw: &str, country: Option<&str>) -> bool {
+    static DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}|(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d)$")
+            .unwrap()
+    });
+    static NANP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}$").unwrap());
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    let bare = raw.trim_matches(['(', ')']);
+    let groups: Vec<&str> = raw.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let international = raw.starts_with('+') || raw.starts_with("(+") || raw.starts_with("00");
+    let dotted_version = raw.contains('.') && groups.len() >= 3 && groups.iter().any(|g| g.len() == 1);
+    if !(7..=15).contains(&digits) || DATE.is_match(bare) || dotted_version {
+        return false;
+    }
+    if international {
+        return true;
+    }
+    // A national number starts with the trunk prefix where the country has one ("030 …" in
+    // Germany), and NANP numbers are grouped 3-3-4: this keeps IDs and years out.
+    match country.and_then(|c| phonenumber::metadata::DATABASE.by_id(c)) {
+        Some(meta) if meta.country_code() == 1 => NANP.is_match(raw),
+        Some(meta) => meta.national_prefix().is_none_or(|prefix| bare.starts_with(prefix)),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(line: &str, country: &str) -> Vec<String> {
+        in_text(line, Some(country)).into_iter().map(|(_, e164)| e164).collect()
+    }
+
+    #[test]
+    fn national_numbers_use_the_country() {
+        assert_eq!(to_e164("030 2084 1177", Some("DE")).as_deref(), Some("+493020841177"));
+        assert_eq!(to_e164("+49 (0) 30 2084 1177", Some("FR")).as_deref(), Some("+493020841177"));
+        assert_eq!(to_e164("0049 30 2084 1177", Some("DE")).as_deref(), Some("+493020841177"));
+        assert_eq!(to_e164("01 84 88 20 45", Some("FR")).as_deref(), Some("+33184882045"));
+        assert_eq!(to_e164("030 2084 1177", None), None, "no country, no national number");
+        assert_eq!(to_e164("07700 900461", Some("GB")), None, "reserved for drama: not valid");
+    }
+
+    #[test]
+    fn text_phones_with_labels_and_formats() {
+        assert_eq!(text("Tel.: +49 (0)30 2084 1177, Fax: +49 (0)30 2084 1178", "DE"), ["+493020841177"]);
+        assert_eq!(text("Call us on (415) 555-2671 today", "US"), ["+14155552671"]);
+        assert_eq!(text("Téléphone : 01.84.88.20.45", "FR"), ["+33184882045"]);
+        assert_eq!(text("Tel 030 / 2084 1177", "DE"), ["+493020841177"]);
+        assert_eq!(text("London: 020 7946 0321 / Manchester: 0161 496 0754", "GB"), ["+442079460321", "+441614960754"]);
+    }
+
+    #[test]
+    fn dates_ids_and_versions_are_not_phones() {
+        for line in [
+            "Published 2024-03-15",
+            "Stand: 15.03.2024",
+            "Invoice no. 2024-03-0042",
+            "Rechnungsnummer 0301234567",
+            "Order #100234987612",
+            "Release 10.2.3.4",
+            "IBAN DE89 3704 0044 0532 0130 00",
+            "USt-IdNr.: DE 123456789",
+            "Build 0171.4521.337",
+            "Serial 4711081512345678",
+            "© 2019 – 2024 Acme",
+            "Version v2.10.3 (2024-02-01)",
+            "HRB 123456 B",
+            "Fax 030 2084 1178",
+            "IBAN: NL91 ABNA 0417 1643 00",
+        ] {
+            assert!(text(line, "DE").is_empty(), "{line}");
+            assert!(text(line, "US").is_empty(), "{line}");
+        }
+        assert!(text("Ticket 2024030042 opened", "US").is_empty());
+        assert!(text("ID 202-403-0042", "US").is_empty());
+    }
+}
