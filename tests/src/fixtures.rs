@@ -150,3 +150,90 @@ async fn receive(
         None => (status, "ok").into_response(),
     }
 }
+
+/// The fixture web of the engine's tests (`engine/tests/fixtures/web/`): ten company sites with
+/// ground truth, served by one loopback server that picks the site by the `Host` header. Sites
+/// keep their realistic domains (the worker resolves them to loopback through host overrides);
+/// absolute `https://<domain>/` links in the files are served as `http://<domain>:<port>/`.
+pub struct FixtureWeb {
+    pub port: u16,
+    /// Requests per `<domain><path>`.
+    hits: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+}
+
+/// Where the fixture web's files are.
+fn web_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/web")
+}
+
+/// `(domain, site directory)` of every fixture site, from its ground truth.
+pub fn fixture_sites() -> Vec<(String, String)> {
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(web_root().join("ground_truth.json")).expect("ground truth")).unwrap();
+    truth["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["domain"].as_str().unwrap().to_string(), s["site"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Every fixture domain (and its `www.` form) answered as loopback, for the worker's fetcher.
+pub fn fixture_hosts() -> quarry_shared::net::HostOverrides {
+    let loopback: std::net::IpAddr = [127, 0, 0, 1].into();
+    Arc::new(fixture_sites().into_iter().flat_map(|(domain, _)| [(format!("www.{domain}"), loopback), (domain, loopback)]).collect())
+}
+
+type WebState = (Arc<HashMap<String, String>>, u16, Arc<std::sync::Mutex<HashMap<String, usize>>>);
+
+impl FixtureWeb {
+    pub async fn serve() -> FixtureWeb {
+        let sites: Arc<HashMap<String, String>> = Arc::new(fixture_sites().into_iter().collect());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let port = listener.local_addr().unwrap().port();
+        let hits = Arc::new(std::sync::Mutex::new(HashMap::new()));
+        let app = axum::Router::new().fallback(axum::routing::get(web_page)).with_state((sites, port, hits.clone()));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("fixture web") });
+        FixtureWeb { port, hits }
+    }
+
+    /// The site's home page as the worker reaches it.
+    pub fn home(&self, domain: &str) -> String {
+        format!("http://{domain}:{}/", self.port)
+    }
+
+    /// Requests so far for `path` on `domain`.
+    pub fn hits(&self, domain: &str, path: &str) -> usize {
+        self.hits.lock().unwrap().get(&format!("{domain}{path}")).copied().unwrap_or(0)
+    }
+}
+
+async fn web_page(State((sites, port, hits)): State<WebState>, headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let domain = host.split(':').next().unwrap_or_default().trim_start_matches("www.").to_string();
+    *hits.lock().unwrap().entry(format!("{domain}{}", uri.path())).or_default() += 1;
+    let Some(site) = sites.get(&domain) else { return StatusCode::NOT_FOUND.into_response() };
+    let mut path = uri.path().trim_start_matches('/').to_string();
+    if path.is_empty() || path.ends_with('/') {
+        path.push_str("index.html");
+    }
+    if path.split('/').any(|segment| segment == "..") {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let Ok(body) = std::fs::read(web_root().join(site).join(&path)) else { return StatusCode::NOT_FOUND.into_response() };
+    let content_type = match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("xml") => "application/xml",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    // Absolute links to the site point at this server.
+    let body = match String::from_utf8(body) {
+        Ok(text) => text
+            .replace(&format!("https://{domain}/"), &format!("http://{domain}:{port}/"))
+            .replace(&format!("https://www.{domain}/"), &format!("http://{domain}:{port}/"))
+            .into_bytes(),
+        Err(raw) => raw.into_bytes(),
+    };
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}

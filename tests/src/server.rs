@@ -6,7 +6,7 @@ use std::sync::Arc;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Organization, Scope, Tier};
 use quarry_shared::clock::{ManualClock, SharedClock, SystemClock};
 use quarry_shared::http::{self, AppState, Group};
-use quarry_shared::net::TargetPolicy;
+use quarry_shared::net::{FetchLimits, Fetcher, TargetPolicy};
 use quarry_shared::planner::{Planner, RulePlanner};
 use quarry_shared::storage::Storage;
 use quarry_shared::store::files::FileBlobs;
@@ -41,7 +41,8 @@ fn rules() -> Arc<dyn Planner> {
 /// On a manual clock, every webhook retry is held in the table, so moving the clock releases it.
 fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock, manual: bool) {
     tokio::spawn(async move { axum::serve(listener, app).await.expect("test server") });
-    let mut worker = Worker::with_target_policy(storage.clone(), clock.clone(), TargetPolicy::LoopbackOnly);
+    let fetcher = Fetcher::with_hosts(TargetPolicy::LoopbackOnly, FetchLimits::ATTACHMENT, crate::fixtures::fixture_hosts());
+    let mut worker = Worker::with_fetcher(storage.clone(), clock.clone(), fetcher);
     if manual {
         worker = worker.with_max_queue_delay(std::time::Duration::ZERO);
     }

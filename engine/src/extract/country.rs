@@ -212,7 +212,9 @@ pub(super) fn from_tld(page_url: &Url) -> Option<String> {
 /// A postal address seen on the page: its country where it can be told, and its city.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Place {
+    /// ISO 3166 alpha-2, when a country name or the postcode's shape tells it.
     pub country: Option<String>,
+    /// The city next to the postcode.
     pub city: Option<String>,
 }
 

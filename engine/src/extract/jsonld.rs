@@ -29,56 +29,22 @@ pub(super) struct LdFacts {
 /// An organization whose phones are not yet parsed (that needs the page's country).
 #[derive(Debug, Default)]
 pub(super) struct LdOrganization {
+    /// Everything but the phones, which stay empty here.
     pub org: Organization,
+    /// `telephone` values of the organization and its contact points, as written.
     pub raw_phones: Vec<String>,
 }
 
 /// Organization types: schema.org's Organization and the subtypes sites use for companies.
+#[rustfmt::skip]
 const ORG_TYPES: &[&str] = &[
-    "Organization",
-    "Corporation",
-    "LocalBusiness",
-    "ProfessionalService",
-    "OnlineBusiness",
-    "OnlineStore",
-    "NGO",
-    "EducationalOrganization",
-    "Store",
-    "Restaurant",
-    "LegalService",
-    "Attorney",
-    "FinancialService",
-    "AccountingService",
-    "MedicalBusiness",
-    "MedicalOrganization",
-    "HomeAndConstructionBusiness",
-    "AutomotiveBusiness",
-    "EmploymentAgency",
-    "RealEstateAgent",
-    "TravelAgency",
-    "ITService",
-    "SoftwareCompany",
-    "NewsMediaOrganization",
-    "Consortium",
-    "CooperativeOrganization",
-    "SportsOrganization",
-    "Hotel",
-    "LodgingBusiness",
-    "FoodEstablishment",
-    "Dentist",
-    "Physician",
-    "GovernmentOrganization",
-    "ResearchOrganization",
-    "WorkersUnion",
-    "Brewery",
-    "Winery",
-    "Bakery",
-    "CafeOrCoffeeShop",
-    "ShoppingCenter",
-    "ElectronicsStore",
-    "HealthAndBeautyBusiness",
-    "InsuranceAgency",
-    "BankOrCreditUnion",
+    "Organization", "Corporation", "LocalBusiness", "ProfessionalService", "OnlineBusiness", "OnlineStore", "NGO",
+    "EducationalOrganization", "Store", "Restaurant", "LegalService", "Attorney", "FinancialService", "AccountingService",
+    "MedicalBusiness", "MedicalOrganization", "HomeAndConstructionBusiness", "AutomotiveBusiness", "EmploymentAgency", "RealEstateAgent",
+    "TravelAgency", "ITService", "SoftwareCompany", "NewsMediaOrganization", "Consortium", "CooperativeOrganization", "SportsOrganization",
+    "Hotel", "LodgingBusiness", "FoodEstablishment", "Dentist", "Physician", "GovernmentOrganization", "ResearchOrganization",
+    "WorkersUnion", "Brewery", "Winery", "Bakery", "CafeOrCoffeeShop", "ShoppingCenter", "ElectronicsStore", "HealthAndBeautyBusiness",
+    "InsuranceAgency", "BankOrCreditUnion",
 ];
 
 /// Reads every JSON-LD block on the page.

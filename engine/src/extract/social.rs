@@ -93,52 +93,16 @@ fn canonical_host(network: Network) -> &'static str {
     }
 }
 
+/// First path segments that are a network's own pages (search, login, sharing), never a profile.
+#[rustfmt::skip]
 const X_RESERVED: &[&str] = &[
-    "intent",
-    "share",
-    "home",
-    "hashtag",
-    "search",
-    "i",
-    "explore",
-    "settings",
-    "login",
-    "signup",
-    "tos",
-    "privacy",
-    "messages",
-    "notifications",
-    "compose",
-    "about",
-    "download",
-    "widgets",
-    "jobs",
+    "intent", "share", "home", "hashtag", "search", "i", "explore", "settings", "login", "signup", "tos", "privacy", "messages",
+    "notifications", "compose", "about", "download", "widgets", "jobs",
 ];
+#[rustfmt::skip]
 const FACEBOOK_RESERVED: &[&str] = &[
-    "sharer",
-    "sharer.php",
-    "share",
-    "share.php",
-    "dialog",
-    "plugins",
-    "tr",
-    "login",
-    "login.php",
-    "help",
-    "policies",
-    "privacy",
-    "events",
-    "groups",
-    "watch",
-    "profile.php",
-    "permalink.php",
-    "photo.php",
-    "story.php",
-    "hashtag",
-    "search",
-    "marketplace",
-    "gaming",
-    "legal",
+    "sharer", "sharer.php", "share", "share.php", "dialog", "plugins", "tr", "login", "login.php", "help", "policies", "privacy", "events",
+    "groups", "watch", "profile.php", "permalink.php", "photo.php", "story.php", "hashtag", "search", "marketplace", "gaming", "legal",
 ];
 const INSTAGRAM_RESERVED: &[&str] = &["p", "reel", "reels", "explore", "accounts", "stories", "about", "legal", "direct", "tv"];
 
@@ -161,30 +125,10 @@ fn linkedin<'a>(segments: &[&'a str]) -> Option<(Network, ProfileKind, Vec<&'a s
     Some((Network::Linkedin, kind, vec![segments[0], slug(segments.get(1)?)?]))
 }
 
+#[rustfmt::skip]
 const GITHUB_RESERVED: &[&str] = &[
-    "features",
-    "pricing",
-    "about",
-    "login",
-    "join",
-    "sponsors",
-    "marketplace",
-    "topics",
-    "explore",
-    "settings",
-    "enterprise",
-    "security",
-    "site",
-    "contact",
-    "collections",
-    "trending",
-    "customer-stories",
-    "readme",
-    "team",
-    "apps",
-    "search",
-    "notifications",
-    "new",
+    "features", "pricing", "about", "login", "join", "sponsors", "marketplace", "topics", "explore", "settings", "enterprise", "security",
+    "site", "contact", "collections", "trending", "customer-stories", "readme", "team", "apps", "search", "notifications", "new",
 ];
 
 /// `/org` or `/orgs/org` (an organization or user; a repository `/org/repo` is not a profile).

@@ -250,13 +250,28 @@ fn with_company(mut lead: LeadDraft, role: Option<&str>, company: &LeadDraft) ->
     lead
 }
 
-/// Whether `person` fills `role`: the same canonical title, or the same seniority and department.
+/// Whether `person` fills `role`: the same canonical title, or the same seniority and department,
+/// in any part of a combined title ("Co-Founder & CTO", "Geschäftsführer und CTO").
 fn fills(person: Option<&Person>, role: &Role) -> bool {
-    let Some(person) = person else { return false };
-    if let Some(read) = person.title.as_deref().and_then(read_title) {
-        return read.title == role.title || (read.seniority == role.seniority && read.department == role.department);
-    }
-    false
+    let Some(title) = person.and_then(|p| p.title.as_deref()) else { return false };
+    title_parts(title)
+        .filter_map(read_title)
+        .any(|read| read.title == role.title || (read.seniority == role.seniority && read.department == role.department))
+}
+
+/// The parts of a combined title, split at `&`, `/`, `|`, `,` and the words for "and".
+fn title_parts(title: &str) -> impl Iterator<Item = &str> {
+    title
+        .split(['&', '/', '|', ','])
+        .flat_map(|part| {
+            part.split(" and ")
+                .flat_map(|p| p.split(" und "))
+                .flat_map(|p| p.split(" et "))
+                .flat_map(|p| p.split(" y "))
+                .flat_map(|p| p.split(" e "))
+        })
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
 
 fn same_person(a: &LeadDraft, b: &LeadDraft) -> bool {

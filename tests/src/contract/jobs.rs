@@ -316,6 +316,65 @@ pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer)
     assert_eq!(runner.used_this_month(&org.id).await.unwrap(), 100 + 68 + used, "monthly usage adds up the jobs");
 }
 
+/// Live jobs read the listed companies' sites (the engine's fixture web on loopback, under the
+/// sites' own domains): robots.txt obeyed, people found on team and imprint pages fill the
+/// requested roles, every fact sourced to its page.
+pub async fn live_jobs_read_company_sites(s: TestServer) {
+    use crate::fixtures::{FixtureSite, FixtureWeb, Page};
+    let web = FixtureWeb::serve().await;
+    let csv = format!(
+        "Company,Website\nKontorwerk,{}\nHalyard Robotics,{}\nBrightwell,{}\n",
+        web.home("kontorwerk.de"),
+        web.home("halyardrobotics.com"),
+        web.home("brightwell.co.uk")
+    );
+    let files = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: csv })]).await;
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();
+    let message = json!({"content": "For each company in the attached CSV, pull the CEO and CTO.", "attachments": [{"kind": "csv", "url": files.url("seeds.csv")}]});
+    let posted = json_of(post(&s, &key, &format!("/v1/threads/{thread}/messages"), message).await, StatusCode::CREATED).await;
+    let job_id = posted["job"]["id"].as_str().unwrap();
+    json_of(post(&s, &key, &format!("/v1/jobs/{job_id}/approve"), json!({})).await, StatusCode::OK).await;
+    let job = until_ended(&s, &key, job_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["artifact"]["rows"], 3, "{job}");
+
+    let leads = all_leads(&s, &key, job_id, "").await;
+    let holder = |domain: &str, role: &str| -> Option<String> {
+        leads
+            .iter()
+            .find(|l| l["company"]["domain"] == domain && l["person"]["role"] == role)
+            .and_then(|l| l["person"]["full_name"].as_str().map(str::to_string))
+    };
+    let found: Vec<(&str, &str, Option<String>)> = [
+        ("kontorwerk.de", "CEO"),
+        ("kontorwerk.de", "CTO"),
+        ("halyardrobotics.com", "CEO"),
+        ("halyardrobotics.com", "CTO"),
+        ("brightwell.co.uk", "CEO"),
+        ("brightwell.co.uk", "CTO"),
+    ]
+    .into_iter()
+    .map(|(d, r)| (d, r, holder(d, r)))
+    .collect();
+    let expected = ["Friederike Albers", "Jonas Kettler", "Maya Okonkwo", "Daniel Reyes", "Charlotte Evans", "Rajesh Mehta"];
+    let names: Vec<Option<String>> = found.iter().map(|(_, _, n)| n.clone()).collect();
+    assert_eq!(names, expected.map(|n| Some(n.to_string())), "{found:?}");
+    let cto = leads.iter().find(|l| l["person"]["full_name"] == "Jonas Kettler").unwrap();
+    let web_sources: Vec<&str> =
+        cto["sources"].as_array().unwrap().iter().filter(|s| s["kind"] == "web").filter_map(|s| s["url"].as_str()).collect();
+    assert!(web_sources.iter().any(|u| u.starts_with(&web.home("kontorwerk.de"))), "{cto}");
+    assert_eq!(cto["company"]["hq_country"], "DE", "{cto}");
+    // 3 companies at 0.5 and 6 people at 0.5 = 4.5, rounded up.
+    assert_eq!(job["credits_used"], 5, "{job}");
+    assert_eq!(web.hits("kontorwerk.de", "/intern/preise.html"), 0, "robots.txt disallows it");
+    assert_eq!(web.hits("halyardrobotics.com", "/internal/pricing-sheet.html"), 0, "robots.txt disallows it");
+    assert!(web.hits("kontorwerk.de", "/robots.txt") >= 1);
+    let logs = get(&s, &key, &format!("/v1/jobs/{job_id}/logs")).await.to_string();
+    assert!(logs.contains("pages from 3 company sites"), "{logs}");
+}
+
 pub async fn auto_approve_starts_the_job_and_jobs_list_filters(s: TestServer) {
     let (_, key) = s.org_with_key(Tier::Scale).await;
     let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();

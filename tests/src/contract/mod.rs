@@ -126,6 +126,7 @@ define_suite!(
         stopping_leaves_a_partial_artifact,
         a_live_job_without_a_source_invents_nothing,
         live_jobs_enrich_seed_files_and_reuse_the_lead_index,
+        live_jobs_read_company_sites,
         auto_approve_starts_the_job_and_jobs_list_filters,
         the_stream_and_the_logs_tell_the_same_story,
         open_streams_are_limited_per_tier,
