@@ -610,6 +610,10 @@ mod tests {
             fields,
             sources: vec![],
             confidence: 0.5,
+            lead_score: None,
+            lead_status: None,
+            signals_detected: vec![],
+            qualification_notes: vec![],
             created_at: Timestamp::parse("2026-04-21T10:00:00Z").unwrap(),
         }
     }

@@ -558,7 +558,7 @@ impl JobRunner {
         for index in from..to {
             let drafts = dedupe::dedupe(synthetic::company_leads(&plan.criteria, &job.id, index, at));
             for (slot, draft) in drafts.into_iter().enumerate() {
-                stored.push(self.store_lead(org_id, job, index, slot, draft, at).await?);
+                stored.push(self.store_lead(org_id, job, &plan.criteria, (index, slot), draft, at).await?);
             }
         }
         Ok(stored)
@@ -623,7 +623,7 @@ impl JobRunner {
             }
             for (slot, draft) in drafts.into_iter().enumerate() {
                 index.absorb(org_id, &draft).await?;
-                written.leads.push(self.store_lead(org_id, job, row, slot, draft, at).await?);
+                written.leads.push(self.store_lead(org_id, job, &plan.criteria, (row, slot), draft, at).await?);
             }
             written.tenths += price;
             written.rows += 1;
@@ -632,14 +632,22 @@ impl JobRunner {
     }
 
     /// Stores one lead, merging it into the job's lead with the same dedupe key if there is one.
-    async fn store_lead(&self, org_id: &str, job: &Job, index: u64, slot: usize, draft: LeadDraft, at: Timestamp) -> StoreResult<Lead> {
+    async fn store_lead(
+        &self,
+        org_id: &str,
+        job: &Job,
+        criteria: &crate::planner::Criteria,
+        (index, slot): (u64, usize),
+        draft: LeadDraft,
+        at: Timestamp,
+    ) -> StoreResult<Lead> {
         let partition = job_data_partition(org_id, &job.id);
         let key = dedupe::dedupe_key(&draft).unwrap_or_else(|| format!("row:{index}:{slot}"));
         let pointer = Key::new(partition.clone(), format!("LKEY#{}", hex::encode(&sha2_256(key.as_bytes())[..16])));
         // Optimistically a new lead: one transaction that fails if its dedupe key is taken.
         let id = lead_id(job, index, slot);
         let sk = format!("{LEAD_SK}{id}");
-        let lead = lead_from(id, &job.id, draft.clone(), at);
+        let lead = lead_from(id, &job.id, draft.clone(), at, criteria);
         let ops = vec![
             WriteOp::Put { item: Item::from_record(Key::new(partition.clone(), sk.clone()), &lead)?, condition: Condition::None },
             WriteOp::Put { item: Item::new(pointer.clone()).with("lead_sk", sk), condition: Condition::Absent },
@@ -663,7 +671,7 @@ impl JobRunner {
             sources: std::mem::take(&mut stored.sources),
         };
         dedupe::merge(&mut merged, draft);
-        let lead = lead_from(stored.id, &job.id, merged, stored.created_at);
+        let lead = lead_from(stored.id, &job.id, merged, stored.created_at, criteria);
         self.table.put(Item::from_record(Key::new(partition, existing), &lead)?, Condition::None).await?;
         Ok(lead)
     }
@@ -835,8 +843,11 @@ fn lead_id(job: &Job, index: u64, slot: usize) -> String {
     format!("lead_{}", ulid::Ulid::from_parts(job_ms, random))
 }
 
-fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp) -> Lead {
+/// The stored lead of a draft, scored against the request as of `created_at` (so a replay writes
+/// the same lead).
+fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp, criteria: &crate::planner::Criteria) -> Lead {
     let confidence = confidence(&draft);
+    let scored = crate::leads::score::qualify(&draft, criteria, created_at);
     Lead {
         id,
         object: "lead".into(),
@@ -846,6 +857,10 @@ fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp) 
         fields: draft.fields,
         sources: draft.sources,
         confidence,
+        lead_score: Some(scored.lead_score),
+        lead_status: Some(scored.lead_status),
+        signals_detected: scored.signals_detected,
+        qualification_notes: scored.qualification_notes,
         created_at,
     }
 }

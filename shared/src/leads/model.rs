@@ -96,5 +96,17 @@ pub struct Lead {
     pub sources: Vec<Source>,
     /// 0–1: source strength and cross-source agreement.
     pub confidence: f64,
+    /// 0–100: fit to the request and buying signals (see `leads::score` for the formula).
+    #[serde(default)]
+    pub lead_score: Option<u8>,
+    /// `hot` (≥ 70), `warm` (40–69) or `cold`.
+    #[serde(default)]
+    pub lead_status: Option<super::score::LeadStatus>,
+    /// `hiring`, `recent_funding`, `growth`.
+    #[serde(default)]
+    pub signals_detected: Vec<String>,
+    /// The facts the score rests on, one per note.
+    #[serde(default)]
+    pub qualification_notes: Vec<String>,
     pub created_at: Timestamp,
 }

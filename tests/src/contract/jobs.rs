@@ -88,6 +88,10 @@ pub async fn a_test_job_runs_to_an_artifact(s: TestServer) {
         assert!(lead["sources"].as_array().unwrap().iter().all(|src| src["kind"] == "synthetic"));
         let c = lead["confidence"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&c));
+        // Synthetic rows are drawn to fit the request, so each fills its role in France.
+        assert!(lead["lead_score"].as_u64().unwrap() >= 70, "{lead}");
+        assert_eq!(lead["lead_status"], "hot", "{lead}");
+        assert!(lead["qualification_notes"].to_string().contains("Fills the requested role"), "{lead}");
     }
     let ids: std::collections::HashSet<_> = leads.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), leads.len(), "no duplicate leads");
@@ -366,6 +370,8 @@ pub async fn live_jobs_read_company_sites(s: TestServer) {
         cto["sources"].as_array().unwrap().iter().filter(|s| s["kind"] == "web").filter_map(|s| s["url"].as_str()).collect();
     assert!(web_sources.iter().any(|u| u.starts_with(&web.home("kontorwerk.de"))), "{cto}");
     assert_eq!(cto["company"]["hq_country"], "DE", "{cto}");
+    assert!(cto["qualification_notes"].to_string().contains("Fills the requested role CTO"), "{cto}");
+    assert!(cto["lead_score"].as_u64().is_some_and(|score| score <= 100), "{cto}");
     // 3 companies at 0.5 and 6 people at 0.5 = 4.5, rounded up.
     assert_eq!(job["credits_used"], 5, "{job}");
     assert_eq!(web.hits("kontorwerk.de", "/intern/preise.html"), 0, "robots.txt disallows it");
