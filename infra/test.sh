@@ -34,8 +34,15 @@ port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.
 moto_log="$(mktemp -t quarry-moto.XXXXXX.log)"
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$moto_log" 2>&1 &
 moto_pid=$!
+# moto holds every resource the suites made (gigabytes by the end) and can take minutes to exit
+# on SIGTERM; its state is throwaway, so it gets 5 s before SIGKILL.
 cleanup() {
   kill "$moto_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$moto_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$moto_pid" 2>/dev/null || true
   wait "$moto_pid" 2>/dev/null || true
   rm -f "$moto_log"
 }
