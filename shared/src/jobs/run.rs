@@ -643,7 +643,7 @@ impl JobRunner {
     ) -> StoreResult<Lead> {
         let partition = job_data_partition(org_id, &job.id);
         let key = dedupe::dedupe_key(&draft).unwrap_or_else(|| format!("row:{index}:{slot}"));
-        let pointer = Key::new(partition.clone(), format!("LKEY#{}", hex::encode(&sha2_256(key.as_bytes())[..16])));
+        let pointer = Key::new(partition.clone(), format!("LKEY#{}", dedupe::key_digest(&key, 16)));
         // Optimistically a new lead: one transaction that fails if its dedupe key is taken.
         let id = lead_id(job, index, slot);
         let sk = format!("{LEAD_SK}{id}");
@@ -829,11 +829,6 @@ impl JobRunner {
         }
         Ok(woken)
     }
-}
-
-fn sha2_256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }
 
 /// A lead ID fixed by the job and the row: the same on every replay, and sorted by row.

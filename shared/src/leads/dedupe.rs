@@ -79,6 +79,13 @@ pub fn dedupe(leads: Vec<LeadDraft>) -> Vec<LeadDraft> {
     kept
 }
 
+/// A fixed-length stand-in for a dedupe key in storage keys: the hex of the first `bytes` bytes of
+/// its SHA-256 (keys can be long and hold any character).
+pub fn key_digest(key: &str, bytes: usize) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(key.as_bytes())[..bytes.min(32)])
+}
+
 /// Every fact a draft sets (non-null), by dotted path, in path order.
 pub fn field_values(lead: &LeadDraft) -> BTreeMap<String, Value> {
     let mut values = BTreeMap::new();

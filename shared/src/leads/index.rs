@@ -71,7 +71,7 @@ impl<'a> LeadIndex<'a> {
         }
         if lead.person.is_some() {
             let Some(key) = dedupe::dedupe_key(&lead) else { return Ok(()) };
-            let hash = hex::encode(&sha2_256(key.as_bytes())[..12]);
+            let hash = dedupe::key_digest(&key, 12);
             let sk = format!("{PERSON_SK}{}#{hash}", domain.as_deref().unwrap_or("~"));
             self.upsert(Key::new(partition(org_id), sk), lead).await?;
         }
@@ -211,11 +211,6 @@ pub fn fits(lead: &LeadDraft, criteria: &Criteria) -> bool {
         && departments_ok
         && tech_ok
         && criteria.signals.is_empty()
-}
-
-fn sha2_256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }
 
 #[cfg(all(test, feature = "sqlite"))]

@@ -337,27 +337,21 @@ fn cell(raw: &str) -> String {
     raw.trim().chars().take(MAX_CELL_CHARS).collect()
 }
 
-/// The lowercase host of a domain or website cell, without `www.`: `https://www.Acme.io/about`
-/// → `acme.io`. `None` unless it looks like a public host name.
+/// The registrable domain of a domain or website cell (public suffix list): `https://www.Acme.io/about`
+/// → `acme.io`. `None` unless it names a host under a known public suffix.
 pub fn domain_of(value: &str) -> Option<String> {
     let with_scheme = if value.contains("://") { value.to_string() } else { format!("http://{value}") };
-    let parsed = url::Url::parse(&with_scheme).ok()?;
-    let host = match parsed.host()? {
-        url::Host::Domain(host) => host.trim_end_matches('.').to_ascii_lowercase(),
-        _ => return None,
-    };
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-    let labels: Vec<&str> = host.split('.').collect();
-    let tld_ok = labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic() || c == '-'));
-    (labels.len() >= 2 && tld_ok && labels.iter().all(|l| !l.is_empty())).then_some(host)
+    match url::Url::parse(&with_scheme).ok()?.host()? {
+        url::Host::Domain(host) => quarry_engine::domains::registrable_domain(host),
+        _ => None,
+    }
 }
 
-/// A plausible email address, lowercased: one `@`, a local part, and a domain with a TLD.
+/// A syntactically valid email address (the engine's check: dot-atom local part, a known public
+/// suffix), lowercased.
 fn email(value: &str) -> Option<String> {
-    let value = value.strip_prefix("mailto:").unwrap_or(value).trim().to_lowercase();
-    let (local, domain) = value.split_once('@')?;
-    let valid_local = !local.is_empty() && local.len() <= 64 && !local.contains(char::is_whitespace);
-    (valid_local && domain_of(domain).as_deref() == Some(domain)).then_some(value)
+    let value = value.strip_prefix("mailto:").unwrap_or(value);
+    quarry_engine::verify::check_syntax(value).ok().map(|(local, domain)| format!("{local}@{domain}"))
 }
 
 /// "1,200", "1 200", "1200" → 1200. Ranges ("51-200") are not a count and stay verbatim.
