@@ -52,6 +52,9 @@ pub enum EventType {
     JobStopped,
     #[serde(rename = "leads.delivered")]
     LeadsDelivered,
+    /// A lead scored hot (`lead_score` ≥ 70) when it was first stored: one event per lead.
+    #[serde(rename = "lead.qualified")]
+    LeadQualified,
     #[serde(rename = "artifact.created")]
     ArtifactCreated,
     #[serde(rename = "integration.push.completed")]
@@ -68,7 +71,7 @@ pub enum EventType {
 
 impl EventType {
     /// The catalog, in documentation order.
-    pub const ALL: [EventType; 21] = [
+    pub const ALL: [EventType; 22] = [
         EventType::ThreadCreated,
         EventType::ThreadDeleted,
         EventType::MessageCreated,
@@ -84,6 +87,7 @@ impl EventType {
         EventType::JobFailed,
         EventType::JobStopped,
         EventType::LeadsDelivered,
+        EventType::LeadQualified,
         EventType::ArtifactCreated,
         EventType::IntegrationPushCompleted,
         EventType::IntegrationPushFailed,
@@ -95,7 +99,7 @@ impl EventType {
     /// The wire name, e.g. `plan.created`.
     pub fn as_str(self) -> &'static str {
         // Kept in the order of `ALL`; a unit test checks it against the serde names.
-        const NAMES: [&str; 21] = [
+        const NAMES: [&str; 22] = [
             "thread.created",
             "thread.deleted",
             "message.created",
@@ -111,6 +115,7 @@ impl EventType {
             "job.failed",
             "job.stopped",
             "leads.delivered",
+            "lead.qualified",
             "artifact.created",
             "integration.push.completed",
             "integration.push.failed",
@@ -214,7 +219,7 @@ mod tests {
 
     #[test]
     fn catalog_names_match_serde() {
-        assert_eq!(EventType::ALL.len(), 21);
+        assert_eq!(EventType::ALL.len(), 22);
         for t in EventType::ALL {
             assert_eq!(serde_json::to_value(t).unwrap(), Value::String(t.as_str().to_string()));
         }

@@ -313,6 +313,24 @@ impl Crawler {
         outcomes.into_iter().map(|outcome| outcome.expect("every URL has an outcome")).collect()
     }
 
+    /// The page URLs a sitemap lists, at most `limit`, in sitemap order (indexes followed, robots.txt obeyed,
+    /// off-site entries reported as skipped). `sitemap` may be a sitemap file, or any other URL of a site, whose
+    /// robots.txt `Sitemap:` lines (else `/sitemap.xml`) are then read. An unreadable sitemap lists nothing.
+    pub async fn sitemap_listing(&self, sitemap: &Url, limit: usize) -> (Vec<Url>, Vec<Skipped>) {
+        let mut skipped = Vec::new();
+        let Some(url) = links::normalise(sitemap) else {
+            skipped.push(Skipped { url: sitemap.clone(), reason: SkipReason::Fetch(not_http(sitemap)) });
+            return (Vec::new(), skipped);
+        };
+        let is_file = url.path().to_ascii_lowercase().ends_with(".xml");
+        let pages = if is_file {
+            self.inner.read_sitemaps(&url, vec![url.clone()], limit, &mut skipped).await
+        } else {
+            self.inner.sitemap_pages(&url, limit, &mut skipped).await
+        };
+        (pages, skipped)
+    }
+
     /// Fetches one BFS level within the site's budgets and returns the next level's URLs (if `follow`).
     async fn crawl_level(&self, level: Vec<Url>, depth: u8, follow: bool, start: &Url, walk: &mut Walk, crawl: &mut SiteCrawl) -> Vec<Url> {
         let config = &self.inner.config;
@@ -464,11 +482,16 @@ impl Inner {
     /// Off-site entries are reported as [`SkipReason::OffSite`]; sitemaps that cannot be fetched are ignored.
     async fn sitemap_pages(&self, start: &Url, limit: usize, skipped_out: &mut Vec<Skipped>) -> Vec<Url> {
         let robots = self.robots_for(start).await;
-        let mut queue: VecDeque<(Url, usize)> =
-            robots.sitemaps().iter().filter(|url| links::same_site(url, start)).map(|url| (url.clone(), 0)).collect();
-        if queue.is_empty() {
-            queue.extend(start.join("/sitemap.xml").ok().map(|url| (url, 0)));
+        let mut sitemaps: Vec<Url> = robots.sitemaps().iter().filter(|url| links::same_site(url, start)).cloned().collect();
+        if sitemaps.is_empty() {
+            sitemaps.extend(start.join("/sitemap.xml").ok());
         }
+        self.read_sitemaps(start, sitemaps, limit, skipped_out).await
+    }
+
+    /// Reads `sitemaps` (and the indexes they lead to) for same-site page URLs of `start`, at most `limit`.
+    async fn read_sitemaps(&self, start: &Url, sitemaps: Vec<Url>, limit: usize, skipped_out: &mut Vec<Skipped>) -> Vec<Url> {
+        let mut queue: VecDeque<(Url, usize)> = sitemaps.into_iter().map(|url| (url, 0)).collect();
         let mut visited = HashSet::new();
         let mut pages = Vec::new();
         let mut listed = HashSet::new();

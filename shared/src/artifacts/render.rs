@@ -614,7 +614,10 @@ mod tests {
             lead_status: None,
             signals_detected: vec![],
             qualification_notes: vec![],
+            custom_notes: None,
+            tags: vec![],
             created_at: Timestamp::parse("2026-04-21T10:00:00Z").unwrap(),
+            updated_at: None,
         }
     }
 

@@ -69,31 +69,44 @@ async fn approve_job(
 ) -> ApiResult<Json<ApprovedJob>> {
     // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
     let body: Approve = if body.iter().all(u8::is_ascii_whitespace) { Approve::default() } else { parse_json(&body)? };
-    if let Some(url) = &body.webhook_url {
-        let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if !ok {
-            return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
+    body.validate()?;
+    if body.webhook_url.is_some() {
+        state.jobs().job(auth.org_id(), &job_id).await?; // 404 before creating anything
+    }
+    Ok(Json(start(&state, &auth, &job_id, body).await?))
+}
+
+impl Approve {
+    /// Checks the fields; each bad one is a 400 naming it.
+    pub(super) fn validate(&self) -> ApiResult<()> {
+        if let Some(url) = &self.webhook_url {
+            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
+            }
         }
+        if self.max_credits == Some(0) {
+            return Err(ApiError::invalid("max_credits", "`max_credits` must be at least 1."));
+        }
+        Ok(())
     }
-    if body.max_credits == Some(0) {
-        return Err(ApiError::invalid("max_credits", "`max_credits` must be at least 1."));
-    }
-    // The job's endpoint exists before the job starts, so it sees every event of the run.
-    let jobs = state.jobs();
+}
+
+/// Starts a pending job of the caller's organization with a validated approval: the job-scoped
+/// webhook endpoint first (so it sees every event of the run), then the approval, which removes
+/// the endpoint again if it fails.
+pub(super) async fn start(state: &AppState, auth: &Authorized<Run>, job_id: &str, body: Approve) -> ApiResult<ApprovedJob> {
     let endpoint = match &body.webhook_url {
-        Some(url) => {
-            jobs.job(auth.org_id(), &job_id).await?; // 404 before creating anything
-            Some(state.endpoints().create_for_job(&state.caller(&auth), &job_id, url).await?)
-        }
+        Some(url) => Some(state.endpoints().create_for_job(&state.caller(auth), job_id, url).await?),
         None => None,
     };
     let approval = Approval { webhook_url: body.webhook_url, max_credits: body.max_credits };
-    match jobs.approve(&auth.organization, &job_id, approval).await {
-        Ok(job) => Ok(Json(ApprovedJob {
+    match state.jobs().approve(&auth.organization, job_id, approval).await {
+        Ok(job) => Ok(ApprovedJob {
             job,
             webhook_id: endpoint.as_ref().map(|e| e.endpoint.id.clone()),
             webhook_signing_secret: endpoint.map(|e| e.signing_secret),
-        })),
+        }),
         Err(e) => {
             if let Some(endpoint) = endpoint {
                 state.endpoints().delete(auth.org_id(), &endpoint.endpoint.id).await?;

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod pagination;
 pub mod plans;
 pub mod request_id;
+pub mod scrape;
 pub mod search;
 pub mod stream;
 pub mod threads;
@@ -57,12 +58,22 @@ pub enum Group {
     Stream,
     Search,
     Webhooks,
+    Scrape,
 }
 
 impl Group {
     /// Every group, in the order the local server mounts them.
-    pub const ALL: [Group; 8] =
-        [Group::Account, Group::Threads, Group::Plans, Group::Jobs, Group::Artifacts, Group::Stream, Group::Search, Group::Webhooks];
+    pub const ALL: [Group; 9] = [
+        Group::Account,
+        Group::Threads,
+        Group::Plans,
+        Group::Jobs,
+        Group::Artifacts,
+        Group::Stream,
+        Group::Search,
+        Group::Webhooks,
+        Group::Scrape,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -74,6 +85,7 @@ impl Group {
             Group::Stream => "stream",
             Group::Search => "search",
             Group::Webhooks => "webhooks",
+            Group::Scrape => "scrape",
         }
     }
 
@@ -87,6 +99,7 @@ impl Group {
             Group::Stream => stream::routes(),
             Group::Search => search::routes(),
             Group::Webhooks => webhooks::routes(),
+            Group::Scrape => scrape::routes(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod artifact;
 pub mod live;
 pub mod log;
 pub mod run;
+pub mod scrape;
 pub mod summary;
 pub mod web;
 
@@ -168,6 +169,44 @@ pub struct Job {
     pub auto_approve: bool,
     /// When a stop was asked for; the runner stops at its next checkpoint.
     pub stop_requested_at: Option<Timestamp>,
+    /// `research` (a plan drafted from a conversation) or `scrape` (`POST /v1/scrape`).
+    #[serde(default)]
+    pub kind: JobKind,
+    /// Scrape jobs: `single`, `bulk` or `sitemap` (`null` for research jobs).
+    #[serde(rename = "type", default)]
+    pub scrape_type: Option<scrape::ScrapeType>,
+    /// Scrape jobs: URLs to read (for `sitemap` jobs, the pages the sitemaps list, once read).
+    #[serde(default)]
+    pub total_urls: Option<u64>,
+    /// Scrape jobs: URLs read so far, successfully or not.
+    #[serde(default)]
+    pub processed_urls: Option<u64>,
+    /// Scrape jobs: URLs whose page could be read.
+    #[serde(default)]
+    pub successful_urls: Option<u64>,
+    /// Scrape jobs: URLs that could not be read (robots.txt, errors, not HTML).
+    #[serde(default)]
+    pub failed_urls: Option<u64>,
+    /// Scrape jobs: leads stored so far (duplicates across URLs merged).
+    #[serde(default)]
+    pub leads_found: Option<u64>,
+    /// Scrape jobs: `processed_urls` as a percentage of `total_urls`.
+    #[serde(default)]
+    pub progress_percentage: Option<u32>,
+    /// Scrape jobs: when the job should end at its pace so far (`null` until a URL is read).
+    #[serde(default)]
+    pub estimated_completion: Option<Timestamp>,
+}
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Runs a plan drafted from a research conversation.
+    #[default]
+    Research,
+    /// Reads a list of URLs (`POST /v1/scrape`).
+    Scrape,
 }
 
 /// What a new job is for.
@@ -206,6 +245,15 @@ impl Job {
             livemode: new.livemode,
             auto_approve: new.auto_approve,
             stop_requested_at: None,
+            kind: JobKind::Research,
+            scrape_type: None,
+            total_urls: None,
+            processed_urls: None,
+            successful_urls: None,
+            failed_urls: None,
+            leads_found: None,
+            progress_percentage: None,
+            estimated_completion: None,
         }
     }
 }

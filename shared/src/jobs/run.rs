@@ -29,7 +29,7 @@ use crate::accounts::{org_partition, Organization};
 use crate::clock::{SharedClock, Timestamp};
 use crate::events::{Event, EventType};
 use crate::leads::index::LeadIndex;
-use crate::leads::{confidence::confidence, dedupe, synthetic, Lead, LeadDraft};
+use crate::leads::{confidence::confidence, dedupe, store, synthetic, Lead, LeadDraft};
 use crate::net::{FetchLimits, Fetcher, TargetPolicy};
 use crate::planner::{Intent, RulePlanner, MAX_ROWS};
 use crate::ports::{BlobKey, Blobs, Condition, Item, Key, KeyRange, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
@@ -37,6 +37,8 @@ use crate::research::cascade::BLOB_KEYS;
 use crate::research::plans::{plan_key, Plan};
 use crate::research::{ResearchError, ResearchResult};
 use crate::worker::Task;
+
+mod scraping;
 
 /// Company rows one queue message produces: small enough to finish far inside a Lambda's time
 /// limit on any backend, large enough that a 10,000-row job is 100 messages.
@@ -101,6 +103,8 @@ struct Advance {
     tenths: u64,
     /// Whole credits used so far, this chunk included.
     credits_used: u64,
+    /// How a scrape chunk moved the job's URL counters.
+    scrape: Option<scraping::ScrapeTally>,
 }
 
 /// What one chunk did, before it is applied.
@@ -114,6 +118,8 @@ struct Chunk {
     ceiling: Option<String>,
     /// The leads the chunk wrote (for `leads.delivered`).
     lead_ids: Vec<String>,
+    /// How a scrape chunk moved the job's URL counters.
+    scrape: Option<scraping::ScrapeTally>,
 }
 
 /// What [`JobRunner::write_live_rows`] stored.
@@ -363,15 +369,23 @@ impl JobRunner {
             return self.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Succeeded).await;
         }
         let meta = &plan.steps[step];
-        let mut chunk = if step == 0 && !job.livemode {
+        let mut chunk = if step == 0 && job.kind == super::JobKind::Scrape {
+            // Test-mode scrapes read the pages too (for free): a URL has no synthetic stand-in.
+            let Some(chunk) = self.scrape_chunk(org_id, &item, &job, &plan, at, offset).await? else { return Ok(()) };
+            chunk
+        } else if step == 0 && !job.livemode {
             self.synthetic_chunk(org_id, &job, &plan, offset).await?
         } else if step == 0 {
             let Some(chunk) = self.live_chunk(org_id, &item, &job, &plan, at, offset).await? else { return Ok(()) };
             chunk
         } else {
-            let note = if job.livemode { live_step_note(meta.intent) } else { "covered by the synthetic rows of test mode" };
+            let note = match (job.kind, job.livemode) {
+                (super::JobKind::Scrape, _) => "done as each lead was stored",
+                (_, true) => live_step_note(meta.intent),
+                (_, false) => "covered by the synthetic rows of test mode",
+            };
             let entries = vec![(EntryKind::Log, json!({"message": format!("{}: {note}.", meta.title)}))];
-            Chunk { next: position(step + 1, 0), delivered: 0, tenths: 0, entries, ceiling: None, lead_ids: Vec::new() }
+            Chunk { next: position(step + 1, 0), delivered: 0, tenths: 0, entries, ceiling: None, lead_ids: Vec::new(), scrape: None }
         };
         let mut entries = Vec::new();
         if offset == 0 {
@@ -383,7 +397,7 @@ impl JobRunner {
         }
         self.log(org_id, &job.id, Some(step), offset, entries).await?;
         let credits_used = (item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64 + chunk.tenths).div_ceil(10);
-        let advance = Advance { next: chunk.next, delivered: chunk.delivered, tenths: chunk.tenths, credits_used };
+        let advance = Advance { next: chunk.next, delivered: chunk.delivered, tenths: chunk.tenths, credits_used, scrape: chunk.scrape };
         let events = self.chunk_events(&job, &plan, (step, offset), &advance, &chunk.lead_ids)?;
         if !self.advance(org_id, &job, &plan, at, &advance, events).await? {
             return Ok(()); // another delivery advanced it
@@ -406,7 +420,7 @@ impl JobRunner {
         entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
         let next = if end < target { position(0, end) } else { position(1, 0) };
         let lead_ids = leads.iter().map(|l| l.id.clone()).collect();
-        Ok(Chunk { next, delivered: end - offset, tenths: 0, entries, ceiling: None, lead_ids })
+        Ok(Chunk { next, delivered: end - offset, tenths: 0, entries, ceiling: None, lead_ids, scrape: None })
     }
 
     /// Rows `offset..` of a live job's companies, one chunk's worth, within its `max_credits`.
@@ -450,7 +464,7 @@ impl JobRunner {
             format!("Stopped at the max_credits ceiling of {}: the next company would have gone over it.", job.max_credits.unwrap_or(0))
         });
         let next = if reached < total || ceiling.is_some() { position(0, reached) } else { position(1, 0) };
-        Ok(Some(Chunk { next, delivered: written.rows, tenths: written.tenths, entries, ceiling, lead_ids }))
+        Ok(Some(Chunk { next, delivered: written.rows, tenths: written.tenths, entries, ceiling, lead_ids, scrape: None }))
     }
 
     /// Ends a job that has just advanced to `at` as `stopped` (with its artifact).
@@ -504,10 +518,14 @@ impl JobRunner {
     /// Moves the job to the next position, with the chunk's events, in one transaction on the
     /// old position; `false` when another delivery moved it first.
     async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: &Advance, events: Vec<Event>) -> StoreResult<bool> {
-        let Advance { next, delivered, tenths, credits_used } = chunk;
+        let Advance { next, delivered, tenths, credits_used, scrape } = chunk;
         let now = self.now();
         let (step, _) = parse_position(next).unwrap_or((0, 0));
-        let update = Update::new()
+        let update = match scrape {
+            Some(tally) => scraping::scrape_progress(Update::new(), job, tally, now),
+            None => Update::new(),
+        };
+        let update = update
             .set(RUN_POSITION, next.as_str())
             .add(CREDIT_TENTHS, *tenths as i64)
             .add(ROWS_DONE, *delivered as i64)
@@ -558,7 +576,7 @@ impl JobRunner {
         for index in from..to {
             let drafts = dedupe::dedupe(synthetic::company_leads(&plan.criteria, &job.id, index, at));
             for (slot, draft) in drafts.into_iter().enumerate() {
-                stored.push(self.store_lead(org_id, job, &plan.criteria, (index, slot), draft, at).await?);
+                stored.push(self.store_lead(org_id, job, Some(&plan.criteria), (index, slot), draft, at).await?);
             }
         }
         Ok(stored)
@@ -623,7 +641,7 @@ impl JobRunner {
             }
             for (slot, draft) in drafts.into_iter().enumerate() {
                 index.absorb(org_id, &draft).await?;
-                written.leads.push(self.store_lead(org_id, job, &plan.criteria, (row, slot), draft, at).await?);
+                written.leads.push(self.store_lead(org_id, job, Some(&plan.criteria), (row, slot), draft, at).await?);
             }
             written.tenths += price;
             written.rows += 1;
@@ -632,11 +650,13 @@ impl JobRunner {
     }
 
     /// Stores one lead, merging it into the job's lead with the same dedupe key if there is one.
+    /// A lead that is hot when first stored (or becomes hot by a merge) records `lead.qualified`
+    /// in the same transaction, so replays never record it twice.
     async fn store_lead(
         &self,
         org_id: &str,
         job: &Job,
-        criteria: &crate::planner::Criteria,
+        criteria: Option<&crate::planner::Criteria>,
         (index, slot): (u64, usize),
         draft: LeadDraft,
         at: Timestamp,
@@ -647,11 +667,16 @@ impl JobRunner {
         // Optimistically a new lead: one transaction that fails if its dedupe key is taken.
         let id = lead_id(job, index, slot);
         let sk = format!("{LEAD_SK}{id}");
-        let lead = lead_from(id, &job.id, draft.clone(), at, criteria);
-        let ops = vec![
-            WriteOp::Put { item: Item::from_record(Key::new(partition.clone(), sk.clone()), &lead)?, condition: Condition::None },
+        let lead = lead_from(id, job, draft.clone(), at, criteria);
+        let mut ops = vec![
+            WriteOp::Put {
+                item: store::lead_item(Key::new(partition.clone(), sk.clone()), &lead, org_id, job.livemode, &pointer.sk)?,
+                condition: Condition::None,
+            },
             WriteOp::Put { item: Item::new(pointer.clone()).with("lead_sk", sk), condition: Condition::Absent },
+            store::pointer_op(org_id, &lead, job.livemode),
         ];
+        ops.extend(self.qualified_event(org_id, job, None, &lead)?);
         match self.table.transact(ops).await {
             Ok(()) => return Ok(lead),
             Err(StoreError::ConditionFailed) => {}
@@ -664,6 +689,7 @@ impl JobRunner {
             return Err(StoreError::Backend(format!("lead pointer {pointer} names a missing lead")));
         };
         let mut stored: Lead = item.to_record()?;
+        let before = stored.clone();
         let mut merged = LeadDraft {
             company: stored.company.take(),
             person: stored.person.take(),
@@ -671,9 +697,26 @@ impl JobRunner {
             sources: std::mem::take(&mut stored.sources),
         };
         dedupe::merge(&mut merged, draft);
-        let lead = lead_from(stored.id, &job.id, merged, stored.created_at, criteria);
-        self.table.put(Item::from_record(Key::new(partition, existing), &lead)?, Condition::None).await?;
+        let mut lead = lead_from(stored.id, job, merged, stored.created_at, criteria);
+        // What the user wrote on the lead is theirs: a merge keeps it.
+        (lead.custom_notes, lead.tags, lead.updated_at) = (stored.custom_notes, stored.tags, stored.updated_at);
+        if lead == before {
+            return Ok(lead);
+        }
+        let item = store::lead_item(Key::new(partition, existing), &lead, org_id, job.livemode, &pointer.sk)?;
+        let mut ops = vec![WriteOp::Put { item, condition: Condition::Exists }];
+        ops.extend(self.qualified_event(org_id, job, Some(&before), &lead)?);
+        self.table.transact(ops).await?;
         Ok(lead)
+    }
+
+    /// The `lead.qualified` event of a lead that is hot now and was not `before`.
+    fn qualified_event(&self, org_id: &str, job: &Job, before: Option<&Lead>, lead: &Lead) -> StoreResult<Option<WriteOp>> {
+        let hot = |l: &Lead| l.lead_status == Some(crate::leads::score::LeadStatus::Hot);
+        if !hot(lead) || before.is_some_and(hot) {
+            return Ok(None);
+        }
+        Ok(Some(Event::new(EventType::LeadQualified, lead, job.livemode, self.now())?.record_op(org_id)?))
     }
 
     /// Every lead of a job, in discovery order.
@@ -839,24 +882,29 @@ fn lead_id(job: &Job, index: u64, slot: usize) -> String {
 }
 
 /// The stored lead of a draft, scored against the request as of `created_at` (so a replay writes
-/// the same lead).
-fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp, criteria: &crate::planner::Criteria) -> Lead {
+/// the same lead); without `criteria` it is not scored.
+fn lead_from(id: String, job: &Job, draft: LeadDraft, created_at: Timestamp, criteria: Option<&crate::planner::Criteria>) -> Lead {
     let confidence = confidence(&draft);
-    let scored = crate::leads::score::qualify(&draft, criteria, created_at);
+    let scored = criteria.map(|criteria| crate::leads::score::qualify(&draft, criteria, created_at));
+    let (lead_score, lead_status) = (scored.as_ref().map(|s| s.lead_score), scored.as_ref().map(|s| s.lead_status));
+    let (signals_detected, qualification_notes) = scored.map(|s| (s.signals_detected, s.qualification_notes)).unwrap_or_default();
     Lead {
         id,
         object: "lead".into(),
-        job_id: job_id.into(),
+        job_id: job.id.clone(),
         company: draft.company,
         person: draft.person,
         fields: draft.fields,
         sources: draft.sources,
         confidence,
-        lead_score: Some(scored.lead_score),
-        lead_status: Some(scored.lead_status),
-        signals_detected: scored.signals_detected,
-        qualification_notes: scored.qualification_notes,
+        lead_score,
+        lead_status,
+        signals_detected,
+        qualification_notes,
+        custom_notes: None,
+        tags: Vec::new(),
         created_at,
+        updated_at: None,
     }
 }
 
@@ -882,6 +930,14 @@ pub(crate) fn live_report(item: &Item) -> Option<LiveReport> {
 /// The job's summary line, written from what happened.
 fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -> String {
     let source = match (job.livemode, live) {
+        _ if job.kind == super::JobKind::Scrape => format!(
+            "Read {} of {} URLs ({} could not be read) and found {} leads{}.",
+            job.successful_urls.unwrap_or(0),
+            job.total_urls.unwrap_or(0),
+            job.failed_urls.unwrap_or(0),
+            job.leads_found.unwrap_or(0),
+            if job.livemode { "" } else { "; test-mode scrapes read real pages and cost nothing" }
+        ),
         (false, _) => "Test mode: the rows are synthetic (plausible, never real) and cost nothing.".to_string(),
         (true, None) => "No source was read before the job ended.".to_string(),
         (true, Some(r)) if r.from_seeds + r.from_index == 0 => {

@@ -36,7 +36,8 @@ pub fn dedupe_key(lead: &LeadDraft) -> Option<String> {
 ///
 /// - Company and person fields missing from `into` are taken from `other`; where both have a
 ///   value, `into`'s is kept.
-/// - `fields` are united; `into` wins on a conflict.
+/// - `fields` are united; `into` wins on a conflict, except that two lists (a company's emails,
+///   its technologies, its job postings) are united, each item once, `into`'s first.
 /// - Sources are united without duplicates (a source with the same kind, URL and retrieval time as
 ///   one already there adds its fields to it). Each of `other`'s sources keeps only the paths
 ///   whose merged value is the one `other` had: a taken field keeps its sources, an agreeing
@@ -48,7 +49,19 @@ pub fn merge(into: &mut LeadDraft, other: LeadDraft) {
     fill_company(&mut into.company, company);
     fill_person(&mut into.person, person);
     for (name, value) in fields {
-        into.fields.entry(name).or_insert(value);
+        match (into.fields.get_mut(&name), value) {
+            (Some(Value::Array(kept)), Value::Array(more)) => {
+                for item in more {
+                    if !kept.contains(&item) {
+                        kept.push(item);
+                    }
+                }
+            }
+            (Some(_), _) => {}
+            (None, value) => {
+                into.fields.insert(name, value);
+            }
+        }
     }
     let merged = field_values(into);
     for source in sources {
@@ -215,7 +228,12 @@ fn fill_person(mine: &mut Option<Person>, theirs: Option<Person>) {
 /// `source` narrowed to the paths whose merged value is still the one it vouched for, or `None`
 /// when nothing is left.
 fn still_grounding(mut source: Source, offered: &BTreeMap<String, Value>, merged: &BTreeMap<String, Value>) -> Option<Source> {
-    source.fields.retain(|path| offered.get(path).is_some_and(|value| merged.get(path) == Some(value)));
+    // A list grounds the merged list it is part of (each source states some of its items).
+    let grounds = |value: &Value, kept: Option<&Value>| match (value, kept) {
+        (Value::Array(items), Some(Value::Array(all))) => items.iter().all(|item| all.contains(item)),
+        (value, kept) => kept == Some(value),
+    };
+    source.fields.retain(|path| offered.get(path).is_some_and(|value| grounds(value, merged.get(path))));
     (!source.fields.is_empty()).then_some(source)
 }
 
@@ -263,6 +281,22 @@ mod tests {
         let paths = field_paths(&lead);
         lead.sources.push(Source { kind: SourceKind::Seed, url: None, retrieved_at: at(0), fields: paths });
         lead
+    }
+
+    #[test]
+    fn lists_are_united_and_every_page_keeps_grounding_its_items() {
+        let mut home = draft(Some(company("Acme", "acme.example")), None);
+        home.fields.insert("emails".into(), json!(["info@acme.example"]));
+        home.sources = vec![web("https://acme.example/", &["company.name", "fields.emails"])];
+        let mut contact = draft(Some(company("Acme", "acme.example")), None);
+        contact.fields.insert("emails".into(), json!(["sales@acme.example", "info@acme.example"]));
+        contact.sources = vec![web("https://acme.example/contact", &["fields.emails"])];
+        merge(&mut home, contact.clone());
+        assert_eq!(home.fields["emails"], json!(["info@acme.example", "sales@acme.example"]));
+        assert!(home.sources.iter().all(|s| s.fields.contains(&"fields.emails".to_string())), "{:?}", home.sources);
+        let once = home.clone();
+        merge(&mut home, contact);
+        assert_eq!(home, once, "merging again changes nothing");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod model;
 pub mod resolve;
 pub mod score;
 pub mod seed;
+pub mod store;
 pub mod synthetic;
 
 pub use model::*;

@@ -108,5 +108,14 @@ pub struct Lead {
     /// The facts the score rests on, one per note.
     #[serde(default)]
     pub qualification_notes: Vec<String>,
+    /// The user's own notes (`PATCH /v1/leads/{id}`); never written by a job.
+    #[serde(default)]
+    pub custom_notes: Option<String>,
+    /// The user's own labels (`PATCH /v1/leads/{id}`); never written by a job.
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub created_at: Timestamp,
+    /// When the user last changed the lead (`null` until then).
+    #[serde(default)]
+    pub updated_at: Option<Timestamp>,
 }

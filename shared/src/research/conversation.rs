@@ -119,7 +119,23 @@ impl Research {
         let history = self.all_messages(&caller.org_id, thread_id).await?;
         let turns = history.iter().chain([&message]).filter_map(Message::as_turn).collect();
         let draft = self.draft(caller, thread_id, turns, &message.content, None).await?;
-        self.commit(caller, thread, message, draft, None).await
+        self.commit(caller, thread, message, draft, None, |_| {}).await
+    }
+
+    /// Posts a request whose plan needs no planner (a URL scrape): `content` is stored as the
+    /// user's message, `draft` is the plan as the caller built it, and `shape` completes the
+    /// pending job before it is stored. It does not count against the daily plan quota.
+    pub(crate) async fn post_drafted(
+        &self,
+        caller: &Caller,
+        thread_id: &str,
+        content: String,
+        draft: PlanDraft,
+        shape: impl FnOnce(&mut Job),
+    ) -> ResearchResult<Posted> {
+        let thread = super::threads::load_active(self, &caller.org_id, thread_id).await?;
+        let message = Message::new(thread_id, Role::User, MessageKind::Text, content, self.now());
+        self.commit(caller, thread, message, draft, None, shape).await
     }
 
     /// Drafts a new plan for the same thread from `feedback` on `plan_id`, whose job must still be
@@ -136,7 +152,7 @@ impl Research {
         let earlier = history.iter().filter(|m| m.id <= previous.message_id);
         let turns = earlier.chain([&message]).filter_map(Message::as_turn).collect();
         let draft = self.draft(caller, &thread.id, turns, &message.content, Some(plan_id)).await?;
-        self.commit(caller, thread, message, draft, Some(previous)).await
+        self.commit(caller, thread, message, draft, Some(previous), |_| {}).await
     }
 
     async fn require_pending(&self, org_id: &str, plan: &Plan) -> ResearchResult<()> {
@@ -190,6 +206,7 @@ impl Research {
         mut message: Message,
         draft: PlanDraft,
         previous: Option<Plan>,
+        shape: impl FnOnce(&mut Job),
     ) -> ResearchResult<Posted> {
         let org = caller.org_id.as_str();
         let now = self.now();
@@ -218,7 +235,8 @@ impl Research {
             livemode: caller.livemode,
             auto_approve: message.auto_approve,
         };
-        let job = Job::pending(job_id.clone(), new_job, now);
+        let mut job = Job::pending(job_id.clone(), new_job, now);
+        shape(&mut job);
         let mut reply = Message::new(&thread.id, Role::Assistant, MessageKind::Plan, announcement(&plan, &job), now);
         reply.plan_id = Some(plan_id.clone());
         reply.job_id = Some(job_id.clone());

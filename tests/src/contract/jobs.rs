@@ -14,12 +14,12 @@ use crate::server::TestServer;
 
 const FINTECH: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
 
-async fn get(s: &TestServer, key: &str, path: &str) -> Value {
+pub(crate) async fn get(s: &TestServer, key: &str, path: &str) -> Value {
     json_of(call(s, Method::GET, path, key).header("accept", "application/json").send().await.unwrap(), StatusCode::OK).await
 }
 
 /// A pending job for `content` (with `hints`) in a new thread: `(thread_id, posted)`.
-async fn pending_job(s: &TestServer, key: &str, content: &str, hints: Value) -> (String, Value) {
+pub(crate) async fn pending_job(s: &TestServer, key: &str, content: &str, hints: Value) -> (String, Value) {
     let thread = json_of(post(s, key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();
     let posted = post(s, key, &format!("/v1/threads/{thread}/messages"), json!({"content": content, "hints": hints})).await;
     (thread, json_of(posted, StatusCode::CREATED).await)
@@ -27,7 +27,7 @@ async fn pending_job(s: &TestServer, key: &str, content: &str, hints: Value) -> 
 
 /// Polls the job until it has ended (the worker runs in the background), up to 120 s, backing off
 /// when the organization's rate limit answers 429 (Starter allows 60 requests a minute).
-async fn until_ended(s: &TestServer, key: &str, job_id: &str) -> Value {
+pub(crate) async fn until_ended(s: &TestServer, key: &str, job_id: &str) -> Value {
     for _ in 0..600 {
         let r = call(s, Method::GET, &format!("/v1/jobs/{job_id}"), key).send().await.unwrap();
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
@@ -44,7 +44,7 @@ async fn until_ended(s: &TestServer, key: &str, job_id: &str) -> Value {
 }
 
 /// Every lead of a job, through the paginated endpoint.
-async fn all_leads(s: &TestServer, key: &str, job_id: &str, query: &str) -> Vec<Value> {
+pub(crate) async fn all_leads(s: &TestServer, key: &str, job_id: &str, query: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor = String::new();
     loop {

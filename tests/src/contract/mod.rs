@@ -5,6 +5,7 @@
 pub mod api;
 pub mod blobs;
 pub mod jobs;
+pub mod leads;
 pub mod queue;
 pub mod research;
 pub mod table;
@@ -143,5 +144,16 @@ define_suite!(
         a_jobs_events_reach_subscribed_endpoints,
         failing_receivers_are_retried_on_schedule,
         rotation_signs_twice_and_gone_disables,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every scrape and lead-store contract test, over a `TestServer` expression.
+    leads_suite, leads, [
+        a_bulk_scrape_reads_every_allowed_page,
+        a_sitemap_scrape_reads_the_listed_pages_with_its_options,
+        scrape_requests_are_validated,
+        a_cancelled_scrape_keeps_what_it_read,
     ]
 );

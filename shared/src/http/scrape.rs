@@ -1,0 +1,48 @@
+//! The `scrape` endpoint group: `POST /v1/scrape` starts a job that reads a list of URLs (see
+//! `jobs::scrape`). The job is then read, listed, streamed and stopped with the `jobs` group like
+//! any other, and its leads are in the `leads` group.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Authorized, Run};
+use super::error::{ApiResult, ErrorEnvelope};
+use super::extract::ApiJson;
+use super::jobs::{start, Approve, ApprovedJob};
+use super::AppState;
+use crate::jobs::scrape::{self, ScrapeBody, ScrapeRequest};
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_scrape))
+}
+
+/// Starts a scrape of 1 to 10,000 URLs. Answers at once with the running job; its URL counters
+/// (`processed_urls`, `leads_found`, `progress_percentage`, …) move as it reads.
+#[utoipa::path(post, path = "/v1/scrape", tag = "scrape", request_body = ScrapeBody,
+    responses((status = 201, description = "The scrape job, started", body = ApprovedJob),
+        (status = 400, description = "A field is invalid; `param` names it (`urls[3]`, `options.depth`)", body = ErrorEnvelope),
+        (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
+        (status = 429, description = "Concurrent-job limit", body = ErrorEnvelope)))]
+async fn create_scrape(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiJson(body): ApiJson<ScrapeBody>,
+) -> ApiResult<(StatusCode, Json<ApprovedJob>)> {
+    let request = ScrapeRequest::parse(&body)?;
+    let approval = Approve { webhook_url: body.webhook_url, max_credits: body.max_credits };
+    approval.validate()?;
+    let storage = state.storage();
+    let job = scrape::create(state.research(), storage.table.as_ref(), storage.blobs.as_ref(), &state.caller(&auth), &request).await?;
+    match start(&state, &auth, &job.id, approval).await {
+        Ok(started) => Ok((StatusCode::CREATED, Json(started))),
+        Err(e) => {
+            // A scrape that cannot start now (credits, concurrent jobs) is not left pending.
+            state.jobs().stop(auth.org_id(), &job.id).await?;
+            Err(e)
+        }
+    }
+}
