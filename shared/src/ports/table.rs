@@ -1,5 +1,5 @@
 //! The `Table` port: a sorted key-value table with conditional writes, atomic counters,
-//! transactions, one secondary index and TTL.
+//! transactions, three sparse secondary indexes and TTL.
 //!
 //! The model is DynamoDB's: every item has a partition key `pk` and a sort key `sk` (both
 //! strings); a query reads one partition in sort-key order. Items are JSON objects. A few
@@ -8,6 +8,8 @@
 //! | attribute | meaning |
 //! |---|---|
 //! | `gsi1pk`, `gsi1sk` | keys of the secondary index [`Index::Gsi1`]; an item without both is not in it |
+//! | `gsi2pk`, `gsi2sk` | keys of the secondary index [`Index::Gsi2`], same rules |
+//! | `gsi3pk`, `gsi3sk` | keys of the secondary index [`Index::Gsi3`], same rules |
 //! | `ttl` | expiry, in Unix seconds; an item whose `ttl` is at or before "now" is treated as absent |
 //!
 //! Expired items are never returned, and conditions see them as absent, on every adapter, even
@@ -24,10 +26,18 @@ use serde_json::{Map, Value};
 
 use super::{StoreError, StoreResult};
 
-/// Reserved attribute: partition key of the secondary index.
+/// Reserved attribute: partition key of the secondary index [`Index::Gsi1`].
 pub const GSI1_PK: &str = "gsi1pk";
-/// Reserved attribute: sort key of the secondary index.
+/// Reserved attribute: sort key of the secondary index [`Index::Gsi1`].
 pub const GSI1_SK: &str = "gsi1sk";
+/// Reserved attribute: partition key of the secondary index [`Index::Gsi2`].
+pub const GSI2_PK: &str = "gsi2pk";
+/// Reserved attribute: sort key of the secondary index [`Index::Gsi2`].
+pub const GSI2_SK: &str = "gsi2sk";
+/// Reserved attribute: partition key of the secondary index [`Index::Gsi3`].
+pub const GSI3_PK: &str = "gsi3pk";
+/// Reserved attribute: sort key of the secondary index [`Index::Gsi3`].
+pub const GSI3_SK: &str = "gsi3sk";
 /// Reserved attribute: expiry time in Unix seconds.
 pub const TTL: &str = "ttl";
 /// Attribute names an item's own attributes may not use: the primary key lives in [`Key`].
@@ -93,9 +103,27 @@ impl Item {
         self
     }
 
-    /// Puts the item in the secondary index under partition `pk`, sorted by `sk`.
+    /// Puts the item in the secondary index `index` under partition `pk`, sorted by `sk` (sets
+    /// the index's two key attributes). [`Index::Primary`] has no key attributes of its own: its
+    /// `pk` / `sk` are the item's [`Key`], so naming it here makes [`Item::validate`] fail.
+    pub fn with_index(self, index: Index, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        let (pk_attr, sk_attr) = index.attrs();
+        self.with(pk_attr, pk.into()).with(sk_attr, sk.into())
+    }
+
+    /// Puts the item in [`Index::Gsi1`] under partition `pk`, sorted by `sk`.
     pub fn with_gsi1(self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.with(GSI1_PK, pk.into()).with(GSI1_SK, sk.into())
+        self.with_index(Index::Gsi1, pk, sk)
+    }
+
+    /// Puts the item in [`Index::Gsi2`] under partition `pk`, sorted by `sk`.
+    pub fn with_gsi2(self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.with_index(Index::Gsi2, pk, sk)
+    }
+
+    /// Puts the item in [`Index::Gsi3`] under partition `pk`, sorted by `sk`.
+    pub fn with_gsi3(self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.with_index(Index::Gsi3, pk, sk)
     }
 
     /// Makes the item expire at `unix_seconds`.
@@ -123,9 +151,21 @@ impl Item {
         self.attrs.get(name).and_then(Value::as_i64)
     }
 
-    /// The item's secondary-index key, when it is in the index.
+    /// The item's (partition, sort) key in `index`, when it is in it: always for
+    /// [`Index::Primary`]; for a secondary index only when both of its key attributes are strings.
+    pub fn index_key(&self, index: Index) -> Option<(String, String)> {
+        match index {
+            Index::Primary => Some((self.key.pk.clone(), self.key.sk.clone())),
+            _ => {
+                let (pk_attr, sk_attr) = index.attrs();
+                Some((self.str(pk_attr)?.to_string(), self.str(sk_attr)?.to_string()))
+            }
+        }
+    }
+
+    /// The item's key in [`Index::Gsi1`], when it is in it.
     pub fn gsi1_key(&self) -> Option<(String, String)> {
-        Some((self.str(GSI1_PK)?.to_string(), self.str(GSI1_SK)?.to_string()))
+        self.index_key(Index::Gsi1)
     }
 
     fn check_attrs(&self) -> StoreResult<()> {
@@ -134,11 +174,9 @@ impl Item {
                 return Err(StoreError::Invalid(format!("attribute name `{name}` is reserved for the primary key")));
             }
         }
-        for name in [GSI1_PK, GSI1_SK] {
-            if let Some(v) = self.attrs.get(name) {
-                if !v.is_string() {
-                    return Err(StoreError::Invalid(format!("`{name}` must be a string")));
-                }
+        for (name, v) in &self.attrs {
+            if is_index_key_attr(name) && !v.is_string() {
+                return Err(StoreError::Invalid(format!("`{name}` must be a string")));
             }
         }
         if let Some(v) = self.attrs.get(TTL) {
@@ -271,7 +309,7 @@ impl Update {
         }
         for (name, value) in &self.set {
             let ok = match name.as_str() {
-                GSI1_PK | GSI1_SK => value.is_string(),
+                key if is_index_key_attr(key) => value.is_string(),
                 TTL => value.as_i64().is_some(),
                 _ => true,
             };
@@ -359,13 +397,59 @@ pub fn validate_transaction(ops: &[WriteOp]) -> StoreResult<()> {
 }
 
 /// Which sorted view a query reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The secondary indexes all behave alike: sparse (an item is in one only while it has both of
+/// its key attributes, as strings), sorted by their sort key then by primary key, eventually
+/// consistent on DynamoDB (do not read your own writes through them). They differ only in the
+/// attributes they are keyed on, given by [`Index::attrs`], so adapters handle them generically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Index {
     /// The table itself: partition `pk`, sorted by `sk`.
     Primary,
-    /// The secondary index: partition `gsi1pk`, sorted by `gsi1sk` (then by primary key).
-    /// On DynamoDB it is eventually consistent; do not read your own writes through it.
+    /// Partition `gsi1pk`, sorted by `gsi1sk`: cross-record lookups (organizations, outbox, ...).
     Gsi1,
+    /// Partition `gsi2pk`, sorted by `gsi2sk`: an organization's leads by score.
+    Gsi2,
+    /// Partition `gsi3pk`, sorted by `gsi3sk`: an organization's leads by company name.
+    Gsi3,
+}
+
+impl Index {
+    /// Every secondary index, in order.
+    pub const ALL_SECONDARY: [Index; 3] = [Index::Gsi1, Index::Gsi2, Index::Gsi3];
+
+    /// The attributes holding the view's (partition, sort) key: `("pk", "sk")` for the table.
+    pub const fn attrs(self) -> (&'static str, &'static str) {
+        match self {
+            Index::Primary => ("pk", "sk"),
+            Index::Gsi1 => (GSI1_PK, GSI1_SK),
+            Index::Gsi2 => (GSI2_PK, GSI2_SK),
+            Index::Gsi3 => (GSI3_PK, GSI3_SK),
+        }
+    }
+
+    /// The view's name: the DynamoDB index name of a secondary index, `primary` for the table.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Index::Primary => "primary",
+            Index::Gsi1 => "gsi1",
+            Index::Gsi2 => "gsi2",
+            Index::Gsi3 => "gsi3",
+        }
+    }
+
+    /// True for the secondary indexes (every view but the table itself).
+    pub const fn is_secondary(self) -> bool {
+        !matches!(self, Index::Primary)
+    }
+}
+
+/// True when `name` is a key attribute of a secondary index (and so must hold a string).
+pub fn is_index_key_attr(name: &str) -> bool {
+    Index::ALL_SECONDARY.iter().any(|index| {
+        let (pk, sk) = index.attrs();
+        name == pk || name == sk
+    })
 }
 
 /// Which sort keys of the partition a query returns.
@@ -410,9 +494,24 @@ impl Query {
         Query { index: Index::Primary, partition: pk.into(), range: KeyRange::All, order: Order::Asc, limit: 100, cursor: None }
     }
 
-    /// All items of a partition of the secondary index, ascending, 100 per page.
+    /// All items of a partition of `index`, ascending, 100 per page.
+    pub fn on(index: Index, pk: impl Into<String>) -> Self {
+        Query { index, ..Query::partition(pk) }
+    }
+
+    /// All items of a partition of [`Index::Gsi1`], ascending, 100 per page.
     pub fn gsi1(pk: impl Into<String>) -> Self {
-        Query { index: Index::Gsi1, ..Query::partition(pk) }
+        Query::on(Index::Gsi1, pk)
+    }
+
+    /// All items of a partition of [`Index::Gsi2`], ascending, 100 per page.
+    pub fn gsi2(pk: impl Into<String>) -> Self {
+        Query::on(Index::Gsi2, pk)
+    }
+
+    /// All items of a partition of [`Index::Gsi3`], ascending, 100 per page.
+    pub fn gsi3(pk: impl Into<String>) -> Self {
+        Query::on(Index::Gsi3, pk)
     }
 
     pub fn range(mut self, range: KeyRange) -> Self {
@@ -469,19 +568,18 @@ pub struct Cursor {
     pub partition: String,
     #[serde(rename = "k")]
     pub key: Key,
-    /// The secondary-index sort key of the last item, for [`Index::Gsi1`] queries.
+    /// The last item's sort key in the secondary index the query reads (`None` for the table,
+    /// whose sort key is `key.sk`). Serialised as `g`, as when only `gsi1` existed, so cursors
+    /// handed out before stay valid.
     #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
-    pub gsi1sk: Option<String>,
+    pub index_sk: Option<String>,
 }
 
 impl Cursor {
     /// The cursor positioned just after `item` in `query`'s view.
     pub fn after(query: &Query, item: &Item) -> Self {
-        let gsi1sk = match query.index {
-            Index::Primary => None,
-            Index::Gsi1 => item.str(GSI1_SK).map(str::to_string),
-        };
-        Cursor { index: query.index, partition: query.partition.clone(), key: item.key.clone(), gsi1sk }
+        let index_sk = if query.index.is_secondary() { item.index_key(query.index).map(|(_, sk)| sk) } else { None };
+        Cursor { index: query.index, partition: query.partition.clone(), key: item.key.clone(), index_sk }
     }
 
     pub fn encode(&self) -> String {
@@ -495,7 +593,7 @@ impl Cursor {
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
         let fits = cursor.index == query.index
             && cursor.partition == query.partition
-            && (query.index == Index::Primary || cursor.gsi1sk.is_some());
+            && (!query.index.is_secondary() || cursor.index_sk.is_some());
         if fits {
             Ok(cursor)
         } else {
@@ -554,7 +652,7 @@ pub async fn query_matching<T>(
     }
 }
 
-/// The table port. All reads are strongly consistent except queries on [`Index::Gsi1`].
+/// The table port. All reads are strongly consistent except queries on the secondary indexes.
 #[async_trait]
 pub trait Table: Send + Sync + 'static {
     /// The live item under `key`, if any.
@@ -616,13 +714,54 @@ mod tests {
 
     #[test]
     fn cursor_roundtrips_and_is_bound_to_its_query() {
-        let q = Query::gsi1("ORGS");
-        let it = item(json!({})).with_gsi1("ORGS", "2024");
-        let raw = Cursor::after(&q, &it).encode();
-        assert_eq!(Cursor::decode_for(&q, &raw).unwrap().gsi1sk.as_deref(), Some("2024"));
-        assert!(matches!(Cursor::decode_for(&Query::gsi1("OTHER"), &raw), Err(StoreError::InvalidCursor)));
-        assert!(matches!(Cursor::decode_for(&Query::partition("ORGS"), &raw), Err(StoreError::InvalidCursor)));
-        assert!(matches!(Cursor::decode_for(&q, "not a cursor!"), Err(StoreError::InvalidCursor)));
+        // One item in every index, under the same partition name with a different sort key each.
+        let it = Index::ALL_SECONDARY.iter().fold(item(json!({})), |it, &index| it.with_index(index, "ORGS", index.name()));
+        for index in Index::ALL_SECONDARY {
+            let q = Query::on(index, "ORGS");
+            let raw = Cursor::after(&q, &it).encode();
+            assert_eq!(Cursor::decode_for(&q, &raw).unwrap().index_sk.as_deref(), Some(index.name()));
+            assert!(matches!(Cursor::decode_for(&Query::on(index, "OTHER"), &raw), Err(StoreError::InvalidCursor)));
+            assert!(matches!(Cursor::decode_for(&Query::partition("ORGS"), &raw), Err(StoreError::InvalidCursor)));
+            for other in Index::ALL_SECONDARY.into_iter().filter(|&other| other != index) {
+                assert!(
+                    matches!(Cursor::decode_for(&Query::on(other, "ORGS"), &raw), Err(StoreError::InvalidCursor)),
+                    "{index:?} on {other:?}"
+                );
+            }
+            assert!(matches!(Cursor::decode_for(&q, "not a cursor!"), Err(StoreError::InvalidCursor)));
+        }
+        // A table cursor carries no index sort key, so it cannot stand in for an index cursor.
+        let raw = Cursor::after(&Query::partition("ORGS"), &it).encode();
+        assert!(matches!(Cursor::decode_for(&Query::gsi2("ORGS"), &raw), Err(StoreError::InvalidCursor)));
+    }
+
+    #[test]
+    fn cursors_from_before_the_new_indexes_still_decode() {
+        // Encoded by the previous version, where the field was `gsi1sk` (serialised as `g`).
+        let raw = URL_SAFE_NO_PAD.encode(br#"{"i":"Gsi1","p":"ORGS","k":{"pk":"ORG#1","sk":"ORG"},"g":"2024"}"#);
+        assert_eq!(Cursor::decode_for(&Query::gsi1("ORGS"), &raw).unwrap().index_sk.as_deref(), Some("2024"));
+    }
+
+    #[test]
+    fn indexes_are_described_once() {
+        let it = item(json!({})).with_gsi1("A", "1").with_gsi2("B", "2").with_gsi3("C", "3");
+        assert_eq!(it.gsi1_key(), Some(("A".to_string(), "1".to_string())));
+        assert_eq!(it.index_key(Index::Gsi2), Some(("B".to_string(), "2".to_string())));
+        assert_eq!(it.index_key(Index::Gsi3), Some(("C".to_string(), "3".to_string())));
+        assert_eq!(it.index_key(Index::Primary), Some(("p".to_string(), "s".to_string())));
+        assert_eq!(item(json!({"gsi2pk": "B"})).index_key(Index::Gsi2), None, "sparse: both keys or none");
+        assert!(Item::new(Key::new("p", "s")).with_index(Index::Primary, "x", "y").validate().is_err());
+        for index in Index::ALL_SECONDARY {
+            let (pk, sk) = index.attrs();
+            assert!(pk.starts_with(index.name()) && sk.starts_with(index.name()));
+            for attr in [pk, sk] {
+                assert!(is_index_key_attr(attr));
+                assert!(Item::from_record(Key::new("p", "s"), &json!({ attr: 7 })).is_err(), "{attr} must be a string");
+                assert!(Update::new().set(attr, 7).validate().is_err(), "{attr} must be a string");
+                assert!(Update::new().set(attr, "x").validate().is_ok());
+            }
+        }
+        assert!(!is_index_key_attr("gsi4pk") && !is_index_key_attr("pk"));
     }
 
     #[test]

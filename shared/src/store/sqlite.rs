@@ -5,6 +5,10 @@
 //! operation runs on tokio's blocking pool so it never stalls the async runtime. Conditions and
 //! updates are evaluated in Rust inside an `IMMEDIATE` transaction, which makes each write atomic
 //! with its condition exactly as DynamoDB's conditional writes are.
+//!
+//! Each secondary index of the port is a pair of columns copied from the item's attributes on
+//! every write, with a partial SQLite index over the rows that have both. Files created before
+//! an index existed gain its columns when opened (see [`migrate_index_columns`]).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -17,22 +21,21 @@ use serde_json::{Map, Value};
 
 use crate::clock::SharedClock;
 use crate::ports::queue::{check_receive, check_send};
-use crate::ports::table::{validate_transaction, Cursor, GSI1_PK, GSI1_SK, TTL};
+use crate::ports::table::{validate_transaction, Cursor, TTL};
 use crate::ports::{
     Condition, Index, Item, Key, KeyRange, Order, Page, Query, Queue, Received, StoreError, StoreResult, Table, Update, WriteOp,
 };
 
+/// The schema, less the secondary-index columns: [`migrate_index_columns`] adds those (to new
+/// files and to files created before an index existed alike) and their SQLite indexes.
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS items (
     pk     TEXT NOT NULL,
     sk     TEXT NOT NULL,
-    gsi1pk TEXT,
-    gsi1sk TEXT,
     ttl    INTEGER,
     attrs  TEXT NOT NULL,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL;
 CREATE TABLE IF NOT EXISTS queue_messages (
     id            TEXT PRIMARY KEY,
@@ -56,11 +59,12 @@ pub struct SqliteDb {
 impl SqliteDb {
     /// Opens (creating if needed) the database file and applies the schema.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let conn = Connection::open(path).map_err(backend)?;
+        let mut conn = Connection::open(path).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        migrate_index_columns(&mut conn)?;
         Ok(SqliteDb { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -87,6 +91,38 @@ impl SqliteDb {
 
 fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(format!("sqlite: {e}"))
+}
+
+/// Gives the `items` table a `<index>pk` / `<index>sk` column pair for every secondary index it
+/// lacks, filled from the attributes of the rows already stored (as DynamoDB backfills a new
+/// index), and a partial SQLite index over the rows in each index. One `IMMEDIATE` transaction,
+/// so two processes opening an old file at once cannot both add a column. Idempotent.
+fn migrate_index_columns(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+    let columns: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT name FROM pragma_table_info('items')").map_err(backend)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)?
+    };
+    for index in Index::ALL_SECONDARY {
+        let (pk, sk) = index.attrs();
+        if !columns.iter().any(|c| c == pk) {
+            // Only rows whose both keys are strings are in the index (`Item::index_key`).
+            tx.execute_batch(&format!(
+                "ALTER TABLE items ADD COLUMN {pk} TEXT;
+                 ALTER TABLE items ADD COLUMN {sk} TEXT;
+                 UPDATE items SET {pk} = attrs ->> '$.{pk}', {sk} = attrs ->> '$.{sk}'
+                     WHERE json_type(attrs, '$.{pk}') = 'text' AND json_type(attrs, '$.{sk}') = 'text';"
+            ))
+            .map_err(backend)?;
+        }
+        tx.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS items_{name} ON items ({pk}, {sk}, pk, sk) WHERE {pk} IS NOT NULL AND {sk} IS NOT NULL;",
+            name = index.name()
+        ))
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)
 }
 
 /// The `Table` port on SQLite. Expired items are hidden on every read and removed by
@@ -128,15 +164,22 @@ fn parse_attrs(raw: &str) -> StoreResult<Map<String, Value>> {
 
 fn store(conn: &Connection, item: &Item) -> StoreResult<()> {
     let attrs = serde_json::to_string(&item.attrs).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let (gsi1pk, gsi1sk) = match item.gsi1_key() {
-        Some((p, s)) => (Some(p), Some(s)),
-        None => (None, None),
-    };
-    conn.execute(
-        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, ttl, attrs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![item.key.pk, item.key.sk, gsi1pk, gsi1sk, item.ttl(), attrs],
-    )
-    .map_err(backend)?;
+    let mut columns = vec!["pk", "sk", TTL, "attrs"];
+    let mut values =
+        vec![SqlValue::Text(item.key.pk.clone()), SqlValue::Text(item.key.sk.clone()), item.ttl().into(), SqlValue::Text(attrs)];
+    for index in Index::ALL_SECONDARY {
+        let (pk, sk) = index.attrs();
+        // Both columns or neither: an item with only one of the keys is not in the index.
+        let (pk_value, sk_value) = match item.index_key(index) {
+            Some((p, s)) => (SqlValue::Text(p), SqlValue::Text(s)),
+            None => (SqlValue::Null, SqlValue::Null),
+        };
+        columns.extend([pk, sk]);
+        values.extend([pk_value, sk_value]);
+    }
+    let placeholders = vec!["?"; columns.len()].join(", ");
+    let sql = format!("INSERT OR REPLACE INTO items ({}) VALUES ({placeholders})", columns.join(", "));
+    conn.prepare_cached(&sql).and_then(|mut stmt| stmt.execute(params_from_iter(values))).map_err(backend)?;
     Ok(())
 }
 
@@ -264,14 +307,12 @@ impl Table for SqliteTable {
 /// Builds the SELECT for a query: the partition, the key range, the cursor position, live items
 /// only, in index order, one more row than the page so we know whether another page follows.
 fn query_sql(query: &Query, cursor: Option<&Cursor>, now: i64) -> (String, Vec<SqlValue>) {
-    let (part_col, sort_col) = match query.index {
-        Index::Primary => ("pk", "sk"),
-        Index::Gsi1 => (GSI1_PK, GSI1_SK),
-    };
+    let (part_col, sort_col) = query.index.attrs();
     let mut sql = format!("SELECT pk, sk, attrs FROM items WHERE {part_col} = ?");
     let mut args = vec![SqlValue::Text(query.partition.clone())];
-    if query.index == Index::Gsi1 {
-        sql.push_str(&format!(" AND {GSI1_SK} IS NOT NULL"));
+    if query.index.is_secondary() {
+        // Matches the partial index's predicate, so SQLite uses it.
+        sql.push_str(&format!(" AND {sort_col} IS NOT NULL"));
     }
     match &query.range {
         KeyRange::All => {}
@@ -297,27 +338,21 @@ fn query_sql(query: &Query, cursor: Option<&Cursor>, now: i64) -> (String, Vec<S
         Order::Desc => ("<", "DESC"),
     };
     if let Some(c) = cursor {
-        match query.index {
-            Index::Primary => {
-                sql.push_str(&format!(" AND sk {cmp} ?"));
-                args.push(SqlValue::Text(c.key.sk.clone()));
-            }
-            Index::Gsi1 => {
-                sql.push_str(&format!(" AND ({GSI1_SK}, pk, sk) {cmp} (?, ?, ?)"));
-                args.extend([
-                    SqlValue::Text(c.gsi1sk.clone().unwrap_or_default()),
-                    SqlValue::Text(c.key.pk.clone()),
-                    SqlValue::Text(c.key.sk.clone()),
-                ]);
-            }
+        if query.index.is_secondary() {
+            sql.push_str(&format!(" AND ({sort_col}, pk, sk) {cmp} (?, ?, ?)"));
+            args.extend([
+                SqlValue::Text(c.index_sk.clone().unwrap_or_default()),
+                SqlValue::Text(c.key.pk.clone()),
+                SqlValue::Text(c.key.sk.clone()),
+            ]);
+        } else {
+            sql.push_str(&format!(" AND sk {cmp} ?"));
+            args.push(SqlValue::Text(c.key.sk.clone()));
         }
     }
     sql.push_str(&format!(" AND ({TTL} IS NULL OR {TTL} > ?)"));
     args.push(SqlValue::Integer(now));
-    let order_by = match query.index {
-        Index::Primary => format!("sk {dir}"),
-        Index::Gsi1 => format!("{GSI1_SK} {dir}, pk {dir}, sk {dir}"),
-    };
+    let order_by = if query.index.is_secondary() { format!("{sort_col} {dir}, pk {dir}, sk {dir}") } else { format!("sk {dir}") };
     sql.push_str(&format!(" ORDER BY {order_by} LIMIT ?"));
     args.push(SqlValue::Integer(query.limit as i64 + 1));
     (sql, args)
@@ -459,5 +494,72 @@ impl Queue for SqliteQueue {
             return Err(StoreError::Invalid("the receipt handle is unknown or stale".into()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    /// The `items` table as files written before `gsi2` / `gsi3` existed have it.
+    const OLD_SCHEMA: &str = r#"
+        CREATE TABLE items (
+            pk     TEXT NOT NULL,
+            sk     TEXT NOT NULL,
+            gsi1pk TEXT,
+            gsi1sk TEXT,
+            ttl    INTEGER,
+            attrs  TEXT NOT NULL,
+            PRIMARY KEY (pk, sk)
+        ) WITHOUT ROWID;
+        CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL AND gsi1sk IS NOT NULL;
+        INSERT INTO items (pk, sk, gsi1pk, gsi1sk, ttl, attrs) VALUES
+            ('ORG#1', 'ORG', 'ORGS', '1', NULL, '{"gsi1pk":"ORGS","gsi1sk":"1","name":"old"}'),
+            ('ORG#1', 'LEAD#a', NULL, NULL, NULL, '{"gsi2pk":"LEADS#1","gsi2sk":"050#a"}'),
+            ('ORG#1', 'LEAD#b', NULL, NULL, NULL, '{"gsi2pk":"LEADS#1","gsi2sk":7}');
+    "#;
+
+    fn sort_keys(page: &Page) -> Vec<&str> {
+        page.items.iter().map(|item| item.key.sk.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn files_from_the_previous_schema_gain_the_new_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        Connection::open(&path).unwrap().execute_batch(OLD_SCHEMA).unwrap();
+
+        let table = SqliteTable::new(SqliteDb::open(&path).unwrap(), ManualClock::new());
+        let orgs = table.query(Query::gsi1("ORGS")).await.unwrap();
+        assert_eq!(orgs.items.len(), 1, "gsi1 entries survive the migration");
+        assert_eq!(orgs.items[0].str("name"), Some("old"));
+        // Stored rows are backfilled, but only those whose keys are strings (the port's rule).
+        assert_eq!(sort_keys(&table.query(Query::gsi2("LEADS#1")).await.unwrap()), ["LEAD#a"]);
+
+        table
+            .put(Item::new(Key::new("ORG#1", "LEAD#c")).with_gsi2("LEADS#1", "085#c").with_gsi3("LEADS#1", "acme"), Condition::None)
+            .await
+            .unwrap();
+        let by_score = table.query(Query::gsi2("LEADS#1").order(Order::Desc)).await.unwrap();
+        assert_eq!(sort_keys(&by_score), ["LEAD#c", "LEAD#a"]);
+        assert_eq!(sort_keys(&table.query(Query::gsi3("LEADS#1")).await.unwrap()), ["LEAD#c"]);
+
+        // Opening the migrated file again changes nothing.
+        drop(table);
+        let table = SqliteTable::new(SqliteDb::open(&path).unwrap(), ManualClock::new());
+        assert_eq!(sort_keys(&table.query(Query::gsi2("LEADS#1").order(Order::Desc)).await.unwrap()), ["LEAD#c", "LEAD#a"]);
+        let indexes: Vec<String> = table
+            .db
+            .run(|c| {
+                let mut stmt = c
+                    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'items_gsi%' ORDER BY name")
+                    .map_err(backend)?;
+                let names = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
+                names.collect::<Result<_, _>>().map_err(backend)
+            })
+            .await
+            .unwrap();
+        assert_eq!(indexes, ["items_gsi1", "items_gsi2", "items_gsi3"]);
     }
 }

@@ -60,6 +60,7 @@ define_suite!(
         delete_returns_the_old_item,
         query_pages_in_order,
         secondary_index_pages_in_order,
+        secondary_indexes_follow_writes,
         foreign_cursors_are_rejected,
         transactions_are_all_or_nothing,
         expired_items_are_never_returned,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quarry_shared::clock::{Clock, ManualClock};
-use quarry_shared::ports::{Condition, Item, Key, KeyRange, Order, Query, StoreError, Table, Update, WriteOp};
+use quarry_shared::ports::{Condition, Index, Item, Key, KeyRange, Order, Query, StoreError, Table, Update, WriteOp};
 use serde_json::{json, Value};
 
 /// What a table contract test gets: the table and the clock it reads "now" from.
@@ -165,44 +165,133 @@ pub async fn query_pages_in_order(f: TableFixture) {
     assert_eq!(all.len(), 26);
 }
 
-pub async fn secondary_index_pages_in_order(f: TableFixture) {
-    let index_pk = unique("IDX");
-    let mut expected = Vec::new();
-    for i in 0..23 {
-        // Items spread over several table partitions, two sharing each index sort key.
-        let pk = format!("{index_pk}-P{}", i % 4);
-        let sk = format!("S{i:03}");
-        let it = item(&pk, &sk, json!({"i": i})).with_gsi1(index_pk.clone(), format!("G{:03}", i / 2));
-        f.table.put(it, Condition::None).await.unwrap();
-        expected.push((format!("G{:03}", i / 2), pk, sk));
-    }
-    f.table.put(item(&format!("{index_pk}-P0"), "NOT-INDEXED", json!({})), Condition::None).await.unwrap();
-    expected.sort();
+/// One item's position in a secondary index: (index sort key, table pk, table sk).
+type IndexEntry = (String, String, String);
 
-    let mut seen = Vec::new();
+/// Reads a whole index partition page by page, checking page sizes, as index entries.
+async fn read_index(table: &dyn Table, query: Query) -> Vec<IndexEntry> {
+    let (_, sort_attr) = query.index.attrs();
+    let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = f.table.query(Query::gsi1(&index_pk).limit(5).cursor(cursor)).await.unwrap();
-        for it in &page.items {
-            seen.push((it.str("gsi1sk").unwrap().to_string(), it.key.pk.clone(), it.key.sk.clone()));
+        let page = table.query(query.clone().cursor(cursor)).await.unwrap();
+        assert!(page.items.len() <= query.limit);
+        if page.next_cursor.is_some() {
+            assert_eq!(page.items.len(), query.limit, "a page with a cursor is full");
         }
+        out.extend(page.items.iter().map(|i| (i.str(sort_attr).expect("index sort key").to_string(), i.key.pk.clone(), i.key.sk.clone())));
         match page.next_cursor {
             Some(c) => cursor = Some(c),
-            None => break,
+            None => return out,
         }
     }
-    assert_eq!(seen.len(), 23, "every indexed item once");
-    let sort_keys: Vec<_> = seen.iter().map(|s| s.0.clone()).collect();
-    let mut sorted = sort_keys.clone();
-    sorted.sort();
-    assert_eq!(sort_keys, sorted, "in index sort-key order");
-    seen.sort();
-    assert_eq!(seen, expected);
+}
 
-    let desc = f.table.query(Query::gsi1(&index_pk).order(Order::Desc).limit(3)).await.unwrap();
-    assert_eq!(desc.items[0].str("gsi1sk"), Some("G011"));
-    let prefixed = f.table.query(Query::gsi1(&index_pk).prefix("G00").limit(100)).await.unwrap();
-    assert_eq!(prefixed.items.len(), 20);
+/// Checks that `query` returns exactly the entries of `all` its range selects, in index order.
+/// Items sharing a sort key may come in any primary-key order (DynamoDB does not promise one),
+/// but each exactly once, however the pages fall.
+async fn assert_index_reads(table: &dyn Table, query: Query, all: &[IndexEntry]) {
+    let in_range = |sort: &str| match &query.range {
+        KeyRange::All => true,
+        KeyRange::Prefix(p) => sort.starts_with(p.as_str()),
+        KeyRange::Between(lo, hi) => lo.as_str() <= sort && sort <= hi.as_str(),
+        KeyRange::From(lo) => lo.as_str() <= sort,
+        KeyRange::To(hi) => sort <= hi.as_str(),
+    };
+    let mut expected: Vec<IndexEntry> = all.iter().filter(|e| in_range(&e.0)).cloned().collect();
+    expected.sort();
+    let mut seen = read_index(table, query.clone()).await;
+    let mut expected_order: Vec<&String> = expected.iter().map(|e| &e.0).collect();
+    if query.order == Order::Desc {
+        expected_order.reverse();
+    }
+    assert_eq!(seen.iter().map(|e| &e.0).collect::<Vec<_>>(), expected_order, "index sort-key order of {query:?}");
+    seen.sort();
+    assert_eq!(seen, expected, "every selected item once: {query:?}");
+}
+
+/// Every secondary index lists its partition in its own sort-key order, both ways, by range and
+/// prefix, across pages; items without both of an index's keys are not in it.
+pub async fn secondary_index_pages_in_order(f: TableFixture) {
+    let index_pk = unique("IDX");
+    let mut entries: Vec<Vec<IndexEntry>> = vec![Vec::new(); Index::ALL_SECONDARY.len()];
+    for i in 0..23 {
+        // Items spread over several table partitions, two sharing most index sort keys; each
+        // index orders them differently, so a query reading the wrong index shows.
+        let pk = format!("{index_pk}-P{}", i % 4);
+        let sk = format!("S{i:03}");
+        let mut it = item(&pk, &sk, json!({"i": i}));
+        for (n, index) in Index::ALL_SECONDARY.into_iter().enumerate() {
+            let sort = format!("G{:03}", ((i + 5 * n) % 23) / 2);
+            it = it.with_index(index, index_pk.clone(), sort.clone());
+            entries[n].push((sort, pk.clone(), sk.clone()));
+        }
+        f.table.put(it, Condition::None).await.unwrap();
+    }
+    let p0 = format!("{index_pk}-P0");
+    f.table.put(item(&p0, "NOT-INDEXED", json!({})), Condition::None).await.unwrap();
+    // Sparse: in gsi1 only, and a partition key without a sort key puts an item in no index.
+    f.table.put(item(&p0, "GSI1-ONLY", json!({})).with_gsi1(index_pk.clone(), "G005"), Condition::None).await.unwrap();
+    entries[0].push(("G005".to_string(), p0.clone(), "GSI1-ONLY".to_string()));
+    let half = Index::ALL_SECONDARY.iter().fold(item(&p0, "HALF-KEYED", json!({})), |it, index| it.with(index.attrs().0, index_pk.clone()));
+    f.table.put(half, Condition::None).await.unwrap();
+
+    for (index, all) in Index::ALL_SECONDARY.into_iter().zip(&entries) {
+        let on = |limit| Query::on(index, &index_pk).limit(limit);
+        assert_index_reads(&*f.table, on(5), all).await;
+        assert_index_reads(&*f.table, on(4).order(Order::Desc), all).await;
+        assert_index_reads(&*f.table, on(100).prefix("G00"), all).await;
+        assert_index_reads(&*f.table, on(3).prefix("G01").order(Order::Desc), all).await;
+        assert_index_reads(&*f.table, on(2).range(KeyRange::Between("G003".into(), "G005".into())), all).await;
+        assert_index_reads(&*f.table, on(2).range(KeyRange::Between("G003".into(), "G005".into())).order(Order::Desc), all).await;
+        assert_index_reads(&*f.table, on(3).range(KeyRange::From("G009".into())), all).await;
+        assert_index_reads(&*f.table, on(3).range(KeyRange::To("G002".into())).order(Order::Desc), all).await;
+        let desc = f.table.query(on(3).order(Order::Desc)).await.unwrap();
+        assert_eq!(desc.items[0].str(index.attrs().1), Some("G011"), "{index:?}");
+        assert!(f.table.query(Query::on(index, unique("IDX"))).await.unwrap().items.is_empty());
+    }
+}
+
+/// Writes move items within, into and out of every secondary index: updates of its keys,
+/// deletes, and expiry.
+pub async fn secondary_indexes_follow_writes(f: TableFixture) {
+    for index in Index::ALL_SECONDARY {
+        let (pk_attr, sk_attr) = index.attrs();
+        let index_pk = unique("IDX");
+        let pk = unique("P");
+        let listed = || async {
+            let page = f.table.query(Query::on(index, &index_pk)).await.unwrap();
+            page.items.into_iter().map(|i| i.key.sk).collect::<Vec<_>>()
+        };
+        for (sk, sort) in [("A", "S1"), ("B", "S2"), ("C", "S3")] {
+            f.table.put(item(&pk, sk, json!({})).with_index(index, index_pk.clone(), sort), Condition::None).await.unwrap();
+        }
+        assert_eq!(listed().await, ["A", "B", "C"], "{index:?}");
+
+        f.table.update(&Key::new(&pk, "B"), Update::new().set(sk_attr, "S9"), Condition::Exists).await.unwrap();
+        assert_eq!(listed().await, ["A", "C", "B"], "{index:?}: a new sort key moves the item");
+        f.table.update(&Key::new(&pk, "A"), Update::new().remove(sk_attr), Condition::Exists).await.unwrap();
+        assert_eq!(listed().await, ["C", "B"], "{index:?}: without its sort key the item leaves");
+        f.table.update(&Key::new(&pk, "A"), Update::new().set(sk_attr, "S0"), Condition::Exists).await.unwrap();
+        assert_eq!(listed().await, ["A", "C", "B"], "{index:?}: and comes back with it");
+        f.table.update(&Key::new(&pk, "C"), Update::new().set(pk_attr, unique("IDX")), Condition::Exists).await.unwrap();
+        assert_eq!(listed().await, ["A", "B"], "{index:?}: a new partition key moves it elsewhere");
+        f.table.delete(&Key::new(&pk, "A"), Condition::None).await.unwrap();
+        assert_eq!(listed().await, ["B"], "{index:?}: deleted");
+        let d = f.table.update(&Key::new(&pk, "D"), Update::new().set(pk_attr, index_pk.clone()).set(sk_attr, "S5"), Condition::None).await;
+        assert_eq!(d.unwrap().index_key(index), Some((index_pk.clone(), "S5".to_string())));
+        assert_eq!(listed().await, ["D", "B"], "{index:?}: an update can create an indexed item");
+
+        let expiring = item(&pk, "E", json!({})).with_index(index, index_pk.clone(), "S0").expires_at(f.clock.unix() + 10);
+        f.table.put(expiring, Condition::None).await.unwrap();
+        assert_eq!(listed().await, ["E", "D", "B"], "{index:?}");
+        f.clock.advance(Duration::from_secs(11));
+        assert_eq!(listed().await, ["D", "B"], "{index:?}: expired items are never listed");
+        let page = f.table.query(Query::on(index, &index_pk).order(Order::Desc).limit(1)).await.unwrap();
+        let rest = f.table.query(Query::on(index, &index_pk).order(Order::Desc).limit(1).cursor(page.next_cursor)).await.unwrap();
+        assert_eq!((page.items[0].key.sk.as_str(), rest.items[0].key.sk.as_str()), ("B", "D"));
+        assert_eq!(rest.next_cursor, None, "{index:?}: the expired item does not make another page");
+    }
 }
 
 pub async fn foreign_cursors_are_rejected(f: TableFixture) {
@@ -216,6 +305,27 @@ pub async fn foreign_cursors_are_rejected(f: TableFixture) {
     assert!(matches!(other, Err(StoreError::InvalidCursor)));
     let garbage = f.table.query(Query::partition(&pk).cursor(Some("%%%".into()))).await;
     assert!(matches!(garbage, Err(StoreError::InvalidCursor)));
+
+    // Index cursors are bound to their index and partition: the items are in every index under
+    // the same partition, so only the cursor's index tells the queries apart.
+    let index_pk = unique("IDX");
+    for i in 0..3 {
+        let it = Index::ALL_SECONDARY
+            .iter()
+            .fold(item(&pk, &format!("I{i}"), json!({})), |it, &index| it.with_index(index, index_pk.clone(), "G"));
+        f.table.put(it, Condition::None).await.unwrap();
+    }
+    for index in Index::ALL_SECONDARY {
+        let cursor = f.table.query(Query::on(index, &index_pk).limit(1)).await.unwrap().next_cursor.expect("more pages");
+        for other in Index::ALL_SECONDARY.into_iter().filter(|&other| other != index) {
+            let foreign = f.table.query(Query::on(other, &index_pk).limit(1).cursor(Some(cursor.clone()))).await;
+            assert!(matches!(foreign, Err(StoreError::InvalidCursor)), "{index:?} cursor on {other:?}: {foreign:?}");
+        }
+        let elsewhere = f.table.query(Query::on(index, unique("IDX")).limit(1).cursor(Some(cursor.clone()))).await;
+        assert!(matches!(elsewhere, Err(StoreError::InvalidCursor)), "{index:?}: {elsewhere:?}");
+        let on_table = f.table.query(Query::partition(&pk).limit(1).cursor(Some(cursor))).await;
+        assert!(matches!(on_table, Err(StoreError::InvalidCursor)), "{index:?} cursor on the table: {on_table:?}");
+    }
 }
 
 pub async fn transactions_are_all_or_nothing(f: TableFixture) {
@@ -279,4 +389,15 @@ pub async fn reserved_attributes_are_checked(f: TableFixture) {
         f.table.update(&Key::new(&pk, "A"), Update::new().set("sk", "x"), Condition::None).await,
         Err(StoreError::Invalid(_))
     ));
+    // Index keys are strings: a number would silently keep the item out of the index on DynamoDB.
+    for index in Index::ALL_SECONDARY {
+        let (pk_attr, sk_attr) = index.attrs();
+        for attr in [pk_attr, sk_attr] {
+            let numbered = item(&pk, "B", json!({})).with_index(index, "IDX", "G").with(attr, 7);
+            assert!(matches!(f.table.put(numbered, Condition::None).await, Err(StoreError::Invalid(_))), "{attr}");
+            let update = f.table.update(&Key::new(&pk, "B"), Update::new().set(attr, 7), Condition::None).await;
+            assert!(matches!(update, Err(StoreError::Invalid(_))), "{attr}");
+        }
+    }
+    assert_eq!(f.table.get(&Key::new(&pk, "B")).await.unwrap(), None);
 }

@@ -23,11 +23,12 @@ use serde_dynamo::aws_sdk_dynamodb_1 as convert;
 use serde_json::{Map, Value};
 
 use crate::clock::SharedClock;
-use crate::ports::table::{validate_transaction, Cursor, GSI1_PK, GSI1_SK, PRIMARY_KEY_ATTRS, TTL};
+use crate::ports::table::{validate_transaction, Cursor, PRIMARY_KEY_ATTRS, TTL};
 use crate::ports::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
-/// Name of the secondary index (`gsi1pk` / `gsi1sk`) in the DynamoDB table.
-pub const GSI1_INDEX_NAME: &str = "gsi1";
+/// Name of the secondary index `gsi1pk` / `gsi1sk` in the DynamoDB table. Every secondary index
+/// is named by [`Index::name`]: `gsi1`, `gsi2`, `gsi3`.
+pub const GSI1_INDEX_NAME: &str = Index::Gsi1.name();
 
 /// How long [`create_table`] waits for a new table to become active.
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -151,10 +152,8 @@ impl DynamoTable {
             .scan_index_forward(query.order == Order::Asc)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start);
-        let request = match query.index {
-            Index::Primary => request.consistent_read(true),
-            Index::Gsi1 => request.index_name(GSI1_INDEX_NAME),
-        };
+        // Global secondary indexes cannot be read consistently.
+        let request = if query.index.is_secondary() { request.index_name(query.index.name()) } else { request.consistent_read(true) };
         let out = request.send().await.map_err(|e| self.query_error(query, e))?;
         let items = out.items.unwrap_or_default().into_iter().map(from_attrs).collect::<StoreResult<Vec<_>>>()?;
         Ok((items, out.last_evaluated_key.filter(|k| !k.is_empty())))
@@ -364,23 +363,30 @@ impl Table for DynamoTable {
 }
 
 /// Creates the table as `template.yaml` does: on-demand billing, key `pk` (hash) / `sk`
-/// (range), the `gsi1` index on `gsi1pk` / `gsi1sk` projecting all attributes, TTL on `ttl`.
-/// Waits until the table is active.
+/// (range), one index per [`Index::ALL_SECONDARY`] (`gsi1` on `gsi1pk` / `gsi1sk`, `gsi2`,
+/// `gsi3` likewise) projecting all attributes, TTL on `ttl`. Waits until the table is active.
+/// Fails when the table already exists (tests create a fresh one each; deployments get theirs
+/// from the template).
 pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
     let fail = |action: &str, detail: String| StoreError::Backend(format!("{action} for table `{name}` failed: {detail}"));
-    let gsi = GlobalSecondaryIndex::builder()
-        .index_name(GSI1_INDEX_NAME)
-        .key_schema(key_schema(GSI1_PK, KeyType::Hash)?)
-        .key_schema(key_schema(GSI1_SK, KeyType::Range)?)
-        .projection(Projection::builder().projection_type(ProjectionType::All).build());
     let mut request = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key_schema("pk", KeyType::Hash)?)
-        .key_schema(key_schema("sk", KeyType::Range)?)
-        .global_secondary_indexes(built(gsi.build())?);
-    for attr in ["pk", "sk", GSI1_PK, GSI1_SK] {
+        .key_schema(key_schema("sk", KeyType::Range)?);
+    let mut key_attrs = vec!["pk", "sk"];
+    for index in Index::ALL_SECONDARY {
+        let (pk, sk) = index.attrs();
+        let gsi = GlobalSecondaryIndex::builder()
+            .index_name(index.name())
+            .key_schema(key_schema(pk, KeyType::Hash)?)
+            .key_schema(key_schema(sk, KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build());
+        request = request.global_secondary_indexes(built(gsi.build())?);
+        key_attrs.extend([pk, sk]);
+    }
+    for attr in key_attrs {
         let definition = AttributeDefinition::builder().attribute_name(attr).attribute_type(ScalarAttributeType::S);
         request = request.attribute_definitions(built(definition.build())?);
     }
@@ -631,10 +637,7 @@ fn update_expression(update: &Update, p: &mut Placeholders) -> StoreResult<Strin
 
 /// The `KeyConditionExpression` of a query.
 fn key_condition(query: &Query, p: &mut Placeholders) -> StoreResult<String> {
-    let (pk_attr, sk_attr) = match query.index {
-        Index::Primary => ("pk", "sk"),
-        Index::Gsi1 => (GSI1_PK, GSI1_SK),
-    };
+    let (pk_attr, sk_attr) = query.index.attrs();
     let partition = format!("{} = {}", p.name(pk_attr), p.value(AttributeValue::S(query.partition.clone())));
     let mut bound = |s: &String| p.value(AttributeValue::S(s.clone()));
     let range = match &query.range {
@@ -664,14 +667,14 @@ fn start_key(query: &Query) -> StoreResult<Option<Attrs>> {
         return Err(StoreError::InvalidCursor);
     }
     let mut key = key_attrs(&cursor.key);
-    match query.index {
-        Index::Primary if cursor.key.pk != query.partition => return Err(StoreError::InvalidCursor),
-        Index::Primary => {}
-        Index::Gsi1 => {
-            let gsi1sk = cursor.gsi1sk.ok_or(StoreError::InvalidCursor)?;
-            key.insert(GSI1_PK.to_string(), AttributeValue::S(query.partition.clone()));
-            key.insert(GSI1_SK.to_string(), AttributeValue::S(gsi1sk));
-        }
+    if query.index.is_secondary() {
+        // An index's start key is the table key plus the index key of the last item.
+        let (pk_attr, sk_attr) = query.index.attrs();
+        let index_sk = cursor.index_sk.ok_or(StoreError::InvalidCursor)?;
+        key.insert(pk_attr.to_string(), AttributeValue::S(query.partition.clone()));
+        key.insert(sk_attr.to_string(), AttributeValue::S(index_sk));
+    } else if cursor.key.pk != query.partition {
+        return Err(StoreError::InvalidCursor);
     }
     Ok(Some(key))
 }
@@ -717,12 +720,27 @@ mod tests {
 
     #[test]
     fn key_conditions_cover_every_range() {
-        let query = Query::gsi1("P").range(KeyRange::Between("a".into(), "b".into()));
-        let mut p = Placeholders::new(0);
-        let expression = key_condition(&query, &mut p).unwrap();
-        assert_eq!(expression, "#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2");
-        assert_eq!(p.names["#n0"], GSI1_PK);
-        assert_eq!(p.names["#n1"], GSI1_SK);
+        for index in [Index::Primary, Index::Gsi1, Index::Gsi2, Index::Gsi3] {
+            let query = Query::on(index, "P").range(KeyRange::Between("a".into(), "b".into()));
+            let mut p = Placeholders::new(0);
+            let expression = key_condition(&query, &mut p).unwrap();
+            assert_eq!(expression, "#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2");
+            assert_eq!((p.names["#n0"].as_str(), p.names["#n1"].as_str()), index.attrs());
+        }
         assert!(range_is_empty(&KeyRange::Between("b".into(), "a".into())));
+    }
+
+    #[test]
+    fn index_cursors_start_at_the_index_key() {
+        let item = Item::new(Key::new("ORG#1", "LEAD#a")).with_gsi2("LEADS#1", "085#a");
+        let query = Query::gsi2("LEADS#1");
+        let query = query.clone().cursor(Some(Cursor::after(&query, &item).encode()));
+        let start = start_key(&query).unwrap().unwrap();
+        assert_eq!(start.len(), 4);
+        assert_eq!(start["gsi2pk"], AttributeValue::S("LEADS#1".into()));
+        assert_eq!(start["gsi2sk"], AttributeValue::S("085#a".into()));
+        assert_eq!(start["sk"], AttributeValue::S("LEAD#a".into()));
+        let elsewhere = Query::gsi3("LEADS#1").cursor(query.cursor.clone());
+        assert!(matches!(start_key(&elsewhere), Err(StoreError::InvalidCursor)));
     }
 }
