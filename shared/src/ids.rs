@@ -8,6 +8,7 @@ pub mod prefix {
     pub const PLAN: &str = "pln";
     pub const JOB: &str = "job";
     pub const ARTIFACT: &str = "art";
+    pub const EXPORT: &str = "exp";
     pub const LEAD: &str = "lead";
     pub const WEBHOOK: &str = "whk";
     pub const EVENT: &str = "evt";

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::SharedClock;
 use crate::jobs::run::JobRunner;
 use crate::jobs::web::WebSource;
+use crate::leads::export::Exports;
 use crate::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use crate::ports::{Queue, StoreError, StoreResult};
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
@@ -49,6 +50,8 @@ pub enum Task {
     FanOut,
     /// Make attempt `attempt` of a webhook delivery (stale attempts are dropped).
     Deliver { org_id: String, webhook_id: String, delivery_id: String, attempt: u32 },
+    /// Write the file of a lead export.
+    ExportLeads { org_id: String, export_id: String },
 }
 
 impl Task {
@@ -176,7 +179,14 @@ impl Worker {
             Task::Deliver { org_id, webhook_id, delivery_id, attempt } => {
                 self.deliveries.deliver(org_id, webhook_id, delivery_id, *attempt).await
             }
+            Task::ExportLeads { org_id, export_id } => self.exports().run(org_id, export_id, self.clock.now().into()).await,
         }
+    }
+
+    /// Lead exports over this worker's storage.
+    fn exports(&self) -> Exports<'_> {
+        let s = &self.storage;
+        Exports { table: s.table.as_ref(), blobs: s.blobs.as_ref(), steps: s.steps.as_ref() }
     }
 
     /// The job runner over this worker's storage.
@@ -196,6 +206,10 @@ impl Worker {
             (Err(e), Ok(Task::RunJob { org_id, job_id, .. })) if receive_count >= MAX_RECEIVES => {
                 tracing::error!(org_id, job_id, error = %e, "job task failed on its last delivery; failing the job");
                 self.runner().fail(&org_id, &job_id, &format!("A step kept failing: {e}")).await
+            }
+            (Err(e), Ok(Task::ExportLeads { org_id, export_id })) if receive_count >= MAX_RECEIVES => {
+                tracing::error!(org_id, export_id, error = %e, "export failed on its last delivery");
+                self.exports().fail(&org_id, &export_id, "The export could not be written; try again.", self.clock.now().into()).await
             }
             (outcome, _) => outcome,
         }

@@ -90,7 +90,7 @@ impl ApiError {
     }
 
     /// 400: a parameter failed validation.
-    pub fn invalid(param: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message).param(param)
     }
 

@@ -203,7 +203,7 @@ pub(super) fn parse_statuses(param: &str, raw: &str) -> ApiResult<Vec<JobStatus>
         .collect()
 }
 
-fn parse_time(param: &str, raw: Option<&str>) -> ApiResult<Option<Timestamp>> {
+pub(super) fn parse_time(param: &str, raw: Option<&str>) -> ApiResult<Option<Timestamp>> {
     raw.map(|r| {
         Timestamp::parse(r)
             .ok_or_else(|| ApiError::invalid(param, format!("`{param}` must be an ISO 8601 time such as 2026-04-21T14:22:01Z.")))

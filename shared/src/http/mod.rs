@@ -13,6 +13,7 @@ pub mod extract;
 mod health;
 pub mod idempotency;
 pub mod jobs;
+pub mod leads;
 pub mod pagination;
 pub mod plans;
 pub mod request_id;
@@ -59,11 +60,12 @@ pub enum Group {
     Search,
     Webhooks,
     Scrape,
+    Leads,
 }
 
 impl Group {
     /// Every group, in the order the local server mounts them.
-    pub const ALL: [Group; 9] = [
+    pub const ALL: [Group; 10] = [
         Group::Account,
         Group::Threads,
         Group::Plans,
@@ -73,6 +75,7 @@ impl Group {
         Group::Search,
         Group::Webhooks,
         Group::Scrape,
+        Group::Leads,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Group {
             Group::Search => "search",
             Group::Webhooks => "webhooks",
             Group::Scrape => "scrape",
+            Group::Leads => "leads",
         }
     }
 
@@ -100,6 +104,7 @@ impl Group {
             Group::Search => search::routes(),
             Group::Webhooks => webhooks::routes(),
             Group::Scrape => scrape::routes(),
+            Group::Leads => leads::routes(),
         }
     }
 }

@@ -703,8 +703,13 @@ impl JobRunner {
         if lead == before {
             return Ok(lead);
         }
+        // An update of the job's attributes only, so a user's concurrent PATCH is never lost.
         let item = store::lead_item(Key::new(partition, existing), &lead, org_id, job.livemode, &pointer.sk)?;
-        let mut ops = vec![WriteOp::Put { item, condition: Condition::Exists }];
+        let mut update = Update::new();
+        for (name, value) in item.attrs.into_iter().filter(|(name, _)| !store::USER_OWNED.contains(&name.as_str())) {
+            update = update.set(&name, value);
+        }
+        let mut ops = vec![WriteOp::Update { key: item.key, update, condition: Condition::Exists }];
         ops.extend(self.qualified_event(org_id, job, Some(&before), &lead)?);
         self.table.transact(ops).await?;
         Ok(lead)

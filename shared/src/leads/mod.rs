@@ -5,6 +5,7 @@
 pub mod confidence;
 pub mod dedupe;
 pub mod enrich;
+pub mod export;
 pub mod index;
 mod model;
 pub mod resolve;

@@ -12,19 +12,15 @@
 //!
 //! A pointer whose lead has gone (its thread was deleted) reads as "not found" and is removed.
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
+use super::score::LeadStatus;
 use super::Lead;
 use crate::clock::Timestamp;
-use crate::ports::table::{GSI1_PK, GSI1_SK};
-use crate::ports::{Condition, Item, Key, StoreResult, WriteOp};
-
-/// Secondary-index attributes of the score view.
-pub(crate) const GSI2_PK: &str = "gsi2pk";
-pub(crate) const GSI2_SK: &str = "gsi2sk";
-/// Secondary-index attributes of the company view.
-pub(crate) const GSI3_PK: &str = "gsi3pk";
-pub(crate) const GSI3_SK: &str = "gsi3sk";
+use crate::jobs::run::{job_data_partition, LEAD_SK};
+use crate::ports::table::{query_matching, KeyRange, Order, Query};
+use crate::ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// The lead item attribute naming its dedupe pointer (removed with the lead, so a later
 /// duplicate creates a fresh lead instead of merging into a deleted one).
@@ -85,14 +81,232 @@ pub(crate) fn lead_item(key: Key, lead: &Lead, org_id: &str, livemode: bool, ded
     let view = view_partition(org_id, livemode);
     let company = lead.company.as_ref().and_then(|c| c.name.as_deref());
     Ok(Item::from_record(key, lead)?
-        .with(GSI1_PK, view.as_str())
-        .with(GSI1_SK, created_sort_key(lead.created_at, &lead.id))
-        .with(GSI2_PK, view.as_str())
-        .with(GSI2_SK, score_sort_key(lead.lead_score, lead.created_at, &lead.id))
-        .with(GSI3_PK, view)
-        .with(GSI3_SK, company_sort_key(company, &lead.id))
+        .with_gsi1(view.as_str(), created_sort_key(lead.created_at, &lead.id))
+        .with_gsi2(view.as_str(), score_sort_key(lead.lead_score, lead.created_at, &lead.id))
+        .with_gsi3(view, company_sort_key(company, &lead.id))
         .with(DEDUPE_SK, dedupe_sk)
         .with("livemode", json!(livemode)))
+}
+
+/// Attributes of a lead that only its user writes (`PATCH`): a job's merge never touches them.
+pub(crate) const USER_OWNED: [&str; 3] = ["custom_notes", "tags", "updated_at"];
+
+/// Most leads one list request examines while filtering.
+const MAX_EXAMINED_PER_PAGE: usize = 2_000;
+/// Longest `custom_notes`, in characters.
+pub const MAX_NOTES_CHARS: usize = 5_000;
+/// Most tags on a lead, and the longest tag.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+/// Longest `search` text.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// How a lead list is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSort {
+    #[default]
+    CreatedAt,
+    Score,
+    Company,
+}
+
+impl LeadSort {
+    pub fn parse(raw: &str) -> Option<LeadSort> {
+        match raw {
+            "created_at" => Some(LeadSort::CreatedAt),
+            "score" | "lead_score" => Some(LeadSort::Score),
+            "company" | "company_name" => Some(LeadSort::Company),
+            _ => None,
+        }
+    }
+}
+
+/// Which leads a list or an export covers; every filter is optional and they all apply.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeadFilter {
+    pub job_id: Option<String>,
+    pub score_min: Option<u8>,
+    pub score_max: Option<u8>,
+    pub status: Option<LeadStatus>,
+    /// Case-insensitive text in the lead's email, phone, name, company name or domain.
+    pub search: Option<String>,
+    pub created_after: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+}
+
+impl LeadFilter {
+    /// The score range the filter allows (a status is a score range too), when it restricts it.
+    fn score_bounds(&self) -> Option<(u8, u8)> {
+        let (mut low, mut high) = (self.score_min.unwrap_or(0), self.score_max.unwrap_or(100));
+        let (status_low, status_high) = match self.status {
+            Some(LeadStatus::Hot) => (70, 100),
+            Some(LeadStatus::Warm) => (40, 69),
+            Some(LeadStatus::Cold) => (0, 39),
+            None => (0, 100),
+        };
+        low = low.max(status_low);
+        high = high.min(status_high);
+        let restricted = self.score_min.is_some() || self.score_max.is_some() || self.status.is_some();
+        restricted.then_some((low, high))
+    }
+
+    /// True when `lead` passes every filter.
+    pub fn keeps(&self, lead: &Lead) -> bool {
+        let score_ok = match self.score_bounds() {
+            None => true,
+            Some((low, high)) => lead.lead_score.is_some_and(|s| (low..=high).contains(&s)),
+        };
+        score_ok
+            && self.job_id.as_ref().is_none_or(|j| *j == lead.job_id)
+            && self.created_after.is_none_or(|t| lead.created_at >= t)
+            && self.created_before.is_none_or(|t| lead.created_at < t)
+            && self.search.as_deref().is_none_or(|text| mentions(lead, text))
+    }
+}
+
+/// True when the lead's email, phone, name, company name or domain contains `text` (folded).
+fn mentions(lead: &Lead, text: &str) -> bool {
+    let needle = super::dedupe::fold_ascii(text.trim());
+    let person = lead.person.as_ref();
+    let company = lead.company.as_ref();
+    let haystack = [
+        person.and_then(|p| p.email.as_deref()),
+        person.and_then(|p| p.phone.as_deref()),
+        person.and_then(|p| p.full_name.as_deref()),
+        company.and_then(|c| c.name.as_deref()),
+        company.and_then(|c| c.domain.as_deref()),
+        company.and_then(|c| c.phone.as_deref()),
+    ];
+    let emails = lead.fields.get("emails").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+    haystack.into_iter().flatten().chain(emails).any(|value| super::dedupe::fold_ascii(value).contains(&needle))
+}
+
+/// What `PATCH /v1/leads/{id}` may change; `Some(None)` clears the notes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LeadPatch {
+    pub custom_notes: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// The organization's leads, across its jobs.
+pub struct LeadStore<'a> {
+    table: &'a dyn Table,
+}
+
+impl<'a> LeadStore<'a> {
+    pub fn new(table: &'a dyn Table) -> Self {
+        LeadStore { table }
+    }
+
+    /// One page of the leads of the organization's `livemode` view that pass `filter`, sorted.
+    /// A selective filter examines at most 2,000 leads per page: the page may then be short with
+    /// a cursor to continue.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list(
+        &self,
+        org_id: &str,
+        livemode: bool,
+        filter: &LeadFilter,
+        sort: LeadSort,
+        order: Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> StoreResult<(Vec<Lead>, Option<String>)> {
+        let query = self.query_for(org_id, livemode, filter, sort).order(order).cursor(cursor);
+        let keep = |item: &Item| -> StoreResult<Option<Lead>> {
+            if item.attrs.get("livemode").and_then(Value::as_bool) != Some(livemode) {
+                return Ok(None);
+            }
+            let lead: Lead = item.to_record()?;
+            Ok(filter.keeps(&lead).then_some(lead))
+        };
+        query_matching(self.table, query, limit, MAX_EXAMINED_PER_PAGE, keep).await
+    }
+
+    /// The narrowest sorted view that serves the request; the filter is applied on top.
+    fn query_for(&self, org_id: &str, livemode: bool, filter: &LeadFilter, sort: LeadSort) -> Query {
+        let view = view_partition(org_id, livemode);
+        match sort {
+            // One job's leads are all created together: its own partition lists them, in row order.
+            LeadSort::CreatedAt if filter.job_id.is_some() => {
+                Query::partition(job_data_partition(org_id, filter.job_id.as_deref().unwrap_or_default())).prefix(LEAD_SK)
+            }
+            LeadSort::CreatedAt => {
+                let low = filter.created_after.map_or_else(String::new, |t| t.to_string());
+                let high = filter.created_before.map_or_else(|| "~".to_string(), |t| t.to_string());
+                Query::gsi1(view).range(KeyRange::Between(low, high))
+            }
+            LeadSort::Score => match filter.score_bounds() {
+                Some((low, high)) => Query::gsi2(view).range(KeyRange::Between(format!("{low:03}"), format!("{high:03}~"))),
+                None => Query::gsi2(view),
+            },
+            LeadSort::Company => Query::gsi3(view),
+        }
+    }
+
+    /// A lead of the organization's `livemode` view, with its stored item.
+    async fn find(&self, org_id: &str, livemode: bool, lead_id: &str) -> StoreResult<Option<(Item, Lead)>> {
+        let Some(pointer) = self.table.get(&pointer_key(org_id, lead_id)).await? else { return Ok(None) };
+        let (Some(job_id), Some(mode)) = (pointer.str("job_id"), pointer.attrs.get("livemode").and_then(Value::as_bool)) else {
+            return Ok(None);
+        };
+        if mode != livemode {
+            return Ok(None);
+        }
+        let key = Key::new(job_data_partition(org_id, job_id), format!("{LEAD_SK}{lead_id}"));
+        match self.table.get(&key).await? {
+            Some(item) => {
+                let lead = item.to_record()?;
+                Ok(Some((item, lead)))
+            }
+            None => {
+                // Its job's thread was deleted: the pointer outlived the lead.
+                self.table.delete(&pointer.key, Condition::None).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A lead by ID; `None` when it is not in the organization's `livemode` view.
+    pub async fn get(&self, org_id: &str, livemode: bool, lead_id: &str) -> StoreResult<Option<Lead>> {
+        Ok(self.find(org_id, livemode, lead_id).await?.map(|(_, lead)| lead))
+    }
+
+    /// Applies the user's changes; `None` when there is no such lead.
+    pub async fn update(&self, org_id: &str, livemode: bool, lead_id: &str, patch: LeadPatch, now: Timestamp) -> StoreResult<Option<Lead>> {
+        let Some((item, _)) = self.find(org_id, livemode, lead_id).await? else { return Ok(None) };
+        let mut update = Update::new().set("updated_at", now.to_string());
+        if let Some(notes) = patch.custom_notes {
+            update = update.set("custom_notes", notes.map_or(Value::Null, Value::String));
+        }
+        if let Some(tags) = patch.tags {
+            update = update.set("tags", json!(tags));
+        }
+        match self.table.update(&item.key, update, Condition::Exists).await {
+            Ok(item) => Ok(Some(item.to_record()?)),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes a lead, its pointer and its dedupe key (so a later duplicate makes a fresh lead);
+    /// `false` when there is no such lead.
+    pub async fn delete(&self, org_id: &str, livemode: bool, lead_id: &str) -> StoreResult<bool> {
+        let Some((item, _)) = self.find(org_id, livemode, lead_id).await? else { return Ok(false) };
+        let mut ops = vec![
+            WriteOp::Delete { key: item.key.clone(), condition: Condition::Exists },
+            WriteOp::Delete { key: pointer_key(org_id, lead_id), condition: Condition::None },
+        ];
+        if let Some(dedupe_sk) = item.str(DEDUPE_SK) {
+            ops.push(WriteOp::Delete { key: Key::new(item.key.pk.clone(), dedupe_sk), condition: Condition::None });
+        }
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -197,3 +197,223 @@ pub async fn a_cancelled_scrape_keeps_what_it_read(s: TestServer) {
     let r = call(&s, Method::POST, &format!("/v1/jobs/{job_id}/cancel"), &key).send().await.unwrap();
     assert_error(r, StatusCode::CONFLICT, "conflict", None).await;
 }
+
+/// Runs a test-mode research job of `rows` rows and a test-mode scrape of two fixture pages, so
+/// the organization has hot synthetic leads and cooler scraped ones: `(research job, scrape job)`.
+async fn leads_of_two_jobs(s: &TestServer, key: &str, web: &FixtureWeb, rows: u32) -> (String, String) {
+    let prompt = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
+    let (_, posted) = super::jobs::pending_job(s, key, prompt, json!({"max_rows": rows})).await;
+    let research = posted["job"]["id"].as_str().unwrap().to_string();
+    json_of(post(s, key, &format!("/v1/jobs/{research}/approve"), json!({})).await, StatusCode::OK).await;
+    let urls = [format!("{}about/leadership.html", web.home("halyardrobotics.com")), format!("{}team/", web.home("brightwell.co.uk"))];
+    let scrape = json_of(post(s, key, "/v1/scrape", json!({"type": "bulk", "urls": urls})).await, StatusCode::CREATED).await;
+    let scrape = scrape["id"].as_str().unwrap().to_string();
+    for job in [&research, &scrape] {
+        assert_eq!(until_ended(s, key, job).await["status"], "succeeded");
+    }
+    (research, scrape)
+}
+
+/// Every lead of a `/v1/leads` query, following cursors with pages of `limit`.
+async fn every_lead(s: &TestServer, key: &str, query: &str, limit: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = get(s, key, &format!("/v1/leads?limit={limit}{query}{cursor}")).await;
+        out.extend(page["data"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+fn ids(leads: &[Value]) -> Vec<String> {
+    leads.iter().map(|l| l["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn score(lead: &Value) -> i64 {
+    lead["lead_score"].as_i64().unwrap_or(-1)
+}
+
+pub async fn the_lead_store_filters_sorts_and_pages(s: TestServer) {
+    let web = FixtureWeb::serve().await;
+    let (org, key) = s.org_with_key(Tier::Scale).await;
+    let (research, scrape) = leads_of_two_jobs(&s, &key, &web, 30).await;
+    let research_leads = all_leads(&s, &key, &research, "").await;
+    let scrape_leads = all_leads(&s, &key, &scrape, "").await;
+    let everything = every_lead(&s, &key, "", 100).await;
+    let mut expected = ids(&research_leads);
+    expected.extend(ids(&scrape_leads));
+    expected.sort();
+    let mut listed = ids(&everything);
+    listed.sort();
+    assert_eq!(listed, expected, "every lead of every job, once");
+    assert!(everything.iter().any(|l| score(l) >= 70) && everything.iter().any(|l| (0..70).contains(&score(l))), "scores vary");
+    let lead = &everything[0];
+    assert!(lead["enrichment_data"].is_object() && lead.get("full_name").is_some() && lead.get("source_url").is_some(), "{lead}");
+
+    // Newest first by default; small pages through the cursor give the same list.
+    let created: Vec<&str> = everything.iter().map(|l| l["created_at"].as_str().unwrap()).collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "{created:?}");
+    let by_score = every_lead(&s, &key, "&sort=score", 7).await;
+    assert_eq!(by_score.len(), everything.len());
+    assert!(by_score.windows(2).all(|w| score(&w[0]) >= score(&w[1])), "descending scores");
+    let warm = every_lead(&s, &key, "&sort=score&order=asc&score_min=40&score_max=69", 100).await;
+    assert!(warm.windows(2).all(|w| score(&w[0]) <= score(&w[1])));
+    assert_eq!(warm.len(), everything.iter().filter(|l| (40..=69).contains(&score(l))).count());
+    let hot = every_lead(&s, &key, "&status=hot", 100).await;
+    assert_eq!(hot.len(), everything.iter().filter(|l| score(l) >= 70).count());
+    assert!(hot.iter().all(|l| l["lead_status"] == "hot"));
+    let by_company = every_lead(&s, &key, "&sort=company&order=asc", 9).await;
+    let names: Vec<String> = by_company
+        .iter()
+        .map(|l| l["company"]["name"].as_str().map_or("~".to_string(), |n| quarry_shared::leads::dedupe::fold_ascii(n)))
+        .collect();
+    let alnum = |n: &String| n.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '~').collect::<String>();
+    assert!(names.windows(2).all(|w| alnum(&w[0]).split('~').next() <= alnum(&w[1]).split('~').next() || w[1] == "~"), "{names:?}");
+    assert_eq!(by_company.len(), everything.len());
+
+    // Filters.
+    let of_scrape = every_lead(&s, &key, &format!("&job_id={scrape}"), 100).await;
+    assert_eq!(ids(&of_scrape).into_iter().collect::<HashSet<_>>(), ids(&scrape_leads).into_iter().collect::<HashSet<_>>());
+    let found = every_lead(&s, &key, "&search=HALYARD", 100).await;
+    assert!(!found.is_empty() && found.iter().all(|l| l.to_string().to_lowercase().contains("halyard")), "{found:?}");
+    assert!(every_lead(&s, &key, "&created_after=2999-01-01T00:00:00Z", 100).await.is_empty());
+    assert_eq!(every_lead(&s, &key, "&created_before=2999-01-01T00:00:00Z&sort=score", 100).await.len(), everything.len());
+
+    // Test-mode leads are not live leads, and other organizations see nothing.
+    let live = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    assert!(get(&s, &live, "/v1/leads").await["data"].as_array().unwrap().is_empty());
+    let id = lead["id"].as_str().unwrap();
+    let r = call(&s, Method::GET, &format!("/v1/leads/{id}"), &live).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("lead_id")).await;
+    let (_, stranger) = s.org_with_key(Tier::Scale).await;
+    let r = call(&s, Method::GET, &format!("/v1/leads/{id}"), &stranger).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("lead_id")).await;
+    assert_eq!(get(&s, &key, &format!("/v1/leads/{id}")).await["id"], id);
+
+    for (query, param) in [
+        ("sort=name", "sort"),
+        ("score_min=101", "score_min"),
+        ("status=lukewarm", "status"),
+        ("score_min=80&score_max=20", "score_min"),
+        ("created_after=yesterday", "created_after"),
+    ] {
+        let r = call(&s, Method::GET, &format!("/v1/leads?{query}"), &key).send().await.unwrap();
+        assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+    }
+
+    // One `lead.qualified` event per hot lead.
+    let events = quarry_shared::events::EventLog::new(s.storage.table.as_ref()).all(&org.id).await.unwrap();
+    let qualified: HashSet<String> = events
+        .iter()
+        .filter(|e| e.kind == quarry_shared::events::EventType::LeadQualified)
+        .map(|e| e.data.object["id"].as_str().unwrap().to_string())
+        .collect();
+    let hot_ids: HashSet<String> = ids(&hot).into_iter().collect();
+    assert_eq!(qualified, hot_ids);
+}
+
+pub async fn leads_are_annotated_and_deleted(s: TestServer) {
+    let web = FixtureWeb::serve().await;
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let (_, scrape) = leads_of_two_jobs(&s, &key, &web, 5).await;
+    let leads = all_leads(&s, &key, &scrape, "").await;
+    let id = leads[0]["id"].as_str().unwrap();
+    let path = format!("/v1/leads/{id}");
+    let patch = |body: Value| {
+        let path = path.clone();
+        let key = key.clone();
+        let s = &s;
+        async move { call(s, Method::PATCH, &path, &key).json(&body).send().await.unwrap() }
+    };
+    let patched = json_of(patch(json!({"custom_notes": "Call after Q1.", "tags": ["q1", " q1 ", "priority"]})).await, StatusCode::OK).await;
+    assert_eq!(patched["custom_notes"], "Call after Q1.");
+    assert_eq!(patched["tags"], json!(["q1", "priority"]));
+    assert!(patched["updated_at"].is_string());
+    let cleared = json_of(patch(json!({"custom_notes": null})).await, StatusCode::OK).await;
+    assert!(cleared["custom_notes"].is_null());
+    assert_eq!(cleared["tags"], json!(["q1", "priority"]), "tags untouched");
+    assert_eq!(get(&s, &key, &path).await["tags"], json!(["q1", "priority"]));
+    let tagged = every_lead(&s, &key, &format!("&job_id={scrape}"), 100).await;
+    assert!(tagged.iter().any(|l| l["id"] == id && l["tags"] == json!(["q1", "priority"])));
+    for (body, param) in [
+        (json!({"tags": "q1"}), "tags"),
+        (json!({"tags": ["ok", ""]}), "tags[1]"),
+        (json!({"tags": [7]}), "tags[0]"),
+        (json!({"custom_notes": "x".repeat(5_001)}), "custom_notes"),
+        (json!({"custom_notes": 3}), "custom_notes"),
+    ] {
+        assert_error(patch(body).await, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+    }
+    let r = call(&s, Method::PATCH, "/v1/leads/lead_nope", &key).json(&json!({"tags": []})).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("lead_id")).await;
+
+    let r = call(&s, Method::DELETE, &path, &key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = call(&s, Method::GET, &path, &key).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("lead_id")).await;
+    let r = call(&s, Method::DELETE, &path, &key).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("lead_id")).await;
+    let left = every_lead(&s, &key, &format!("&job_id={scrape}"), 100).await;
+    assert_eq!(left.len(), leads.len() - 1);
+    assert!(!left.iter().any(|l| l["id"] == id));
+}
+
+/// Polls an export until it is no longer processing.
+async fn until_exported(s: &TestServer, key: &str, export_id: &str) -> Value {
+    for _ in 0..300 {
+        let export = get(s, key, &format!("/v1/exports/{export_id}")).await;
+        if export["status"] != "processing" {
+            return export;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("export {export_id} did not finish");
+}
+
+pub async fn leads_are_exported_as_csv_and_json(s: TestServer) {
+    let web = FixtureWeb::serve().await;
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    leads_of_two_jobs(&s, &key, &web, 12).await;
+    let everything = every_lead(&s, &key, "", 100).await;
+    let hot = everything.iter().filter(|l| score(l) >= 70).count();
+
+    let fields = ["full_name", "email", "company_name", "lead_score"];
+    let body = json!({"format": "csv", "filters": {"status": "hot"}, "fields": fields});
+    let started = json_of(post(&s, &key, "/v1/leads/export", body).await, StatusCode::ACCEPTED).await;
+    assert_eq!(started["status"], "processing");
+    assert_eq!(started["export_id"], started["id"]);
+    let export = until_exported(&s, &key, started["id"].as_str().unwrap()).await;
+    assert_eq!(export["status"], "completed", "{export}");
+    assert_eq!(export["total_leads"], hot);
+    let csv = super::api::client().get(export["download_url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), fields);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), hot);
+    assert!(rows.iter().all(|r| r[3].parse::<u32>().unwrap() >= 70));
+
+    let started = json_of(post(&s, &key, "/v1/leads/export", json!({"format": "json"})).await, StatusCode::ACCEPTED).await;
+    let export = until_exported(&s, &key, started["id"].as_str().unwrap()).await;
+    let body = super::api::client().get(export["download_url"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
+    let rows: Vec<Value> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(rows.len(), everything.len());
+    assert_eq!(rows[0].as_object().unwrap().len(), quarry_shared::leads::export::EXPORT_FIELDS.len());
+
+    for (body, param) in [
+        (json!({}), "format"),
+        (json!({"format": "xml"}), "format"),
+        (json!({"format": "csv", "fields": ["email", "bogus"]}), "fields[1]"),
+        (json!({"format": "csv", "fields": []}), "fields"),
+        (json!({"format": "csv", "filters": {"score_min": 200}}), "filters.score_min"),
+    ] {
+        let r = post(&s, &key, "/v1/leads/export", body).await;
+        assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+    }
+    let r = call(&s, Method::GET, "/v1/exports/exp_nope", &key).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("export_id")).await;
+}

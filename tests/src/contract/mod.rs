@@ -156,5 +156,8 @@ define_suite!(
         a_sitemap_scrape_reads_the_listed_pages_with_its_options,
         scrape_requests_are_validated,
         a_cancelled_scrape_keeps_what_it_read,
+        the_lead_store_filters_sorts_and_pages,
+        leads_are_annotated_and_deleted,
+        leads_are_exported_as_csv_and_json,
     ]
 );

@@ -1,0 +1,357 @@
+//! The `leads` endpoint group: the organization's leads across all its jobs (`/v1/leads`,
+//! filtered, sorted, paged), one lead read, annotated (`custom_notes`, `tags`) or deleted, and
+//! exports of them as CSV or JSON (`/v1/leads/export`, `/v1/exports/{id}`). A key sees the leads of
+//! its own mode: test keys the test-mode leads, live keys the live ones.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{Authorized, Read, Run};
+use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::jobs::parse_time;
+use super::pagination::{ListParams, ListResponse};
+use super::AppState;
+use crate::accounts::Principal;
+use crate::leads::export::{field_value, Export, ExportFormat, Exports, EXPORT_FIELDS};
+use crate::leads::score::LeadStatus;
+use crate::leads::store::{LeadFilter, LeadPatch, LeadSort, LeadStore, MAX_NOTES_CHARS, MAX_SEARCH_CHARS, MAX_TAGS, MAX_TAG_CHARS};
+use crate::leads::Lead;
+
+/// The routes of the group.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_leads))
+        .routes(routes!(get_lead, update_lead, delete_lead))
+        .routes(routes!(export_leads))
+        .routes(routes!(get_export))
+}
+
+/// A lead as this group returns it: the lead object, plus the flat names other lead APIs use for
+/// its most read facts (each derived from the lead, never stored apart).
+#[derive(Serialize, ToSchema)]
+pub struct LeadView {
+    #[serde(flatten)]
+    pub lead: Lead,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub full_name: Option<String>,
+    pub job_title: Option<String>,
+    pub company_name: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub twitter_url: Option<String>,
+    pub facebook_url: Option<String>,
+    /// The first page or file the lead was found in.
+    pub source_url: Option<String>,
+    /// Company facts in brief: `company_size`, `industry`, `location`, `technologies`,
+    /// `funding_stage`, `confidence_score`.
+    #[schema(value_type = Object)]
+    pub enrichment_data: Map<String, Value>,
+}
+
+impl From<Lead> for LeadView {
+    fn from(lead: Lead) -> Self {
+        let text = |name: &str| field_value(&lead, name).as_str().map(str::to_string);
+        let company = lead.company.as_ref();
+        let location =
+            company.map(|c| [c.hq_city.as_deref(), c.hq_country.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", "));
+        let mut enrichment = Map::new();
+        enrichment.insert("company_size".into(), field_value(&lead, "company_size"));
+        enrichment.insert("industry".into(), company.and_then(|c| c.industry.clone()).map_or(Value::Null, Value::String));
+        enrichment.insert("location".into(), location.filter(|l| !l.is_empty()).map_or(Value::Null, Value::String));
+        enrichment.insert("technologies".into(), lead.fields.get("tech_stack").cloned().unwrap_or(Value::Array(Vec::new())));
+        enrichment.insert("funding_stage".into(), company.and_then(|c| c.funding_stage.clone()).map_or(Value::Null, Value::String));
+        enrichment.insert("confidence_score".into(), serde_json::json!(lead.confidence));
+        LeadView {
+            email: text("email"),
+            phone: text("phone"),
+            full_name: text("full_name"),
+            job_title: text("job_title"),
+            company_name: text("company_name"),
+            linkedin_url: text("linkedin_url"),
+            twitter_url: text("twitter_url"),
+            facebook_url: text("facebook_url"),
+            source_url: text("source_url"),
+            enrichment_data: enrichment,
+            lead,
+        }
+    }
+}
+
+/// Filters shared by the list and exports (all optional).
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct LeadFilterParams {
+    /// Only this job's leads.
+    pub job_id: Option<String>,
+    /// Lowest `lead_score`, 0–100.
+    #[param(value_type = Option<u8>)]
+    #[schema(value_type = Option<u8>)]
+    pub score_min: Option<Value>,
+    /// Highest `lead_score`, 0–100.
+    #[param(value_type = Option<u8>)]
+    #[schema(value_type = Option<u8>)]
+    pub score_max: Option<Value>,
+    /// `hot`, `warm` or `cold`.
+    pub status: Option<String>,
+    /// Text in the email, phone, name, company name or domain (case and accents ignored).
+    pub search: Option<String>,
+    /// Leads created at or after this ISO 8601 time.
+    pub created_after: Option<String>,
+    /// Leads created before this ISO 8601 time.
+    pub created_before: Option<String>,
+}
+
+impl LeadFilterParams {
+    /// The filter, each bad value a 400 naming it (`prefix` names the object it sits in).
+    fn filter(&self, prefix: &str) -> ApiResult<LeadFilter> {
+        let name = |field: &str| format!("{prefix}{field}");
+        let score = |field: &str, raw: &Option<Value>| -> ApiResult<Option<u8>> {
+            let Some(raw) = raw else { return Ok(None) };
+            let number = match raw {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse::<u64>().ok(),
+                _ => None,
+            };
+            match number {
+                Some(n) if n <= 100 => Ok(Some(n as u8)),
+                _ => Err(ApiError::invalid(name(field), format!("`{}` must be an integer from 0 to 100.", name(field)))),
+            }
+        };
+        let status = match self.status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("hot") => Some(LeadStatus::Hot),
+            Some("warm") => Some(LeadStatus::Warm),
+            Some("cold") => Some(LeadStatus::Cold),
+            Some(other) => return Err(ApiError::invalid(name("status"), format!("`status` must be hot, warm or cold; got `{other}`."))),
+        };
+        let search = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if search.is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
+            return Err(ApiError::invalid(name("search"), format!("`search` is at most {MAX_SEARCH_CHARS} characters.")));
+        }
+        let filter = LeadFilter {
+            job_id: self.job_id.clone().filter(|j| !j.is_empty()),
+            score_min: score("score_min", &self.score_min)?,
+            score_max: score("score_max", &self.score_max)?,
+            status,
+            search: search.map(str::to_string),
+            created_after: parse_time(&name("created_after"), self.created_after.as_deref())?,
+            created_before: parse_time(&name("created_before"), self.created_before.as_deref())?,
+        };
+        if let (Some(low), Some(high)) = (filter.score_min, filter.score_max) {
+            if low > high {
+                return Err(ApiError::invalid(name("score_min"), "`score_min` must not be above `score_max`."));
+            }
+        }
+        Ok(filter)
+    }
+}
+
+/// Query of `GET /v1/leads`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeadListParams {
+    #[serde(flatten)]
+    #[param(inline)]
+    pub filter: LeadFilterParams,
+    /// `created_at` (default), `score` or `company`.
+    pub sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    pub order: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+fn livemode(principal: &Principal) -> bool {
+    principal.key.mode == crate::accounts::Mode::Live
+}
+
+/// The organization's leads across all its jobs, newest first by default.
+#[utoipa::path(get, path = "/v1/leads", tag = "leads", params(LeadListParams),
+    responses((status = 200, body = ListResponse<LeadView>), (status = 400, body = ErrorEnvelope)))]
+async fn list_leads(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiQuery(params): ApiQuery<LeadListParams>,
+) -> ApiResult<Json<ListResponse<LeadView>>> {
+    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
+    let filter = params.filter.filter("")?;
+    let sort = match params.sort.as_deref() {
+        None | Some("") => LeadSort::CreatedAt,
+        Some(raw) => LeadSort::parse(raw)
+            .ok_or_else(|| ApiError::invalid("sort", format!("`sort` must be created_at, score or company; got `{raw}`.")))?,
+    };
+    let store = LeadStore::new(state.storage().table.as_ref());
+    let (leads, next) = store.list(auth.org_id(), livemode(&auth), &filter, sort, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(leads.into_iter().map(LeadView::from).collect(), next)))
+}
+
+fn lead_not_found(lead_id: &str) -> ApiError {
+    ApiError::not_found("Lead", lead_id, "lead_id")
+}
+
+/// One lead, with its sources, signals and enrichment.
+#[utoipa::path(get, path = "/v1/leads/{lead_id}", tag = "leads",
+    params(("lead_id" = String, Path, description = "The lead's ID (`lead_…`)")),
+    responses((status = 200, body = LeadView), (status = 404, body = ErrorEnvelope)))]
+async fn get_lead(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(lead_id): ApiPath<String>) -> ApiResult<Json<LeadView>> {
+    let store = LeadStore::new(state.storage().table.as_ref());
+    let lead = store.get(auth.org_id(), livemode(&auth), &lead_id).await?.ok_or_else(|| lead_not_found(&lead_id))?;
+    Ok(Json(lead.into()))
+}
+
+/// Body of `PATCH /v1/leads/{lead_id}`: the user's own notes and labels.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct LeadUpdate {
+    /// Up to 5,000 characters; `null` clears them.
+    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "present")]
+    pub custom_notes: Option<Value>,
+    /// Up to 20 tags of 1–50 characters; they replace the lead's tags.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Value>,
+}
+
+/// Tells `"custom_notes": null` (clear) from a missing field (keep).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+impl LeadUpdate {
+    fn patch(&self) -> ApiResult<LeadPatch> {
+        let custom_notes = match &self.custom_notes {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(notes)) if notes.chars().count() <= MAX_NOTES_CHARS => Some(Some(notes.clone())),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "custom_notes",
+                    format!("`custom_notes` must be text of at most {MAX_NOTES_CHARS} characters, or null."),
+                ))
+            }
+        };
+        let tags = match &self.tags {
+            None => None,
+            Some(Value::Array(items)) if items.len() <= MAX_TAGS => {
+                let mut tags: Vec<String> = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let tag = item.as_str().map(str::trim).filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS);
+                    let Some(tag) = tag else {
+                        return Err(ApiError::invalid(
+                            format!("tags[{i}]"),
+                            format!("Each tag must be text of 1 to {MAX_TAG_CHARS} characters."),
+                        ));
+                    };
+                    if !tags.iter().any(|t| t == tag) {
+                        tags.push(tag.to_string());
+                    }
+                }
+                Some(tags)
+            }
+            Some(_) => return Err(ApiError::invalid("tags", format!("`tags` must be a list of at most {MAX_TAGS} strings."))),
+        };
+        Ok(LeadPatch { custom_notes, tags })
+    }
+}
+
+/// Sets the lead's `custom_notes` and `tags` (what a job finds never overwrites them).
+#[utoipa::path(patch, path = "/v1/leads/{lead_id}", tag = "leads", request_body = LeadUpdate,
+    params(("lead_id" = String, Path, description = "The lead's ID (`lead_…`)")),
+    responses((status = 200, body = LeadView), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn update_lead(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(lead_id): ApiPath<String>,
+    ApiJson(body): ApiJson<LeadUpdate>,
+) -> ApiResult<Json<LeadView>> {
+    let patch = body.patch()?;
+    let store = LeadStore::new(state.storage().table.as_ref());
+    let now = state.clock().now().into();
+    let lead = store.update(auth.org_id(), livemode(&auth), &lead_id, patch, now).await?.ok_or_else(|| lead_not_found(&lead_id))?;
+    Ok(Json(lead.into()))
+}
+
+/// Deletes a lead. A job's artifact written before keeps its row; a later job finding the same
+/// person or company makes a new lead.
+#[utoipa::path(delete, path = "/v1/leads/{lead_id}", tag = "leads",
+    params(("lead_id" = String, Path, description = "The lead's ID (`lead_…`)")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorEnvelope)))]
+async fn delete_lead(State(state): State<AppState>, auth: Authorized<Run>, ApiPath(lead_id): ApiPath<String>) -> ApiResult<StatusCode> {
+    let store = LeadStore::new(state.storage().table.as_ref());
+    if store.delete(auth.org_id(), livemode(&auth), &lead_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(lead_not_found(&lead_id))
+    }
+}
+
+/// Body of `POST /v1/leads/export`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ExportRequest {
+    /// `csv` or `json`.
+    pub format: Option<String>,
+    /// The filters of `GET /v1/leads`.
+    #[serde(default)]
+    pub filters: LeadFilterParams,
+    /// Columns, in order (default: all of them).
+    pub fields: Option<Vec<String>>,
+}
+
+/// Starts an export of the leads that pass the filters. Answers 202 with the export
+/// (`processing`); `GET /v1/exports/{id}` gives its download link once `completed`.
+#[utoipa::path(post, path = "/v1/leads/export", tag = "leads", request_body = ExportRequest,
+    responses((status = 202, body = Export), (status = 400, body = ErrorEnvelope)))]
+async fn export_leads(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiJson(body): ApiJson<ExportRequest>,
+) -> ApiResult<(StatusCode, Json<Export>)> {
+    let format = match body.format.as_deref() {
+        None => return Err(ApiError::invalid("format", "`format` is required: `csv` or `json`.")),
+        Some(raw) => {
+            ExportFormat::parse(raw).ok_or_else(|| ApiError::invalid("format", format!("`format` must be csv or json; got `{raw}`.")))?
+        }
+    };
+    let filters = body.filters.filter("filters.")?;
+    let fields = match body.fields {
+        None => EXPORT_FIELDS.iter().map(|f| f.to_string()).collect(),
+        Some(fields) if fields.is_empty() => {
+            return Err(ApiError::invalid("fields", "`fields` must name at least one column, or be left out for all."))
+        }
+        Some(fields) => {
+            for (i, field) in fields.iter().enumerate() {
+                if !EXPORT_FIELDS.contains(&field.as_str()) {
+                    let message = format!("`{field}` is not an export column. Use any of: {}.", EXPORT_FIELDS.join(", "));
+                    return Err(ApiError::invalid(format!("fields[{i}]"), message));
+                }
+            }
+            fields
+        }
+    };
+    let storage = state.storage();
+    let exports = Exports { table: storage.table.as_ref(), blobs: storage.blobs.as_ref(), steps: storage.steps.as_ref() };
+    let export = exports.create(auth.org_id(), livemode(&auth), format, filters, fields, state.clock().now().into()).await?;
+    Ok((StatusCode::ACCEPTED, Json(export)))
+}
+
+/// An export: `processing`, then `completed` with a fresh signed `download_url` (valid 4 hours) on
+/// every read, or `failed` with its `error`.
+#[utoipa::path(get, path = "/v1/exports/{export_id}", tag = "leads",
+    params(("export_id" = String, Path, description = "The export's ID (`exp_…`)")),
+    responses((status = 200, body = Export), (status = 404, body = ErrorEnvelope)))]
+async fn get_export(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(export_id): ApiPath<String>) -> ApiResult<Json<Export>> {
+    let storage = state.storage();
+    let exports = Exports { table: storage.table.as_ref(), blobs: storage.blobs.as_ref(), steps: storage.steps.as_ref() };
+    let export = exports
+        .get(auth.org_id(), livemode(&auth), &export_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Export", &export_id, "export_id"))?;
+    Ok(Json(export))
+}
