@@ -233,9 +233,14 @@ impl<'a> LeadStore<'a> {
                 Query::partition(job_data_partition(org_id, filter.job_id.as_deref().unwrap_or_default())).prefix(LEAD_SK)
             }
             LeadSort::CreatedAt => {
-                let low = filter.created_after.map_or_else(String::new, |t| t.to_string());
-                let high = filter.created_before.map_or_else(|| "~".to_string(), |t| t.to_string());
-                Query::gsi1(view).range(KeyRange::Between(low, high))
+                // DynamoDB refuses empty key values, so an open end is a one-sided range.
+                let range = match (filter.created_after.map(|t| t.to_string()), filter.created_before.map(|t| t.to_string())) {
+                    (Some(low), Some(high)) => KeyRange::Between(low, high),
+                    (Some(low), None) => KeyRange::From(low),
+                    (None, Some(high)) => KeyRange::To(high),
+                    (None, None) => KeyRange::All,
+                };
+                Query::gsi1(view).range(range)
             }
             LeadSort::Score => match filter.score_bounds() {
                 Some((low, high)) => Query::gsi2(view).range(KeyRange::Between(format!("{low:03}"), format!("{high:03}~"))),
