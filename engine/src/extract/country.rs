@@ -188,7 +188,7 @@ pub(super) fn iso2(value: &str) -> Option<String> {
 }
 
 /// The English name of a country by its ISO 3166 alpha-2 code (`DE` → `germany`), lowercase as
-/// [`NAMES`] holds it; `None` for a code the list does not know. Search queries use it, because
+/// the list holds it; `None` for a code the list does not know. Search queries use it, because
 /// "fintech companies in germany" finds companies and "fintech companies in DE" does not.
 pub fn english_name(code: &str) -> Option<&'static str> {
     let code = code.trim();

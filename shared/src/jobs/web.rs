@@ -87,6 +87,17 @@ impl WebSource {
         WebSource { verifier: settings.verifier.clone(), search: settings.search.clone(), ..self }
     }
 
+    /// Whether [`Self::site`] verifies addresses (a verifier is set).
+    pub fn verifies_emails(&self) -> bool {
+        self.verifier.is_some()
+    }
+
+    /// This source without its verifier, sharing its crawler (robots.txt cache, per-host
+    /// politeness): for a job whose plan turned email verification off.
+    pub fn without_verifier(&self) -> WebSource {
+        WebSource { verifier: None, ..self.clone() }
+    }
+
     /// The search provider, if one is configured.
     pub fn search(&self) -> Option<&dyn WebSearch> {
         self.search.as_deref()

@@ -36,7 +36,7 @@ use crate::leads::{dedupe, LeadDraft, Person, Source};
 
 /// The fields set on a lead from an address check; all of them are grounded with the address.
 const CHECK_FIELDS: [&str; 4] = ["email_status", "email_disposable", "email_free_mail", "email_role_account"];
-/// The fields only an inferred address has, grounded by the name it was built from.
+/// The marker of an inferred address, grounded (with the address) by the name it was built from.
 const INFERRED_MARK: &str = "email_inferred";
 /// The fields only an inferred address has, grounded by the addresses the pattern came from.
 const PATTERN_FIELDS: [&str; 2] = ["email_pattern", "email_confidence"];

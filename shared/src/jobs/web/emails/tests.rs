@@ -69,6 +69,7 @@ async fn read_site(zone: Zone) -> SiteFindings {
     let options = VerifierOptions { timeout: Duration::from_millis(500), ..VerifierOptions::default() };
     let verifier = EmailVerifier::with_options(DnsConfig::Servers(vec![dns.addr]), options).unwrap();
     let web = WebSource::new(fetcher).with_verifier(Arc::new(verifier));
+    assert!(web.verifies_emails() && !web.without_verifier().verifies_emails());
     let start = Url::parse(&format!("http://{DOMAIN}:{port}/")).unwrap();
     let findings = web.site(&start, Timestamp::from_unix(1_776_000_000).unwrap()).await;
     assert!(dns.queries() > 0, "the verifier asked the loopback server");
