@@ -7,9 +7,11 @@
 //! - [`extract`]: contacts and company facts from HTML and JSON-LD.
 //! - [`verify`]: email syntax, MX lookups, disposable/free/role flags, pattern inference.
 //! - [`crawl`]: the polite crawler (robots.txt, sitemaps, depth, per-host politeness, caps).
+//! - [`search`]: web search (a SearXNG adapter) to discover company sites.
 
 pub mod crawl;
 pub mod domains;
 pub mod extract;
 pub mod net;
+pub mod search;
 pub mod verify;

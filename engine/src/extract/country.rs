@@ -13,6 +13,7 @@ use url::Url;
 use super::text::element_text;
 
 /// Country names in the languages of the markets Quarry serves, lowercased, with their codes.
+/// Each country's English name comes first ([`english_name`] relies on it).
 const NAMES: &[(&str, &str)] = &[
     ("germany", "DE"),
     ("deutschland", "DE"),
@@ -186,6 +187,14 @@ pub(super) fn iso2(value: &str) -> Option<String> {
     NAMES.iter().find(|(name, _)| *name == lower).map(|(_, code)| (*code).into())
 }
 
+/// The English name of a country by its ISO 3166 alpha-2 code (`DE` → `germany`), lowercase as
+/// the list holds it; `None` for a code the list does not know. Search queries use it, because
+/// "fintech companies in germany" finds companies and "fintech companies in DE" does not.
+pub fn english_name(code: &str) -> Option<&'static str> {
+    let code = code.trim();
+    NAMES.iter().find(|(_, c)| c.eq_ignore_ascii_case(code)).map(|(name, _)| *name)
+}
+
 /// The region of the document's language (`<html lang="de-DE">`, `og:locale` `fr_FR`).
 pub(super) fn from_lang(doc: &Html) -> Option<String> {
     static LANG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("html[lang], meta[property='og:locale']").unwrap());
@@ -296,6 +305,18 @@ fn country_named_in(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn english_names_come_first() {
+        assert_eq!(english_name("DE"), Some("germany"));
+        assert_eq!(english_name("gb"), Some("united kingdom"));
+        assert_eq!(english_name("NL"), Some("netherlands"));
+        assert_eq!(english_name("ZZ"), None);
+        // Every code's first name reads back as that code.
+        for (_, code) in NAMES {
+            assert_eq!(iso2(english_name(code).unwrap()).as_deref(), Some(*code));
+        }
+    }
 
     #[test]
     fn names_and_codes_become_alpha2() {

@@ -24,6 +24,8 @@ use scraper::Html;
 use serde::Serialize;
 use url::Url;
 
+pub use country::english_name as country_english_name;
+
 /// Everything found on one page.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Extracted {

@@ -38,8 +38,8 @@ mod mx;
 mod patterns;
 mod syntax;
 
-#[cfg(test)]
-mod testdns;
+#[cfg(any(test, feature = "testing"))]
+pub mod testdns;
 
 pub use lists::{is_disposable_domain, is_free_mail_domain, is_role_local_part};
 pub use mx::{DnsConfig, MxStatus, VerifierOptions};

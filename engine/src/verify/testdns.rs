@@ -1,21 +1,28 @@
-//! A tiny authoritative DNS server on loopback for the MX tests: UDP and TCP on one port of
+//! A tiny authoritative DNS server on loopback for MX tests: UDP and TCP on one port of
 //! 127.0.0.1, answering from a fixed zone table, counting every query. Only loopback is ever a
 //! network target. Answers stay far below 512 bytes, so UDP suffices; TCP is there in case the
 //! resolver falls back to it.
+//!
+//! Public behind the `testing` feature so other crates' tests (a live job verifying the emails of
+//! a fixture site) point an [`super::EmailVerifier`] at it instead of ever asking real DNS:
+//! `DnsConfig::Servers(vec![server.addr])`.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use hickory_resolver::proto::op::{Message, ResponseCode};
 use hickory_resolver::proto::rr::rdata::{A, AAAA, MX};
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::rr::{Name, RData, Record};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinHandle;
 
+/// The record types [`TestDns::queries_for`] counts, so callers need no hickory dependency.
+pub use hickory_resolver::proto::rr::RecordType;
+
 /// One record of the zone. TTLs are 0, so the resolver's own cache never answers for the server.
 #[derive(Clone, Debug)]
-pub(crate) enum Rec {
+pub enum Rec {
     /// An MX record: preference and exchange (`"."` for a null MX).
     Mx(u16, &'static str),
     /// An IPv4 address.
@@ -29,19 +36,19 @@ pub(crate) enum Rec {
 /// The zone: names (lowercase, no trailing dot) with their records. A name that has no entry
 /// gets NXDOMAIN; a name that has entries, but none of the asked type, gets an empty NOERROR.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Zone {
+pub struct Zone {
     records: Vec<(String, Rec)>,
     servfail: Vec<String>,
 }
 
 impl Zone {
-    pub(crate) fn with(mut self, name: &str, rec: Rec) -> Self {
+    pub fn with(mut self, name: &str, rec: Rec) -> Self {
         self.records.push((name.to_string(), rec));
         self
     }
 
     /// Every query for `name` gets SERVFAIL.
-    pub(crate) fn servfail(mut self, name: &str) -> Self {
+    pub fn servfail(mut self, name: &str) -> Self {
         self.servfail.push(name.to_string());
         self
     }
@@ -83,31 +90,31 @@ impl Zone {
 }
 
 /// A running server. Dropping it stops it.
-pub(crate) struct TestDns {
+pub struct TestDns {
     /// Where it listens (UDP and TCP).
-    pub(crate) addr: SocketAddr,
+    pub addr: SocketAddr,
     log: Arc<Mutex<Vec<(String, RecordType)>>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl TestDns {
     /// Serves `zone`.
-    pub(crate) async fn start(zone: Zone) -> Self {
+    pub async fn start(zone: Zone) -> Self {
         Self::spawn(Some(Arc::new(zone))).await
     }
 
     /// Receives and counts queries but never answers: every look-up times out.
-    pub(crate) async fn silent() -> Self {
+    pub async fn silent() -> Self {
         Self::spawn(None).await
     }
 
     /// How many queries arrived so far.
-    pub(crate) fn queries(&self) -> usize {
+    pub fn queries(&self) -> usize {
         self.log.lock().unwrap().len()
     }
 
     /// How many queries of `record_type` for `name` arrived so far.
-    pub(crate) fn queries_for(&self, name: &str, record_type: RecordType) -> usize {
+    pub fn queries_for(&self, name: &str, record_type: RecordType) -> usize {
         self.log.lock().unwrap().iter().filter(|(n, t)| n == name && *t == record_type).count()
     }
 

@@ -1,14 +1,23 @@
-//! The sources of a live research job: the seed files attached to its thread and the
-//! organization's own lead index. (The web engine plugs in beside them.)
+//! The sources of a live research job: the seed files attached to its thread, the
+//! organization's own lead index, and the web engine (company sites, and a web search provider to
+//! discover them).
 //!
 //! A live job works in two phases. First [`LiveSources::gather`] decides which companies the job
-//! covers: the rows of its seed CSVs when it has any (it enriches those instead of discovering),
-//! otherwise the indexed companies that satisfy the plan's criteria. The list is saved as the
-//! job's snapshot before any row is written, so every later chunk (and every replay of one) works
-//! on the same list however the index changes meanwhile. Then [`LiveSources::enrich`] turns one
-//! company into leads: the company merged with what the index knows about it, and one person per
-//! role of the plan from the seed row or the index. Nothing is invented: a role nobody is known
-//! for stays empty, and a job with no usable source ends with 0 rows and says which is missing.
+//! covers: the rows of its seed CSVs and URL lists when it has any (it enriches those instead of
+//! discovering), otherwise the indexed companies that satisfy the plan's criteria, topped up by
+//! web search (`discovery`) when the index has fewer than the plan wants and the web engine has
+//! a search provider. The list is saved as the job's snapshot before any row is written, so every
+//! later chunk (and every replay of one) works on the same list however the index changes
+//! meanwhile. Then [`LiveSources::enrich`] turns one company into leads: the company merged with
+//! what its site and the index say about it, and one person per role of the plan from the seed
+//! row, the site or the index. Nothing is invented: a role nobody is known for stays empty, a
+//! fact no source grounds is left out (a company found by search and whose site says nothing
+//! yields no lead at all), and a job with no usable source ends with 0 rows and says which is
+//! missing.
+
+mod discovery;
+
+pub use discovery::{is_directory, search_query, MAX_SEARCH_HITS};
 
 use std::collections::HashSet;
 
@@ -37,6 +46,10 @@ pub struct Candidates {
     pub from_seeds: usize,
     /// How many rows came from the lead index.
     pub from_index: usize,
+    /// How many rows came from web search (only their domains: their sites ground the leads).
+    /// Absent from snapshots saved before search existed.
+    #[serde(default)]
+    pub from_search: usize,
     /// What the job could not use, in plain words (fetch failures, refused targets, skipped rows,
     /// missing sources), for its log and summary.
     pub notes: Vec<String>,
@@ -45,7 +58,9 @@ pub struct Candidates {
 /// The live sources of one organization's jobs.
 pub struct LiveSources<'a> {
     pub table: &'a dyn Table,
-    /// The web engine, when this installation runs it: company sites are crawled and read.
+    /// The web engine, when this installation runs it: company sites are crawled and read (their
+    /// addresses verified when it has a verifier), and [`Self::gather`] tops up the index with
+    /// web search when it has a search provider ([`WebSource::with_search`]).
     pub web: Option<&'a WebSource>,
 }
 
@@ -56,6 +71,10 @@ pub struct WebReport {
     pub pages: u64,
     pub unreadable: u64,
     pub first_problem: Option<String>,
+    /// Distinct addresses verified on the sites.
+    pub emails_checked: u64,
+    /// People given an address inferred from their company's pattern.
+    pub emails_inferred: u64,
 }
 
 impl LiveSources<'_> {
@@ -106,12 +125,20 @@ impl LiveSources<'_> {
         let wanted = crate::planner::RulePlanner::planned_rows(criteria).min(MAX_ROWS) as usize;
         candidates.rows = LeadIndex::new(self.table).companies(org_id, criteria, wanted, &HashSet::new()).await?;
         candidates.from_index = candidates.rows.len();
+        let search = self.web.and_then(WebSource::search);
+        if let Some(search) = search.filter(|_| candidates.rows.len() < wanted) {
+            let known: HashSet<String> = candidates.rows.iter().filter_map(|row| row.company.as_ref()?.domain.clone()).collect();
+            let found = discovery::discover(search, criteria, wanted - candidates.rows.len(), &known).await;
+            candidates.from_search = found.rows.len();
+            candidates.rows.extend(found.rows);
+            candidates.notes.extend(found.notes);
+        }
         if candidates.rows.is_empty() {
-            candidates.notes.push(
+            let search_state = if search.is_some() { "web search found none either" } else { "no web search provider is configured" };
+            candidates.notes.push(format!(
                 "The organization's lead index holds no company known to match this request (it grows with every live job), \
-                 no seed CSV was attached, and the web engine is not connected yet."
-                    .into(),
-            );
+                 no seed CSV was attached, and {search_state}."
+            ));
         }
         Ok(candidates)
     }
@@ -140,6 +167,8 @@ impl LiveSources<'_> {
                 report.unreadable += 1;
                 report.first_problem = report.first_problem.take().or(found.first_skip);
             }
+            report.emails_checked += found.emails_checked as u64;
+            report.emails_inferred += found.emails_inferred as u64;
             if let Some(site) = found.company {
                 dedupe::merge(&mut company, site);
             }
@@ -164,7 +193,8 @@ impl LiveSources<'_> {
         if let Some(own) = own.filter(|own| !leads.iter().any(|l| same_person(l, own))) {
             leads.push(with_company(own, None, &company));
         }
-        if leads.is_empty() {
+        // A company no source grounds (found by search, its site silent) is not a lead.
+        if leads.is_empty() && !company.sources.is_empty() {
             leads.push(company);
         }
         Ok((dedupe::dedupe(leads), filled))
@@ -226,9 +256,15 @@ async fn read_seed(fetcher: &Fetcher, url: &str, now: Timestamp) -> Result<seed:
     seed::parse(&body, url, now).map_err(|e| format!("{url}: could not be read: {e}."))
 }
 
-/// The company facts of a row, with the sources that ground them.
+/// The company facts of a row, with the sources that ground them. Fields no source grounds (a
+/// search row's start URL) are left out.
 fn company_part(row: &LeadDraft) -> LeadDraft {
-    let fields = if row.person.is_some() { serde_json::Map::new() } else { row.fields.clone() };
+    let grounded = |name: &String| row.sources.iter().any(|s| s.fields.iter().any(|f| f.strip_prefix("fields.") == Some(name)));
+    let fields = if row.person.is_some() {
+        serde_json::Map::new()
+    } else {
+        row.fields.iter().filter(|(name, _)| grounded(name)).map(|(name, value)| (name.clone(), value.clone())).collect()
+    };
     let mut company = LeadDraft::default();
     dedupe::merge(&mut company, LeadDraft { company: row.company.clone(), person: None, fields, sources: row.sources.clone() });
     company

@@ -1,11 +1,25 @@
 //! The web engine as a source of live jobs: a company's site crawled politely (robots.txt,
 //! sitemaps, per-host limits), every page's facts extracted, and the findings turned into leads
 //! grounded by the pages that state them, resolved across pages into one company and its people.
+//!
+//! Optionally, the addresses a site states are verified and its people's missing addresses
+//! inferred ([`WebSource::with_verifier`], see `emails`), and a web search provider discovers
+//! company sites for jobs the lead index cannot fill ([`WebSource::with_search`], used by
+//! [`super::live::LiveSources::gather`]). [`WebSettings`] reads both from the environment.
+
+mod emails;
+mod settings;
+
+pub use settings::{email_verifier_from_env, email_verifier_from_lookup, WebSettings, ENV_DNS_SERVERS, ENV_VERIFY_EMAILS};
+
+use std::sync::Arc;
 
 use quarry_engine::crawl::{CrawlConfig, Crawler};
 use quarry_engine::domains::registrable_domain;
 use quarry_engine::extract::{extract, Extracted, Network, ProfileKind};
 use quarry_engine::net::Fetcher;
+use quarry_engine::search::WebSearch;
+use quarry_engine::verify::EmailVerifier;
 use serde_json::{json, Map, Value};
 use url::Url;
 
@@ -31,22 +45,65 @@ pub struct SiteFindings {
     /// Pages skipped (robots.txt, caps, errors), with the first reason, for the job log.
     pub skipped: usize,
     pub first_skip: Option<String>,
+    /// Distinct addresses verified (0 without a verifier).
+    pub emails_checked: usize,
+    /// People given an inferred address.
+    pub emails_inferred: usize,
 }
 
 /// Crawls and reads company sites.
 #[derive(Clone)]
 pub struct WebSource {
     crawler: Crawler,
+    /// Verifies the addresses sites state and infers missing ones, when set.
+    verifier: Option<Arc<EmailVerifier>>,
+    /// Discovers company sites for live jobs, when set.
+    search: Option<Arc<dyn WebSearch>>,
 }
 
 impl WebSource {
-    /// A source fetching through `fetcher` (its guard and host overrides apply to every request).
+    /// A source fetching through `fetcher` (its guard and host overrides apply to every request),
+    /// without verification or search.
     pub fn new(fetcher: Fetcher) -> Self {
         let config = CrawlConfig { max_depth: 1, max_pages: PAGES_PER_SITE, ..CrawlConfig::default() };
-        WebSource { crawler: Crawler::new(fetcher, config) }
+        WebSource { crawler: Crawler::new(fetcher, config), verifier: None, search: None }
     }
 
-    /// Reads the site that starts at `start`.
+    /// Verifies every address a site states with `verifier` and infers the addresses of the
+    /// site's people who have none from the ones that verified (see `web::emails`).
+    pub fn with_verifier(mut self, verifier: Arc<EmailVerifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// Lets live jobs discover company sites through `search`.
+    pub fn with_search(mut self, search: Arc<dyn WebSearch>) -> Self {
+        self.search = Some(search);
+        self
+    }
+
+    /// Applies what the environment configures (verifier and search provider, either optional).
+    pub fn with_settings(self, settings: &WebSettings) -> Self {
+        WebSource { verifier: settings.verifier.clone(), search: settings.search.clone(), ..self }
+    }
+
+    /// Whether [`Self::site`] verifies addresses (a verifier is set).
+    pub fn verifies_emails(&self) -> bool {
+        self.verifier.is_some()
+    }
+
+    /// This source without its verifier, sharing its crawler (robots.txt cache, per-host
+    /// politeness): for a job whose plan turned email verification off.
+    pub fn without_verifier(&self) -> WebSource {
+        WebSource { verifier: None, ..self.clone() }
+    }
+
+    /// The search provider, if one is configured.
+    pub fn search(&self) -> Option<&dyn WebSearch> {
+        self.search.as_deref()
+    }
+
+    /// Reads the site that starts at `start`, verifying its addresses when a verifier is set.
     pub async fn site(&self, start: &Url, at: Timestamp) -> SiteFindings {
         let crawl = self.crawler.crawl_site(start).await;
         let mut drafts = Vec::new();
@@ -67,6 +124,9 @@ impl WebSource {
             } else if let Some(company) = findings.company.as_mut() {
                 crate::leads::dedupe::merge(company, lead);
             }
+        }
+        if let Some(verifier) = &self.verifier {
+            emails::verify_site(verifier, &mut findings).await;
         }
         findings
     }

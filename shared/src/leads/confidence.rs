@@ -3,7 +3,12 @@
 //! ```text
 //! strength(kind)  web 0.70 · index 0.65 · seed 0.60 · synthetic 0.50
 //! agreement(path) = 1 − Π (1 − strength(s))   over the independent sources s grounding `path`
-//! support         = mean of agreement(path)   over the lead's identity paths (company.name,
+//! trust(path)     = agreement(path) × guess   for person.email when fields.email_inferred is true,
+//!                                             where guess = fields.email_confidence (the engine's
+//!                                             0.3–0.6 for the address pattern; capped at 0.6,
+//!                                             0.3 when missing)
+//!                 = agreement(path)           otherwise
+//! support         = mean of trust(path)       over the lead's identity paths (company.name,
 //!                                             company.domain, person.full_name, person.email
 //!                                             that it sets; every set path when it sets none)
 //! coverage        = share of the lead's set paths grounded by at least one source
@@ -15,6 +20,13 @@
 //! two 0.91, three 0.97), a source never lowers the score, and no lead is ever certain (0.99 at
 //! most). Ungrounded facts cost up to a fifth of the score, because a fact without a source should
 //! not be there at all.
+//!
+//! An inferred email was never seen: it is right only if the pages naming the person are right
+//! *and* the domain's address pattern holds for them, hence the product. The pattern's own
+//! confidence stays below 0.6, so an inferred address always counts for less than the same
+//! sources would give a stated one (a web page: at most 0.42 against 0.70).
+
+use quarry_engine::verify::{MAX_GUESS_CONFIDENCE, MIN_GUESS_CONFIDENCE};
 
 use super::dedupe::field_values;
 use super::{LeadDraft, Source, SourceKind};
@@ -48,11 +60,23 @@ pub fn confidence(lead: &LeadDraft) -> f64 {
     }
     let identity: Vec<&str> = IDENTITY_PATHS.into_iter().filter(|path| values.contains_key(*path)).collect();
     let scored: Vec<&str> = if identity.is_empty() { values.keys().map(String::as_str).collect() } else { identity };
-    let support = scored.iter().map(|path| agreement(&lead.sources, path)).sum::<f64>() / scored.len() as f64;
+    let support = scored.iter().map(|path| trust(lead, path)).sum::<f64>() / scored.len() as f64;
     let grounded = values.keys().filter(|path| lead.sources.iter().any(|s| s.fields.contains(path))).count();
     let coverage = grounded as f64 / values.len() as f64;
     let score = (support * (1.0 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)).clamp(0.0, CEILING);
     (score * 100.0).round() / 100.0
+}
+
+/// How far the value at `path` is trusted: its sources' agreement, discounted by the pattern's
+/// confidence for an inferred email.
+fn trust(lead: &LeadDraft, path: &str) -> f64 {
+    let agreed = agreement(&lead.sources, path);
+    let inferred = lead.fields.get("email_inferred").and_then(|v| v.as_bool()).unwrap_or(false);
+    if path != "person.email" || !inferred {
+        return agreed;
+    }
+    let guess = lead.fields.get("email_confidence").and_then(|v| v.as_f64()).unwrap_or(MIN_GUESS_CONFIDENCE);
+    agreed * guess.clamp(0.0, MAX_GUESS_CONFIDENCE)
 }
 
 /// The chance that at least one of the independent sources grounding `path` is right.
@@ -162,6 +186,42 @@ mod tests {
         weak_identity.sources[0].fields.retain(|path| path != "person.email");
         assert!(confidence(&partial) < confidence(&full));
         assert!(confidence(&weak_identity) < confidence(&partial));
+    }
+
+    #[test]
+    fn an_inferred_email_counts_for_less_than_a_stated_one() {
+        let stated = grounded_by(&[(SourceKind::Web, Some("https://a"))]);
+        let mut inferred = stated.clone();
+        inferred.fields.insert("email_inferred".into(), json!(true));
+        inferred.fields.insert("email_confidence".into(), json!(0.45));
+        let paths = field_paths(&inferred);
+        inferred.sources[0].fields = paths;
+        // Identity: company.name, company.domain, person.full_name at 0.70, the email at 0.70 × 0.45.
+        assert_eq!(confidence(&stated), 0.70);
+        assert_eq!(confidence(&inferred), ((3.0 * 0.70 + 0.70 * 0.45) / 4.0 * 100.0_f64).round() / 100.0);
+        assert!(confidence(&inferred) < confidence(&stated));
+
+        // A stronger pattern gives more, but never as much as a stated address; a hand-set
+        // confidence above the engine's bound is capped, a missing one counts as the lowest.
+        let with_guess = |guess: Option<f64>| {
+            let mut lead = inferred.clone();
+            match guess {
+                Some(g) => lead.fields.insert("email_confidence".into(), json!(g)),
+                None => lead.fields.remove("email_confidence"),
+            };
+            confidence(&lead)
+        };
+        assert!(with_guess(Some(0.57)) > confidence(&inferred));
+        assert_eq!(with_guess(Some(1.0)), with_guess(Some(MAX_GUESS_CONFIDENCE)));
+        assert!(with_guess(Some(1.0)) < confidence(&stated));
+        assert_eq!(with_guess(None), with_guess(Some(MIN_GUESS_CONFIDENCE)));
+
+        // The marker only discounts the email: `email_inferred = false` changes nothing.
+        let mut marked_stated = stated.clone();
+        marked_stated.fields.insert("email_inferred".into(), json!(false));
+        let paths = field_paths(&marked_stated);
+        marked_stated.sources[0].fields = paths;
+        assert_eq!(confidence(&marked_stated), 0.70);
     }
 
     #[test]
