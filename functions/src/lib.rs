@@ -45,9 +45,11 @@ pub async fn serve_streaming_group(group: Group) -> Result<(), lambda_http::Erro
 }
 
 /// The step worker over `resources`.
-pub async fn step_worker(resources: &AwsResources) -> Worker {
+/// The step worker over the deployment's resources, configured by environment (see
+/// `Worker::from_env`); a bad setting stops the cold start with a message naming it.
+pub async fn step_worker(resources: &AwsResources) -> Result<Worker, lambda_http::Error> {
     let clock = Arc::new(SystemClock);
-    Worker::new(Storage::aws(resources, clock.clone()).await, clock)
+    Ok(Worker::from_env(Storage::aws(resources, clock.clone()).await, clock)?)
 }
 
 /// Handles one SQS batch: each message is one task run. Failed messages are reported by ID
@@ -84,7 +86,7 @@ fn receive_count(record: &aws_lambda_events::event::sqs::SqsMessage) -> u32 {
 pub async fn serve_step_worker() -> Result<(), lambda_http::Error> {
     init_logging();
     let resources = AwsResources::from_env()?;
-    let worker = step_worker(&resources).await;
+    let worker = step_worker(&resources).await?;
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, lambda_http::Error>(handle_sqs_batch(worker, event.payload).await)
@@ -105,7 +107,7 @@ pub async fn serve_webhook_dispatcher() -> Result<(), lambda_http::Error> {
 pub async fn serve_scheduler() -> Result<(), lambda_http::Error> {
     init_logging();
     let resources = AwsResources::from_env()?;
-    let worker = step_worker(&resources).await;
+    let worker = step_worker(&resources).await?;
     let worker = &worker;
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| async move {
         let done = worker.scheduled().await?;

@@ -109,7 +109,7 @@ async fn threads_plans_and_the_step_worker_run_as_lambdas() {
     sqs.records[0].body = Some(task.to_body());
     sqs.records.push(poison);
 
-    let worker = quarry_functions::step_worker(&stack.resources).await;
+    let worker = quarry_functions::step_worker(&stack.resources).await.expect("worker settings");
     let response = quarry_functions::handle_sqs_batch(&worker, sqs).await;
     let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, ["poison-1"], "only the unreadable message is reported for redelivery");

@@ -46,7 +46,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:
     // an unacknowledged task comes back on the next start.
-    let worker = Worker::new(local.embedded.storage.clone(), local.clock.clone());
+    let worker = Worker::from_env(local.embedded.storage.clone(), local.clock.clone())
+        .map_err(anyhow::Error::msg)
+        .context("cannot start the step worker")?;
     let worker = tokio::spawn(worker.run(std::future::pending()));
 
     println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), args.data_dir.display());

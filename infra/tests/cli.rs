@@ -103,9 +103,15 @@ impl Server {
     /// Starts `quarry serve` (or the bare `quarry` form) on a fresh free port and waits for the
     /// "listening on" line.
     fn start(dir: &Path, bare: bool) -> Server {
+        Server::start_with(dir, bare, &[])
+    }
+
+    /// [`Server::start`] with environment variables set for the server.
+    fn start_with(dir: &Path, bare: bool, env: &[(&str, String)]) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let mut cmd = quarry(dir.parent().expect("data dir has a parent"));
+        cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         if !bare {
             cmd.arg("serve");
         }
@@ -501,4 +507,65 @@ async fn quickstart_thread_and_prompt_yield_a_pending_job() {
     assert_eq!(thread["message_count"], 2, "{thread}");
     assert_eq!(thread["last_job_id"], job_id);
     assert_eq!(thread["last_job_status"], "succeeded");
+}
+
+/// `POST /v1/scrape` through the binary, on the fixture web: fixture domains pinned to loopback
+/// with `QUARRY_RESOLVE`, email verification against a DNS server on loopback. The expected people
+/// and addresses come back as leads, with their MX verdicts, and nothing of a page robots.txt
+/// disallows, which is never even requested.
+#[tokio::test]
+async fn scrape_through_the_binary_reads_the_fixture_web() {
+    use quarry_engine::verify::testdns::{Rec, TestDns, Zone};
+    use quarry_tests::fixtures::{fixture_sites, FixtureWeb};
+
+    let web = FixtureWeb::serve().await;
+    let sites = ["kontorwerk.de", "halyardrobotics.com", "brightwell.co.uk"];
+    let zone = sites.iter().fold(Zone::default(), |zone, domain| zone.with(domain, Rec::Mx(10, "mx.mail.example")));
+    let dns = TestDns::start(zone.with("mx.mail.example", Rec::A([127, 0, 0, 1].into()))).await;
+    let resolve: Vec<String> = fixture_sites().iter().map(|(domain, _)| format!("{domain}=127.0.0.1")).collect();
+    let env = [
+        ("QUARRY_ALLOW_PRIVATE_TARGETS", "true".to_string()),
+        ("QUARRY_RESOLVE", resolve.join(",")),
+        ("QUARRY_DNS_SERVERS", dns.addr.to_string()),
+    ];
+    let (_tmp, dir) = data_dir();
+    let server = Server::start_with(&dir, false, &env);
+    let key = server.printed_key("live").expect("live key printed");
+    let http = client();
+    let urls: Vec<String> = sites.iter().map(|d| web.home(d)).collect();
+    let body = serde_json::json!({"type": "bulk", "urls": urls, "options": {"depth": 2}});
+    let created = http.post(server.url("/v1/scrape")).bearer_auth(&key).json(&body).send().await.unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.unwrap();
+    let job_id = created["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_string();
+    let stream = http.get(server.url(&format!("/v1/jobs/{job_id}/stream"))).bearer_auth(&key).send().await.unwrap();
+    let events = stream.text().await.unwrap();
+    assert!(events.contains("event: done"), "{events}");
+    let job: Value = http.get(server.url(&format!("/v1/jobs/{job_id}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (job["status"].as_str(), job["successful_urls"].as_u64(), job["failed_urls"].as_u64()),
+        (Some("succeeded"), Some(3), Some(0)),
+        "{job}"
+    );
+
+    let page: Value =
+        http.get(server.url(&format!("/v1/leads?job_id={job_id}&limit=100"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let leads = page["data"].as_array().unwrap_or_else(|| panic!("{page}"));
+    let person = |name: &str| leads.iter().find(|l| l["full_name"] == name).unwrap_or_else(|| panic!("no lead for {name}: {page}"));
+    for name in ["Friederike Albers", "Jonas Kettler", "Maya Okonkwo", "Daniel Reyes", "Charlotte Evans", "Rajesh Mehta"] {
+        let lead = person(name);
+        assert!(lead["job_title"].is_string() && lead["company_name"].is_string(), "{lead}");
+        assert!(lead["lead_score"].is_u64() && lead["lead_status"].is_string(), "{lead}");
+    }
+    let sophie = person("Sophie Turner");
+    assert_eq!(sophie["email"], "sophie.turner@brightwell.co.uk", "{sophie}");
+    assert_eq!(sophie["fields"]["email_status"], "valid", "verified against the loopback DNS: {sophie}");
+    // robots.txt disallows these pages and the home pages link to them: never requested, never read.
+    assert_eq!(web.hits("kontorwerk.de", "/intern/preise.html"), 0);
+    assert_eq!(web.hits("halyardrobotics.com", "/internal/pricing-sheet.html"), 0);
+    let all = page.to_string();
+    for secret in ["Petra Lange", "einkauf@kontorwerk.de", "Rick Bauer", "deals@halyardrobotics.com"] {
+        assert!(!all.contains(secret), "{secret} is only on a disallowed page");
+    }
+    assert!(dns.queries() > 0, "MX look-ups went to the loopback DNS server only");
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
 use crate::jobs::run::JobRunner;
-use crate::jobs::web::WebSource;
+use crate::jobs::web::{WebSettings, WebSource};
 use crate::leads::export::Exports;
 use crate::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use crate::ports::{Queue, StoreError, StoreResult};
@@ -95,6 +95,17 @@ impl Worker {
         Self::with_target_policy(storage, clock, TargetPolicy::from_env())
     }
 
+    /// The worker an operator configures by environment: the target policy
+    /// (`QUARRY_ALLOW_PRIVATE_TARGETS`), pinned host addresses (`QUARRY_RESOLVE`), email
+    /// verification (`QUARRY_VERIFY_EMAILS`, `QUARRY_DNS_SERVERS`) and web search
+    /// (`QUARRY_SEARCH_*`). A bad value is an error naming the variable, at start-up.
+    pub fn from_env(storage: Storage, clock: SharedClock) -> Result<Self, String> {
+        let hosts = crate::net::host_overrides_from_env()?;
+        let settings = WebSettings::from_env()?;
+        let fetcher = Fetcher::with_hosts(TargetPolicy::from_env(), FetchLimits::ATTACHMENT, hosts);
+        Ok(Self::with_fetcher(storage, clock, fetcher).with_web_settings(&settings))
+    }
+
     /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).
     pub fn with_target_policy(storage: Storage, clock: SharedClock, policy: TargetPolicy) -> Self {
         Self::with_fetcher(storage, clock, Fetcher::new(policy, FetchLimits::ATTACHMENT))
@@ -109,6 +120,12 @@ impl Worker {
         let deliveries = Deliveries::new(storage.table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints);
         let web = WebSource::new(fetcher.with_limits(CrawlConfig::default().page_limits));
         Worker { storage, clock, fetcher, deliveries, web }
+    }
+
+    /// Verifies emails and searches the web as `settings` say (read once at start-up).
+    pub fn with_web_settings(mut self, settings: &WebSettings) -> Self {
+        self.web = self.web.with_settings(settings);
+        self
     }
 
     /// Holds webhook retries longer than `delay` in the table rather than the queue (tests pass

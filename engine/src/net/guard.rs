@@ -203,6 +203,38 @@ pub(crate) struct GuardedResolver {
 /// fixture webs in tests give realistic domains (`kontorwerk.de`) to servers on loopback.
 pub type HostOverrides = std::sync::Arc<std::collections::HashMap<String, IpAddr>>;
 
+/// Environment variable pinning host names to addresses, as curl's `--resolve` does:
+/// `kontorwerk.de=127.0.0.1,staging.example.com=10.0.0.7`. For staging sites and local fixture
+/// webs; the target policy still judges the addresses (a private one needs
+/// `QUARRY_ALLOW_PRIVATE_TARGETS=true`).
+pub const RESOLVE_ENV: &str = "QUARRY_RESOLVE";
+
+/// Reads [`RESOLVE_ENV`] from the process environment; see [`host_overrides_from_lookup`].
+pub fn host_overrides_from_env() -> Result<HostOverrides, String> {
+    host_overrides_from_lookup(|key| std::env::var(key).ok())
+}
+
+/// Reads [`RESOLVE_ENV`] through `lookup`. Unset or empty means no overrides; a malformed entry is an
+/// error naming it (a typo must not silently send requests elsewhere).
+pub fn host_overrides_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<HostOverrides, String> {
+    let raw = lookup(RESOLVE_ENV).unwrap_or_default();
+    let mut hosts = std::collections::HashMap::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parsed = entry.split_once('=').and_then(|(host, ip)| {
+            let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+            let ip: IpAddr = ip.trim().trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+            (!host.is_empty() && !host.contains(['/', ':', ' '])).then_some((host, ip))
+        });
+        match parsed {
+            Some((host, ip)) => {
+                hosts.insert(host, ip);
+            }
+            None => return Err(format!("{RESOLVE_ENV}: `{entry}` is not `host=ip` (e.g. kontorwerk.de=127.0.0.1)")),
+        }
+    }
+    Ok(std::sync::Arc::new(hosts))
+}
+
 impl GuardedResolver {
     /// A resolver enforcing `policy`.
     pub(crate) fn new(policy: TargetPolicy) -> Self {
@@ -257,6 +289,19 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn resolve_pins_hosts_and_rejects_typos() {
+        let env = |value: &'static str| move |key: &str| (key == RESOLVE_ENV).then(|| value.to_string());
+        let hosts = host_overrides_from_lookup(env("Kontorwerk.DE=127.0.0.1, v6.example=[::1]")).unwrap();
+        assert_eq!(hosts.get("kontorwerk.de"), Some(&ip("127.0.0.1")));
+        assert_eq!(hosts.get("v6.example"), Some(&ip("::1")));
+        assert!(host_overrides_from_lookup(|_| None).unwrap().is_empty());
+        for bad in ["kontorwerk.de", "kontorwerk.de=localhost", "=127.0.0.1", "http://x=127.0.0.1"] {
+            let err = host_overrides_from_lookup(env(bad)).unwrap_err();
+            assert!(err.contains(RESOLVE_ENV), "{err}");
+        }
     }
 
     #[test]

@@ -11,4 +11,4 @@ pub mod guard;
 
 pub use client::{check_target, guarded_client};
 pub use fetch::{FetchError, FetchLimits, Fetched, Fetcher, USER_AGENT};
-pub use guard::{is_internal, HostOverrides, TargetPolicy};
+pub use guard::{host_overrides_from_env, host_overrides_from_lookup, is_internal, HostOverrides, TargetPolicy, RESOLVE_ENV};

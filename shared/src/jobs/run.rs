@@ -381,7 +381,10 @@ impl JobRunner {
         } else {
             let note = match (job.kind, job.livemode) {
                 (super::JobKind::Scrape, _) => "done as each lead was stored",
-                (_, true) => live_step_note(meta.intent),
+                (_, true) => {
+                    let verifying = plan.criteria.verify_emails && self.web.as_ref().is_some_and(WebSource::verifies_emails);
+                    live_step_note(meta.intent, verifying)
+                }
                 (_, false) => "covered by the synthetic rows of test mode",
             };
             let entries = vec![(EntryKind::Log, json!({"message": format!("{}: {note}.", meta.title)}))];
@@ -430,10 +433,11 @@ impl JobRunner {
         let mut entries = Vec::new();
         if offset == 0 {
             let gathered = format!(
-                "Working through {} companies: {} from seed files, {} from the organization's lead index.",
+                "Working through {} companies: {} from seed files, {} from the organization's lead index, {} from web search.",
                 candidates.rows.len(),
                 candidates.from_seeds,
-                candidates.from_index
+                candidates.from_index,
+                candidates.from_search
             );
             entries.push((EntryKind::Log, json!({"message": gathered})));
             entries.extend(candidates.notes.iter().map(|note| (EntryKind::Log, json!({"message": note}))));
@@ -455,6 +459,12 @@ impl JobRunner {
             if written.web.unreadable > 0 {
                 let first = written.web.first_problem.as_deref().unwrap_or("no page could be fetched");
                 message.push_str(&format!(" {} sites could not be read (first: {first}).", written.web.unreadable));
+            }
+            if written.web.emails_checked > 0 {
+                message.push_str(&format!(
+                    " Verified {} email addresses; inferred {} from verified company patterns (marked email_inferred).",
+                    written.web.emails_checked, written.web.emails_inferred
+                ));
             }
             entries.push((EntryKind::Log, json!({ "message": message })));
         }
@@ -591,11 +601,14 @@ impl JobRunner {
             return Ok(Some(serde_json::from_slice(&blob.bytes).map_err(|e| StoreError::Backend(format!("job snapshot {key}: {e}")))?));
         }
         let fetcher = self.fetcher.clone().unwrap_or_else(|| Fetcher::new(TargetPolicy::from_env(), FetchLimits::ATTACHMENT));
-        let candidates = LiveSources { table: self.table.as_ref(), web: None }.gather(org_id, &plan.criteria, &fetcher, self.now()).await?;
+        // The web source is passed for its search provider: web search discovers companies.
+        let candidates =
+            LiveSources { table: self.table.as_ref(), web: self.web.as_ref() }.gather(org_id, &plan.criteria, &fetcher, self.now()).await?;
         let bytes = serde_json::to_vec(&candidates).map_err(|e| StoreError::Backend(e.to_string()))?;
         self.blobs.put(&key, bytes.into(), "application/json").await?;
         // The job owns the snapshot (a thread delete removes it) and keeps what the sources said.
-        let report = json!({"from_seeds": candidates.from_seeds, "from_index": candidates.from_index, "notes": candidates.notes});
+        let report = json!({"from_seeds": candidates.from_seeds, "from_index": candidates.from_index,
+            "from_search": candidates.from_search, "notes": candidates.notes});
         let update = Update::new().set(BLOB_KEYS, json!([key.as_str()])).set(LIVE_SOURCES, report);
         match self.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
             Ok(_) => Ok(Some(candidates)),
@@ -617,7 +630,9 @@ impl JobRunner {
         budget: Option<u64>,
     ) -> StoreResult<LiveRows> {
         let at = job.started_at.unwrap_or(job.created_at);
-        let sources = LiveSources { table: self.table.as_ref(), web: self.web.as_ref() };
+        // The plan may turn verification off (`verify_emails`).
+        let web = self.web.as_ref().map(|w| if plan.criteria.verify_emails { w.clone() } else { w.without_verifier() });
+        let sources = LiveSources { table: self.table.as_ref(), web: web.as_ref() };
         let index = LeadIndex::new(self.table.as_ref());
         let mut written = LiveRows::default();
         // Sites are read side by side; rows are then written in order, so lead IDs stay fixed.
@@ -634,7 +649,10 @@ impl JobRunner {
             written.web.pages += report.pages;
             written.web.unreadable += report.unreadable;
             written.web.first_problem = written.web.first_problem.take().or(report.first_problem);
-            let price = RulePlanner::delivered_tenths(filled);
+            written.web.emails_checked += report.emails_checked;
+            written.web.emails_inferred += report.emails_inferred;
+            // A company that yielded no lead (a search hit whose site said nothing) costs nothing.
+            let price = if drafts.is_empty() { 0 } else { RulePlanner::delivered_tenths(filled) };
             if budget.is_some_and(|budget| written.tenths + price > budget) {
                 written.ceiling_hit = true;
                 break;
@@ -925,6 +943,8 @@ fn progress_at(plan: &Plan, step: usize) -> super::Progress {
 pub(crate) struct LiveReport {
     pub from_seeds: u64,
     pub from_index: u64,
+    #[serde(default)]
+    pub from_search: u64,
     pub notes: Vec<String>,
 }
 
@@ -945,12 +965,12 @@ fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -
         ),
         (false, _) => "Test mode: the rows are synthetic (plausible, never real) and cost nothing.".to_string(),
         (true, None) => "No source was read before the job ended.".to_string(),
-        (true, Some(r)) if r.from_seeds + r.from_index == 0 => {
+        (true, Some(r)) if r.from_seeds + r.from_index + r.from_search == 0 => {
             format!("No source had anything for this request, so nothing was invented: {}", r.notes.join(" "))
         }
         (true, Some(r)) => format!(
-            "The companies came from the attached seed files ({}) and the organization's lead index ({}).",
-            r.from_seeds, r.from_index
+            "The companies came from the attached seed files ({}), the organization's lead index ({}) and web search ({}).",
+            r.from_seeds, r.from_index, r.from_search
         ),
     };
     match outcome {
@@ -962,12 +982,15 @@ fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -
 
 /// What a plan step beyond the first says in a live job: the first step gathers and enriches
 /// from the connected sources; the rest need the web engine or are covered by that step.
-fn live_step_note(intent: Intent) -> &'static str {
+fn live_step_note(intent: Intent, verifying: bool) -> &'static str {
     match intent {
-        Intent::Verify => {
-            "email verification (MX lookups) is not available in this installation yet, so emails are as their sources state them"
+        Intent::Verify if verifying => {
+            "done with the companies of the first step: every address a company site states was verified (syntax, MX records, disposable/free-mail/role flags; mail servers are never contacted), and people without one got an address inferred from the verified ones, marked email_inferred"
         }
-        Intent::Scrape => "scraping needs the web engine, which is not connected yet",
+        Intent::Verify => {
+            "email verification is off (QUARRY_VERIFY_EMAILS=false, or the request turned it off), so emails are as their sources state them"
+        }
+        Intent::Scrape => "done with the companies of the first step: their sites were read by the web engine",
         Intent::Discover | Intent::Enrich | Intent::FindPeople | Intent::Qualify | Intent::Export => {
             "done with the companies of the first step, from the seed files and the lead index"
         }

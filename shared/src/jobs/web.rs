@@ -14,7 +14,7 @@ pub use settings::{email_verifier_from_env, email_verifier_from_lookup, WebSetti
 
 use std::sync::Arc;
 
-use quarry_engine::crawl::{CrawlConfig, Crawler};
+use quarry_engine::crawl::{CrawlConfig, Crawler, SiteCrawl};
 use quarry_engine::domains::registrable_domain;
 use quarry_engine::extract::{extract, Extracted, Network, ProfileKind};
 use quarry_engine::net::Fetcher;
@@ -106,6 +106,13 @@ impl WebSource {
     /// Reads the site that starts at `start`, verifying its addresses when a verifier is set.
     pub async fn site(&self, start: &Url, at: Timestamp) -> SiteFindings {
         let crawl = self.crawler.crawl_site(start).await;
+        self.findings(&crawl, at).await
+    }
+
+    /// What the pages of `crawl` say, resolved into one company and its people, with emails
+    /// verified when this source verifies them. URL scrapes crawl with their own depth and read
+    /// their pages here.
+    pub async fn findings(&self, crawl: &SiteCrawl, at: Timestamp) -> SiteFindings {
         let mut drafts = Vec::new();
         for page in &crawl.pages {
             drafts.extend(page_leads(&page.url, &extract(&page.url, &page.html), at));

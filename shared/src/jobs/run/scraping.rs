@@ -7,7 +7,6 @@
 
 use futures_util::future::join_all;
 use quarry_engine::crawl::{CrawlConfig, Crawler};
-use quarry_engine::extract::extract;
 use serde_json::json;
 use url::Url;
 
@@ -17,10 +16,10 @@ use crate::jobs::log::EntryKind;
 use crate::jobs::scrape::{
     request_blob, targets_blob, ScrapeOptions, ScrapeRequest, ScrapeType, MAX_URLS, PAGES_PER_URL, TENTHS_PER_URL, URLS_PER_CHUNK,
 };
+use crate::jobs::web::WebSource;
 use crate::jobs::{job_key, Job};
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
-use crate::leads::resolve::resolve;
 use crate::leads::LeadDraft;
 use crate::net::{FetchLimits, Fetcher, TargetPolicy};
 use crate::ports::{Condition, Item, StoreError, StoreResult, Update};
@@ -77,7 +76,8 @@ impl JobRunner {
         let end = (offset + URLS_PER_CHUNK).min(total);
         let started = job.started_at.unwrap_or(job.created_at);
         let picked = targets.get(offset as usize..end as usize).unwrap_or_default();
-        let readings = join_all(picked.iter().map(|url| read_url(&crawler, url, request.options, started))).await;
+        let web = self.scrape_reader(request.options);
+        let readings = join_all(picked.iter().map(|url| read_url(&crawler, &web, url, request.options, started))).await;
 
         let spent = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
         let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
@@ -135,8 +135,22 @@ impl JobRunner {
     fn scrape_crawler(&self, depth: u8) -> Crawler {
         let config =
             CrawlConfig { max_depth: depth.saturating_sub(1), max_pages: PAGES_PER_URL, use_sitemaps: false, ..CrawlConfig::default() };
-        let fetcher = self.fetcher.clone().unwrap_or_else(|| Fetcher::new(TargetPolicy::from_env(), FetchLimits::ATTACHMENT));
-        Crawler::new(fetcher.with_limits(config.page_limits), config)
+        Crawler::new(self.scrape_fetcher().with_limits(config.page_limits), config)
+    }
+
+    fn scrape_fetcher(&self) -> Fetcher {
+        self.fetcher.clone().unwrap_or_else(|| Fetcher::new(TargetPolicy::from_env(), FetchLimits::ATTACHMENT))
+    }
+
+    /// What turns a scrape's pages into leads: the worker's web source (verifying emails as it is
+    /// configured to, when the scrape keeps emails at all).
+    fn scrape_reader(&self, options: ScrapeOptions) -> WebSource {
+        let web = self.web.clone().unwrap_or_else(|| WebSource::new(self.scrape_fetcher()));
+        if options.extract_emails {
+            web
+        } else {
+            web.without_verifier()
+        }
     }
 
     /// The pages a sitemap scrape reads: its snapshot, or (first chunk) read from its sitemaps and
@@ -205,19 +219,16 @@ pub(super) fn scrape_progress(update: Update, job: &Job, tally: &ScrapeTally, no
     update
 }
 
-/// Reads one listed URL `depth` pages deep and turns what its pages ground into leads, keeping
-/// only what `options` asks for.
-async fn read_url(crawler: &Crawler, url: &Url, options: ScrapeOptions, at: Timestamp) -> Reading {
+/// Reads one listed URL as deep as `crawler` goes and turns what its pages ground into leads (the
+/// company first, then its people), keeping only what `options` asks for.
+async fn read_url(crawler: &Crawler, web: &WebSource, url: &Url, options: ScrapeOptions, at: Timestamp) -> Reading {
     let crawl = crawler.crawl_site(url).await;
     let failure = crawl.pages.is_empty().then(|| match crawl.skipped.first() {
         Some(skip) => skip.reason.to_string(),
         None => "no HTML page".to_string(),
     });
-    let mut drafts = Vec::new();
-    for page in &crawl.pages {
-        drafts.extend(crate::jobs::web::page_leads(&page.url, &extract(&page.url, &page.html), at));
-    }
-    let leads = resolve(drafts).into_iter().filter_map(|lead| keep_asked(lead, options)).collect();
+    let findings = web.findings(&crawl, at).await;
+    let leads = findings.company.into_iter().chain(findings.people).filter_map(|lead| keep_asked(lead, options)).collect();
     Reading { url: url.clone(), pages: crawl.pages.len(), failure, leads }
 }
 
