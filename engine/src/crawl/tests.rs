@@ -371,6 +371,34 @@ async fn sitemap_index_leads_to_unlinked_pages() {
 }
 
 #[tokio::test]
+async fn sitemap_listing_reads_a_named_sitemap_or_the_sites() {
+    let server = Server::spawn(|base| {
+        let urlset = |pages: &[&str]| {
+            let locs: String = pages.iter().map(|p| format!("<url><loc>{base}{p}</loc></url>")).collect();
+            typed("application/xml", format!("<urlset>{locs}</urlset>").as_bytes())
+        };
+        vec![
+            ("/robots.txt", text("User-agent: *\nDisallow: /private/\n\nSitemap: /listed.xml\n")),
+            ("/listed.xml", urlset(&["/a", "/b", "/c"])),
+            ("/other.xml", urlset(&["/x", "/y"])),
+            ("/private/hidden.xml", urlset(&["/never"])),
+        ]
+    })
+    .await;
+    let crawler = crawler(config());
+    let names = |urls: Vec<Url>| urls.iter().map(|u| u.path().to_string()).collect::<Vec<_>>();
+    let (named, _) = crawler.sitemap_listing(&server.url("/other.xml"), 100).await;
+    assert_eq!(names(named), ["/x", "/y"], "a sitemap file is read as given");
+    let (site, _) = crawler.sitemap_listing(&server.url("/"), 2).await;
+    assert_eq!(names(site), ["/a", "/b"], "a site's sitemaps come from robots.txt, up to the limit");
+    let (blocked, _) = crawler.sitemap_listing(&server.url("/private/hidden.xml"), 100).await;
+    assert!(blocked.is_empty(), "robots.txt disallows reading it");
+    assert_eq!(server.hits("/private/hidden.xml"), 0);
+    let (missing, _) = crawler.sitemap_listing(&server.url("/nothing.xml"), 100).await;
+    assert!(missing.is_empty());
+}
+
+#[tokio::test]
 async fn page_cap_stops_requests() {
     let server = Server::spawn(|_| {
         let mut routes = vec![("/", links(&["/p1", "/p2", "/p3", "/p4", "/p5", "/p6"]))];
