@@ -198,7 +198,7 @@ impl JobRunner {
 pub(super) fn scrape_progress(update: Update, job: &Job, tally: &ScrapeTally, now: Timestamp) -> Update {
     let total = tally.total.or(job.total_urls).unwrap_or(0);
     let processed = job.processed_urls.unwrap_or(0) + tally.processed;
-    let percent = if total == 0 { 100 } else { (processed * 100 / total).min(100) as u32 };
+    let percent = (processed * 100).checked_div(total).map_or(100, |p| p.min(100) as u32);
     let mut update = update
         .add("processed_urls", tally.processed as i64)
         .add("successful_urls", tally.successful as i64)
