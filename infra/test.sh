@@ -32,7 +32,8 @@ fi
 step "Starting the AWS emulator (moto)"
 port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 moto_log="$(mktemp -t quarry-moto.XXXXXX.log)"
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$moto_log" 2>&1 &
+# infra/moto_server.py: moto's server, backing a table up once per transaction (see its docs).
+"$venv/bin/python" infra/moto_server.py -H 127.0.0.1 -p "$port" > "$moto_log" 2>&1 &
 moto_pid=$!
 # moto holds every resource the suites made (gigabytes by the end) and can take minutes to exit
 # on SIGTERM; its state is throwaway, so it gets 5 s before SIGKILL.

@@ -46,25 +46,26 @@ fn resolve_endpoint() -> String {
     }
 }
 
-/// `<workspace>/.venv/bin/moto_server`, else `moto_server` on `PATH`.
-fn moto_binary() -> PathBuf {
+/// The emulator's command: `<workspace>/.venv/bin/python infra/moto_server.py` (moto's server with
+/// its transaction backups made once per table, see that file), else `moto_server` on `PATH`.
+fn moto_command() -> Vec<PathBuf> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
-    let venv = workspace.join(".venv/bin/moto_server");
-    if venv.is_file() {
-        return venv;
+    let python = workspace.join(".venv/bin/python");
+    if workspace.join(".venv/bin/moto_server").is_file() && python.is_file() {
+        return vec![python, workspace.join("infra/moto_server.py")];
     }
     let on_path = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
         .map(|dir| dir.join("moto_server"))
         .find(|candidate| candidate.is_file());
-    on_path.unwrap_or_else(|| {
+    vec![on_path.unwrap_or_else(|| {
         panic!(
             "no AWS emulator: neither {} nor `moto_server` on PATH exists, and {ENDPOINT_ENV} is not set. \
              Run `infra/test.sh` (it installs moto into .venv and starts it), or set {ENDPOINT_ENV}.",
-            venv.display()
+            workspace.join(".venv/bin/moto_server").display()
         )
-    })
+    })]
 }
 
 fn free_port() -> u16 {
@@ -75,26 +76,28 @@ fn free_port() -> u16 {
 /// Starts moto on a free port through a small shell watchdog that kills it once this process
 /// is gone, waits until it answers HTTP and returns its URL.
 fn start_moto() -> String {
-    let binary = moto_binary();
+    let command = moto_command();
     let port = free_port();
     let log = std::env::temp_dir().join(format!("quarry-moto-{}-{port}.log", std::process::id()));
-    let script = r#""$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 &
+    // Arguments: the port, the log, this process's ID, then the emulator's command.
+    let script = r#"port=$1; log=$2; parent=$3; shift 3
+"$@" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto=$!
-while kill -0 "$4" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do sleep 1; done
+while kill -0 "$parent" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do sleep 1; done
 kill "$moto" 2>/dev/null"#;
     let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(script)
         .arg("moto-watchdog")
-        .arg(&binary)
         .arg(port.to_string())
         .arg(&log)
         .arg(std::process::id().to_string())
+        .args(&command)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {} through sh: {e}", binary.display()));
+        .unwrap_or_else(|e| panic!("cannot start {} through sh: {e}", command[0].display()));
     // Reap the watchdog if it ever ends before this process (moto crashed).
     std::thread::spawn(move || watchdog.wait());
     wait_until_answering(port, &log);
@@ -150,10 +153,43 @@ fn unique_name(prefix: &str) -> String {
 
 /// A new, empty DynamoDB table laid out like production, behind the table port.
 pub async fn fresh_table(clock: SharedClock) -> Arc<DynamoTable> {
+    fresh_named_table(clock).await.0
+}
+
+async fn fresh_named_table(clock: SharedClock) -> (Arc<DynamoTable>, String) {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let name = unique_name("quarry-test");
     create_table(&client, &name).await.unwrap_or_else(|e| panic!("creating DynamoDB table {name} in moto: {e}"));
-    Arc::new(DynamoTable::new(client, name, clock))
+    (Arc::new(DynamoTable::new(client, name.clone(), clock)), name)
+}
+
+/// Deletes a test's DynamoDB table when dropped. moto keeps every table of its process in memory
+/// and deep-copies a table for each transaction written to it, so the tables of finished tests
+/// are removed instead of piling up for the rest of the run.
+pub struct DropTable {
+    name: String,
+}
+
+/// A new, empty table (as [`fresh_table`]) that is deleted when the returned guard drops.
+pub async fn fresh_table_dropped_after(clock: SharedClock) -> (Arc<DynamoTable>, DropTable) {
+    let (table, name) = fresh_named_table(clock).await;
+    (table, DropTable { name })
+}
+
+impl Drop for DropTable {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.name);
+        // Drop may run inside the test's runtime, which cannot be blocked on: use a thread with
+        // its own. A failed delete only leaves the table to moto's memory.
+        let deleted = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+                client.delete_table().table_name(&name).send().await.ok()
+            })
+        });
+        let _ = deleted.join();
+    }
 }
 
 /// A new, empty S3 bucket behind the blob port.

@@ -23,6 +23,8 @@ pub struct TestServer {
     /// The embedded backend's blob store (for signing tests), when embedded.
     pub file_blobs: Option<FileBlobs>,
     _dir: Option<tempfile::TempDir>,
+    /// Removes the AWS backend's table once the test is done with it.
+    _table: Option<crate::moto::DropTable>,
 }
 
 async fn listen() -> (tokio::net::TcpListener, String) {
@@ -80,6 +82,7 @@ impl TestServer {
             manual_clock: None,
             file_blobs: Some(embedded.blobs),
             _dir: Some(dir),
+            _table: None,
         }
     }
 
@@ -96,13 +99,8 @@ impl TestServer {
         let (listener, base_url) = listen().await;
         let (steps, _) = crate::moto::fresh_queue_with_dlq(5).await;
         let (deliveries, _) = crate::moto::fresh_queue_with_dlq(5).await;
-        let storage = Storage {
-            table: crate::moto::fresh_table(clock.clone()).await,
-            blobs: crate::moto::fresh_bucket(clock.clone()).await,
-            steps,
-            deliveries,
-            backend: "aws",
-        };
+        let (table, drop_table) = crate::moto::fresh_table_dropped_after(clock.clone()).await;
+        let storage = Storage { table, blobs: crate::moto::fresh_bucket(clock.clone()).await, steps, deliveries, backend: "aws" };
         let state = AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::LoopbackOnly);
         spawn(listener, http::router(state, None), &storage, &clock, manual);
         TestServer {
@@ -113,6 +111,7 @@ impl TestServer {
             manual_clock: None,
             file_blobs: None,
             _dir: None,
+            _table: Some(drop_table),
         }
     }
 

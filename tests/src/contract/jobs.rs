@@ -45,10 +45,15 @@ pub(crate) async fn until_ended(s: &TestServer, key: &str, job_id: &str) -> Valu
 
 /// Every lead of a job, through the paginated endpoint.
 pub(crate) async fn all_leads(s: &TestServer, key: &str, job_id: &str, query: &str) -> Vec<Value> {
+    every_page(s, key, &format!("/v1/jobs/{job_id}/leads?limit=100{query}")).await
+}
+
+/// Every object of a list endpoint (`path` with its query), following `next_cursor`.
+pub(crate) async fn every_page(s: &TestServer, key: &str, path: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page = get(s, key, &format!("/v1/jobs/{job_id}/leads?limit=100{query}{cursor}")).await;
+        let page = get(s, key, &format!("{path}{cursor}")).await;
         out.extend(page["data"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = format!("&cursor={c}"),

@@ -216,16 +216,7 @@ async fn leads_of_two_jobs(s: &TestServer, key: &str, web: &FixtureWeb, rows: u3
 
 /// Every lead of a `/v1/leads` query, following cursors with pages of `limit`.
 async fn every_lead(s: &TestServer, key: &str, query: &str, limit: usize) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = get(s, key, &format!("/v1/leads?limit={limit}{query}{cursor}")).await;
-        out.extend(page["data"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = format!("&cursor={c}"),
-            None => return out,
-        }
-    }
+    super::jobs::every_page(s, key, &format!("/v1/leads?limit={limit}{query}")).await
 }
 
 fn ids(leads: &[Value]) -> Vec<String> {
