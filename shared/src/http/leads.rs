@@ -153,13 +153,10 @@ impl LeadFilterParams {
     }
 }
 
-/// Query of `GET /v1/leads`.
+/// Sorting and paging of `GET /v1/leads` (its filters are [`LeadFilterParams`]).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct LeadListParams {
-    #[serde(flatten)]
-    #[param(inline)]
-    pub filter: LeadFilterParams,
+pub struct LeadPageParams {
     /// `created_at` (default), `score` or `company`.
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
@@ -174,15 +171,16 @@ fn livemode(principal: &Principal) -> bool {
 }
 
 /// The organization's leads across all its jobs, newest first by default.
-#[utoipa::path(get, path = "/v1/leads", tag = "leads", params(LeadListParams),
+#[utoipa::path(get, path = "/v1/leads", tag = "leads", params(LeadFilterParams, LeadPageParams),
     responses((status = 200, body = ListResponse<LeadView>), (status = 400, body = ErrorEnvelope)))]
 async fn list_leads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiQuery(params): ApiQuery<LeadListParams>,
+    ApiQuery(filter): ApiQuery<LeadFilterParams>,
+    ApiQuery(params): ApiQuery<LeadPageParams>,
 ) -> ApiResult<Json<ListResponse<LeadView>>> {
     let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
-    let filter = params.filter.filter("")?;
+    let filter = filter.filter("")?;
     let sort = match params.sort.as_deref() {
         None | Some("") => LeadSort::CreatedAt,
         Some(raw) => LeadSort::parse(raw)
