@@ -12,3 +12,31 @@ pub mod guard;
 pub use client::{check_target, guarded_client};
 pub use fetch::{FetchError, FetchLimits, Fetched, Fetcher, USER_AGENT};
 pub use guard::{host_overrides_from_env, host_overrides_from_lookup, is_internal, HostOverrides, TargetPolicy, RESOLVE_ENV};
+
+/// Longest URL a user may hand Quarry (attachments, scrape lists, webhook targets).
+pub const MAX_URL_CHARS: usize = 2_048;
+
+/// `raw` (trimmed) as a URL Quarry may be asked to fetch: absolute, http or https, naming a host, at most
+/// [`MAX_URL_CHARS`] long. Whether its address is acceptable is the guard's question, asked when it is fetched.
+pub fn web_url(raw: &str) -> Option<url::Url> {
+    let raw = raw.trim();
+    if raw.chars().count() > MAX_URL_CHARS {
+        return None;
+    }
+    let url = url::Url::parse(raw).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())).then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_urls_are_absolute_http_with_a_host() {
+        assert_eq!(web_url(" https://acme.example/team ").map(String::from).as_deref(), Some("https://acme.example/team"));
+        for bad in ["acme.example", "ftp://acme.example/x", "javascript:alert(1)", "http://", "mailto:a@acme.example"] {
+            assert!(web_url(bad).is_none(), "{bad}");
+        }
+        assert!(web_url(&format!("https://acme.example/{}", "a".repeat(MAX_URL_CHARS))).is_none());
+    }
+}

@@ -80,8 +80,7 @@ impl Approve {
     /// Checks the fields; each bad one is a 400 naming it.
     pub(super) fn validate(&self) -> ApiResult<()> {
         if let Some(url) = &self.webhook_url {
-            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
+            if crate::net::web_url(url).is_none() {
                 return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
             }
         }

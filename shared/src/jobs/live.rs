@@ -220,8 +220,7 @@ async fn read_url_list(fetcher: &Fetcher, url: &str, now: Timestamp) -> Result<(
     let text = String::from_utf8_lossy(&body);
     let (mut rows, mut bad) = (Vec::new(), 0usize);
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let site = Url::parse(line).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-        let Some(site) = site else {
+        let Some(site) = crate::net::web_url(line) else {
             bad += 1;
             continue;
         };

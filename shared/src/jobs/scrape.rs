@@ -24,8 +24,7 @@ use crate::research::{Caller, NewThread, Research, ResearchError, ResearchResult
 
 /// Most URLs in one scrape.
 pub const MAX_URLS: usize = 10_000;
-/// Longest URL accepted.
-pub const MAX_URL_CHARS: usize = 2_048;
+pub use crate::net::MAX_URL_CHARS;
 /// Deepest `options.depth`.
 pub const MAX_DEPTH: u8 = 3;
 /// URLs one queue message reads, side by side (each host is still paced by the crawler).
@@ -281,16 +280,12 @@ pub async fn create(
 }
 
 fn parse_url(index: usize, raw: &str) -> ResearchResult<Url> {
-    let param = format!("urls[{index}]");
-    if raw.chars().count() > MAX_URL_CHARS {
-        return Err(ResearchError::invalid(param, format!("URL {index} is longer than {MAX_URL_CHARS} characters.")));
-    }
-    let url =
-        Url::parse(raw.trim()).map_err(|e| ResearchError::invalid(param.clone(), format!("`{raw}` is not an absolute URL ({e}).")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(ResearchError::invalid(param, format!("`{raw}` must be an http or https URL with a host.")));
-    }
-    Ok(url)
+    crate::net::web_url(raw).ok_or_else(|| {
+        ResearchError::invalid(
+            format!("urls[{index}]"),
+            format!("`{raw}` must be an absolute http or https URL with a host, of at most {MAX_URL_CHARS} characters."),
+        )
+    })
 }
 
 /// Where a scrape's request is saved (its URL list may be far larger than a table item).

@@ -21,8 +21,7 @@ pub const MAX_CONTENT_CHARS: usize = 8_000;
 pub const MAX_FEEDBACK_CHARS: usize = MAX_CONTENT_CHARS;
 /// Most attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 5;
-/// Longest attachment URL.
-const MAX_URL_CHARS: usize = 2_048;
+use crate::net::MAX_URL_CHARS;
 /// Most preferred sources in the hints, and the longest name of one.
 const MAX_PREFERRED_SOURCES: usize = 20;
 const MAX_SOURCE_CHARS: usize = 100;
@@ -61,9 +60,7 @@ impl NewMessage {
             return Err(ResearchError::invalid("attachments", format!("A message takes at most {MAX_ATTACHMENTS} attachments.")));
         }
         for (i, attachment) in self.attachments.iter().enumerate() {
-            let ok = attachment.url.len() <= MAX_URL_CHARS
-                && url::Url::parse(&attachment.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
+            if crate::net::web_url(&attachment.url).is_none() {
                 return Err(ResearchError::invalid(
                     format!("attachments[{i}].url"),
                     format!("Attachment URLs must be absolute http or https URLs of at most {MAX_URL_CHARS} characters."),

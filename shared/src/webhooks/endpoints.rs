@@ -26,7 +26,7 @@ pub const ROTATION_OVERLAP: std::time::Duration = std::time::Duration::from_secs
 /// Most organization-wide endpoints per organization (job-scoped ones are not counted).
 pub const MAX_ENDPOINTS: usize = 20;
 /// Longest endpoint URL.
-pub const MAX_URL_CHARS: usize = 2048;
+pub use crate::net::MAX_URL_CHARS;
 /// Longest description.
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 /// Subscribes to every event type.
