@@ -118,7 +118,10 @@ pub async fn a_jobs_events_reach_subscribed_endpoints(s: TestServer) {
     let job_secret = approved["webhook_signing_secret"].as_str().expect("the job endpoint's secret").to_string();
     assert_eq!(approved["status"], "running");
 
-    let got = receiver.wait_for("jobs", |r| r.iter().any(|r| r.json()["type"] == "job.succeeded")).await;
+    // Deliveries are independent, so they may arrive in any order: wait for every subscribed type,
+    // then until the endpoint's delivery log and the receiver agree.
+    receiver.wait_for("jobs", |r| wanted.iter().all(|w| types(r).iter().any(|t| t == w))).await;
+    let (got, deliveries) = settled(&s, &key, jobs["id"].as_str().unwrap(), &receiver, "jobs").await;
     let secret = jobs["signing_secret"].as_str().unwrap();
     for delivery in &got {
         assert!(signed_by(delivery, secret), "unsigned or mis-signed: {:?}", delivery.headers);
@@ -150,15 +153,30 @@ pub async fn a_jobs_events_reach_subscribed_endpoints(s: TestServer) {
     assert_eq!(types(&thread_events), ["thread.created"]);
     assert!(signed_by(&thread_events[0], threads["signing_secret"].as_str().unwrap()));
 
-    let own = receiver.wait_for("job", |r| r.iter().any(|r| r.json()["type"] == "job.succeeded")).await;
+    let own = receiver.wait_for("job", |r| ["job.started", "job.succeeded"].iter().all(|w| types(r).iter().any(|t| t == w))).await;
     assert!(own.iter().all(|r| signed_by(r, &job_secret)));
     assert!(types(&own).contains(&"job.started".to_string()));
     assert!(!types(&own).iter().any(|t| t.starts_with("thread.") || t.starts_with("plan.")), "only this job's events: {:?}", types(&own));
 
-    let deliveries = get(&s, &key, &format!("/v1/webhooks/{}/deliveries?limit=100", jobs["id"].as_str().unwrap())).await;
     let rows = deliveries["data"].as_array().unwrap();
     assert_eq!(rows.len(), got.len());
     assert!(rows.iter().all(|d| d["status"] == "succeeded" && d["response_status"] == 200 && d["attempt"] == 1), "{deliveries}");
+}
+
+/// Waits (up to 30 s) until every delivery in `webhook_id`'s log has an outcome and the receiver
+/// at `path` holds as many requests as the log has rows; returns both.
+async fn settled(s: &TestServer, key: &str, webhook_id: &str, receiver: &Receiver, path: &str) -> (Vec<Received>, Value) {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = get(s, key, &format!("/v1/webhooks/{webhook_id}/deliveries?limit=100")).await;
+        let rows = last["data"].as_array().unwrap();
+        let got = receiver.received(path);
+        if rows.len() == got.len() && rows.iter().all(|d| d["status"] != "pending") {
+            return (got, last);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} and the delivery log never agreed: {} received, log {last}", receiver.received(path).len());
 }
 
 /// Seconds between two deliveries' signing timestamps.
