@@ -202,6 +202,11 @@ impl FixtureWeb {
         format!("http://{domain}:{}/", self.port)
     }
 
+    /// Requests so far, on every site.
+    pub fn total_hits(&self) -> usize {
+        self.hits.lock().unwrap().values().sum()
+    }
+
     /// Requests so far for `path` on `domain`.
     pub fn hits(&self, domain: &str, path: &str) -> usize {
         self.hits.lock().unwrap().get(&format!("{domain}{path}")).copied().unwrap_or(0)

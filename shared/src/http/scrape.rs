@@ -21,7 +21,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Starts a scrape of 1 to 10,000 URLs. Answers at once with the running job; its URL counters
-/// (`processed_urls`, `leads_found`, `progress_percentage`, …) move as it reads.
+/// (`processed_urls`, `leads_found`, `progress_percentage`, …) move as it reads. With a test key
+/// nothing is fetched: each URL gives synthetic leads, free.
 #[utoipa::path(post, path = "/v1/scrape", tag = "scrape", request_body = ScrapeBody,
     responses((status = 201, description = "The scrape job, started", body = ApprovedJob),
         (status = 400, description = "A field is invalid; `param` names it (`urls[3]`, `options.depth`)", body = ErrorEnvelope),

@@ -124,7 +124,8 @@ pub async fn a_bulk_scrape_reads_every_allowed_page(s: TestServer) {
 
 pub async fn a_sitemap_scrape_reads_the_listed_pages_with_its_options(s: TestServer) {
     let web = FixtureWeb::serve().await;
-    let (_, key) = s.org_with_key(Tier::Scale).await; // a test key: real pages, no charge
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
     let sitemap = format!("{}sitemap.xml", web.home("kontorwerk.de"));
     let body = json!({"type": "sitemap", "urls": [sitemap], "options": {"depth": 2, "extract_emails": false, "qualify_leads": false}});
     let created = json_of(post(&s, &key, "/v1/scrape", body).await, StatusCode::CREATED).await;
@@ -133,7 +134,7 @@ pub async fn a_sitemap_scrape_reads_the_listed_pages_with_its_options(s: TestSer
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(job["total_urls"], 4, "the sitemap lists four pages: {job}");
     assert_eq!(job["successful_urls"], 4, "{job}");
-    assert_eq!(job["credits_used"], 0, "{job}");
+    assert_eq!(job["credits_used"], 4, "one credit per page read: {job}");
     let leads = all_leads(&s, &key, job_id, "").await;
     let names: HashSet<&str> = leads.iter().filter_map(|l| l["person"]["full_name"].as_str()).collect();
     for name in ["Friederike Albers", "Jonas Kettler"] {
@@ -149,6 +150,39 @@ pub async fn a_sitemap_scrape_reads_the_listed_pages_with_its_options(s: TestSer
     // The scrape is a thread like any other job's.
     let thread = get(&s, &key, &format!("/v1/threads/{}", job["thread_id"].as_str().unwrap())).await;
     assert!(thread["title"].as_str().unwrap().starts_with("Scrape kontorwerk.de"), "{thread}");
+}
+
+/// A test key's scrape runs like a live one (chunks, counters, options, the lead store) on
+/// synthetic leads, fetches nothing and costs nothing.
+pub async fn a_test_key_scrape_is_synthetic_and_free(s: TestServer) {
+    let web = FixtureWeb::serve().await;
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let urls: Vec<String> = ["halyardrobotics.com", "brightwell.co.uk", "kontorwerk.de"].iter().map(|d| web.home(d)).collect();
+    let body = json!({"type": "bulk", "urls": urls, "options": {"depth": 3, "extract_phones": false}});
+    let created = json_of(post(&s, &key, "/v1/scrape", body).await, StatusCode::CREATED).await;
+    assert_eq!(created["livemode"], false);
+    let job_id = created["id"].as_str().unwrap();
+    let job = until_ended(&s, &key, job_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let counters = ["total_urls", "processed_urls", "successful_urls", "failed_urls", "credits_used"].map(|c| job[c].as_u64());
+    assert_eq!(counters, [Some(3), Some(3), Some(3), Some(0), Some(0)], "{job}");
+    let leads = all_leads(&s, &key, job_id, "").await;
+    assert_eq!(job["leads_found"], leads.len(), "{job}");
+    assert!(leads.len() >= 6, "a company and its people per URL: {leads:?}");
+    assert!(leads.iter().any(|l| l["person"]["full_name"].is_string() && l["person"]["email"].is_string()), "{leads:?}");
+    for lead in &leads {
+        let kinds: HashSet<&str> = lead["sources"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, HashSet::from(["synthetic"]), "every fact is marked synthetic: {lead}");
+        let phones = [&lead["phone"], &lead["person"]["phone"], &lead["company"]["phone"]];
+        assert!(phones.iter().all(|p| p.is_null()), "extract_phones is off: {lead}");
+        let domain = lead["company"]["domain"].as_str().unwrap_or_default();
+        assert!(!["halyardrobotics.com", "brightwell.co.uk", "kontorwerk.de"].contains(&domain), "an invented company: {lead}");
+    }
+    let sitemap = json!({"type": "sitemap", "urls": [format!("{}sitemap.xml", web.home("kontorwerk.de"))]});
+    let created = json_of(post(&s, &key, "/v1/scrape", sitemap).await, StatusCode::CREATED).await;
+    let job = until_ended(&s, &key, created["id"].as_str().unwrap()).await;
+    assert_eq!((job["status"].as_str(), job["total_urls"].as_u64()), (Some("succeeded"), Some(1)), "{job}");
+    assert_eq!(web.total_hits(), 0, "a test-mode scrape fetches nothing");
 }
 
 pub async fn scrape_requests_are_validated(s: TestServer) {
@@ -179,7 +213,8 @@ pub async fn scrape_requests_are_validated(s: TestServer) {
 
 pub async fn a_cancelled_scrape_keeps_what_it_read(s: TestServer) {
     let web = FixtureWeb::serve().await;
-    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
     // Forty pages of one host: politeness alone makes this take several seconds.
     let team = format!("{}team.html", web.home("maplecrest.ca"));
     let urls: Vec<String> = (0..40).map(|i| format!("{team}?copy={i}")).collect();
@@ -198,8 +233,9 @@ pub async fn a_cancelled_scrape_keeps_what_it_read(s: TestServer) {
     assert_error(r, StatusCode::CONFLICT, "conflict", None).await;
 }
 
-/// Runs a test-mode research job of `rows` rows and a test-mode scrape of two fixture pages, so
-/// the organization has hot synthetic leads and cooler scraped ones: `(research job, scrape job)`.
+/// Runs a test-mode research job of `rows` rows and a test-mode scrape of two fixture pages (which
+/// fetches nothing and finds synthetic leads), so the organization's test-mode store holds the
+/// leads of two jobs: `(research job, scrape job)`.
 async fn leads_of_two_jobs(s: &TestServer, key: &str, web: &FixtureWeb, rows: u32) -> (String, String) {
     let prompt = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
     let (_, posted) = super::jobs::pending_job(s, key, prompt, json!({"max_rows": rows})).await;
@@ -275,8 +311,11 @@ pub async fn the_lead_store_filters_sorts_and_pages(s: TestServer) {
     // Filters.
     let of_scrape = every_lead(&s, &key, &format!("&job_id={scrape}"), 100).await;
     assert_eq!(ids(&of_scrape).into_iter().collect::<HashSet<_>>(), ids(&scrape_leads).into_iter().collect::<HashSet<_>>());
-    let found = every_lead(&s, &key, "&search=HALYARD", 100).await;
-    assert!(!found.is_empty() && found.iter().all(|l| l.to_string().to_lowercase().contains("halyard")), "{found:?}");
+    let company = scrape_leads[0]["company"]["name"].as_str().unwrap();
+    let word = company.split(' ').next().unwrap();
+    let found = every_lead(&s, &key, &format!("&search={}", word.to_uppercase()), 100).await;
+    let word = word.to_lowercase();
+    assert!(!found.is_empty() && found.iter().all(|l| l.to_string().to_lowercase().contains(&word)), "{found:?}");
     assert!(every_lead(&s, &key, "&created_after=2999-01-01T00:00:00Z", 100).await.is_empty());
     assert_eq!(every_lead(&s, &key, "&created_before=2999-01-01T00:00:00Z&sort=score", 100).await.len(), everything.len());
 

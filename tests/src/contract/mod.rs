@@ -154,6 +154,7 @@ define_suite!(
     leads_suite, leads, [
         a_bulk_scrape_reads_every_allowed_page,
         a_sitemap_scrape_reads_the_listed_pages_with_its_options,
+        a_test_key_scrape_is_synthetic_and_free,
         scrape_requests_are_validated,
         a_cancelled_scrape_keeps_what_it_read,
         the_lead_store_filters_sorts_and_pages,

@@ -4,6 +4,10 @@
 //!
 //! A sitemap scrape first reads its sitemaps and saves the page list as the job's snapshot, so
 //! every later chunk (and every replay) works on the same list.
+//!
+//! A test-mode scrape fetches nothing: like every test-mode job it runs the same chunks, counters
+//! and options on plausible synthetic leads (see [`synthetic_reading`]), and costs nothing. A test
+//! key is for wiring an integration up; it must not be a free way to read real sites.
 
 use futures_util::future::join_all;
 use quarry_engine::crawl::{CrawlConfig, Crawler};
@@ -20,8 +24,9 @@ use crate::jobs::web::WebSource;
 use crate::jobs::{job_key, Job};
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
-use crate::leads::LeadDraft;
+use crate::leads::{synthetic, LeadDraft};
 use crate::net::{FetchLimits, Fetcher, TargetPolicy};
+use crate::planner::{Criteria, Department, Role, Seniority};
 use crate::ports::{Condition, Item, StoreError, StoreResult, Update};
 use crate::research::plans::Plan;
 
@@ -38,6 +43,7 @@ pub(super) struct ScrapeTally {
 }
 
 /// What reading one listed URL gave.
+#[derive(Debug, PartialEq)]
 struct Reading {
     url: Url,
     pages: usize,
@@ -62,6 +68,15 @@ impl JobRunner {
         let mut entries = Vec::new();
         let mut tally = ScrapeTally::default();
         let targets = match request.kind {
+            // A test-mode sitemap is not read: each listed sitemap stands for one page.
+            ScrapeType::Sitemap if !job.livemode => {
+                if offset == 0 {
+                    tally.total = Some(request.urls.len() as u64);
+                    let note = "Test mode: sitemaps are not fetched; each listed URL stands for one synthetic page.";
+                    entries.push((EntryKind::Log, json!({ "message": note })));
+                }
+                request.urls.clone()
+            }
             ScrapeType::Sitemap => {
                 let Some((pages, notes)) = self.sitemap_targets(org_id, job, &request, &crawler, at).await? else { return Ok(None) };
                 if offset == 0 {
@@ -76,8 +91,12 @@ impl JobRunner {
         let end = (offset + URLS_PER_CHUNK).min(total);
         let started = job.started_at.unwrap_or(job.created_at);
         let picked = targets.get(offset as usize..end as usize).unwrap_or_default();
-        let web = self.scrape_reader(request.options);
-        let readings = join_all(picked.iter().map(|url| read_url(&crawler, &web, url, request.options, started))).await;
+        let readings = if job.livemode {
+            let web = self.scrape_reader(request.options);
+            join_all(picked.iter().map(|url| read_url(&crawler, &web, url, request.options, started))).await
+        } else {
+            (offset..).zip(picked).map(|(row, url)| synthetic_reading(&job.id, row, url, request.options, started)).collect()
+        };
 
         let spent = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
         let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
@@ -95,6 +114,10 @@ impl JobRunner {
                 Some(reason) => {
                     tally.failed += 1;
                     format!("Could not read {}: {reason}.", reading.url)
+                }
+                None if !job.livemode => {
+                    tally.successful += 1;
+                    format!("Test mode: {} was not fetched; {} synthetic leads.", reading.url, reading.leads.len())
                 }
                 None => {
                     tally.successful += 1;
@@ -232,6 +255,31 @@ async fn read_url(crawler: &Crawler, web: &WebSource, url: &Url, options: Scrape
     Reading { url: url.clone(), pages: crawl.pages.len(), failure, leads }
 }
 
+/// What a test-mode scrape "reads" at row `row` of job `job_id`, without fetching `url`: one
+/// invented company (never the URL's own), as a company lead and as the people a team page
+/// typically lists ([`SYNTHETIC_TEAM`]), each fact marked with a synthetic source, then trimmed to
+/// `options` like real findings. Pure and deterministic, so a replayed chunk writes the same leads.
+fn synthetic_reading(job_id: &str, row: u64, url: &Url, options: ScrapeOptions, at: Timestamp) -> Reading {
+    let company = synthetic::company_leads(&Criteria::default(), job_id, row, at);
+    let team = Criteria {
+        roles: SYNTHETIC_TEAM
+            .iter()
+            .map(|(title, seniority, department)| Role { title: title.to_string(), seniority: *seniority, department: *department })
+            .collect(),
+        ..Criteria::default()
+    };
+    let people = synthetic::company_leads(&team, job_id, row, at);
+    let leads = company.into_iter().chain(people).filter_map(|lead| keep_asked(lead, options)).collect();
+    Reading { url: url.clone(), pages: 1, failure: None, leads }
+}
+
+/// The people a synthetic scrape finds at each company: a founder and two department heads.
+const SYNTHETIC_TEAM: [(&str, Seniority, Department); 3] = [
+    ("CEO", Seniority::CLevel, Department::Executive),
+    ("Head of Sales", Seniority::Head, Department::Sales),
+    ("VP Engineering", Seniority::Vp, Department::Engineering),
+];
+
 /// The lead without the kinds of facts the scrape did not ask for (and without the sources'
 /// claims on them); `None` when nothing is left.
 fn keep_asked(mut lead: LeadDraft, options: ScrapeOptions) -> Option<LeadDraft> {
@@ -271,6 +319,26 @@ fn keep_asked(mut lead: LeadDraft, options: ScrapeOptions) -> Option<LeadDraft> 
 mod tests {
     use super::*;
     use crate::leads::{Company, Person, Source, SourceKind};
+
+    #[test]
+    fn a_synthetic_reading_invents_a_company_and_its_team() {
+        let at = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
+        let url = Url::parse("https://acme.example/team").unwrap();
+        let all = ScrapeOptions { depth: 1, extract_emails: true, extract_phones: true, extract_social: true, qualify_leads: true };
+        let reading = synthetic_reading("job_1", 4, &url, all, at);
+        assert_eq!(reading, synthetic_reading("job_1", 4, &url, all, at), "the same row reads the same");
+        assert_ne!(reading.leads, synthetic_reading("job_1", 5, &url, all, at).leads, "another row, another company");
+        assert!(reading.failure.is_none());
+        assert_eq!(reading.leads.len(), 1 + SYNTHETIC_TEAM.len(), "the company, then its team");
+        let domains: Vec<_> = reading.leads.iter().map(|l| l.company.as_ref().unwrap().domain.clone().unwrap()).collect();
+        assert!(domains.iter().all(|d| d == &domains[0] && d != "acme.example"), "{domains:?}");
+        assert!(reading.leads[0].person.is_none());
+        assert!(reading.leads[1..].iter().all(|l| l.person.as_ref().is_some_and(|p| p.email.is_some())));
+        assert!(reading.leads.iter().flat_map(|l| &l.sources).all(|s| s.kind == SourceKind::Synthetic));
+        let no_emails = ScrapeOptions { extract_emails: false, ..all };
+        let trimmed = synthetic_reading("job_1", 4, &url, no_emails, at);
+        assert!(trimmed.leads.iter().all(|l| l.person.as_ref().is_none_or(|p| p.email.is_none())));
+    }
 
     #[test]
     fn options_remove_facts_and_their_claims() {
