@@ -1,5 +1,6 @@
 //! Black-box tests of the `quarry` binary: the key commands, first start, graceful shutdown,
-//! crash safety and a bad `--addr`. Every test has its own data directory and loopback port.
+//! crash safety, a bad `--addr`, scrapes and web search on the fixture web. Every test has its own
+//! data directory and loopback port.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -568,4 +569,71 @@ async fn scrape_through_the_binary_reads_the_fixture_web() {
         assert!(!all.contains(secret), "{secret} is only on a disallowed page");
     }
     assert!(dns.queries() > 0, "MX look-ups went to the loopback DNS server only");
+}
+
+/// A live research job through the binary finds its companies by web search: `QUARRY_SEARCH_URL`
+/// points at a SearXNG-style JSON answer on loopback, whose hits are a fixture site (a deep page of
+/// it), a social network and a domain with no site. The fixture company's CTO comes back as a
+/// lead grounded by its own pages; the network is skipped, and the silent domain yields no lead.
+#[tokio::test]
+async fn live_research_finds_company_sites_through_web_search() {
+    use quarry_tests::fixtures::{FixtureSite, FixtureWeb, Page};
+
+    let web = FixtureWeb::serve().await;
+    let hits = [
+        format!("{}about/leadership.html", web.home("halyardrobotics.com")),
+        "https://www.linkedin.com/company/halyard-robotics".to_string(),
+        web.home("quietharbor-robotics.com"),
+    ];
+    let results: Vec<Value> =
+        hits.iter().map(|url| serde_json::json!({"url": url, "title": "Robotics company", "content": "Robots for ports."})).collect();
+    let answer = Page { content_type: "application/json", body: serde_json::json!({ "results": results }).to_string() };
+    let searx = FixtureSite::serve(vec![("search", answer)]).await;
+    let env = [
+        ("QUARRY_ALLOW_PRIVATE_TARGETS", "true".to_string()),
+        ("QUARRY_RESOLVE", "halyardrobotics.com=127.0.0.1,quietharbor-robotics.com=127.0.0.1".to_string()),
+        ("QUARRY_SEARCH_URL", searx.base_url.clone()),
+        // No MX look-ups: they would go to the system resolver.
+        ("QUARRY_VERIFY_EMAILS", "false".to_string()),
+    ];
+    let (_tmp, dir) = data_dir();
+    let server = Server::start_with(&dir, false, &env);
+    let key = server.printed_key("live").expect("live key printed");
+    let http = client();
+    let thread: Value =
+        http.post(server.url("/v1/threads")).bearer_auth(&key).json(&serde_json::json!({})).send().await.unwrap().json().await.unwrap();
+    let thread_id = thread["id"].as_str().unwrap_or_else(|| panic!("{thread}"));
+    let prompt = "Find robotics companies in the United States. Pull the CTO.";
+    let posted: Value = http
+        .post(server.url(&format!("/v1/threads/{thread_id}/messages")))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"content": prompt, "hints": {"max_rows": 5}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = posted["job"]["id"].as_str().unwrap_or_else(|| panic!("{posted}")).to_string();
+    let approved = http.post(server.url(&format!("/v1/jobs/{job_id}/approve"))).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(approved.status().as_u16(), 200, "{}", approved.text().await.unwrap());
+    let events = http.get(server.url(&format!("/v1/jobs/{job_id}/stream"))).bearer_auth(&key).send().await.unwrap().text().await.unwrap();
+    assert!(events.contains("event: done"), "{events}");
+    let job: Value = http.get(server.url(&format!("/v1/jobs/{job_id}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let summary = job["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("web search (2)"), "the fixture site and the silent domain came from search: {summary}");
+    assert!(searx.hit_count() >= 1, "the search provider was asked");
+
+    let page: Value =
+        http.get(server.url(&format!("/v1/leads?job_id={job_id}&limit=100"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let leads = page["data"].as_array().unwrap_or_else(|| panic!("{page}"));
+    let cto = leads.iter().find(|l| l["full_name"] == "Daniel Reyes").unwrap_or_else(|| panic!("no CTO lead: {page}"));
+    assert_eq!(cto["company"]["domain"], "halyardrobotics.com", "{cto}");
+    assert!(cto["sources"].to_string().contains("halyardrobotics.com"), "grounded by the company's own pages: {cto}");
+    for lead in leads {
+        let domain = lead["company"]["domain"].as_str().unwrap_or_default();
+        assert!(domain == "halyardrobotics.com", "only the fixture company has a site that says anything: {lead}");
+    }
+    assert_eq!(job["credits_used"].as_u64(), Some(leads.len() as u64), "credits for delivered rows only: {job}");
 }

@@ -961,7 +961,7 @@ fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -
             job.total_urls.unwrap_or(0),
             job.failed_urls.unwrap_or(0),
             job.leads_found.unwrap_or(0),
-            if job.livemode { "" } else { "; test-mode scrapes read real pages and cost nothing" }
+            if job.livemode { "" } else { "; test mode: no page was fetched, the leads are synthetic and cost nothing" }
         ),
         (false, _) => "Test mode: the rows are synthetic (plausible, never real) and cost nothing.".to_string(),
         (true, None) => "No source was read before the job ended.".to_string(),

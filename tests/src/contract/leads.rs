@@ -169,6 +169,7 @@ pub async fn a_test_key_scrape_is_synthetic_and_free(s: TestServer) {
     let leads = all_leads(&s, &key, job_id, "").await;
     assert_eq!(job["leads_found"], leads.len(), "{job}");
     assert!(leads.len() >= 6, "a company and its people per URL: {leads:?}");
+    assert!(job["summary"].as_str().unwrap().contains("no page was fetched"), "{job}");
     assert!(leads.iter().any(|l| l["person"]["full_name"].is_string() && l["person"]["email"].is_string()), "{leads:?}");
     for lead in &leads {
         let kinds: HashSet<&str> = lead["sources"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
