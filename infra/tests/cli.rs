@@ -445,6 +445,42 @@ fn serve_refuses_an_address_in_use() {
     assert!(text(&out.stderr).contains("--addr"), "{}", text(&out.stderr));
 }
 
+/// A worker setting that does not parse stops `quarry serve` before it listens, with a message
+/// naming the variable (rather than a server that silently reads the web some other way).
+#[test]
+fn serve_refuses_bad_worker_settings() {
+    let (tmp, dir) = data_dir();
+    let search = ("QUARRY_SEARCH_URL", "http://127.0.0.1:9");
+    for (env, culprit) in [
+        (vec![("QUARRY_SEARCH_URL", "ftp://search.example")], "QUARRY_SEARCH_URL"),
+        (vec![search, ("QUARRY_SEARCH_TIMEOUT_MS", "soon")], "QUARRY_SEARCH_TIMEOUT_MS"),
+        (vec![("QUARRY_VERIFY_EMAILS", "maybe")], "QUARRY_VERIFY_EMAILS"),
+        (vec![("QUARRY_DNS_SERVERS", "resolver")], "QUARRY_DNS_SERVERS"),
+        (vec![("QUARRY_RESOLVE", "halyardrobotics.com")], "QUARRY_RESOLVE"),
+    ] {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let mut child = quarry(tmp.path())
+            .envs(env.iter().copied())
+            .args(["serve", "--addr", &addr])
+            .arg("--data-dir")
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn quarry serve");
+        if wait_timeout(&mut child, PROCESS_TIMEOUT).is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{env:?}: quarry serve started anyway");
+        }
+        let out = child.wait_with_output().expect("output");
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{env:?}: exit status {}", out.status);
+        assert!(stderr.contains(culprit), "{env:?}: the error names {culprit}: {stderr}");
+        assert!(!text(&out.stdout).contains("listening"), "{env:?}: {}", text(&out.stdout));
+    }
+}
+
 /// The reference document's whole quickstart against the binary, as curl would run it: create a
 /// thread, post the prompt, approve, stream to the end, download `leads.csv` through the artifact
 /// URL (a redirect to the file) and check its rows fit the prompt; then a SIGKILL loses none of it.
