@@ -411,27 +411,33 @@ async fn sigkill_loses_no_committed_write() {
     assert_eq!(keys.iter().filter(|k| k["name"] == "idempotent").count(), 1, "the replay minted no second key: {keys:?}");
 }
 
+/// Runs `quarry serve` on `addr` with `env`, expecting it to refuse to start: its output once it
+/// exited, or a panic (after killing it) when it is still running after [`PROCESS_TIMEOUT`].
+fn serve_expecting_refusal(cwd: &Path, dir: &Path, addr: &str, env: &[(&str, &str)]) -> Output {
+    let mut child = quarry(cwd)
+        .envs(env.iter().copied())
+        .args(["serve", "--addr", addr])
+        .arg("--data-dir")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn quarry serve");
+    if wait_timeout(&mut child, PROCESS_TIMEOUT).is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("quarry serve on {addr} with {env:?} started instead of refusing");
+    }
+    child.wait_with_output().expect("output")
+}
+
 #[test]
 fn serve_refuses_an_address_in_use() {
     let (tmp, dir) = data_dir();
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("local addr").to_string();
 
-    let mut child = quarry(tmp.path())
-        .args(["serve", "--addr", &addr])
-        .arg("--data-dir")
-        .arg(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn quarry serve");
-    let status = wait_timeout(&mut child, PROCESS_TIMEOUT);
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("quarry serve on a taken address did not exit");
-    }
-    let out = child.wait_with_output().expect("output");
+    let out = serve_expecting_refusal(tmp.path(), &dir, &addr, &[]);
     let stderr = text(&out.stderr);
     assert!(!out.status.success(), "exit status {}", out.status);
     assert!(stderr.contains("--addr"), "the error points at --addr: {stderr}");
@@ -459,21 +465,7 @@ fn serve_refuses_bad_worker_settings() {
         (vec![("QUARRY_RESOLVE", "halyardrobotics.com")], "QUARRY_RESOLVE"),
     ] {
         let addr = format!("127.0.0.1:{}", free_port());
-        let mut child = quarry(tmp.path())
-            .envs(env.iter().copied())
-            .args(["serve", "--addr", &addr])
-            .arg("--data-dir")
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn quarry serve");
-        if wait_timeout(&mut child, PROCESS_TIMEOUT).is_none() {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{env:?}: quarry serve started anyway");
-        }
-        let out = child.wait_with_output().expect("output");
+        let out = serve_expecting_refusal(tmp.path(), &dir, &addr, &env);
         let stderr = text(&out.stderr);
         assert!(!out.status.success(), "{env:?}: exit status {}", out.status);
         assert!(stderr.contains(culprit), "{env:?}: the error names {culprit}: {stderr}");
