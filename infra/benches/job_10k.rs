@@ -1,7 +1,9 @@
 //! A 10,000-row test-mode job on the real local server: starts the `quarry` binary (release) on a
 //! fresh data directory, posts the quickstart prompt with `max_rows: 10000`, approves the job and
 //! polls it to the end, then reports wall time, throughput and the server's peak memory
-//! (`VmHWM` from /proc). A benchmark, not a test: it asserts only that the job succeeded.
+//! (`VmHWM` from /proc). It then reads the job's ~20,000 leads back through the lead store
+//! (`/v1/leads`: a full walk in pages of 100, a page by score, a `status` filter, a `search`) and
+//! times an export of all of them. A benchmark, not a test: it asserts only that things succeeded.
 //!
 //! Run: `cargo bench -p quarry-infra --bench job_10k`
 
@@ -76,6 +78,61 @@ async fn main() {
         Some(mib) => println!("  server peak memory (VmHWM) {mib:.0} MiB"),
         None => println!("  server peak memory: not available on this platform"),
     }
+
+    let get = |path: String| {
+        let request = http.get(format!("{base}{path}")).bearer_auth(&key);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // The whole store, newest first, in pages of 100.
+    let started = Instant::now();
+    let (mut walked, mut pages, mut cursor) = (0usize, 0usize, None::<String>);
+    loop {
+        let after = cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let page = get(format!("/leads?limit=100{after}")).await;
+        walked += page["data"].as_array().unwrap().len();
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(next) if page["has_more"] == true => cursor = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    let walk = started.elapsed();
+    println!("lead store (/v1/leads over the job's leads)");
+    println!(
+        "  full walk: {walked} leads in {pages} pages of 100, {:.1} s ({:.0} leads/s, {:.1} ms per page)",
+        walk.as_secs_f64(),
+        walked as f64 / walk.as_secs_f64(),
+        walk.as_secs_f64() * 1000.0 / pages as f64
+    );
+    let first = get("/leads?limit=1".into()).await;
+    let name = first["data"][0]["person"]["last_name"].as_str().unwrap_or("Martin").to_string();
+    for (label, query) in [
+        ("top 100 by score", "/leads?limit=100&sort=score".to_string()),
+        ("first 100 hot, by score", "/leads?limit=100&status=hot&sort=score".to_string()),
+        ("first 100 by company", "/leads?limit=100&sort=company&order=asc".to_string()),
+        ("first page of search", format!("/leads?limit=100&search={name}")),
+    ] {
+        let started = Instant::now();
+        let page = get(query).await;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        println!("  {label}: {} leads in {ms:.0} ms", page["data"].as_array().unwrap().len());
+    }
+    let started = Instant::now();
+    let export: Value = post("/leads/export".into(), json!({"format": "csv"})).await.unwrap().json().await.unwrap();
+    let export_id = export["id"].as_str().unwrap_or_else(|| panic!("{export}")).to_string();
+    let export = loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let export = get(format!("/exports/{export_id}")).await;
+        if export["status"] != "processing" {
+            break export;
+        }
+    };
+    assert_eq!(export["status"], "completed", "{export}");
+    println!(
+        "  CSV export of {} leads: {:.1} s from request to completed",
+        export["total_leads"].as_u64().unwrap_or(0),
+        started.elapsed().as_secs_f64()
+    );
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -209,7 +209,7 @@ impl<'a> EventLog<'a> {
     /// Every event in the log, oldest first.
     pub async fn all(&self, org_id: &str) -> StoreResult<Vec<Event>> {
         let query = Query::partition(org_partition(org_id)).prefix(EVENT_SK);
-        crate::ports::table::query_all(self.table, query).await?.iter().map(Item::to_record).collect()
+        crate::ports::table::query_all_records(self.table, query).await
     }
 }
 

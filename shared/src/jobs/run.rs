@@ -745,7 +745,7 @@ impl JobRunner {
     /// Every lead of a job, in discovery order.
     pub async fn leads(&self, org_id: &str, job_id: &str) -> StoreResult<Vec<Lead>> {
         let query = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK);
-        crate::ports::table::query_all(self.table.as_ref(), query).await?.iter().map(Item::to_record).collect()
+        crate::ports::table::query_all_records(self.table.as_ref(), query).await
     }
 
     /// Writes the artifact (CSV + JSON lead list) of whatever the job has, then ends the job.

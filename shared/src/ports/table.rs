@@ -616,6 +616,23 @@ pub async fn query_all(table: &dyn Table, query: Query) -> StoreResult<Vec<Item>
     }
 }
 
+/// Every item of `query` as a record, converted page by page so the raw items of only one page
+/// are held at a time (a job's 20,000 leads would otherwise sit in memory twice).
+pub async fn query_all_records<T: serde::de::DeserializeOwned>(table: &dyn Table, query: Query) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    let mut cursor = query.cursor.clone();
+    loop {
+        let page = table.query(query.clone().cursor(cursor)).await?;
+        for item in &page.items {
+            out.push(item.to_record()?);
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// One page of the items of `base` that `keep` turns into records: reads ahead in pages of 100,
 /// stops at `limit` records or after examining `max_examined` items (then the page is short and
 /// the cursor resumes after the last item examined), so a selective filter cannot scan a whole
