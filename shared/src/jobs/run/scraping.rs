@@ -273,7 +273,8 @@ fn synthetic_reading(job_id: &str, row: u64, url: &Url, options: ScrapeOptions, 
     Reading { url: url.clone(), pages: 1, failure: None, leads }
 }
 
-/// The people a synthetic scrape finds at each company: a founder and two department heads.
+/// The people a synthetic scrape finds at each company: its chief executive and two department
+/// heads.
 const SYNTHETIC_TEAM: [(&str, Seniority, Department); 3] = [
     ("CEO", Seniority::CLevel, Department::Executive),
     ("Head of Sales", Seniority::Head, Department::Sales),
