@@ -8,7 +8,10 @@ then holds tens of gigabytes by the end of a test run. Here:
 
 - the backup is made once per table per transaction, which is all the rollback needs (the copies
   are taken before any operation runs, so they are identical);
-- DynamoDB's model objects are not tracked for the dashboard, so a discarded backup is freed.
+- DynamoDB's model objects are not tracked for the dashboard, so a discarded backup is freed;
+- DynamoDB writes are serialized. A transaction that fails rolls back by putting its backup of
+  the table in place, so a write served by another request thread meanwhile would be lost (a
+  real table never does that); one lock around every write and transaction rules it out.
 
 Used by `infra/test.sh` and `tests/src/moto.rs` as `python infra/moto_server.py <moto_server args>`.
 """
@@ -49,6 +52,17 @@ def _transact_once(self, transact_items):
         _backups.tables = None
 
 
+_writes = threading.RLock()
+
+
+def _serialized(method):
+    def write(self, *args, **kwargs):
+        with _writes:
+            return method(self, *args, **kwargs)
+
+    return write
+
+
 def _new_untracked_in_dynamodb(cls, *args, **kwargs):
     instance = object.__new__(cls)
     if not cls.__module__.startswith("moto.dynamodb"):
@@ -58,6 +72,8 @@ def _new_untracked_in_dynamodb(cls, *args, **kwargs):
 
 dynamodb.copy = _OneBackupPerTable()
 dynamodb.DynamoDBBackend.transact_write_items = _transact_once
+for _name in ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"):
+    setattr(dynamodb.DynamoDBBackend, _name, _serialized(getattr(dynamodb.DynamoDBBackend, _name)))
 BaseModel.__new__ = _new_untracked_in_dynamodb
 
 if __name__ == "__main__":
