@@ -602,35 +602,42 @@ impl Cursor {
     }
 }
 
-/// Every item of `query`, page after page (for bounded sets: a thread's messages, a job's leads).
-pub async fn query_all(table: &dyn Table, query: Query) -> StoreResult<Vec<Item>> {
-    let mut out = Vec::new();
+/// Hands every page of `query` to `visit`, following cursors to the end.
+async fn each_page(table: &dyn Table, query: Query, mut visit: impl FnMut(Vec<Item>) -> StoreResult<()>) -> StoreResult<()> {
     let mut cursor = query.cursor.clone();
     loop {
         let page = table.query(query.clone().cursor(cursor)).await?;
-        out.extend(page.items);
+        visit(page.items)?;
         match page.next_cursor {
             Some(next) => cursor = Some(next),
-            None => return Ok(out),
+            None => return Ok(()),
         }
     }
+}
+
+/// Every item of `query`, page after page (for bounded sets: a thread's messages, a job's leads).
+pub async fn query_all(table: &dyn Table, query: Query) -> StoreResult<Vec<Item>> {
+    let mut out = Vec::new();
+    each_page(table, query, |items| {
+        out.extend(items);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
 }
 
 /// Every item of `query` as a record, converted page by page so the raw items of only one page
 /// are held at a time (a job's 20,000 leads would otherwise sit in memory twice).
 pub async fn query_all_records<T: serde::de::DeserializeOwned>(table: &dyn Table, query: Query) -> StoreResult<Vec<T>> {
     let mut out = Vec::new();
-    let mut cursor = query.cursor.clone();
-    loop {
-        let page = table.query(query.clone().cursor(cursor)).await?;
-        for item in &page.items {
+    each_page(table, query, |items| {
+        for item in &items {
             out.push(item.to_record()?);
         }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
-        }
-    }
+        Ok(())
+    })
+    .await?;
+    Ok(out)
 }
 
 /// One page of the items of `base` that `keep` turns into records: reads ahead in pages of 100,

@@ -115,13 +115,13 @@ impl JobRunner {
                     tally.failed += 1;
                     format!("Could not read {}: {reason}.", reading.url)
                 }
-                None if !job.livemode => {
-                    tally.successful += 1;
-                    format!("Test mode: {} was not fetched; {} synthetic leads.", reading.url, reading.leads.len())
-                }
                 None => {
                     tally.successful += 1;
-                    format!("Read {} ({} pages): {} leads.", reading.url, reading.pages, reading.leads.len())
+                    if job.livemode {
+                        format!("Read {} ({} pages): {} leads.", reading.url, reading.pages, reading.leads.len())
+                    } else {
+                        format!("Test mode: {} was not fetched; {} synthetic leads.", reading.url, reading.leads.len())
+                    }
                 }
             };
             entries.push((EntryKind::Log, json!({ "message": message })));
