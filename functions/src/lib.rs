@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
-use quarry_shared::clock::SystemClock;
+use quarry_ports::clock::SystemClock;
 use quarry_shared::http::{self, AppState, Group};
-use quarry_shared::storage::{AwsResources, Storage};
 use quarry_shared::worker::Worker;
+use quarry_store::aws::AwsResources;
 
 /// Logs as JSON lines (CloudWatch-friendly), filtered by `QUARRY_LOG` (default `info`).
 pub fn init_logging() {
@@ -24,7 +24,7 @@ pub fn init_logging() {
 /// The router of `group` over `resources`.
 pub async fn group_router(group: Group, resources: &AwsResources) -> axum::Router {
     let clock = Arc::new(SystemClock);
-    let storage = Storage::aws(resources, clock.clone()).await;
+    let storage = quarry_store::aws::connect(resources, clock.clone()).await;
     http::router(AppState::new(storage, clock, &[group]), None)
 }
 
@@ -49,7 +49,7 @@ pub async fn serve_streaming_group(group: Group) -> Result<(), lambda_http::Erro
 /// `Worker::from_env`); a bad setting stops the cold start with a message naming it.
 pub async fn step_worker(resources: &AwsResources) -> Result<Worker, lambda_http::Error> {
     let clock = Arc::new(SystemClock);
-    Ok(Worker::from_env(Storage::aws(resources, clock.clone()).await, clock)?)
+    Ok(Worker::from_env(quarry_store::aws::connect(resources, clock.clone()).await, clock)?)
 }
 
 /// Handles one SQS batch: each message is one task run. Failed messages are reported by ID
@@ -61,7 +61,7 @@ pub async fn handle_sqs_batch(worker: &Worker, event: SqsEvent) -> SqsBatchRespo
     let outcomes = futures_util::future::join_all(event.records.iter().map(|record| async move {
         let outcome = match record.body.as_deref() {
             Some(body) => worker.handle_delivery(body, receive_count(record)).await,
-            None => Err(quarry_shared::ports::StoreError::Invalid("message without a body".into())),
+            None => Err(quarry_ports::StoreError::Invalid("message without a body".into())),
         };
         (record.message_id.clone().unwrap_or_default(), outcome)
     }))

@@ -4,10 +4,10 @@
 
 use http_body_util::BodyExt;
 use lambda_http::Body;
+use quarry_ports::clock::SystemClock;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
-use quarry_shared::clock::SystemClock;
 use quarry_shared::http::Group;
-use quarry_shared::storage::AwsResources;
+use quarry_store::aws::AwsResources;
 use quarry_tests::moto;
 use serde_json::Value;
 use tower::ServiceExt;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use http_body_util::BodyExt;
 use lambda_http::Body;
+use quarry_ports::clock::SystemClock;
+use quarry_ports::{Query, Table};
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
-use quarry_shared::clock::SystemClock;
 use quarry_shared::http::Group;
-use quarry_shared::ports::{Query, Table};
-use quarry_shared::storage::AwsResources;
+use quarry_store::aws::AwsResources;
 use quarry_tests::moto;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -43,7 +43,7 @@ async fn call(router: &axum::Router, request: lambda_http::Request) -> (u16, Val
 struct Stack {
     resources: AwsResources,
     table: Arc<dyn Table>,
-    steps: Arc<quarry_shared::store::aws::sqs::SqsQueue>,
+    steps: Arc<quarry_store::aws::sqs::SqsQueue>,
 }
 
 async fn stack() -> Stack {
@@ -96,7 +96,7 @@ async fn threads_plans_and_the_step_worker_run_as_lambdas() {
         stack.table.clone(),
         stack.steps.clone(),
         Arc::new(SystemClock),
-        Arc::new(quarry_shared::planner::RulePlanner::new()),
+        Arc::new(quarry_planner::RulePlanner::new()),
     );
     let caller = quarry_shared::research::Caller { org_id: org.id.clone(), livemode: true, plans_per_day: None };
     research.delete_thread(&caller, thread_id, false).await.unwrap();

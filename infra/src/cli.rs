@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use quarry_ports::clock::Timestamp;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
-use quarry_shared::clock::Timestamp;
 
 use crate::local::{organization, Local, OrgDefaults};
 use crate::serve::{self, ServeArgs};
@@ -175,7 +175,7 @@ async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             let org = existing_org(&accounts, org.as_deref()).await?;
             let mut cursor = None;
             loop {
-                let (keys, next) = accounts.list_keys(&org, quarry_shared::ports::Order::Asc, 100, cursor).await?;
+                let (keys, next) = accounts.list_keys(&org, quarry_ports::Order::Asc, 100, cursor).await?;
                 for key in keys {
                     println!("{}", serde_json::to_string(&key)?);
                 }

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use quarry_ports::clock::{SharedClock, SystemClock};
 use quarry_shared::accounts::{Accounts, Organization, Tier};
-use quarry_shared::clock::{SharedClock, SystemClock};
-use quarry_shared::storage::{Embedded, Storage};
+use quarry_store::Embedded;
 
 /// Name of the file holding the key that signs local download URLs.
 const SIGNING_KEY_FILE: &str = "signing.key";
@@ -36,7 +36,7 @@ impl Local {
         std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let signing_key = signing_key(&data_dir.join(SIGNING_KEY_FILE))?;
         let clock: SharedClock = Arc::new(SystemClock);
-        let embedded = Storage::embedded(data_dir, base_url, signing_key, clock.clone())
+        let embedded = Embedded::open(data_dir, base_url, signing_key, clock.clone())
             .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
         let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
         Ok(Local { embedded, accounts, clock })
@@ -84,7 +84,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 /// it at an emulator instead).
 #[cfg(feature = "aws")]
 pub async fn aws_accounts(table: &str) -> Accounts {
-    use quarry_shared::store::aws::{dynamo::DynamoTable, sdk_config};
+    use quarry_store::aws::{dynamo::DynamoTable, sdk_config};
     let endpoint = std::env::var("QUARRY_AWS_ENDPOINT_URL").ok().filter(|v| !v.trim().is_empty());
     let config = sdk_config(endpoint.as_deref()).await;
     let clock: SharedClock = Arc::new(SystemClock);

@@ -77,7 +77,7 @@ async fn first_start(local: &Local, defaults: &OrgDefaults) -> anyhow::Result<()
     Ok(())
 }
 
-async fn purge_expired(table: quarry_shared::store::sqlite::SqliteTable) {
+async fn purge_expired(table: quarry_store::sqlite::SqliteTable) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tick.tick().await;

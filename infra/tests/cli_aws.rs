@@ -5,8 +5,8 @@
 use std::process::Command;
 use std::sync::Arc;
 
+use quarry_ports::clock::SystemClock;
 use quarry_shared::accounts::Accounts;
-use quarry_shared::clock::SystemClock;
 use quarry_tests::moto;
 
 fn quarry(endpoint: &str, args: &[&str]) -> std::process::Output {

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
+use quarry_planner::RulePlanner;
+use quarry_ports::clock::SystemClock;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
-use quarry_shared::clock::SystemClock;
 use quarry_shared::http::{self, AppState, Group};
-use quarry_shared::planner::RulePlanner;
 use quarry_shared::research::{Caller, NewThread, Research};
-use quarry_shared::storage::Storage;
+use quarry_store::Embedded;
 use tower::ServiceExt;
 
 /// Concurrent clients, each with its own organization (so no client hits the rate limit).
@@ -67,7 +67,7 @@ fn post_message(c: &Client, _: usize, i: usize) -> Request<Body> {
 
 /// The rule planner alone, in one thread: plans per second for the quickstart prompt.
 async fn planner_alone() {
-    use quarry_shared::planner::{PlanInput, Planner, Turn};
+    use quarry_planner::{PlanInput, Planner, Turn};
     const RUNS: usize = 20_000;
     let planner = RulePlanner::new();
     let input = PlanInput { turns: vec![Turn { content: PROMPT.into(), ..Turn::default() }] };
@@ -88,7 +88,7 @@ async fn planner_alone() {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(SystemClock);
-    let embedded = Storage::embedded(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
+    let embedded = Embedded::open(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
     let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
     let router = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL), None);
 

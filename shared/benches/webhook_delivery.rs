@@ -9,14 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use quarry_engine::net::TargetPolicy;
+use quarry_ports::clock::{SharedClock, SystemClock};
 use quarry_shared::accounts::{Accounts, Tier};
-use quarry_shared::clock::{SharedClock, SystemClock};
 use quarry_shared::events::{Event, EventLog, EventType};
-use quarry_shared::net::TargetPolicy;
 use quarry_shared::research::Caller;
-use quarry_shared::storage::Storage;
 use quarry_shared::webhooks::{Endpoints, NewEndpoint};
 use quarry_shared::worker::Worker;
+use quarry_store::Embedded;
 
 /// Events delivered per run.
 const EVENTS: usize = 2_000;
@@ -41,7 +41,7 @@ async fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
-    let embedded = Storage::embedded(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
+    let embedded = Embedded::open(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
     let storage = embedded.storage;
     let org = Accounts::new(storage.table.clone(), clock.clone()).create_organization("bench", Tier::Scale, 0).await.unwrap();
     let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };

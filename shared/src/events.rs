@@ -8,9 +8,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::accounts::org_partition;
-use crate::clock::Timestamp;
 use crate::ids::{new_id, prefix};
-use crate::ports::{Condition, Item, Key, Order, Query, StoreResult, Table, WriteOp};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, Order, Query, StoreResult, Table, WriteOp};
 
 /// How long events stay in the log (webhook delivery logs are kept as long).
 pub const EVENT_RETENTION_SECS: i64 = 30 * 24 * 3600;
@@ -149,7 +149,7 @@ pub struct EventData {
 impl Event {
     /// A new event about `object` (anything the API serialises: a thread, a plan, …).
     pub fn new(kind: EventType, object: &impl Serialize, livemode: bool, now: Timestamp) -> StoreResult<Event> {
-        let object = serde_json::to_value(object).map_err(|e| crate::ports::StoreError::Invalid(format!("event object: {e}")))?;
+        let object = serde_json::to_value(object).map_err(|e| quarry_ports::StoreError::Invalid(format!("event object: {e}")))?;
         Ok(Event { id: new_id(prefix::EVENT), kind, created_at: now, livemode, data: EventData { object } })
     }
 
@@ -167,7 +167,7 @@ impl Event {
 /// Asks the step worker to fan recently recorded events out to webhook endpoints now. Best
 /// effort: if this message is lost, the scheduler's sweep of the outbox delivers the events
 /// within a minute, so callers never fail a request over it.
-pub async fn nudge_fan_out(steps: &dyn crate::ports::Queue) {
+pub async fn nudge_fan_out(steps: &dyn quarry_ports::Queue) {
     let body = crate::worker::Task::FanOut.to_body();
     if let Err(e) = steps.send(&body, std::time::Duration::ZERO).await {
         tracing::warn!(error = %e, "could not queue the webhook fan-out; the scheduler's sweep will");
@@ -209,7 +209,7 @@ impl<'a> EventLog<'a> {
     /// Every event in the log, oldest first.
     pub async fn all(&self, org_id: &str) -> StoreResult<Vec<Event>> {
         let query = Query::partition(org_partition(org_id)).prefix(EVENT_SK);
-        crate::ports::table::query_all_records(self.table, query).await
+        quarry_ports::table::query_all_records(self.table, query).await
     }
 }
 

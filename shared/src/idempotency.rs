@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::org_partition;
-use crate::clock::SharedClock;
-use crate::ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update};
+use quarry_ports::clock::SharedClock;
+use quarry_ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update};
 
 /// How long a completed response is replayed.
 pub const RETENTION_SECS: i64 = 24 * 3600;

@@ -1,24 +1,19 @@
-//! Quarry's library crate: the domain model, the storage ports and their adapters, the HTTP
-//! conventions and the endpoint groups. The local runner (`infra/`) and the Lambda entries
-//! (`functions/`) are thin wrappers around what lives here.
+//! Quarry's domain and its HTTP surface: accounts, research conversations, jobs, leads, webhooks,
+//! the step worker and the endpoint groups. It is written against the storage ports
+//! (`quarry-ports`) and never names an adapter: this crate does not depend on `quarry-store`, so
+//! the compiler refuses a SQLite or AWS type here. The planner (`quarry-planner`) and the research
+//! engine (`quarry-engine`) are crates of their own beside it. The local runner (`infra/`) and the
+//! Lambda entries (`functions/`) pick the adapters and are thin wrappers around what lives here.
 
 pub mod accounts;
 pub mod artifacts;
-pub mod clock;
 pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leads;
-/// Guarded outbound HTTP lives in the engine crate; re-exported so the rest of this crate (and
-/// its users) name it `quarry_shared::net`.
-pub use quarry_engine::net;
-pub mod planner;
-pub mod ports;
 pub mod ratelimit;
 pub mod research;
-pub mod storage;
-pub mod store;
 pub mod webhooks;
 pub mod worker;

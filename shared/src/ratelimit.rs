@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use crate::accounts::org_partition;
-use crate::clock::SharedClock;
-use crate::ports::{Condition, Key, StoreError, StoreResult, Table, Update};
+use quarry_ports::clock::SharedClock;
+use quarry_ports::{Condition, Key, StoreError, StoreResult, Table, Update};
 
 /// Length of a rate-limit window.
 pub const WINDOW_SECS: i64 = 60;

@@ -6,7 +6,7 @@
 //! Delivery is at least once. Every task is idempotent, and a task that is not finished in one
 //! run enqueues its own continuation before its message is acknowledged, so a crash at any point
 //! repeats work but never loses it. A message that keeps failing goes to the dead-letter queue
-//! after [`crate::storage::MAX_RECEIVES`] receives.
+//! after [`quarry_ports::storage::MAX_RECEIVES`] receives.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,17 +14,17 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::SharedClock;
 use crate::jobs::run::JobRunner;
 use crate::jobs::web::{WebSettings, WebSource};
 use crate::leads::export::Exports;
-use crate::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
-use crate::ports::{Queue, StoreError, StoreResult};
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
-use crate::storage::{Storage, MAX_RECEIVES};
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
 use quarry_engine::crawl::CrawlConfig;
+use quarry_engine::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
+use quarry_ports::clock::SharedClock;
+use quarry_ports::storage::{Storage, MAX_RECEIVES};
+use quarry_ports::{Queue, StoreError, StoreResult};
 
 /// How long a received message stays hidden while the local worker handles it.
 pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
@@ -100,7 +100,7 @@ impl Worker {
     /// verification (`QUARRY_VERIFY_EMAILS`, `QUARRY_DNS_SERVERS`) and web search
     /// (`QUARRY_SEARCH_*`). A bad value is an error naming the variable, at start-up.
     pub fn from_env(storage: Storage, clock: SharedClock) -> Result<Self, String> {
-        let hosts = crate::net::host_overrides_from_env()?;
+        let hosts = quarry_engine::net::host_overrides_from_env()?;
         let settings = WebSettings::from_env()?;
         let fetcher = Fetcher::with_hosts(TargetPolicy::from_env(), FetchLimits::ATTACHMENT, hosts);
         Ok(Self::with_fetcher(storage, clock, fetcher).with_web_settings(&settings))

@@ -151,7 +151,7 @@ async fn receive(
     }
 }
 
-/// The fixture web of the engine's tests (`engine/tests/fixtures/web/`): ten company sites with
+/// The fixture web of the engine's tests (`shared/engine/tests/fixtures/web/`): ten company sites with
 /// ground truth, served by one loopback server that picks the site by the `Host` header. Sites
 /// keep their realistic domains (the worker resolves them to loopback through host overrides);
 /// absolute `https://<domain>/` links in the files are served as `http://<domain>:<port>/`.
@@ -163,7 +163,7 @@ pub struct FixtureWeb {
 
 /// Where the fixture web's files are.
 fn web_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/web")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/engine/tests/fixtures/web")
 }
 
 /// `(domain, site directory)` of every fixture site, from its ground truth.
@@ -179,7 +179,7 @@ pub fn fixture_sites() -> Vec<(String, String)> {
 }
 
 /// Every fixture domain (and its `www.` form) answered as loopback, for the worker's fetcher.
-pub fn fixture_hosts() -> quarry_shared::net::HostOverrides {
+pub fn fixture_hosts() -> quarry_engine::net::HostOverrides {
     let loopback: std::net::IpAddr = [127, 0, 0, 1].into();
     Arc::new(fixture_sites().into_iter().flat_map(|(domain, _)| [(format!("www.{domain}"), loopback), (domain, loopback)]).collect())
 }

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use quarry_shared::clock::SharedClock;
-use quarry_shared::store::aws::dynamo::{create_table, DynamoTable};
-use quarry_shared::store::aws::s3::{create_bucket, s3_client, S3Blobs};
-use quarry_shared::store::aws::sqs::{create_queue_with_dlq, SqsQueue};
+use quarry_ports::clock::SharedClock;
+use quarry_store::aws::dynamo::{create_table, DynamoTable};
+use quarry_store::aws::s3::{create_bucket, s3_client, S3Blobs};
+use quarry_store::aws::sqs::{create_queue_with_dlq, SqsQueue};
 
 /// Environment variable naming an already running emulator (set by `infra/test.sh`).
 pub const ENDPOINT_ENV: &str = "QUARRY_TEST_AWS_ENDPOINT";

@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
+use quarry_engine::net::{FetchLimits, Fetcher, TargetPolicy};
+use quarry_planner::{Planner, RulePlanner};
+use quarry_ports::clock::{ManualClock, SharedClock, SystemClock};
+use quarry_ports::storage::Storage;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Organization, Scope, Tier};
-use quarry_shared::clock::{ManualClock, SharedClock, SystemClock};
 use quarry_shared::http::{self, AppState, Group};
-use quarry_shared::net::{FetchLimits, Fetcher, TargetPolicy};
-use quarry_shared::planner::{Planner, RulePlanner};
-use quarry_shared::storage::Storage;
-use quarry_shared::store::files::FileBlobs;
 use quarry_shared::worker::Worker;
+use quarry_store::files::FileBlobs;
+use quarry_store::Embedded;
 
 /// A running server. Dropping it leaves the task running until the test's runtime ends.
 pub struct TestServer {
@@ -71,7 +72,7 @@ impl TestServer {
     async fn embedded_with(clock: SharedClock, planner: Arc<dyn Planner>, manual: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (listener, base_url) = listen().await;
-        let embedded = Storage::embedded(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
+        let embedded = Embedded::open(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
         let state = AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner, TargetPolicy::LoopbackOnly);
         spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))), &embedded.storage, &clock, manual);
         TestServer {

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quarry_shared::clock::{ManualClock, SharedClock};
-use quarry_shared::ports::{BlobKey, Blobs, Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, Table, Update, WriteOp};
+use quarry_ports::clock::{ManualClock, SharedClock};
+use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, Table, Update, WriteOp};
 use quarry_tests::moto;
 use serde_json::json;
 

@@ -6,21 +6,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use quarry_planner::{Hints, RulePlanner};
+use quarry_ports::clock::{ManualClock, SharedClock};
+use quarry_ports::{Condition, Query};
 use quarry_shared::accounts::{Accounts, Tier};
-use quarry_shared::clock::{ManualClock, SharedClock};
 use quarry_shared::jobs::run::{Approval, JobRunner, STALE_AFTER};
 use quarry_shared::jobs::JobStatus;
-use quarry_shared::planner::{Hints, RulePlanner};
-use quarry_shared::ports::{Condition, Query};
 use quarry_shared::research::{Caller, NewMessage, NewThread, Research};
-use quarry_shared::storage::{Embedded, Storage};
 use quarry_shared::worker::Worker;
+use quarry_store::Embedded;
 
 /// How long a received message stays hidden in this test (then the manual clock skips past it).
 const VISIBILITY: Duration = Duration::from_secs(30);
 
 fn open(dir: &std::path::Path, clock: &SharedClock) -> Embedded {
-    Storage::embedded(dir, "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap()
+    Embedded::open(dir, "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap()
 }
 
 /// A tiny deterministic PRNG (xorshift) for the kill points.
@@ -91,8 +91,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
     assert_eq!(expected.artifact.as_ref().unwrap().rows, 500);
     let expected_leads = reference.leads(&org.id, &job_id).await.unwrap();
     let csv_key =
-        quarry_shared::ports::BlobKey::parse(&format!("artifacts/{}/{}/leads.csv", org.id, expected.artifact.as_ref().unwrap().id))
-            .unwrap();
+        quarry_ports::BlobKey::parse(&format!("artifacts/{}/{}/leads.csv", org.id, expected.artifact.as_ref().unwrap().id)).unwrap();
     let expected_csv = calm.storage.blobs.get(&csv_key).await.unwrap().unwrap().bytes;
 
     let mut kills = 0;

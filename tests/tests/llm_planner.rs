@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use axum::routing::post;
 use axum::Json;
+use quarry_planner::{Criteria, LlmConfig, LlmPlanner, RulePlanner};
+use quarry_ports::clock::SystemClock;
 use quarry_shared::accounts::Tier;
-use quarry_shared::clock::SystemClock;
-use quarry_shared::planner::{Criteria, LlmConfig, LlmPlanner, RulePlanner};
 use quarry_tests::server::TestServer;
 use serde_json::{json, Value};
 

@@ -1,7 +1,7 @@
 //! The port contract suites on the AWS adapters (DynamoDB, S3, SQS) against the moto emulator.
 //! Ignored by plain `cargo test`; `infra/test.sh` runs them with the emulator up.
 
-use quarry_shared::clock::ManualClock;
+use quarry_ports::clock::ManualClock;
 use quarry_tests::contract::queue::QueueFixture;
 use quarry_tests::contract::table::TableFixture;
 use quarry_tests::moto;

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quarry_shared::clock::{ManualClock, SystemClock};
-use quarry_shared::ports::{BlobKey, Blobs, Queue};
-use quarry_shared::store::sqlite::{QueueSettings, SqliteDb, SqliteQueue, SqliteTable};
+use quarry_ports::clock::{ManualClock, SystemClock};
+use quarry_ports::{BlobKey, Blobs, Queue};
+use quarry_store::sqlite::{QueueSettings, SqliteDb, SqliteQueue, SqliteTable};
 use quarry_tests::contract::queue::QueueFixture;
 use quarry_tests::contract::table::TableFixture;
 use quarry_tests::server::TestServer;

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use quarry_engine::net::TargetPolicy;
+use quarry_ports::clock::{ManualClock, SharedClock};
 use quarry_shared::accounts::{Accounts, Tier};
-use quarry_shared::clock::{ManualClock, SharedClock};
 use quarry_shared::events::{Event, EventLog, EventType};
-use quarry_shared::net::TargetPolicy;
 use quarry_shared::research::Caller;
-use quarry_shared::storage::{Embedded, Storage};
 use quarry_shared::webhooks::{DeliveryStatus, Endpoints, NewEndpoint};
 use quarry_shared::worker::{Task, Worker};
+use quarry_store::Embedded;
 use quarry_tests::contract::webhooks::signed_by;
 use quarry_tests::fixtures::Receiver;
 
@@ -31,7 +31,7 @@ async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let manual = ManualClock::new();
     let clock: SharedClock = manual.clone();
-    let store = Storage::embedded(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
+    let store = Embedded::open(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
     let org = Accounts::new(store.storage.table.clone(), clock.clone()).create_organization("o", Tier::Scale, 0).await.unwrap();
     let receiver = Receiver::start().await;
     let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
@@ -56,7 +56,7 @@ async fn take_all(s: &Setup) -> Vec<String> {
 }
 
 async fn status(s: &Setup) -> (DeliveryStatus, u32) {
-    let (page, _) = s.worker.deliveries().list(&s.org_id, &s.webhook_id, quarry_shared::ports::Order::Desc, 10, None).await.unwrap();
+    let (page, _) = s.worker.deliveries().list(&s.org_id, &s.webhook_id, quarry_ports::Order::Desc, 10, None).await.unwrap();
     assert_eq!(page.len(), 1, "one delivery: {page:?}");
     (page[0].status, page[0].attempt)
 }
@@ -89,7 +89,7 @@ async fn duplicates_send_one_request() {
     // Fanning the same outbox out twice (a crash before the marker was cleared) makes one delivery.
     s.worker.handle(&Task::FanOut).await.unwrap();
     let first = take_all(&s).await;
-    let event_items = s.store.storage.table.query(quarry_shared::ports::Query::gsi1("OUTBOX")).await.unwrap().items;
+    let event_items = s.store.storage.table.query(quarry_ports::Query::gsi1("OUTBOX")).await.unwrap().items;
     assert!(event_items.is_empty(), "the outbox is empty once fanned out");
     // The same message delivered three times at once.
     let body = first[0].clone();

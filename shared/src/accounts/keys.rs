@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::{org_partition, Accounts, Organization};
-use crate::clock::Timestamp;
 use crate::ids::{new_id, prefix};
-use crate::ports::{Condition, Item, Key, Order, Query, StoreError, StoreResult, Update, WriteOp};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, Order, Query, StoreError, StoreResult, Update, WriteOp};
 
 /// Length of the random part of a secret: 43 alphanumeric characters ≈ 256 bits.
 const SECRET_RANDOM_LEN: usize = 43;

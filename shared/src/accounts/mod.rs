@@ -14,8 +14,8 @@ pub use tiers::{Tier, TierLimits};
 
 use std::sync::Arc;
 
-use crate::clock::SharedClock;
-use crate::ports::Table;
+use quarry_ports::clock::SharedClock;
+use quarry_ports::Table;
 
 /// The accounts service: organizations, keys, authentication.
 #[derive(Clone)]

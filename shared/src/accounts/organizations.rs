@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{org_partition, Accounts, Tier, TierLimits};
-use crate::clock::Timestamp;
 use crate::ids::{new_id, prefix};
-use crate::ports::{Condition, Item, Key, Order, Query, StoreResult, Update};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, Order, Query, StoreResult, Update};
 
 /// Secondary-index partition listing every organization, oldest first.
 const ALL_ORGS: &str = "ORGS";
@@ -86,7 +86,7 @@ impl Accounts {
 
     /// Every organization, oldest first (operators only: the CLI).
     pub async fn organizations(&self) -> StoreResult<Vec<Organization>> {
-        let items = crate::ports::table::query_all(self.table.as_ref(), Query::gsi1(ALL_ORGS)).await?;
+        let items = quarry_ports::table::query_all(self.table.as_ref(), Query::gsi1(ALL_ORGS)).await?;
         items.iter().map(Item::to_record).collect()
     }
 
@@ -109,7 +109,7 @@ impl Accounts {
         }
         match self.table.update(&org_key(org_id), update, Condition::Exists).await {
             Ok(item) => Ok(Some(item.to_record()?)),
-            Err(crate::ports::StoreError::ConditionFailed) => Ok(None),
+            Err(quarry_ports::StoreError::ConditionFailed) => Ok(None),
             Err(e) => Err(e),
         }
     }

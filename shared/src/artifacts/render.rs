@@ -593,8 +593,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::clock::Timestamp;
     use crate::leads::{Source, SourceKind};
+    use quarry_ports::clock::Timestamp;
 
     fn lead(id: &str, company: Option<Company>, person: Option<Person>, fields: Value) -> Lead {
         let fields = match fields {

@@ -14,8 +14,8 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
 use super::AppState;
 use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope};
-use crate::clock::Timestamp;
 use crate::ids::{has_prefix, prefix};
+use quarry_ports::clock::Timestamp;
 
 /// Longest key name.
 const MAX_KEY_NAME: usize = 100;

@@ -1,4 +1,5 @@
-//! The local server's download route for signed blob URLs (what S3 presigned URLs are on AWS).
+//! The local server's download route for self-signed blob URLs (what S3 presigned URLs are on
+//! AWS), over any [`SelfSignedBlobs`] (the embedded file store).
 //! The HMAC and the expiry are checked here; a tampered or expired link is a 403.
 
 use axum::extract::{Path, Query};
@@ -11,11 +12,11 @@ use std::collections::HashMap;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::ports::{BlobKey, Blobs};
-use crate::store::files::{FileBlobs, DOWNLOAD_PATH};
+use quarry_ports::blobs::DOWNLOAD_PATH;
+use quarry_ports::{BlobKey, SelfSignedBlobs};
 
 /// Routes serving `GET /blobs/{key}?expires=…&signature=…` from `blobs`.
-pub fn routes(blobs: FileBlobs) -> Router<AppState> {
+pub fn routes<B: SelfSignedBlobs>(blobs: B) -> Router<AppState> {
     Router::new().route(&format!("{DOWNLOAD_PATH}/{{*key}}"), get(move |path, query| download(blobs.clone(), path, query)))
 }
 
@@ -23,7 +24,11 @@ fn denied() -> ApiError {
     ApiError::permission("This download link is invalid or has expired. Fetch the object again from the API for a fresh link.")
 }
 
-async fn download(blobs: FileBlobs, Path(key): Path<String>, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+async fn download<B: SelfSignedBlobs>(
+    blobs: B,
+    Path(key): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let key = BlobKey::parse(&key).map_err(|_| denied())?;
     let expires = query.get("expires").and_then(|e| e.parse::<i64>().ok());
     let (Some(expires), Some(signature)) = (expires, query.get("signature")) else { return Err(denied()) };

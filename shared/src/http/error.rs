@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::ports::StoreError;
+use quarry_ports::StoreError;
 
 tokio::task_local! {
     /// The ID of the request being served, set by the request-ID middleware for the whole

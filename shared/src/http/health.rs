@@ -8,8 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use crate::clock::Timestamp;
-use crate::ports::Key;
+use quarry_ports::clock::Timestamp;
+use quarry_ports::Key;
 
 /// Service health.
 #[derive(Serialize, ToSchema)]

@@ -14,11 +14,11 @@ use super::error::{ApiError, ApiResult, ErrorEnvelope};
 use super::extract::{parse_json, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
 use super::AppState;
-use crate::clock::Timestamp;
 use crate::jobs::log::LogEntry;
 use crate::jobs::run::Approval;
 use crate::jobs::summary::JobSummary;
 use crate::jobs::{Job, JobFilter, JobStatus};
+use quarry_ports::clock::Timestamp;
 
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -80,7 +80,7 @@ impl Approve {
     /// Checks the fields; each bad one is a 400 naming it.
     pub(super) fn validate(&self) -> ApiResult<()> {
         if let Some(url) = &self.webhook_url {
-            if crate::net::web_url(url).is_none() {
+            if quarry_engine::net::web_url(url).is_none() {
                 return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
             }
         }

@@ -6,7 +6,6 @@
 pub mod account;
 pub mod artifacts;
 pub mod auth;
-#[cfg(feature = "sqlite")]
 pub mod downloads;
 pub mod error;
 pub mod extract;
@@ -36,15 +35,15 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::accounts::{Accounts, Mode, Principal};
-use crate::clock::SharedClock;
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::run::JobRunner;
-use crate::net::TargetPolicy;
-use crate::planner::Planner;
 use crate::ratelimit::RateLimiter;
 use crate::research::{Caller, Research};
-use crate::storage::Storage;
 use crate::webhooks::{Deliveries, Endpoints};
+use quarry_engine::net::TargetPolicy;
+use quarry_planner::Planner;
+use quarry_ports::clock::SharedClock;
+use quarry_ports::storage::Storage;
 
 pub use error::{ApiError, ApiResult};
 
@@ -130,7 +129,7 @@ impl AppState {
     /// State over `storage`, serving `groups`, with the planner the environment configures
     /// (the rule-based one unless `QUARRY_LLM_BASE_URL` is set).
     pub fn new(storage: Storage, clock: SharedClock, groups: &[Group]) -> Self {
-        Self::with_planner(storage, clock, groups, crate::planner::from_env())
+        Self::with_planner(storage, clock, groups, quarry_planner::from_env())
     }
 
     /// State with an explicit planner (tests use a fake LLM endpoint this way) and the outbound
@@ -144,7 +143,7 @@ impl AppState {
     pub fn configured(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>, policy: TargetPolicy) -> Self {
         let table = storage.table.clone();
         let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
-        let client = crate::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
+        let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
         let deliveries = Deliveries::new(table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints.clone());
         AppState(Arc::new(Inner {
             endpoints,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
-use crate::ports::Order;
+use quarry_ports::Order;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: usize = 20;

@@ -22,8 +22,8 @@ use crate::jobs::artifact::{Artifact, Format};
 use crate::jobs::run::Approval;
 use crate::jobs::Job;
 use crate::leads::Lead;
-use crate::planner::Hints;
 use crate::research::{NewMessage, NewThread};
+use quarry_planner::Hints;
 
 /// Longest a sync search waits for its job before answering 202 with the job instead.
 pub const SYNC_BUDGET: Duration = Duration::from_secs(25);

@@ -28,7 +28,7 @@ use crate::accounts::org_partition;
 use crate::ids::{new_id, prefix};
 use crate::jobs::log::LogEntry;
 use crate::jobs::run::JobRunner;
-use crate::ports::{Condition, Item, Key, Query, Table};
+use quarry_ports::{Condition, Item, Key, Query, Table};
 
 /// How often an open stream looks for new log entries.
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -132,13 +132,13 @@ fn events(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
 /// One open stream's slot in the organization's SSE-connection limit.
 struct Lease {
     table: std::sync::Arc<dyn Table>,
-    clock: crate::clock::SharedClock,
+    clock: quarry_ports::clock::SharedClock,
     key: Key,
 }
 
 impl Lease {
     /// Takes a slot, or answers 429 when the organization's live leases are at the limit.
-    async fn take(table: std::sync::Arc<dyn Table>, clock: crate::clock::SharedClock, org_id: &str, limit: u32) -> ApiResult<Lease> {
+    async fn take(table: std::sync::Arc<dyn Table>, clock: quarry_ports::clock::SharedClock, org_id: &str, limit: u32) -> ApiResult<Lease> {
         let live = table.query(Query::partition(org_partition(org_id)).prefix(LEASE_SK).limit(limit as usize + 1)).await?;
         if live.items.len() >= limit as usize {
             return Err(ApiError::new(

@@ -16,8 +16,8 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::jobs::parse_statuses;
 use super::pagination::{ListParams, ListResponse};
 use super::AppState;
-use crate::planner::{Attachment, Hints};
 use crate::research::{DeletedThread, Message, NewMessage, NewThread, Posted, Thread, ThreadFilter, ThreadPatch};
+use quarry_planner::{Attachment, Hints};
 
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -12,12 +12,12 @@ use utoipa::ToSchema;
 use super::{ArtifactRef, Job};
 use crate::accounts::org_partition;
 use crate::artifacts::render;
-use crate::clock::Timestamp;
 use crate::leads::Lead;
-use crate::planner::MAX_ROWS;
-use crate::ports::{BlobKey, Blobs, Condition, Item, Key, StoreResult, Table, Update, WriteOp};
 use crate::research::cascade::BLOB_KEYS;
 use crate::research::plans::Plan;
+use quarry_planner::MAX_ROWS;
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, StoreResult, Table, Update, WriteOp};
 
 /// How long a download link stays valid.
 pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(4 * 3600);
@@ -170,11 +170,11 @@ async fn render_xlsx(
 ) -> StoreResult<()> {
     let json_key = blob_key(org_id, &artifact.id, Format::Json)?;
     let Some(json) = blobs.get(&json_key).await? else {
-        return Err(crate::ports::StoreError::Backend(format!("artifact {} has lost its lead list", artifact.id)));
+        return Err(quarry_ports::StoreError::Backend(format!("artifact {} has lost its lead list", artifact.id)));
     };
-    let leads: Vec<Lead> = serde_json::from_slice(&json.bytes).map_err(|e| crate::ports::StoreError::Backend(e.to_string()))?;
+    let leads: Vec<Lead> = serde_json::from_slice(&json.bytes).map_err(|e| quarry_ports::StoreError::Backend(e.to_string()))?;
     let sheet = render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize);
-    let xlsx = render::to_xlsx(&sheet).map_err(crate::ports::StoreError::Backend)?;
+    let xlsx = render::to_xlsx(&sheet).map_err(quarry_ports::StoreError::Backend)?;
     blobs.put(key, Bytes::from(xlsx), Format::Xlsx.content_type()).await?;
     let mut files: Vec<serde_json::Value> = item.attrs.get(BLOB_KEYS).and_then(|v| v.as_array()).cloned().unwrap_or_default();
     if !files.iter().any(|f| f.as_str() == Some(key.as_str())) {

@@ -24,13 +24,13 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::web::WebSource;
-use crate::clock::Timestamp;
 use crate::leads::dedupe;
 use crate::leads::index::LeadIndex;
 use crate::leads::{seed, Company, LeadDraft, Person};
-use crate::net::{Fetched, Fetcher};
-use crate::planner::{read_title, AttachmentKind, Criteria, Role, MAX_ROWS};
-use crate::ports::{StoreResult, Table};
+use quarry_engine::net::{Fetched, Fetcher};
+use quarry_planner::{read_title, AttachmentKind, Criteria, Role, MAX_ROWS};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{StoreResult, Table};
 use url::Url;
 
 /// Content types a seed file may be served with (many servers send CSV as plain text or bytes).
@@ -122,7 +122,7 @@ impl LiveSources<'_> {
             }
             return Ok(candidates);
         }
-        let wanted = crate::planner::RulePlanner::planned_rows(criteria).min(MAX_ROWS) as usize;
+        let wanted = quarry_planner::RulePlanner::planned_rows(criteria).min(MAX_ROWS) as usize;
         candidates.rows = LeadIndex::new(self.table).companies(org_id, criteria, wanted, &HashSet::new()).await?;
         candidates.from_index = candidates.rows.len();
         let search = self.web.and_then(WebSource::search);
@@ -220,7 +220,7 @@ async fn read_url_list(fetcher: &Fetcher, url: &str, now: Timestamp) -> Result<(
     let text = String::from_utf8_lossy(&body);
     let (mut rows, mut bad) = (Vec::new(), 0usize);
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let Some(site) = crate::net::web_url(line) else {
+        let Some(site) = quarry_engine::net::web_url(line) else {
             bad += 1;
             continue;
         };

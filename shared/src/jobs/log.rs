@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::clock::Timestamp;
-use crate::ports::{Condition, Item, Key, KeyRange, Query, StoreResult, Table};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, KeyRange, Query, StoreResult, Table};
 
 const LOG_SK: &str = "LOG#";
 /// The step number used for the entries that end a job (after every real step).

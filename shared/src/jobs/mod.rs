@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::accounts::org_partition;
-use crate::clock::Timestamp;
-use crate::ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// Sort-key prefix of jobs in the organization's partition.
 pub(crate) const JOB_SK: &str = "JOB#";
@@ -40,13 +40,13 @@ impl JobFilter {
     }
 
     /// The sort-key range the creation bounds allow (job IDs are time-ordered ULIDs).
-    fn key_range(&self) -> crate::ports::KeyRange {
+    fn key_range(&self) -> quarry_ports::KeyRange {
         let bound = |t: Option<Timestamp>, fill: u128| {
             t.map(|t| format!("{JOB_SK}job_{}", ulid::Ulid::from_parts(t.0.timestamp_millis().max(0) as u64, fill)))
         };
         let low = bound(self.created_after, 0).unwrap_or_else(|| JOB_SK.to_string());
         let high = bound(self.created_before, 0).unwrap_or_else(|| format!("{JOB_SK}~"));
-        crate::ports::KeyRange::Between(low, high)
+        quarry_ports::KeyRange::Between(low, high)
     }
 }
 
@@ -58,16 +58,16 @@ pub async fn list(
     table: &dyn Table,
     org_id: &str,
     filter: &JobFilter,
-    order: crate::ports::Order,
+    order: quarry_ports::Order,
     limit: usize,
     cursor: Option<String>,
 ) -> StoreResult<(Vec<Job>, Option<String>)> {
-    let base = crate::ports::Query::partition(org_partition(org_id)).range(filter.key_range()).order(order).cursor(cursor);
+    let base = quarry_ports::Query::partition(org_partition(org_id)).range(filter.key_range()).order(order).cursor(cursor);
     let keep = |item: &Item| -> StoreResult<Option<Job>> {
         let job: Job = item.to_record()?;
         Ok(filter.keeps(&job).then_some(job))
     };
-    crate::ports::table::query_matching(table, base, limit, MAX_EXAMINED_PER_PAGE, keep).await
+    quarry_ports::table::query_matching(table, base, limit, MAX_EXAMINED_PER_PAGE, keep).await
 }
 
 /// Where a job is in its life.
@@ -313,8 +313,8 @@ pub async fn mark_stopped(table: &dyn Table, org_id: &str, job_id: &str, reason:
         .set("updated_at", now.to_string())
         .set("summary", reason)
         .set("run_position", "done")
-        .remove(crate::ports::table::GSI1_PK)
-        .remove(crate::ports::table::GSI1_SK);
+        .remove(quarry_ports::table::GSI1_PK)
+        .remove(quarry_ports::table::GSI1_SK);
     let mut ops = vec![WriteOp::Update { key: job_key(org_id, job_id), update, condition: Condition::equals("status", was.as_str()) }];
     if was == JobStatus::Running {
         ops.push(WriteOp::Update { key: running_key(org_id), update: Update::new().add("count", -1), condition: Condition::None });

@@ -26,17 +26,17 @@ use super::log::{self, entry_id, EntryKind, LogEntry};
 use super::web::WebSource;
 use super::{job_key, running_key, Job, JobError, JobStatus};
 use crate::accounts::{org_partition, Organization};
-use crate::clock::{SharedClock, Timestamp};
 use crate::events::{Event, EventType};
 use crate::leads::index::LeadIndex;
 use crate::leads::{confidence::confidence, dedupe, store, synthetic, Lead, LeadDraft};
-use crate::net::{FetchLimits, Fetcher, TargetPolicy};
-use crate::planner::{Intent, RulePlanner, MAX_ROWS};
-use crate::ports::{BlobKey, Blobs, Condition, Item, Key, KeyRange, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 use crate::research::cascade::BLOB_KEYS;
 use crate::research::plans::{plan_key, Plan};
 use crate::research::{ResearchError, ResearchResult};
 use crate::worker::Task;
+use quarry_engine::net::{FetchLimits, Fetcher, TargetPolicy};
+use quarry_planner::{Intent, RulePlanner, MAX_ROWS};
+use quarry_ports::clock::{SharedClock, Timestamp};
+use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, KeyRange, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 
 mod scraping;
 
@@ -199,7 +199,7 @@ impl JobRunner {
         &self,
         org_id: &str,
         filter: &super::JobFilter,
-        order: crate::ports::Order,
+        order: quarry_ports::Order,
         limit: usize,
         cursor: Option<String>,
     ) -> ResearchResult<(Vec<Job>, Option<String>)> {
@@ -211,7 +211,7 @@ impl JobRunner {
         &self,
         org_id: &str,
         job_id: &str,
-        order: crate::ports::Order,
+        order: quarry_ports::Order,
         limit: usize,
         cursor: Option<String>,
         keep: impl Fn(&Lead) -> bool,
@@ -222,7 +222,7 @@ impl JobRunner {
             let lead: Lead = item.to_record()?;
             Ok(keep(&lead).then_some(lead))
         };
-        Ok(crate::ports::table::query_matching(self.table.as_ref(), base, limit, 2_000, pick).await?)
+        Ok(quarry_ports::table::query_matching(self.table.as_ref(), base, limit, 2_000, pick).await?)
     }
 
     /// An artifact of the organization with a fresh download link to `format`.
@@ -285,8 +285,8 @@ impl JobRunner {
             .set(ROWS_DONE, 0)
             .set(ORG_ID, org.id.as_str())
             .set("owned_partition", job_data_partition(&org.id, job_id))
-            .set(crate::ports::table::GSI1_PK, RUNNING_INDEX)
-            .set(crate::ports::table::GSI1_SK, heartbeat_sk(now.unix(), job_id));
+            .set(quarry_ports::table::GSI1_PK, RUNNING_INDEX)
+            .set(quarry_ports::table::GSI1_SK, heartbeat_sk(now.unix(), job_id));
         if let Some(max) = approval.max_credits {
             update = update.set("max_credits", max);
         }
@@ -543,7 +543,7 @@ impl JobRunner {
             .set("updated_at", now.to_string())
             // Exact: nothing else moves the credit counter while the position stays `at`.
             .set("credits_used", *credits_used)
-            .set(crate::ports::table::GSI1_SK, heartbeat_sk(now.unix(), &job.id));
+            .set(quarry_ports::table::GSI1_SK, heartbeat_sk(now.unix(), &job.id));
         let mut ops = vec![WriteOp::Update { key: job_key(org_id, &job.id), update, condition: Condition::equals(RUN_POSITION, at) }];
         for event in &events {
             ops.push(event.record_op(org_id)?);
@@ -674,7 +674,7 @@ impl JobRunner {
         &self,
         org_id: &str,
         job: &Job,
-        criteria: Option<&crate::planner::Criteria>,
+        criteria: Option<&quarry_planner::Criteria>,
         (index, slot): (u64, usize),
         draft: LeadDraft,
         at: Timestamp,
@@ -745,7 +745,7 @@ impl JobRunner {
     /// Every lead of a job, in discovery order.
     pub async fn leads(&self, org_id: &str, job_id: &str) -> StoreResult<Vec<Lead>> {
         let query = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK);
-        crate::ports::table::query_all_records(self.table.as_ref(), query).await
+        quarry_ports::table::query_all_records(self.table.as_ref(), query).await
     }
 
     /// Writes the artifact (CSV + JSON lead list) of whatever the job has, then ends the job.
@@ -811,7 +811,7 @@ impl JobRunner {
         };
         let mut fields = Item::from_record(job_key(org_id, &job.id), &ended)?;
         fields.attrs.remove("id");
-        let mut update = Update::new().set(RUN_POSITION, DONE).remove(crate::ports::table::GSI1_PK).remove(crate::ports::table::GSI1_SK);
+        let mut update = Update::new().set(RUN_POSITION, DONE).remove(quarry_ports::table::GSI1_PK).remove(quarry_ports::table::GSI1_SK);
         for (name, value) in fields.attrs {
             update = update.set(&name, value);
         }
@@ -883,7 +883,7 @@ impl JobRunner {
         for item in page.items {
             let (Some(org_id), Some(at)) = (item.str(ORG_ID), item.str(RUN_POSITION)) else { continue };
             let job_id = item.key.sk.trim_start_matches(super::JOB_SK).to_string();
-            let refresh = Update::new().set(crate::ports::table::GSI1_SK, heartbeat_sk(now, &job_id));
+            let refresh = Update::new().set(quarry_ports::table::GSI1_SK, heartbeat_sk(now, &job_id));
             match self.table.update(&item.key, refresh, Condition::equals(RUN_POSITION, at)).await {
                 Ok(_) => {}
                 Err(StoreError::ConditionFailed) => continue, // it moved meanwhile: alive
@@ -906,7 +906,7 @@ fn lead_id(job: &Job, index: u64, slot: usize) -> String {
 
 /// The stored lead of a draft, scored against the request as of `created_at` (so a replay writes
 /// the same lead); without `criteria` it is not scored.
-fn lead_from(id: String, job: &Job, draft: LeadDraft, created_at: Timestamp, criteria: Option<&crate::planner::Criteria>) -> Lead {
+fn lead_from(id: String, job: &Job, draft: LeadDraft, created_at: Timestamp, criteria: Option<&quarry_planner::Criteria>) -> Lead {
     let confidence = confidence(&draft);
     let scored = criteria.map(|criteria| crate::leads::score::qualify(&draft, criteria, created_at));
     let (lead_score, lead_status) = (scored.as_ref().map(|s| s.lead_score), scored.as_ref().map(|s| s.lead_status));

@@ -17,14 +17,14 @@ use url::Url;
 use utoipa::ToSchema;
 
 use super::{Job, JobKind};
-use crate::planner::{Criteria, Intent, PlanDraft, PlanStep};
-use crate::ports::{BlobKey, Blobs, Condition, StoreError, StoreResult, Table, Update};
 use crate::research::cascade::BLOB_KEYS;
 use crate::research::{Caller, NewThread, Research, ResearchError, ResearchResult};
+use quarry_planner::{Criteria, Intent, PlanDraft, PlanStep};
+use quarry_ports::{BlobKey, Blobs, Condition, StoreError, StoreResult, Table, Update};
 
 /// Most URLs in one scrape.
 pub const MAX_URLS: usize = 10_000;
-pub use crate::net::MAX_URL_CHARS;
+pub use quarry_engine::net::MAX_URL_CHARS;
 /// Deepest `options.depth`.
 pub const MAX_DEPTH: u8 = 3;
 /// URLs one queue message reads, side by side (each host is still paced by the crawler).
@@ -280,7 +280,7 @@ pub async fn create(
 }
 
 fn parse_url(index: usize, raw: &str) -> ResearchResult<Url> {
-    crate::net::web_url(raw).ok_or_else(|| {
+    quarry_engine::net::web_url(raw).ok_or_else(|| {
         ResearchError::invalid(
             format!("urls[{index}]"),
             format!("`{raw}` must be an absolute http or https URL with a host, of at most {MAX_URL_CHARS} characters."),

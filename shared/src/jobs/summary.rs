@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use super::{Job, JobStatus};
 use crate::leads::Lead;
-use crate::planner::RulePlanner;
 use crate::research::plans::Plan;
+use quarry_planner::RulePlanner;
 
 /// `GET /v1/jobs/{job_id}/summary`.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -23,11 +23,11 @@ use quarry_engine::verify::EmailVerifier;
 use serde_json::{json, Map, Value};
 use url::Url;
 
-use crate::clock::Timestamp;
 use crate::leads::dedupe::{field_paths, fold_ascii};
 use crate::leads::enrich::{read_seniority, split_name};
 use crate::leads::resolve::resolve;
 use crate::leads::{Company, LeadDraft, Person, Source, SourceKind};
+use quarry_ports::clock::Timestamp;
 
 /// Pages read per company site: the home page, and what it links to (team, about, contact,
 /// imprint) or the sitemap lists, within the crawler's caps.

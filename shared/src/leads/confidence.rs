@@ -97,9 +97,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::clock::Timestamp;
     use crate::leads::dedupe::field_paths;
     use crate::leads::{Company, Person};
+    use quarry_ports::clock::Timestamp;
 
     fn lead() -> LeadDraft {
         let mut lead = LeadDraft {

@@ -257,8 +257,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::clock::Timestamp;
     use crate::leads::SourceKind;
+    use quarry_ports::clock::Timestamp;
 
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_unix(1_776_000_000 + seconds).unwrap()

@@ -5,7 +5,7 @@
 //! only a legal form keeps its original spelling.
 
 use super::dedupe::fold_ascii;
-use crate::planner::{read_title, Department, Seniority};
+use quarry_planner::{read_title, Department, Seniority};
 
 /// A person's name in parts.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,11 +18,11 @@ use super::store::{LeadFilter, LeadSort, LeadStore};
 use super::Lead;
 use crate::accounts::org_partition;
 use crate::artifacts::render::{to_csv, Cell, Sheet};
-use crate::clock::Timestamp;
 use crate::ids::{new_id, prefix};
 use crate::jobs::artifact::DOWNLOAD_URL_LIFETIME;
-use crate::ports::{BlobKey, Blobs, Condition, Item, Key, Order, Queue, StoreError, StoreResult, Table, Update};
 use crate::worker::Task;
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, Order, Queue, StoreError, StoreResult, Table, Update};
 
 /// Sort-key prefix of export records in the organization's partition.
 const EXPORT_SK: &str = "EXP#";

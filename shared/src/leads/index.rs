@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::dedupe::{self, fold_ascii};
 use super::{LeadDraft, SourceKind};
-use crate::planner::Criteria;
-use crate::ports::{table::query_matching, Condition, Item, Key, Query, StoreError, StoreResult, Table};
+use quarry_planner::Criteria;
+use quarry_ports::{table::query_matching, Condition, Item, Key, Query, StoreError, StoreResult, Table};
 
 /// Most index records one discovery query examines: a selective filter over a large index stops
 /// there rather than scan without end (the job's summary then says fewer rows were found).
@@ -213,13 +213,13 @@ pub fn fits(lead: &LeadDraft, criteria: &Criteria) -> bool {
         && criteria.signals.is_empty()
 }
 
-#[cfg(all(test, feature = "sqlite"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{ManualClock, SharedClock, Timestamp};
     use crate::leads::{Company, Person, Source};
-    use crate::planner::{Criteria, HeadcountRange};
-    use crate::store::sqlite::{SqliteDb, SqliteTable};
+    use quarry_planner::{Criteria, HeadcountRange};
+    use quarry_ports::clock::{ManualClock, SharedClock, Timestamp};
+    use quarry_store::sqlite::{SqliteDb, SqliteTable};
 
     fn table(dir: &std::path::Path) -> SqliteTable {
         let clock: SharedClock = ManualClock::new();

@@ -183,9 +183,9 @@ impl UnionFind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Timestamp;
     use crate::leads::dedupe::field_paths;
     use crate::leads::{Company, Person, Source, SourceKind};
+    use quarry_ports::clock::Timestamp;
 
     fn sourced(mut lead: LeadDraft, url: &str) -> LeadDraft {
         let fields = field_paths(&lead);

@@ -22,8 +22,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::LeadDraft;
-use crate::clock::Timestamp;
-use crate::planner::{read_title, Criteria};
+use quarry_planner::{read_title, Criteria};
+use quarry_ports::clock::Timestamp;
 
 /// A round counts as recent within this many days.
 const RECENT_FUNDING_DAYS: i64 = 365;
@@ -169,7 +169,7 @@ mod tests {
 
     use super::*;
     use crate::leads::{Company, Person};
-    use crate::planner::{Department, HeadcountRange, Role, Seniority};
+    use quarry_planner::{Department, HeadcountRange, Role, Seniority};
 
     fn now() -> Timestamp {
         Timestamp::from_unix(1_776_000_000).unwrap() // 2026-04-12

@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 
 use super::dedupe::field_paths;
 use super::{Company, LeadDraft, Person, Source, SourceKind};
-use crate::clock::Timestamp;
-use crate::planner::{country_code, industry_slug, read_title};
+use quarry_planner::{country_code, industry_slug, read_title};
+use quarry_ports::clock::Timestamp;
 
 /// Most rows read from one file (the artifact's row cap).
 pub const MAX_SEED_ROWS: usize = 10_000;

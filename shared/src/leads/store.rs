@@ -17,10 +17,10 @@ use serde_json::{json, Value};
 
 use super::score::LeadStatus;
 use super::Lead;
-use crate::clock::Timestamp;
 use crate::jobs::run::{job_data_partition, LEAD_SK};
-use crate::ports::table::{query_matching, KeyRange, Order, Query};
-use crate::ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::table::{query_matching, KeyRange, Order, Query};
+use quarry_ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// The lead item attribute naming its dedupe pointer (removed with the lead, so a later
 /// duplicate creates a fresh lead instead of merging into a deleted one).

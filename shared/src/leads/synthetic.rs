@@ -26,8 +26,8 @@ use self::locale::{Country, NamePack};
 use self::random::Rng;
 use super::dedupe::{field_paths, fold_ascii};
 use super::{Company, LeadDraft, Person, Source, SourceKind};
-use crate::clock::Timestamp;
-use crate::planner::{Criteria, Department, EnrichDimension, FundingStage, HeadcountRange, Role, Signal, SignalKind};
+use quarry_planner::{Criteria, Department, EnrichDimension, FundingStage, HeadcountRange, Role, Signal, SignalKind};
+use quarry_ports::clock::Timestamp;
 
 /// The leads of synthetic company number `index` of the job seeded with `job_seed`: one per
 /// requested role, or a single company-only lead when the criteria ask for no people. Every lead
@@ -405,7 +405,7 @@ mod tests {
 
     use super::locale::COUNTRIES;
     use super::*;
-    use crate::planner::{DepartmentHeadcount, Seniority};
+    use quarry_planner::{DepartmentHeadcount, Seniority};
 
     const SEED: &str = "job_01HXA5SYNTHETIC";
 

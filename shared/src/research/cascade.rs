@@ -14,11 +14,11 @@ use std::time::Duration;
 use super::threads::{load, thread_key, StoredThread, ACTIVE, DELETING, STATE};
 use super::{children, Caller, DeletedThread, Research, ResearchError, ResearchResult};
 use crate::accounts::org_partition;
-use crate::clock::{Clock, Timestamp};
 use crate::events::{Event, EventType};
 use crate::jobs::{self, JobStatus};
-use crate::ports::{BlobKey, Blobs, Condition, Key, Query, StoreError, StoreResult, Table, Update, WriteOp};
 use crate::worker::Task;
+use quarry_ports::clock::{Clock, Timestamp};
+use quarry_ports::{BlobKey, Blobs, Condition, Key, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// How long a job asked to stop may take to end before the cascade marks it stopped itself.
 pub const STOP_GRACE: Duration = Duration::from_secs(120);
@@ -231,7 +231,7 @@ impl ThreadCascade<'_> {
     }
 }
 
-fn ignore_condition(e: StoreError) -> StoreResult<Option<crate::ports::Item>> {
+fn ignore_condition(e: StoreError) -> StoreResult<Option<quarry_ports::Item>> {
     match e {
         StoreError::ConditionFailed => Ok(None),
         other => Err(other),

@@ -3,7 +3,7 @@
 //! no secondary index to lag behind. A pointer is written in the same transaction as its child.
 
 use crate::accounts::org_partition;
-use crate::ports::{Condition, Item, Key, Query, StoreResult, Table, WriteOp};
+use quarry_ports::{Condition, Item, Key, Query, StoreResult, Table, WriteOp};
 
 /// Attribute of a pointer naming the child's sort key.
 pub(crate) const CHILD_SK: &str = "child_sk";
@@ -30,6 +30,6 @@ pub(crate) async fn page(table: &dyn Table, org_id: &str, thread_id: &str, kind:
 /// Every child sort key of one kind (for the small per-thread kinds: plans and jobs).
 pub(crate) async fn all(table: &dyn Table, org_id: &str, thread_id: &str, kind: &str) -> StoreResult<Vec<String>> {
     let query = Query::partition(org_partition(org_id)).prefix(format!("{}{kind}", prefix(thread_id)));
-    let items = crate::ports::table::query_all(table, query).await?;
+    let items = quarry_ports::table::query_all(table, query).await?;
     Ok(items.iter().filter_map(|i| i.str(CHILD_SK).map(str::to_string)).collect())
 }

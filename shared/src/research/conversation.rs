@@ -12,8 +12,8 @@ use super::{children, Caller, Research, ResearchError, ResearchResult};
 use crate::events::{Event, EventLog, EventType};
 use crate::ids::{new_id, prefix};
 use crate::jobs::{self, Job, JobStatus, NewJob};
-use crate::planner::{Attachment, Hints, PlanDraft, PlanInput, Turn, MAX_ROWS};
-use crate::ports::{Condition, StoreError, Update, WriteOp};
+use quarry_planner::{Attachment, Hints, PlanDraft, PlanInput, Turn, MAX_ROWS};
+use quarry_ports::{Condition, StoreError, Update, WriteOp};
 
 /// Longest message, in characters.
 pub const MAX_CONTENT_CHARS: usize = 8_000;
@@ -21,7 +21,7 @@ pub const MAX_CONTENT_CHARS: usize = 8_000;
 pub const MAX_FEEDBACK_CHARS: usize = MAX_CONTENT_CHARS;
 /// Most attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 5;
-use crate::net::MAX_URL_CHARS;
+use quarry_engine::net::MAX_URL_CHARS;
 /// Most preferred sources in the hints, and the longest name of one.
 const MAX_PREFERRED_SOURCES: usize = 20;
 const MAX_SOURCE_CHARS: usize = 100;
@@ -60,7 +60,7 @@ impl NewMessage {
             return Err(ResearchError::invalid("attachments", format!("A message takes at most {MAX_ATTACHMENTS} attachments.")));
         }
         for (i, attachment) in self.attachments.iter().enumerate() {
-            if crate::net::web_url(&attachment.url).is_none() {
+            if quarry_engine::net::web_url(&attachment.url).is_none() {
                 return Err(ResearchError::invalid(
                     format!("attachments[{i}].url"),
                     format!("Attachment URLs must be absolute http or https URLs of at most {MAX_URL_CHARS} characters."),

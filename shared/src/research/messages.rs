@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 
 use super::{Research, ResearchResult};
 use crate::accounts::org_partition;
-use crate::clock::Timestamp;
 use crate::ids::{new_id, prefix};
-use crate::planner::{Attachment, Hints, Turn, TurnKind};
-use crate::ports::{Condition, Item, Key, Order, Query, WriteOp};
+use quarry_planner::{Attachment, Hints, Turn, TurnKind};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, Order, Query, WriteOp};
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -120,7 +120,7 @@ impl Research {
     /// Every message of a thread, oldest first (the planner's history).
     pub(super) async fn all_messages(&self, org_id: &str, thread_id: &str) -> ResearchResult<Vec<Message>> {
         let query = Query::partition(org_partition(org_id)).prefix(thread_messages_prefix(thread_id));
-        let items = crate::ports::table::query_all(self.table.as_ref(), query).await?;
+        let items = quarry_ports::table::query_all(self.table.as_ref(), query).await?;
         Ok(items.iter().map(Item::to_record).collect::<Result<_, _>>()?)
     }
 }

@@ -28,9 +28,9 @@ pub use messages::{Message, MessageKind, Role};
 pub use plans::{Plan, PlanRejectedObject};
 pub use threads::{DeletedThread, NewThread, Thread, ThreadFilter, ThreadPatch, MAX_METADATA_PAIRS, MAX_TITLE_CHARS};
 
-use crate::clock::SharedClock;
-use crate::planner::Planner;
-use crate::ports::{Queue, StoreError, Table};
+use quarry_planner::Planner;
+use quarry_ports::clock::SharedClock;
+use quarry_ports::{Queue, StoreError, Table};
 
 /// Who is asking: the organization, whether the key is live, and the tier's daily plan quota.
 #[derive(Clone, Debug)]
@@ -109,7 +109,7 @@ impl Research {
         Research { table, steps, clock, planner }
     }
 
-    fn now(&self) -> crate::clock::Timestamp {
+    fn now(&self) -> quarry_ports::clock::Timestamp {
         self.clock.now().into()
     }
 }

@@ -5,10 +5,10 @@ use utoipa::ToSchema;
 
 use super::{Research, ResearchError, ResearchResult};
 use crate::accounts::org_partition;
-use crate::clock::Timestamp;
 use crate::ids::prefix;
-use crate::planner::{Criteria, PlanStep};
-use crate::ports::{Condition, Item, Key, WriteOp};
+use quarry_planner::{Criteria, PlanStep};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, Key, WriteOp};
 
 pub(super) const PLAN_SK: &str = "PLN#";
 

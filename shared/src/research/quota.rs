@@ -4,7 +4,7 @@
 
 use super::{Caller, Research, ResearchError, ResearchResult};
 use crate::accounts::org_partition;
-use crate::ports::{Condition, Key, StoreError, Update};
+use quarry_ports::{Condition, Key, StoreError, Update};
 
 /// Counters outlive their day by this much, then expire.
 const COUNTER_TTL_SECS: i64 = 2 * 24 * 3600;

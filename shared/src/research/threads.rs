@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 
 use super::{Caller, Research, ResearchError, ResearchResult};
 use crate::accounts::org_partition;
-use crate::clock::Timestamp;
 use crate::events::{Event, EventType};
 use crate::ids::{new_id, prefix};
 use crate::jobs::JobStatus;
-use crate::ports::table::query_matching;
-use crate::ports::{Condition, Item, Key, Order, Query, StoreError, Update, WriteOp};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::table::query_matching;
+use quarry_ports::{Condition, Item, Key, Order, Query, StoreError, Update, WriteOp};
 
 /// Longest thread title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -213,7 +213,7 @@ impl Research {
         cursor: Option<String>,
     ) -> ResearchResult<(Vec<Thread>, Option<String>)> {
         let base = Query::partition(org_partition(org_id)).prefix(THREAD_SK).order(order).cursor(cursor);
-        let keep = |item: &Item| -> crate::ports::StoreResult<Option<Thread>> {
+        let keep = |item: &Item| -> quarry_ports::StoreResult<Option<Thread>> {
             let stored: StoredThread = item.to_record()?;
             Ok((stored.state == ACTIVE && filter.keeps(&stored.thread)).then_some(stored.thread))
         };

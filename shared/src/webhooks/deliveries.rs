@@ -28,13 +28,13 @@ use utoipa::ToSchema;
 use super::endpoints::{endpoint_key, signing_secrets, subscribed, Endpoint, Endpoints};
 use super::signing;
 use crate::accounts::org_partition;
-use crate::clock::{SharedClock, Timestamp};
 use crate::events::{Event, OUTBOX};
 use crate::ids;
-use crate::ports::table::{GSI1_PK, GSI1_SK};
-use crate::ports::{Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, StoreResult, Table, Update};
 use crate::research::{ResearchError, ResearchResult};
 use crate::worker::Task;
+use quarry_ports::clock::{SharedClock, Timestamp};
+use quarry_ports::table::{GSI1_PK, GSI1_SK};
+use quarry_ports::{Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, StoreResult, Table, Update};
 
 /// Waits before the 2nd, 3rd, … attempt (the published schedule).
 pub const RETRY_SCHEDULE: [Duration; 7] = [
@@ -197,7 +197,7 @@ pub struct Deliveries {
 
 impl Deliveries {
     /// Deliveries over `table`, queued on `queue` (the deliveries queue), POSTing with `client`
-    /// (see [`crate::net::guarded_client`]).
+    /// (see [`quarry_engine::net::guarded_client`]).
     pub fn new(table: Arc<dyn Table>, queue: Arc<dyn Queue>, clock: SharedClock, client: reqwest::Client, endpoints: Endpoints) -> Self {
         Deliveries { table, queue, clock, client, endpoints, max_queue_delay: MAX_QUEUE_DELAY }
     }
@@ -348,7 +348,7 @@ impl Deliveries {
         }
         if let Ok(url) = url::Url::parse(&endpoint.url) {
             // IP literals never reach the resolver, so they are vetted here at every attempt.
-            if let Err(reason) = crate::net::check_target(&url, self.endpoints.policy()) {
+            if let Err(reason) = quarry_engine::net::check_target(&url, self.endpoints.policy()) {
                 return Outcome::refusal(&format!("The endpoint's address is refused: {reason}."));
             }
         }
@@ -585,18 +585,17 @@ mod tests {
 
     /// Fan-outs racing over one outbox (the worker runs queued ones side by side) each take out
     /// only what they removed, together every event exactly once, and leave no event behind.
-    #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn racing_fan_outs_take_each_event_once() {
-        use crate::clock::ManualClock;
-        use crate::store::sqlite::{QueueSettings, SqliteDb, SqliteQueue, SqliteTable};
+        use quarry_ports::clock::ManualClock;
+        use quarry_store::sqlite::{QueueSettings, SqliteDb, SqliteQueue, SqliteTable};
 
         let dir = tempfile::tempdir().unwrap();
         let clock: SharedClock = ManualClock::new();
         let db = SqliteDb::open(&dir.path().join("q.db")).unwrap();
         let table: Arc<dyn Table> = Arc::new(SqliteTable::new(db.clone(), clock.clone()));
         let queue: Arc<dyn Queue> = Arc::new(SqliteQueue::new(db, clock.clone(), QueueSettings::plain("deliveries")));
-        let endpoints = Endpoints::new(table.clone(), clock.clone(), crate::net::TargetPolicy::LoopbackOnly);
+        let endpoints = Endpoints::new(table.clone(), clock.clone(), quarry_engine::net::TargetPolicy::LoopbackOnly);
         let deliveries = Deliveries::new(table.clone(), queue, clock.clone(), reqwest::Client::new(), endpoints);
         let now: Timestamp = clock.now().into();
         let events = 2 * FANOUT_BATCH + 37;

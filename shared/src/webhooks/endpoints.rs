@@ -14,19 +14,19 @@ use utoipa::ToSchema;
 
 use super::signing::new_secret;
 use crate::accounts::org_partition;
-use crate::clock::{SharedClock, Timestamp};
 use crate::events::EventType;
 use crate::ids;
-use crate::net::TargetPolicy;
-use crate::ports::{Condition, Item, Key, Query, StoreError, Table, Update};
 use crate::research::{Caller, ResearchError, ResearchResult};
+use quarry_engine::net::TargetPolicy;
+use quarry_ports::clock::{SharedClock, Timestamp};
+use quarry_ports::{Condition, Item, Key, Query, StoreError, Table, Update};
 
 /// How long a rotated-out secret keeps signing.
 pub const ROTATION_OVERLAP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 /// Most organization-wide endpoints per organization (job-scoped ones are not counted).
 pub const MAX_ENDPOINTS: usize = 20;
 /// Longest endpoint URL.
-pub use crate::net::MAX_URL_CHARS;
+pub use quarry_engine::net::MAX_URL_CHARS;
 /// Longest description.
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 /// Subscribes to every event type.
@@ -177,7 +177,7 @@ impl Endpoints {
     /// Every endpoint of the organization (at most a few dozen), oldest first.
     pub async fn list(&self, org_id: &str) -> ResearchResult<Vec<Endpoint>> {
         let query = Query::partition(org_partition(org_id)).prefix(ENDPOINT_SK);
-        let items = crate::ports::table::query_all(self.table.as_ref(), query).await?;
+        let items = quarry_ports::table::query_all(self.table.as_ref(), query).await?;
         Ok(items.iter().map(Item::to_record).collect::<Result<_, _>>()?)
     }
 
@@ -308,7 +308,7 @@ fn check_url(url: &str, livemode: bool, policy: TargetPolicy, param: &str) -> Re
     if parsed.host().is_none() || !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(invalid(format!("`{param}` must name a host and carry no credentials.")));
     }
-    crate::net::check_target(&parsed, policy).map_err(|reason| invalid(format!("`{param}` is refused: {reason}.")))
+    quarry_engine::net::check_target(&parsed, policy).map_err(|reason| invalid(format!("`{param}` is refused: {reason}.")))
 }
 
 /// Known event types (or `*`), deduplicated in the order given.

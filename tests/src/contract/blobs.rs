@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use quarry_shared::ports::{BlobKey, Blobs};
+use quarry_ports::{BlobKey, Blobs};
 
 fn key(name: &str) -> BlobKey {
     BlobKey::parse(&format!("contract/{}/{name}", ulid::Ulid::new())).unwrap()

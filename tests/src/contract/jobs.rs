@@ -538,8 +538,8 @@ pub async fn a_job_that_cannot_continue_fails_loudly(s: TestServer) {
     let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 10})).await;
     let job_id = posted["job"]["id"].as_str().unwrap();
     // The plan vanishes from under the job (as if its storage were damaged).
-    let plan_key = quarry_shared::ports::Key::new(format!("ORG#{}", org.id), format!("PLN#{}", posted["plan"]["id"].as_str().unwrap()));
-    s.storage.table.delete(&plan_key, quarry_shared::ports::Condition::None).await.unwrap();
+    let plan_key = quarry_ports::Key::new(format!("ORG#{}", org.id), format!("PLN#{}", posted["plan"]["id"].as_str().unwrap()));
+    s.storage.table.delete(&plan_key, quarry_ports::Condition::None).await.unwrap();
     json_of(post(&s, &key, &format!("/v1/jobs/{job_id}/approve"), json!({})).await, StatusCode::OK).await;
     let job = until_ended(&s, &key, job_id).await;
     assert_eq!(job["status"], "failed", "{job}");

@@ -16,7 +16,7 @@ use crate::server::TestServer;
 
 /// The fixture web's ground truth.
 fn ground_truth() -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/web/ground_truth.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/engine/tests/fixtures/web/ground_truth.json");
     serde_json::from_slice(&std::fs::read(path).expect("ground truth")).unwrap()
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quarry_shared::ports::{Queue, StoreError};
+use quarry_ports::{Queue, StoreError};
 
 /// A queue and its dead-letter queue; messages move to the DLQ after `max_receives` receives.
 pub struct QueueFixture {
@@ -16,7 +16,7 @@ const LONG: Duration = Duration::from_secs(30);
 
 /// Receives until something arrives or `within` passes (SQS may return an empty batch even when
 /// messages are visible).
-async fn receive_within(queue: &dyn Queue, within: Duration, visibility: Duration) -> Vec<quarry_shared::ports::Received> {
+async fn receive_within(queue: &dyn Queue, within: Duration, visibility: Duration) -> Vec<quarry_ports::Received> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         let got = queue.receive(10, visibility).await.unwrap();

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use quarry_planner::RulePlanner;
+use quarry_ports::{Condition, Query, Update};
 use quarry_shared::accounts::{KeyKind, Mode, Scope, Tier};
 use quarry_shared::events::EventLog;
 use quarry_shared::jobs::job_key;
-use quarry_shared::planner::RulePlanner;
-use quarry_shared::ports::{Condition, Query, Update};
 use quarry_shared::research::{Caller, NewMessage, NewThread, Research, ResearchError};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -492,7 +492,7 @@ pub async fn the_daily_plan_quota_holds(s: TestServer) {
 /// partitions named by `owned_partition` (an artifact's files, a job's leads), in bounded runs
 /// that re-enqueue themselves, so a thread with thousands of records is deleted without timeouts.
 pub async fn the_cascade_removes_owned_blobs_and_partitions(s: TestServer) {
-    use quarry_shared::ports::{BlobKey, Item, Key, WriteOp};
+    use quarry_ports::{BlobKey, Item, Key, WriteOp};
     use quarry_shared::research::cascade::{BLOB_KEYS, DELETES_PER_RUN, OWNED_PARTITION};
     let (org, key) = s.org_with_key(Tier::Scale).await;
     let thread = new_thread(&s, &key, json!({})).await;

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quarry_shared::clock::{Clock, ManualClock};
-use quarry_shared::ports::{Condition, Index, Item, Key, KeyRange, Order, Query, StoreError, Table, Update, WriteOp};
+use quarry_ports::clock::{Clock, ManualClock};
+use quarry_ports::{Condition, Index, Item, Key, KeyRange, Order, Query, StoreError, Table, Update, WriteOp};
 use serde_json::{json, Value};
 
 /// What a table contract test gets: the table and the clock it reads "now" from.

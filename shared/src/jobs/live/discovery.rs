@@ -16,7 +16,7 @@ use quarry_engine::search::WebSearch;
 use url::Url;
 
 use crate::leads::{Company, LeadDraft};
-use crate::planner::Criteria;
+use quarry_planner::Criteria;
 
 /// Most hits asked for in one search. A SearXNG page holds about ten, and directories and
 /// duplicates take a share, so a job asks for three hits per company it still needs, up to this.
@@ -192,5 +192,5 @@ fn company_row(domain: String, hit: &Url) -> LeadDraft {
     row
 }
 
-#[cfg(all(test, feature = "sqlite"))]
+#[cfg(test)]
 mod tests;

@@ -15,7 +15,6 @@ use serde_json::json;
 use url::Url;
 
 use super::{position, Chunk, JobRunner, CREDIT_TENTHS, RESULT_BATCH, RUN_POSITION};
-use crate::clock::Timestamp;
 use crate::jobs::log::EntryKind;
 use crate::jobs::scrape::{
     request_blob, targets_blob, ScrapeOptions, ScrapeRequest, ScrapeType, MAX_URLS, PAGES_PER_URL, TENTHS_PER_URL, URLS_PER_CHUNK,
@@ -25,10 +24,11 @@ use crate::jobs::{job_key, Job};
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
 use crate::leads::{synthetic, LeadDraft};
-use crate::net::{FetchLimits, Fetcher, TargetPolicy};
-use crate::planner::{Criteria, Department, Role, Seniority};
-use crate::ports::{Condition, Item, StoreError, StoreResult, Update};
 use crate::research::plans::Plan;
+use quarry_engine::net::{FetchLimits, Fetcher, TargetPolicy};
+use quarry_planner::{Criteria, Department, Role, Seniority};
+use quarry_ports::clock::Timestamp;
+use quarry_ports::{Condition, Item, StoreError, StoreResult, Update};
 
 /// How a chunk moved the job's URL counters.
 #[derive(Clone, Copy, Debug, Default)]

@@ -15,14 +15,14 @@ use quarry_engine::search::{SearchConfig, SearxngSearch};
 use serde_json::json;
 
 use super::*;
-use crate::clock::{ManualClock, SharedClock, Timestamp};
 use crate::jobs::live::{Candidates, LiveSources, WebReport};
 use crate::jobs::web::WebSource;
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
 use crate::leads::{Source, SourceKind};
-use crate::planner::{read_title, Attachment, AttachmentKind};
-use crate::store::sqlite::{SqliteDb, SqliteTable};
+use quarry_planner::{read_title, Attachment, AttachmentKind};
+use quarry_ports::clock::{ManualClock, SharedClock, Timestamp};
+use quarry_store::sqlite::{SqliteDb, SqliteTable};
 
 const ORG: &str = "org_discovery";
 

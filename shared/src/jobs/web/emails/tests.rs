@@ -17,11 +17,11 @@ use quarry_engine::verify::{DnsConfig, EmailVerifier, VerifierOptions};
 use serde_json::json;
 use url::Url;
 
-use crate::clock::Timestamp;
 use crate::jobs::web::{SiteFindings, WebSource};
 use crate::leads::confidence::confidence;
 use crate::leads::dedupe::field_paths;
 use crate::leads::LeadDraft;
+use quarry_ports::clock::Timestamp;
 
 const DOMAIN: &str = "tidewater-labs.de";
 

@@ -22,9 +22,9 @@ use aws_sdk_dynamodb::Client;
 use serde_dynamo::aws_sdk_dynamodb_1 as convert;
 use serde_json::{Map, Value};
 
-use crate::clock::SharedClock;
-use crate::ports::table::{validate_transaction, Cursor, PRIMARY_KEY_ATTRS, TTL};
-use crate::ports::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table, Update, WriteOp};
+use quarry_ports::clock::SharedClock;
+use quarry_ports::table::{validate_transaction, Cursor, PRIMARY_KEY_ATTRS, TTL};
+use quarry_ports::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// Name of the secondary index `gsi1pk` / `gsi1sk` in the DynamoDB table. Every secondary index
 /// is named by [`Index::name`]: `gsi1`, `gsi2`, `gsi3`.

@@ -73,6 +73,17 @@ pub trait Blobs: Send + Sync + 'static {
     async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl>;
 }
 
+/// Blobs whose signed URLs the serving process checks itself (the embedded file store; S3 checks
+/// its presigned URLs on its own). The local server's download route is written against this.
+pub trait SelfSignedBlobs: Blobs + Clone {
+    /// Checks a download link: the signature must match and `expires` (Unix seconds) must not
+    /// have passed.
+    fn verify(&self, key: &BlobKey, expires: i64, signature_hex: &str) -> bool;
+}
+
+/// The path under which the local server serves self-signed downloads (`/blobs/<key>`).
+pub const DOWNLOAD_PATH: &str = "/blobs";
+
 /// Rejects signed-URL lifetimes the adapters cannot honour.
 pub fn check_lifetime(expires_in: Duration) -> StoreResult<()> {
     if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_LIFETIME {

@@ -19,10 +19,10 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 
-use crate::clock::SharedClock;
-use crate::ports::queue::{check_receive, check_send};
-use crate::ports::table::{validate_transaction, Cursor, TTL};
-use crate::ports::{
+use quarry_ports::clock::SharedClock;
+use quarry_ports::queue::{check_receive, check_send};
+use quarry_ports::table::{validate_transaction, Cursor, TTL};
+use quarry_ports::{
     Condition, Index, Item, Key, KeyRange, Order, Page, Query, Queue, Received, StoreError, StoreResult, Table, Update, WriteOp,
 };
 
@@ -500,7 +500,7 @@ impl Queue for SqliteQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use quarry_ports::clock::ManualClock;
 
     /// The `items` table as files written before `gsi2` / `gsi3` existed have it.
     const OLD_SCHEMA: &str = r#"

@@ -7,8 +7,8 @@ use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use aws_sdk_sqs::Client;
 
-use crate::ports::queue::{check_receive, check_send, MAX_VISIBILITY};
-use crate::ports::{Queue, Received, StoreError, StoreResult};
+use quarry_ports::queue::{check_receive, check_send, MAX_VISIBILITY};
+use quarry_ports::{Queue, Received, StoreError, StoreResult};
 
 /// SQS error codes that mean the caller's request was wrong rather than the service failing.
 const CALLER_ERRORS: [&str; 5] = [

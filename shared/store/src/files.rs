@@ -13,14 +13,12 @@ use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::clock::SharedClock;
-use crate::ports::blobs::check_lifetime;
-use crate::ports::{Blob, BlobKey, Blobs, SignedUrl, StoreError, StoreResult};
+use quarry_ports::blobs::check_lifetime;
+use quarry_ports::blobs::DOWNLOAD_PATH;
+use quarry_ports::clock::SharedClock;
+use quarry_ports::{Blob, BlobKey, Blobs, SelfSignedBlobs, SignedUrl, StoreError, StoreResult};
 
 type HmacSha256 = Hmac<Sha256>;
-
-/// The path under which the local server serves signed downloads.
-pub const DOWNLOAD_PATH: &str = "/blobs";
 
 /// Blobs stored as files, downloadable through signed URLs served by the local server.
 #[derive(Clone)]
@@ -51,9 +49,10 @@ impl FileBlobs {
         mac.update(format!("GET\n{key}\n{expires}").as_bytes());
         mac
     }
+}
 
-    /// Checks a download link: the signature must match and `expires` must not have passed.
-    pub fn verify(&self, key: &BlobKey, expires: i64, signature_hex: &str) -> bool {
+impl SelfSignedBlobs for FileBlobs {
+    fn verify(&self, key: &BlobKey, expires: i64, signature_hex: &str) -> bool {
         let Ok(signature) = hex::decode(signature_hex) else { return false };
         let authentic = self.mac(key, expires).verify_slice(&signature).is_ok();
         authentic && expires > self.clock.unix()

@@ -10,9 +10,9 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 
-use crate::clock::SharedClock;
-use crate::ports::blobs::check_lifetime;
-use crate::ports::{Blob, BlobKey, Blobs, SignedUrl, StoreError, StoreResult};
+use quarry_ports::blobs::check_lifetime;
+use quarry_ports::clock::SharedClock;
+use quarry_ports::{Blob, BlobKey, Blobs, SignedUrl, StoreError, StoreResult};
 
 /// Content type reported for an object stored without one.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";

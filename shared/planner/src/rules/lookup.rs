@@ -47,7 +47,7 @@ fn folded_words(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planner::{Department, Seniority};
+    use crate::{Department, Seniority};
 
     #[test]
     fn titles_read_as_their_canonical_role() {

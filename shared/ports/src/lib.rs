@@ -1,15 +1,18 @@
-//! Storage ports: the narrow, DynamoDB-shaped interfaces the domain is written against.
+//! Storage ports: the narrow, DynamoDB-shaped interfaces the domain is written against, the
+//! [`storage::Storage`] bundle of them, and the injectable [`clock`].
 //!
-//! Each port has two adapters (see [`crate::store`]): an embedded one (SQLite, local files) for the
-//! local server and an AWS one (DynamoDB, S3, SQS) for Lambda. Domain code only ever sees these
+//! Each port has two adapters (in the `quarry-store` crate): an embedded one (SQLite, local files)
+//! for the local server and an AWS one (DynamoDB, S3, SQS) for Lambda. Domain code only ever sees these
 //! traits, so the same code is tested locally and deployed unchanged. One contract test suite
 //! (`tests/src/contract/`) runs against both adapters of every port.
 
 pub mod blobs;
+pub mod clock;
 pub mod queue;
+pub mod storage;
 pub mod table;
 
-pub use blobs::{Blob, BlobKey, Blobs, SignedUrl};
+pub use blobs::{Blob, BlobKey, Blobs, SelfSignedBlobs, SignedUrl};
 pub use queue::{Queue, Received, MAX_QUEUE_DELAY};
 pub use table::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, Table, Update, WriteOp};
 
