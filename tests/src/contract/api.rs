@@ -1,6 +1,6 @@
 //! The HTTP contract: authentication, scopes, the error envelope, request IDs, pagination,
 //! idempotency and rate limits, checked over real HTTP against a running server. Run on the
-//! embedded store (`tests/api_embedded.rs`) and on AWS via moto (`tests/api_aws.rs`).
+//! embedded store (`tests/embedded/api_embedded.rs`) and on AWS via moto (`tests/aws/api_aws.rs`).
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The job-execution contract: approval and its limits, the step worker running a job to an
 //! artifact, leads, downloads in three formats, stop, and listing — over real HTTP with the
-//! worker consuming the steps queue. Run on the embedded store (`tests/jobs_embedded.rs`) and on
-//! AWS via moto (`tests/jobs_aws.rs`).
+//! worker consuming the steps queue. Run on the embedded store
+//! (`tests/embedded/jobs_embedded.rs`) and on AWS via moto (`tests/aws/jobs_aws.rs`).
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The scrape and leads contract: `POST /v1/scrape` over the fixture web (robots.txt, sitemaps,
 //! options, counters, billing, cancel), and the organization's lead store (`/v1/leads` filters,
 //! sorts and pages, PATCH, DELETE, exports). Run on the embedded store
-//! (`tests/leads_embedded.rs`) and on AWS via moto (`tests/leads_aws.rs`).
+//! (`tests/embedded/leads_embedded.rs`) and on AWS via moto (`tests/aws/leads_aws.rs`).
 
 use std::collections::HashSet;
 

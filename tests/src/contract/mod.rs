@@ -1,6 +1,6 @@
 //! Port contract suites: each function states one behaviour the domain relies on and checks it
-//! against any adapter. `tests/ports_embedded.rs` runs them on SQLite and files;
-//! `tests/ports_aws.rs` runs the same functions on DynamoDB, S3 and SQS (moto).
+//! against any adapter. `tests/embedded/ports_embedded.rs` runs them on SQLite and files;
+//! `tests/aws/ports_aws.rs` runs the same functions on DynamoDB, S3 and SQS (moto).
 
 pub mod api;
 pub mod blobs;

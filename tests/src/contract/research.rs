@@ -1,6 +1,7 @@
 //! The research-conversation contract: threads, messages, plans, replanning, deletion and the
 //! event log, checked over real HTTP against a running server with its step worker. Run on the
-//! embedded store (`tests/research_embedded.rs`) and on AWS via moto (`tests/research_aws.rs`).
+//! embedded store (`tests/embedded/research_embedded.rs`) and on AWS via moto
+//! (`tests/aws/research_aws.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! The webhooks contract: endpoint management, every subscribed event of a job delivered and
 //! signed, retries on the published schedule, rotation, 410 — with a real receiver on loopback
 //! whose checks recompute every signature here, independently of Quarry's signing code. Run on
-//! the embedded store (`tests/webhooks_embedded.rs`) and on AWS via moto
-//! (`tests/webhooks_aws.rs`, the dispatcher driven from SQS).
+//! the embedded store (`tests/embedded/webhooks_embedded.rs`) and on AWS via moto
+//! (`tests/aws/webhooks_aws.rs`, the dispatcher driven from SQS).
 
 use std::time::Duration;
 

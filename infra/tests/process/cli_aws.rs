@@ -1,6 +1,6 @@
 //! The CLI against a deployed stack's DynamoDB table (`--aws-table`), on the moto emulator: the
-//! way an operator mints the first key of a fresh AWS deployment.
-#![cfg(feature = "aws")]
+//! way an operator mints the first key of a fresh AWS deployment. Compiled with the `aws` feature
+//! only (see `main.rs`).
 
 use std::process::Command;
 use std::sync::Arc;

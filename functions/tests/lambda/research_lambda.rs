@@ -47,8 +47,7 @@ struct Stack {
 }
 
 async fn stack() -> Stack {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+    crate::aws_credentials_in_env();
     let clock = Arc::new(SystemClock);
     let table = moto::fresh_table(clock.clone()).await;
     let bucket = moto::fresh_bucket(clock.clone()).await;

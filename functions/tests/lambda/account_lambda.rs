@@ -39,8 +39,7 @@ async fn call(router: &axum::Router, request: lambda_http::Request) -> (u16, Val
 #[ignore = "needs the AWS emulator: run infra/test.sh"]
 async fn account_function_serves_api_gateway_events() {
     // The Lambda runtime provides credentials through the environment; so does this test.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+    crate::aws_credentials_in_env();
     let clock = std::sync::Arc::new(SystemClock);
     let table = moto::fresh_table(clock.clone()).await;
     let bucket = moto::fresh_bucket(clock.clone()).await;

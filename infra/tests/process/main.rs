@@ -1,0 +1,6 @@
+//! The `quarry` binary as a process, linked as one test binary: the local server and CLI, and
+//! (with the `aws` feature) the CLI against a stack's DynamoDB table in the moto emulator.
+
+mod cli;
+#[cfg(feature = "aws")]
+mod cli_aws;

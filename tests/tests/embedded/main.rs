@@ -1,0 +1,13 @@
+//! Every black-box suite that needs no AWS emulator, linked as one test binary: the contract
+//! suites on the embedded store, crash safety of jobs and webhook deliveries, the LLM planner.
+//! Run it alone with `cargo test -p quarry-tests --test embedded`.
+
+mod api_embedded;
+mod job_crashes;
+mod jobs_embedded;
+mod leads_embedded;
+mod llm_planner;
+mod ports_embedded;
+mod research_embedded;
+mod webhook_crashes;
+mod webhooks_embedded;
