@@ -12,19 +12,20 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::jobs::run::JobRunner;
 use crate::jobs::web::{WebSettings, WebSource};
+use crate::jobs::JobRunner;
 use crate::leads::export::Exports;
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
+use crate::tasks::Task;
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
 use quarry_engine::crawl::CrawlConfig;
 use quarry_engine::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use quarry_ports::clock::SharedClock;
 use quarry_ports::storage::{Storage, MAX_RECEIVES};
-use quarry_ports::{Queue, StoreError, StoreResult};
+use quarry_ports::{Queue, StoreResult};
 
 /// How long a received message stays hidden while the local worker handles it.
 pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
@@ -37,36 +38,6 @@ pub const WATCHDOG_EVERY: Duration = Duration::from_secs(60);
 pub const LOCAL_SCHEDULE_EVERY: Duration = Duration::from_secs(1);
 /// Messages the local worker takes per receive (SQS's maximum).
 const LOCAL_BATCH: usize = 10;
-
-/// A unit of background work, as carried in a queue message body (JSON, tagged by `task`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "task", rename_all = "snake_case")]
-pub enum Task {
-    /// Delete a thread marked `deleting` and everything it owns.
-    DeleteThread { org_id: String, thread_id: String },
-    /// Run the chunk of a job at `position` (stale positions are dropped).
-    RunJob { org_id: String, job_id: String, position: String },
-    /// Fan recorded events out of the outbox into webhook deliveries.
-    FanOut,
-    /// Make attempt `attempt` of a webhook delivery (stale attempts are dropped).
-    Deliver { org_id: String, webhook_id: String, delivery_id: String, attempt: u32 },
-    /// Write the file of a lead export.
-    ExportLeads { org_id: String, export_id: String },
-}
-
-impl Task {
-    pub fn to_body(&self) -> String {
-        serde_json::to_string(self).expect("tasks serialise")
-    }
-
-    pub fn from_body(body: &str) -> StoreResult<Task> {
-        serde_json::from_str(body).map_err(|e| StoreError::Invalid(format!("not a task message ({e}): {}", truncate(body))))
-    }
-}
-
-fn truncate(body: &str) -> String {
-    body.chars().take(200).collect()
-}
 
 /// What one run of the scheduled duties did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -209,9 +180,7 @@ impl Worker {
     /// The job runner over this worker's storage.
     pub fn runner(&self) -> JobRunner {
         let s = &self.storage;
-        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone())
-            .with_fetcher(self.fetcher.clone())
-            .with_web(self.web.clone())
+        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone(), self.fetcher.clone(), self.web.clone())
     }
 
     /// Handles one delivery of a message. On the last delivery SQS allows ([`MAX_RECEIVES`]), a

@@ -15,8 +15,8 @@ use super::extract::{parse_json, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
 use super::AppState;
 use crate::jobs::log::LogEntry;
-use crate::jobs::run::Approval;
 use crate::jobs::summary::JobSummary;
+use crate::jobs::Approval;
 use crate::jobs::{Job, JobFilter, JobStatus};
 use quarry_ports::clock::Timestamp;
 

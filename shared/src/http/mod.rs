@@ -34,11 +34,12 @@ use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::accounts::Caller;
 use crate::accounts::{Accounts, Mode, Principal};
 use crate::idempotency::IdempotencyStore;
-use crate::jobs::run::JobRunner;
+use crate::jobs::Jobs;
 use crate::ratelimit::RateLimiter;
-use crate::research::{Caller, Research};
+use crate::research::Research;
 use crate::webhooks::{Deliveries, Endpoints};
 use quarry_engine::net::TargetPolicy;
 use quarry_planner::Planner;
@@ -115,7 +116,7 @@ struct Inner {
     rate_limiter: RateLimiter,
     idempotency: IdempotencyStore,
     research: Research,
-    jobs: JobRunner,
+    jobs: Jobs,
     endpoints: Endpoints,
     deliveries: Deliveries,
     features: Vec<&'static str>,
@@ -149,7 +150,7 @@ impl AppState {
             endpoints,
             deliveries,
             research: Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner),
-            jobs: JobRunner::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone()),
+            jobs: Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone()),
             accounts: Accounts::new(table.clone(), clock.clone()),
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
@@ -183,7 +184,7 @@ impl AppState {
         &self.0.research
     }
 
-    pub fn jobs(&self) -> &JobRunner {
+    pub fn jobs(&self) -> &Jobs {
         &self.0.jobs
     }
 

@@ -13,7 +13,7 @@ use super::error::{ApiResult, ErrorEnvelope};
 use super::extract::ApiJson;
 use super::jobs::{start, Approve, ApprovedJob};
 use super::AppState;
-use crate::jobs::scrape::{self, ScrapeBody, ScrapeRequest};
+use crate::jobs::scrape::{ScrapeBody, ScrapeRequest};
 
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -37,7 +37,7 @@ async fn create_scrape(
     let approval = Approve { webhook_url: body.webhook_url, max_credits: body.max_credits };
     approval.validate()?;
     let storage = state.storage();
-    let job = scrape::create(state.research(), storage.table.as_ref(), storage.blobs.as_ref(), &state.caller(&auth), &request).await?;
+    let job = state.research().create_scrape(storage.blobs.as_ref(), &state.caller(&auth), &request).await?;
     match start(&state, &auth, &job.id, approval).await {
         Ok(started) => Ok((StatusCode::CREATED, Json(started))),
         Err(e) => {

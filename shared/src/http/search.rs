@@ -19,7 +19,7 @@ use super::error::{ApiError, ApiResult, ErrorEnvelope};
 use super::extract::ApiJson;
 use super::AppState;
 use crate::jobs::artifact::{Artifact, Format};
-use crate::jobs::run::Approval;
+use crate::jobs::Approval;
 use crate::jobs::Job;
 use crate::leads::Lead;
 use crate::research::{NewMessage, NewThread};

@@ -27,7 +27,7 @@ use super::AppState;
 use crate::accounts::org_partition;
 use crate::ids::{new_id, prefix};
 use crate::jobs::log::LogEntry;
-use crate::jobs::run::JobRunner;
+use crate::jobs::Jobs;
 use quarry_ports::{Condition, Item, Key, Query, Table};
 
 /// How often an open stream looks for new log entries.
@@ -84,7 +84,7 @@ async fn stream_job(
 
 /// What the stream has read so far.
 struct Cursor {
-    runner: JobRunner,
+    runner: Jobs,
     org_id: String,
     job_id: String,
     after: Option<String>,
