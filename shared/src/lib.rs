@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leads;
+pub mod operations;
 pub mod ownership;
 pub mod plans;
 pub mod ratelimit;

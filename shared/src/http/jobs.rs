@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,8 +16,8 @@ use super::pagination::{ListParams, ListResponse};
 use super::AppState;
 use crate::jobs::log::LogEntry;
 use crate::jobs::summary::JobSummary;
-use crate::jobs::Approval;
 use crate::jobs::{Job, JobFilter, JobStatus};
+use crate::operations::{ApprovedJob, StartRequest};
 use quarry_ports::clock::Timestamp;
 
 /// The routes of the group.
@@ -41,20 +41,6 @@ pub struct Approve {
     pub max_credits: Option<u64>,
 }
 
-/// The answer to an approval: the job, and when a `webhook_url` was given, the endpoint made for
-/// it and that endpoint's signing secret (shown here only).
-#[derive(Serialize, ToSchema)]
-pub struct ApprovedJob {
-    #[serde(flatten)]
-    pub job: Job,
-    /// The job-scoped webhook endpoint that delivers this job's events to `webhook_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<String>,
-    /// Verifies the deliveries to `webhook_url` (`Leadex-Signature` / `webhook-signature`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webhook_signing_secret: Option<String>,
-}
-
 /// Approves a pending job and starts it. Answers at once; progress shows on the job.
 #[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", tag = "jobs", request_body(content = Option<Approve>),
     params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
@@ -69,50 +55,8 @@ async fn approve_job(
 ) -> ApiResult<Json<ApprovedJob>> {
     // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
     let body: Approve = if body.iter().all(u8::is_ascii_whitespace) { Approve::default() } else { parse_json(&body)? };
-    body.validate()?;
-    if body.webhook_url.is_some() {
-        state.jobs().job(auth.org_id(), &job_id).await?; // 404 before creating anything
-    }
-    Ok(Json(start(&state, &auth, &job_id, body).await?))
-}
-
-impl Approve {
-    /// Checks the fields; each bad one is a 400 naming it.
-    pub(super) fn validate(&self) -> ApiResult<()> {
-        if let Some(url) = &self.webhook_url {
-            if quarry_engine::net::web_url(url).is_none() {
-                return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
-            }
-        }
-        if self.max_credits == Some(0) {
-            return Err(ApiError::invalid("max_credits", "`max_credits` must be at least 1."));
-        }
-        Ok(())
-    }
-}
-
-/// Starts a pending job of the caller's organization with a validated approval: the job-scoped
-/// webhook endpoint first (so it sees every event of the run), then the approval, which removes
-/// the endpoint again if it fails.
-pub(super) async fn start(state: &AppState, auth: &Authorized<Run>, job_id: &str, body: Approve) -> ApiResult<ApprovedJob> {
-    let endpoint = match &body.webhook_url {
-        Some(url) => Some(state.endpoints().create_for_job(&state.caller(auth), job_id, url).await?),
-        None => None,
-    };
-    let approval = Approval { webhook_url: body.webhook_url, max_credits: body.max_credits };
-    match state.jobs().approve(&auth.organization, job_id, approval).await {
-        Ok(job) => Ok(ApprovedJob {
-            job,
-            webhook_id: endpoint.as_ref().map(|e| e.endpoint.id.clone()),
-            webhook_signing_secret: endpoint.map(|e| e.signing_secret),
-        }),
-        Err(e) => {
-            if let Some(endpoint) = endpoint {
-                state.endpoints().delete(auth.org_id(), &endpoint.endpoint.id).await?;
-            }
-            Err(e.into())
-        }
-    }
+    let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
+    Ok(Json(state.operations().start_job(&state.caller(&auth), &auth.organization, &job_id, start).await?))
 }
 
 /// Stops a job: a running job ends `stopped` at its next checkpoint with a partial artifact; a

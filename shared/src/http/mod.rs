@@ -38,6 +38,7 @@ use crate::accounts::Caller;
 use crate::accounts::{Accounts, Mode, Principal};
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::Jobs;
+use crate::operations::Operations;
 use crate::ratelimit::RateLimiter;
 use crate::research::Research;
 use crate::webhooks::{Deliveries, Endpoints};
@@ -117,6 +118,7 @@ struct Inner {
     idempotency: IdempotencyStore,
     research: Research,
     jobs: Jobs,
+    operations: Operations,
     endpoints: Endpoints,
     deliveries: Deliveries,
     features: Vec<&'static str>,
@@ -146,11 +148,15 @@ impl AppState {
         let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
         let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
         let deliveries = Deliveries::new(table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints.clone());
+        let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner);
+        let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone());
+        let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
         AppState(Arc::new(Inner {
             endpoints,
             deliveries,
-            research: Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner),
-            jobs: Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone()),
+            research,
+            jobs,
+            operations,
             accounts: Accounts::new(table.clone(), clock.clone()),
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
@@ -186,6 +192,11 @@ impl AppState {
 
     pub fn jobs(&self) -> &Jobs {
         &self.0.jobs
+    }
+
+    /// The operations that span services (what the thicker endpoints call).
+    pub fn operations(&self) -> &Operations {
+        &self.0.operations
     }
 
     pub fn endpoints(&self) -> &Endpoints {

@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Run};
 use super::error::{ApiResult, ErrorEnvelope};
 use super::extract::ApiJson;
-use super::jobs::{start, Approve, ApprovedJob};
 use super::AppState;
 use crate::jobs::scrape::{ScrapeBody, ScrapeRequest};
+use crate::operations::{ApprovedJob, StartRequest};
 
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,16 +34,7 @@ async fn create_scrape(
     ApiJson(body): ApiJson<ScrapeBody>,
 ) -> ApiResult<(StatusCode, Json<ApprovedJob>)> {
     let request = ScrapeRequest::parse(&body)?;
-    let approval = Approve { webhook_url: body.webhook_url, max_credits: body.max_credits };
-    approval.validate()?;
-    let storage = state.storage();
-    let job = state.research().create_scrape(storage.blobs.as_ref(), &state.caller(&auth), &request).await?;
-    match start(&state, &auth, &job.id, approval).await {
-        Ok(started) => Ok((StatusCode::CREATED, Json(started))),
-        Err(e) => {
-            // A scrape that cannot start now (credits, concurrent jobs) is not left pending.
-            state.jobs().stop(auth.org_id(), &job.id).await?;
-            Err(e)
-        }
-    }
+    let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
+    let started = state.operations().start_scrape(&state.caller(&auth), &auth.organization, &request, start).await?;
+    Ok((StatusCode::CREATED, Json(started)))
 }

@@ -192,14 +192,6 @@ async fn post_message(
         hints: body.hints,
         auto_approve: body.auto_approve.unwrap_or(false),
     };
-    let mut posted = state.research().post_message(&state.caller(&auth), &thread_id, new).await?;
-    if posted.message.auto_approve {
-        // The message, plan and job are stored whatever happens next; a job that cannot start
-        // (credits, concurrency) stays pending and approving it by hand gives the reason.
-        match state.jobs().approve(&auth.organization, &posted.job.id, Default::default()).await {
-            Ok(job) => posted.job = job,
-            Err(e) => tracing::info!(job_id = %posted.job.id, error = ?e, "auto-approval did not start the job"),
-        }
-    }
+    let posted = state.operations().post_message(&state.caller(&auth), &auth.organization, &thread_id, new).await?;
     Ok((StatusCode::CREATED, Json(posted)))
 }

@@ -19,7 +19,7 @@ use quarry_ports::clock::SharedClock;
 use quarry_ports::{Blobs, Condition, Item, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// What approving a job may set.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Approval {
     /// Events of this job are also posted here (the webhook dispatcher delivers them).
     pub webhook_url: Option<String>,
