@@ -7,10 +7,10 @@
 //! thread marks it and hands the cascade to the step worker ([`cascade`]), so a thread of any size
 //! is deleted without a request timing out.
 //!
-//! Storage layout (all in the organization's partition `ORG#<org_id>`; see TABLE_LAYOUT.md):
+//! Storage layout (all in the organization's partition `ORG#<org_id>`; see `shared/store/TABLE_LAYOUT.md`):
 //! `THR#<thread>` threads, `MSG#<thread>#<message>` messages (chronological by sort key),
 //! `PLN#<plan>` plans, `JOB#<job>` jobs, and `THRC#<thread>#<child sort key>` pointers from a
-//! thread to each plan, job (and later artifact) it owns, which the cascade follows.
+//! thread to each plan, job and artifact it owns (`crate::ownership`), which the cascade follows.
 
 pub mod cascade;
 mod conversation;

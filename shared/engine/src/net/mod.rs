@@ -1,4 +1,5 @@
-//! Outbound HTTP to user-supplied URLs (seed CSV attachments and webhook deliveries today; the crawler later).
+//! Outbound HTTP to user-supplied URLs: seed CSV attachments, webhook deliveries, web search and
+//! the crawler's page fetches.
 //!
 //! Every fetch goes through a server-side request forgery guard: a URL a user hands us must not let them
 //! read loopback services, the cloud metadata endpoint or anything else on the operator's private network.

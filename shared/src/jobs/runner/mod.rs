@@ -130,7 +130,8 @@ impl JobRunner {
         }
         let meta = &plan.steps[step];
         let mut chunk = if step == 0 && job.kind == JobKind::Scrape {
-            // Test-mode scrapes read the pages too (for free): a URL has no synthetic stand-in.
+            // Live scrapes read the pages; test-mode ones fetch nothing and invent each URL's
+            // company (see `scrape`), for free.
             let Some(chunk) = self.scrape_chunk(org_id, &item, &job, &plan, at, offset).await? else { return Ok(()) };
             chunk
         } else if step == 0 && !job.livemode {
