@@ -15,5 +15,6 @@ pub mod jobs;
 pub mod leads;
 pub mod ratelimit;
 pub mod research;
+pub mod settings;
 pub mod webhooks;
 pub mod worker;
