@@ -18,6 +18,7 @@ pub mod ownership;
 pub mod plans;
 pub mod ratelimit;
 pub mod research;
+pub mod settings;
 pub mod tasks;
 pub mod webhooks;
 pub mod worker;

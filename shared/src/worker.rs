@@ -18,6 +18,7 @@ use crate::jobs::web::{WebSettings, WebSource};
 use crate::jobs::JobRunner;
 use crate::leads::export::Exports;
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
+use crate::settings::Settings;
 use crate::tasks::Task;
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
@@ -61,20 +62,21 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker whose outbound requests follow `QUARRY_ALLOW_PRIVATE_TARGETS`.
+    /// A worker with the default outbound policy (public addresses only), no host overrides, and
+    /// neither email verification nor web search. Processes use [`Worker::from_settings`].
     pub fn new(storage: Storage, clock: SharedClock) -> Self {
-        Self::with_target_policy(storage, clock, TargetPolicy::from_env())
+        Self::with_target_policy(storage, clock, TargetPolicy::default())
     }
 
-    /// The worker an operator configures by environment: the target policy
-    /// (`QUARRY_ALLOW_PRIVATE_TARGETS`), pinned host addresses (`QUARRY_RESOLVE`), email
+    /// The worker an operator configures, from the settings read once at start: the target
+    /// policy (`QUARRY_ALLOW_PRIVATE_TARGETS`), pinned host addresses (`QUARRY_RESOLVE`), email
     /// verification (`QUARRY_VERIFY_EMAILS`, `QUARRY_DNS_SERVERS`) and web search
-    /// (`QUARRY_SEARCH_*`). A bad value is an error naming the variable, at start-up.
-    pub fn from_env(storage: Storage, clock: SharedClock) -> Result<Self, String> {
-        let hosts = quarry_engine::net::host_overrides_from_env()?;
-        let settings = WebSettings::from_env()?;
-        let fetcher = Fetcher::with_hosts(TargetPolicy::from_env(), FetchLimits::ATTACHMENT, hosts);
-        Ok(Self::with_fetcher(storage, clock, fetcher).with_web_settings(&settings))
+    /// (`QUARRY_SEARCH_*`).
+    pub fn from_settings(storage: Storage, clock: SharedClock, settings: &Settings) -> Self {
+        let (outbound, web) = (&settings.outbound, &settings.web);
+        tracing::info!(verify_emails = web.verifier.is_some(), web_search = web.search.is_some(), "web engine settings");
+        let fetcher = Fetcher::with_hosts(outbound.policy, FetchLimits::ATTACHMENT, outbound.hosts.clone());
+        Self::with_fetcher(storage, clock, fetcher).with_web_settings(web)
     }
 
     /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).

@@ -41,6 +41,7 @@ use crate::jobs::Jobs;
 use crate::operations::Operations;
 use crate::ratelimit::RateLimiter;
 use crate::research::Research;
+use crate::settings::Settings;
 use crate::webhooks::{Deliveries, Endpoints};
 use quarry_engine::net::TargetPolicy;
 use quarry_planner::Planner;
@@ -129,16 +130,17 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// State over `storage`, serving `groups`, with the planner the environment configures
-    /// (the rule-based one unless `QUARRY_LLM_BASE_URL` is set).
-    pub fn new(storage: Storage, clock: SharedClock, groups: &[Group]) -> Self {
-        Self::with_planner(storage, clock, groups, quarry_planner::from_env())
+    /// State over `storage`, serving `groups`, as `settings` (read once at start) configure it: the
+    /// planner (the rule-based one unless an LLM is configured) and the outbound policy.
+    pub fn new(storage: Storage, clock: SharedClock, groups: &[Group], settings: &Settings) -> Self {
+        let planner = quarry_planner::from_config(settings.planner.clone());
+        Self::configured(storage, clock, groups, planner, settings.outbound.policy)
     }
 
-    /// State with an explicit planner (tests use a fake LLM endpoint this way) and the outbound
-    /// policy of the environment (`QUARRY_ALLOW_PRIVATE_TARGETS`).
+    /// State with an explicit planner (tests use a fake LLM endpoint this way) and the default
+    /// outbound policy (public addresses only).
     pub fn with_planner(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>) -> Self {
-        Self::configured(storage, clock, groups, planner, TargetPolicy::from_env())
+        Self::configured(storage, clock, groups, planner, TargetPolicy::default())
     }
 
     /// State with an explicit planner and outbound policy (which webhook URLs are accepted and
