@@ -13,6 +13,8 @@ use super::auth::{Authorized, Read, Run};
 use super::error::{ApiError, ApiResult, ErrorEnvelope};
 use super::extract::{parse_json, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
+use super::params::JobIdPath;
+use super::responses::{BadRequest, Conflict, JobLimit, NotFound, PaymentRequired, RateLimited, V1Errors};
 use super::AppState;
 use crate::jobs::log::LogEntry;
 use crate::jobs::summary::JobSummary;
@@ -42,15 +44,15 @@ pub struct Approve {
 }
 
 /// Approves a pending job and starts it. Answers at once; progress shows on the job.
-#[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", tag = "jobs", request_body(content = Option<Approve>),
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = ApprovedJob), (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope), (status = 409, description = "The job is not pending", body = ErrorEnvelope),
-        (status = 429, description = "Concurrent-job limit", body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", operation_id = "jobs.approve", tag = "jobs", request_body(content = Option<Approve>),
+    params(JobIdPath),
+    responses((status = 200, body = ApprovedJob), BadRequest, PaymentRequired, NotFound,
+        (status = 409, description = "`conflict`: the job is not pending, or the `Idempotency-Key` is in flight or was used for another request", body = ErrorEnvelope),
+        JobLimit, V1Errors))]
 async fn approve_job(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ApprovedJob>> {
     // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
@@ -61,54 +63,53 @@ async fn approve_job(
 
 /// Stops a job: a running job ends `stopped` at its next checkpoint with a partial artifact; a
 /// pending job ends `stopped` at once.
-#[utoipa::path(post, path = "/v1/jobs/{job_id}/stop", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-async fn stop_job(State(state): State<AppState>, auth: Authorized<Run>, ApiPath(job_id): ApiPath<String>) -> ApiResult<Json<Job>> {
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/stop", operation_id = "jobs.stop", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = Job), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
+async fn stop_job(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
+) -> ApiResult<Json<Job>> {
     Ok(Json(state.jobs().stop(auth.org_id(), &job_id).await?))
 }
 
 /// The same as `stop` (the name other lead APIs use).
-#[utoipa::path(post, path = "/v1/jobs/{job_id}/cancel", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-async fn cancel_job(state: State<AppState>, auth: Authorized<Run>, path: ApiPath<String>) -> ApiResult<Json<Job>> {
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/cancel", operation_id = "jobs.cancel", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = Job), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
+async fn cancel_job(state: State<AppState>, auth: Authorized<Run>, path: ApiPath<JobIdPath>) -> ApiResult<Json<Job>> {
     stop_job(state, auth, path).await
 }
 
 /// One job. Cheap and safe to poll (cacheable for a second).
-#[utoipa::path(get, path = "/v1/jobs/{job_id}", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}", operation_id = "jobs.retrieve", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = Job), NotFound, RateLimited, V1Errors))]
 async fn get_job(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Json<Job>)> {
     let job = state.jobs().job(auth.org_id(), &job_id).await?;
     Ok(([(CACHE_CONTROL, "private, max-age=1")], Json(job)))
 }
 
 /// What a job found: rows, leads, coverage per role, caveats.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/summary", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = JobSummary), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/summary", operation_id = "jobs.summary.retrieve", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = JobSummary), NotFound, RateLimited, V1Errors))]
 async fn job_summary(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<Json<JobSummary>> {
     Ok(Json(state.jobs().summary(auth.org_id(), &job_id).await?))
 }
 
 /// Every log entry of a job: the same entries its stream sends, in order.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = ListResponse<LogEntry>), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", operation_id = "jobs.logs.list", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = ListResponse<LogEntry>), NotFound, RateLimited, V1Errors))]
 async fn job_logs(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<Json<ListResponse<LogEntry>>> {
     Ok(Json(ListResponse::new(state.jobs().log_entries(auth.org_id(), &job_id).await?, None)))
 }
@@ -155,8 +156,8 @@ pub(super) fn parse_time(param: &str, raw: Option<&str>) -> ApiResult<Option<Tim
 }
 
 /// Jobs across every thread of the organization, newest first.
-#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(JobListParams),
-    responses((status = 200, body = ListResponse<Job>), (status = 400, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs", operation_id = "jobs.list", tag = "jobs", params(JobListParams),
+    responses((status = 200, body = ListResponse<Job>), BadRequest, RateLimited, V1Errors))]
 async fn list_jobs(
     State(state): State<AppState>,
     auth: Authorized<Read>,

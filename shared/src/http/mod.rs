@@ -2,6 +2,26 @@
 //! envelope, authentication, rate limits, idempotency, body limits, panics as 500s), and the
 //! endpoint groups. A Lambda entry mounts one group; the local server mounts them all. Both go
 //! through [`router`], so there is one implementation of every endpoint and every convention.
+//!
+//! | Routes | Group | File |
+//! |---|---|---|
+//! | `GET /health`, `GET /openapi.json` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
+//! | `/v1/me`, `/v1/organization`, `/v1/api-keys[/{key_id}]` | `account` | `account.rs` |
+//! | `/v1/threads[/{thread_id}]`, `/v1/threads/{thread_id}/messages` | `threads` | `threads.rs` |
+//! | `/v1/plans/{plan_id}[/replan]` | `plans` | `plans.rs` |
+//! | `/v1/jobs[/{job_id}]`, `/v1/jobs/{job_id}/{approve,stop,cancel,summary,logs}` | `jobs` | `jobs.rs` |
+//! | `/v1/jobs/{job_id}/leads`, `/v1/artifacts/{artifact_id}` | `artifacts` | `artifacts.rs` |
+//! | `/v1/jobs/{job_id}/stream` (SSE) | `stream` | `stream.rs` |
+//! | `/v1/search` | `search` | `search.rs` |
+//! | `/v1/webhooks[/{webhook_id}]`, `…/{rotate,test,deliveries}`, `…/deliveries/{delivery_id}/redeliver` | `webhooks` | `webhooks.rs` |
+//! | `/v1/scrape` | `scrape` | `scrape.rs` |
+//! | `/v1/leads[/{lead_id}]`, `/v1/leads/export`, `/v1/exports/{export_id}` | `leads` | `leads.rs` |
+//! | `/blobs/{key}` (self-signed downloads, local server only) | — | `downloads.rs` |
+//!
+//! Around them: `auth.rs` (keys, scopes, rate limit), `idempotency.rs`, `request_id.rs`,
+//! `error.rs` (the envelope), `extract.rs` (envelope-rejecting extractors), `pagination.rs`, and
+//! for the OpenAPI document `params.rs` (path parameters) and `responses.rs` (error responses).
+//! Every operation has an explicit `operation_id`, `<resource>[.<sub>].<verb>` (`jobs.leads.list`).
 
 pub mod account;
 pub mod artifacts;
@@ -13,9 +33,13 @@ mod health;
 pub mod idempotency;
 pub mod jobs;
 pub mod leads;
+#[cfg(test)]
+mod openapi_tests;
 pub mod pagination;
+pub mod params;
 pub mod plans;
 pub mod request_id;
+pub mod responses;
 pub mod scrape;
 pub mod search;
 pub mod stream;

@@ -13,8 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Run};
-use super::error::{ApiResult, ErrorEnvelope};
+use super::error::ApiResult;
 use super::extract::ApiJson;
+use super::responses::{BadRequest, Conflict, PaymentRequired, PlanOrJobLimit, PlanRejected, V1Errors};
 use super::AppState;
 use crate::jobs::artifact::{Artifact, Format};
 use crate::jobs::Job;
@@ -54,10 +55,10 @@ pub struct SearchResult {
 }
 
 /// Runs an audience query end to end: thread, plan, auto-approved job, result.
-#[utoipa::path(post, path = "/v1/search", tag = "search", request_body = SearchRequest,
+#[utoipa::path(post, path = "/v1/search", operation_id = "search.create", tag = "search", request_body = SearchRequest,
     responses((status = 200, description = "The job ended within the wait", body = SearchResult),
         (status = 202, description = "Still running (async, or sync past 25 s): poll the job", body = SearchResult),
-        (status = 400, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+        BadRequest, PaymentRequired, Conflict, PlanRejected, PlanOrJobLimit, V1Errors))]
 async fn search(
     State(state): State<AppState>,
     auth: Authorized<Run>,
