@@ -1,6 +1,6 @@
-//! Shared start-up of the Lambda entries: logging, configuration from the environment, the
+//! Shared start-up of the Lambda entries: the settings (read once per cold start), logging, the
 //! router of one endpoint group, and the step worker's SQS handler. Each binary in `src/bin/` is
-//! a few lines around [`serve_group`] or [`serve_step_worker`].
+//! one line around [`serve_group`], [`serve_step_worker`] and the like.
 
 use std::sync::Arc;
 
@@ -8,48 +8,67 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use quarry_ports::clock::SystemClock;
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::settings::Settings;
 use quarry_shared::worker::Worker;
 use quarry_store::aws::AwsResources;
 
-/// Logs as JSON lines (CloudWatch-friendly), filtered by `QUARRY_LOG` (default `info`).
-pub fn init_logging() {
+/// Logs as JSON lines (CloudWatch-friendly), filtered by `filter` (the settings' `QUARRY_LOG`).
+pub fn init_logging(filter: &str) {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_current_span(false)
         .without_time()
         .init();
 }
 
-/// The router of `group` over `resources`.
-pub async fn group_router(group: Group, resources: &AwsResources) -> axum::Router {
-    let clock = Arc::new(SystemClock);
-    let storage = quarry_store::aws::connect(resources, clock.clone()).await;
-    http::router(AppState::new(storage, clock, &[group]), None)
+/// The cold start every entry shares: the settings from the environment (a bad value stops it
+/// with a message naming the variable), logging, and the AWS resources, which every function
+/// needs.
+pub fn start() -> Result<(Settings, AwsResources), lambda_http::Error> {
+    let settings = Settings::from_env()?;
+    init_logging(&settings.log_filter);
+    let resources = settings.aws()?;
+    Ok((settings, resources))
 }
 
-/// Runs `group` as an API Gateway (HTTP API, payload 2.0) Lambda handler over the resources
-/// named in the environment.
+/// The router of `group` over `resources`, as `settings` configure it.
+pub async fn router(group: Group, settings: &Settings, resources: &AwsResources) -> axum::Router {
+    let clock = Arc::new(SystemClock);
+    let storage = quarry_store::aws::connect(resources, clock.clone()).await;
+    http::router(AppState::new(storage, clock, &[group], settings), None)
+}
+
+/// [`router`] with the settings of the process environment (for tests; the entries read them once
+/// in [`start`]). Panics on a bad setting.
+pub async fn group_router(group: Group, resources: &AwsResources) -> axum::Router {
+    let settings = Settings::from_env().unwrap_or_else(|e| panic!("{e}"));
+    router(group, &settings, resources).await
+}
+
+/// Runs `group` as an API Gateway (HTTP API, payload 2.0) Lambda handler.
 pub async fn serve_group(group: Group) -> Result<(), lambda_http::Error> {
-    init_logging();
-    let resources = AwsResources::from_env()?;
-    lambda_http::run(group_router(group, &resources).await).await
+    let (settings, resources) = start()?;
+    lambda_http::run(router(group, &settings, &resources).await).await
 }
 
 /// Runs the `stream` group with a streaming response (Server-Sent Events), behind a Lambda
 /// function URL in `RESPONSE_STREAM` mode: API Gateway HTTP APIs cannot stream.
 pub async fn serve_streaming_group(group: Group) -> Result<(), lambda_http::Error> {
-    init_logging();
-    let resources = AwsResources::from_env()?;
-    lambda_http::run_with_streaming_response(group_router(group, &resources).await).await
+    let (settings, resources) = start()?;
+    lambda_http::run_with_streaming_response(router(group, &settings, &resources).await).await
 }
 
-/// The step worker over `resources`.
-/// The step worker over the deployment's resources, configured by environment (see
-/// `Worker::from_env`); a bad setting stops the cold start with a message naming it.
-pub async fn step_worker(resources: &AwsResources) -> Result<Worker, lambda_http::Error> {
+/// The step worker over `resources`, as `settings` configure it.
+pub async fn worker(settings: &Settings, resources: &AwsResources) -> Worker {
     let clock = Arc::new(SystemClock);
-    Ok(Worker::from_env(quarry_store::aws::connect(resources, clock.clone()).await, clock)?)
+    Worker::from_settings(quarry_store::aws::connect(resources, clock.clone()).await, clock, settings)
+}
+
+/// [`worker`] with the settings of the process environment (for tests; the entries read them
+/// once in [`start`]); a bad setting is an error naming it.
+pub async fn step_worker(resources: &AwsResources) -> Result<Worker, lambda_http::Error> {
+    Ok(worker(&Settings::from_env()?, resources).await)
 }
 
 /// Handles one SQS batch: each message is one task run. Failed messages are reported by ID
@@ -81,13 +100,10 @@ fn receive_count(record: &aws_lambda_events::event::sqs::SqsMessage) -> u32 {
     record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
-/// Runs the step worker as an SQS-triggered Lambda handler over the resources named in the
-/// environment.
+/// Runs the step worker as an SQS-triggered Lambda handler.
 pub async fn serve_step_worker() -> Result<(), lambda_http::Error> {
-    init_logging();
-    let resources = AwsResources::from_env()?;
-    let worker = step_worker(&resources).await?;
-    let worker = &worker;
+    let (settings, resources) = start()?;
+    let worker = &worker(&settings, &resources).await;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, lambda_http::Error>(handle_sqs_batch(worker, event.payload).await)
     }))
@@ -105,10 +121,8 @@ pub async fn serve_webhook_dispatcher() -> Result<(), lambda_http::Error> {
 /// ignored). It wakes stalled jobs, sweeps the webhook outbox, and releases webhook retries that
 /// are due (waits longer than SQS's 15-minute delay are held in the table).
 pub async fn serve_scheduler() -> Result<(), lambda_http::Error> {
-    init_logging();
-    let resources = AwsResources::from_env()?;
-    let worker = step_worker(&resources).await?;
-    let worker = &worker;
+    let (settings, resources) = start()?;
+    let worker = &worker(&settings, &resources).await;
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| async move {
         let done = worker.scheduled().await?;
         Ok::<_, lambda_http::Error>(serde_json::to_value(done)?)

@@ -6,8 +6,9 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use quarry_ports::clock::Timestamp;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
+use quarry_shared::settings::Settings;
 
-use crate::local::{organization, Local, OrgDefaults};
+use crate::local::{organization, Local, OrgDefaultFlags};
 use crate::serve::{self, ServeArgs};
 
 /// Quarry: a self-hostable lead research API.
@@ -33,27 +34,27 @@ enum Command {
 }
 
 /// Which store a command acts on: the embedded store of a data directory, or (with the `aws`
-/// feature) the DynamoDB table of a deployed stack.
+/// feature) the DynamoDB table of a deployed stack. The flags override the settings.
 #[derive(Args, Debug, Clone)]
 pub struct DataDir {
-    /// Where the embedded store lives.
-    #[arg(long, env = "QUARRY_DATA_DIR", default_value = ".quarry")]
-    pub data_dir: PathBuf,
+    /// Where the embedded store lives [env: QUARRY_DATA_DIR] [default: .quarry]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
     /// Act on this DynamoDB table (the stack's `TableName` output) instead of the data directory.
-    /// Credentials and region come from the usual AWS environment.
+    /// Credentials and region come from the usual AWS environment [env: QUARRY_TABLE]
     #[cfg(feature = "aws")]
-    #[arg(long, env = "QUARRY_TABLE")]
+    #[arg(long)]
     pub aws_table: Option<String>,
 }
 
 impl DataDir {
     /// The accounts service over the chosen store.
-    async fn accounts(&self) -> anyhow::Result<Accounts> {
+    async fn accounts(&self, settings: &Settings) -> anyhow::Result<Accounts> {
         #[cfg(feature = "aws")]
-        if let Some(table) = &self.aws_table {
-            return Ok(crate::local::aws_accounts(table).await);
+        if let Some(table) = self.aws_table.as_ref().or(settings.aws.table.as_ref()) {
+            return Ok(crate::local::aws_accounts(table, settings.aws.endpoint_url.as_deref()).await);
         }
-        Ok(Local::open(&self.data_dir, CLI_BASE_URL)?.accounts)
+        Ok(Local::open(self.data_dir.as_ref().unwrap_or(&settings.server.data_dir), CLI_BASE_URL)?.accounts)
     }
 }
 
@@ -107,7 +108,7 @@ struct CreateKey {
     #[arg(long)]
     org: Option<String>,
     #[command(flatten)]
-    defaults: OrgDefaults,
+    defaults: OrgDefaultFlags,
 }
 
 #[derive(Subcommand, Debug)]
@@ -135,20 +136,21 @@ enum OrgCommand {
 /// The base URL the CLI's store uses when no server address is involved.
 const CLI_BASE_URL: &str = "http://127.0.0.1:8080";
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command line over `settings` (read once at start); its flags override them.
+pub async fn run(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
     match cli.command {
-        None => serve::run(cli.serve).await,
-        Some(Command::Serve(args)) => serve::run(args).await,
-        Some(Command::Keys(cmd)) => keys(cmd).await,
-        Some(Command::Org(cmd)) => org(cmd).await,
+        None => serve::run(cli.serve, settings).await,
+        Some(Command::Serve(args)) => serve::run(args, settings).await,
+        Some(Command::Keys(cmd)) => keys(cmd, settings).await,
+        Some(Command::Org(cmd)) => org(cmd, settings).await,
     }
 }
 
-async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
+async fn keys(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::Create(args) => {
-            let accounts = args.data.accounts().await?;
-            let (org, created) = organization(&accounts, args.org.as_deref(), &args.defaults).await?;
+            let accounts = args.data.accounts(settings).await?;
+            let (org, created) = organization(&accounts, args.org.as_deref(), &args.defaults.resolve(&settings.server)).await?;
             if created {
                 eprintln!("Created organization {} (tier {}).", org.id, org.tier.as_str());
             }
@@ -171,7 +173,7 @@ async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
         KeysCommand::List { data, org } => {
-            let accounts = data.accounts().await?;
+            let accounts = data.accounts(settings).await?;
             let org = existing_org(&accounts, org.as_deref()).await?;
             let mut cursor = None;
             loop {
@@ -186,7 +188,7 @@ async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Revoke { data, id, org } => {
-            let accounts = data.accounts().await?;
+            let accounts = data.accounts(settings).await?;
             let org = existing_org(&accounts, org.as_deref()).await?;
             let key = accounts.revoke_key(&org, &id).await?.with_context(|| format!("no key {id} in organization {org}"))?;
             println!("{}", serde_json::to_string(&key)?);
@@ -204,17 +206,17 @@ async fn existing_org(accounts: &Accounts, org: Option<&str>) -> anyhow::Result<
     }
 }
 
-async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
+async fn org(cmd: OrgCommand, settings: &Settings) -> anyhow::Result<()> {
     match cmd {
         OrgCommand::List { data } => {
-            let accounts = data.accounts().await?;
+            let accounts = data.accounts(settings).await?;
             for org in accounts.organizations().await? {
                 println!("{}", serde_json::to_string(&OrganizationObject::from(&org))?);
             }
             Ok(())
         }
         OrgCommand::Set { data, org, tier, credits } => {
-            let accounts = data.accounts().await?;
+            let accounts = data.accounts(settings).await?;
             let id = existing_org(&accounts, org.as_deref()).await?;
             let org = accounts.update_organization(&id, tier, credits).await?.with_context(|| format!("no organization {id}"))?;
             println!("{}", serde_json::to_string(&OrganizationObject::from(&org))?);

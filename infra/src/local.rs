@@ -6,19 +6,37 @@ use std::sync::Arc;
 use anyhow::Context;
 use quarry_ports::clock::{SharedClock, SystemClock};
 use quarry_shared::accounts::{Accounts, Organization, Tier};
+use quarry_shared::settings::ServerSettings;
 use quarry_store::Embedded;
 
 /// Name of the file holding the key that signs local download URLs.
 const SIGNING_KEY_FILE: &str = "signing.key";
 
-/// Settings of organizations the CLI or the first start creates.
+/// Flags for organizations the CLI or the first start creates; they override the settings.
 #[derive(Clone, Debug, clap::Args)]
+pub struct OrgDefaultFlags {
+    /// Tier of an organization created automatically: starter, growth or scale [env: QUARRY_DEFAULT_TIER] [default: scale]
+    #[arg(long = "default-tier")]
+    pub tier: Option<Tier>,
+    /// Monthly credit allowance of an organization created automatically [env: QUARRY_DEFAULT_CREDITS] [default: 1000000]
+    #[arg(long = "default-credits")]
+    pub monthly_credits: Option<u64>,
+}
+
+impl OrgDefaultFlags {
+    /// The flags over the settings.
+    pub fn resolve(&self, server: &ServerSettings) -> OrgDefaults {
+        OrgDefaults {
+            tier: self.tier.unwrap_or(server.default_tier),
+            monthly_credits: self.monthly_credits.unwrap_or(server.default_credits),
+        }
+    }
+}
+
+/// Tier and credits of organizations the CLI or the first start creates.
+#[derive(Clone, Copy, Debug)]
 pub struct OrgDefaults {
-    /// Tier of an organization created automatically (starter, growth, scale).
-    #[arg(long = "default-tier", env = "QUARRY_DEFAULT_TIER", default_value = "scale")]
     pub tier: Tier,
-    /// Monthly credit allowance of an organization created automatically.
-    #[arg(long = "default-credits", env = "QUARRY_DEFAULT_CREDITS", default_value_t = 1_000_000)]
     pub monthly_credits: u64,
 }
 
@@ -80,13 +98,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// The accounts service over a deployed stack's DynamoDB table (`QUARRY_AWS_ENDPOINT_URL` points
-/// it at an emulator instead).
+/// The accounts service over a deployed stack's DynamoDB table (`endpoint`, the settings'
+/// `QUARRY_AWS_ENDPOINT_URL`, points it at an emulator instead).
 #[cfg(feature = "aws")]
-pub async fn aws_accounts(table: &str) -> Accounts {
+pub async fn aws_accounts(table: &str, endpoint: Option<&str>) -> Accounts {
     use quarry_store::aws::{dynamo::DynamoTable, sdk_config};
-    let endpoint = std::env::var("QUARRY_AWS_ENDPOINT_URL").ok().filter(|v| !v.trim().is_empty());
-    let config = sdk_config(endpoint.as_deref()).await;
+    let config = sdk_config(endpoint).await;
     let clock: SharedClock = Arc::new(SystemClock);
     Accounts::new(Arc::new(DynamoTable::from_config(&config, table, clock.clone())), clock)
 }

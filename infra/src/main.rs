@@ -9,15 +9,22 @@ mod local;
 mod serve;
 
 use clap::Parser;
+use quarry_shared::settings::Settings;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    match cli::run(args).await {
+    // Every setting is read once, here; a bad value stops the start naming the variable.
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter)).with_writer(std::io::stderr).init();
+    tracing::debug!(?settings, "settings");
+    match cli::run(args, &settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -9,55 +9,56 @@ use anyhow::Context;
 use clap::Args;
 use quarry_shared::accounts::{KeyKind, Mode, NewKey, Scope};
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::settings::{parse_public_url, Settings};
 use quarry_shared::worker::Worker;
 
-use crate::local::{Local, OrgDefaults};
+use crate::local::{Local, OrgDefaultFlags, OrgDefaults};
 
 /// How often expired items are purged from the embedded table (reads hide them regardless).
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
-/// Options of `quarry serve`.
+/// Options of `quarry serve`. Each flag overrides its setting (the variable in its help).
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "QUARRY_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-    /// Where the embedded store lives.
-    #[arg(long, env = "QUARRY_DATA_DIR", default_value = ".quarry")]
-    pub data_dir: PathBuf,
-    /// The URL clients reach this server at (for signed download links). Default: http://ADDR.
-    #[arg(long, env = "QUARRY_PUBLIC_URL")]
+    /// Address to listen on [env: QUARRY_ADDR] [default: 127.0.0.1:8080]
+    #[arg(long)]
+    pub addr: Option<SocketAddr>,
+    /// Where the embedded store lives [env: QUARRY_DATA_DIR] [default: .quarry]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The URL clients reach this server at (for signed download links) [env: QUARRY_PUBLIC_URL] [default: http://ADDR]
+    #[arg(long, value_parser = |raw: &str| parse_public_url(raw))]
     pub public_url: Option<String>,
     #[command(flatten)]
-    pub defaults: OrgDefaults,
+    pub defaults: OrgDefaultFlags,
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(args.addr)
+pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
+    let addr = args.addr.unwrap_or(settings.server.addr);
+    let data_dir = args.data_dir.as_ref().unwrap_or(&settings.server.data_dir);
+    let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {}: pass another address with --addr or QUARRY_ADDR", args.addr))?;
+        .with_context(|| format!("cannot listen on {addr}: pass another address with --addr or QUARRY_ADDR"))?;
     let addr = listener.local_addr()?;
-    let base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let local = Local::open(&args.data_dir, &base_url)?;
-    first_start(&local, &args.defaults).await?;
+    let base_url = args.public_url.clone().or_else(|| settings.server.public_url.clone()).unwrap_or_else(|| format!("http://{addr}"));
+    let local = Local::open(data_dir, &base_url)?;
+    first_start(&local, &args.defaults.resolve(&settings.server)).await?;
 
-    let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL);
+    let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL, settings);
     let app = http::router(state, Some(http::downloads::routes(local.embedded.blobs.clone())));
     let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:
     // an unacknowledged task comes back on the next start.
-    let worker = Worker::from_env(local.embedded.storage.clone(), local.clock.clone())
-        .map_err(anyhow::Error::msg)
-        .context("cannot start the step worker")?;
+    let worker = Worker::from_settings(local.embedded.storage.clone(), local.clock.clone(), settings);
     let worker = tokio::spawn(worker.run(std::future::pending()));
 
-    println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), args.data_dir.display());
+    println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), data_dir.display());
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
 
     purge.abort();
     worker.abort();
     local.embedded.db.checkpoint().await?;
-    eprintln!("Quarry stopped; all data is in {}", args.data_dir.display());
+    eprintln!("Quarry stopped; all data is in {}", data_dir.display());
     Ok(())
 }
 

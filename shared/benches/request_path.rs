@@ -14,6 +14,7 @@ use quarry_ports::clock::SystemClock;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
 use quarry_shared::http::{self, AppState, Group};
 use quarry_shared::research::{Caller, NewThread, Research};
+use quarry_shared::settings::Settings;
 use quarry_store::Embedded;
 use tower::ServiceExt;
 
@@ -90,7 +91,8 @@ async fn main() {
     let clock = Arc::new(SystemClock);
     let embedded = Embedded::open(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
     let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
-    let router = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL), None);
+    let settings = Settings::from_env().expect("the environment's settings");
+    let router = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL, &settings), None);
 
     let scenarios = [
         Scenario { name: "GET /health (1 table read)", build: health },

@@ -168,7 +168,7 @@ impl Event {
 /// effort: if this message is lost, the scheduler's sweep of the outbox delivers the events
 /// within a minute, so callers never fail a request over it.
 pub async fn nudge_fan_out(steps: &dyn quarry_ports::Queue) {
-    let body = crate::worker::Task::FanOut.to_body();
+    let body = crate::tasks::Task::FanOut.to_body();
     if let Err(e) = steps.send(&body, std::time::Duration::ZERO).await {
         tracing::warn!(error = %e, "could not queue the webhook fan-out; the scheduler's sweep will");
     }

@@ -6,14 +6,22 @@
 //! Lambda entries (`functions/`) pick the adapters and are thin wrappers around what lives here.
 
 pub mod accounts;
-pub mod artifacts;
+pub mod error;
 pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leads;
+pub mod operations;
+pub mod ownership;
+pub mod plans;
 pub mod ratelimit;
 pub mod research;
+pub mod settings;
+pub mod tasks;
 pub mod webhooks;
 pub mod worker;
+
+#[cfg(test)]
+mod module_graph;

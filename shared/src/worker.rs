@@ -12,19 +12,21 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::jobs::run::JobRunner;
 use crate::jobs::web::{WebSettings, WebSource};
+use crate::jobs::JobRunner;
 use crate::leads::export::Exports;
 use crate::research::cascade::{CascadeProgress, ThreadCascade};
+use crate::settings::Settings;
+use crate::tasks::Task;
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
 use quarry_engine::crawl::CrawlConfig;
 use quarry_engine::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use quarry_ports::clock::SharedClock;
 use quarry_ports::storage::{Storage, MAX_RECEIVES};
-use quarry_ports::{Queue, StoreError, StoreResult};
+use quarry_ports::{Queue, StoreResult};
 
 /// How long a received message stays hidden while the local worker handles it.
 pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
@@ -37,36 +39,6 @@ pub const WATCHDOG_EVERY: Duration = Duration::from_secs(60);
 pub const LOCAL_SCHEDULE_EVERY: Duration = Duration::from_secs(1);
 /// Messages the local worker takes per receive (SQS's maximum).
 const LOCAL_BATCH: usize = 10;
-
-/// A unit of background work, as carried in a queue message body (JSON, tagged by `task`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "task", rename_all = "snake_case")]
-pub enum Task {
-    /// Delete a thread marked `deleting` and everything it owns.
-    DeleteThread { org_id: String, thread_id: String },
-    /// Run the chunk of a job at `position` (stale positions are dropped).
-    RunJob { org_id: String, job_id: String, position: String },
-    /// Fan recorded events out of the outbox into webhook deliveries.
-    FanOut,
-    /// Make attempt `attempt` of a webhook delivery (stale attempts are dropped).
-    Deliver { org_id: String, webhook_id: String, delivery_id: String, attempt: u32 },
-    /// Write the file of a lead export.
-    ExportLeads { org_id: String, export_id: String },
-}
-
-impl Task {
-    pub fn to_body(&self) -> String {
-        serde_json::to_string(self).expect("tasks serialise")
-    }
-
-    pub fn from_body(body: &str) -> StoreResult<Task> {
-        serde_json::from_str(body).map_err(|e| StoreError::Invalid(format!("not a task message ({e}): {}", truncate(body))))
-    }
-}
-
-fn truncate(body: &str) -> String {
-    body.chars().take(200).collect()
-}
 
 /// What one run of the scheduled duties did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -90,20 +62,21 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker whose outbound requests follow `QUARRY_ALLOW_PRIVATE_TARGETS`.
+    /// A worker with the default outbound policy (public addresses only), no host overrides, and
+    /// neither email verification nor web search. Processes use [`Worker::from_settings`].
     pub fn new(storage: Storage, clock: SharedClock) -> Self {
-        Self::with_target_policy(storage, clock, TargetPolicy::from_env())
+        Self::with_target_policy(storage, clock, TargetPolicy::default())
     }
 
-    /// The worker an operator configures by environment: the target policy
-    /// (`QUARRY_ALLOW_PRIVATE_TARGETS`), pinned host addresses (`QUARRY_RESOLVE`), email
+    /// The worker an operator configures, from the settings read once at start: the target
+    /// policy (`QUARRY_ALLOW_PRIVATE_TARGETS`), pinned host addresses (`QUARRY_RESOLVE`), email
     /// verification (`QUARRY_VERIFY_EMAILS`, `QUARRY_DNS_SERVERS`) and web search
-    /// (`QUARRY_SEARCH_*`). A bad value is an error naming the variable, at start-up.
-    pub fn from_env(storage: Storage, clock: SharedClock) -> Result<Self, String> {
-        let hosts = quarry_engine::net::host_overrides_from_env()?;
-        let settings = WebSettings::from_env()?;
-        let fetcher = Fetcher::with_hosts(TargetPolicy::from_env(), FetchLimits::ATTACHMENT, hosts);
-        Ok(Self::with_fetcher(storage, clock, fetcher).with_web_settings(&settings))
+    /// (`QUARRY_SEARCH_*`).
+    pub fn from_settings(storage: Storage, clock: SharedClock, settings: &Settings) -> Self {
+        let (outbound, web) = (&settings.outbound, &settings.web);
+        tracing::info!(verify_emails = web.verifier.is_some(), web_search = web.search.is_some(), "web engine settings");
+        let fetcher = Fetcher::with_hosts(outbound.policy, FetchLimits::ATTACHMENT, outbound.hosts.clone());
+        Self::with_fetcher(storage, clock, fetcher).with_web_settings(web)
     }
 
     /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).
@@ -209,9 +182,7 @@ impl Worker {
     /// The job runner over this worker's storage.
     pub fn runner(&self) -> JobRunner {
         let s = &self.storage;
-        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone())
-            .with_fetcher(self.fetcher.clone())
-            .with_web(self.web.clone())
+        JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone(), self.fetcher.clone(), self.web.clone())
     }
 
     /// Handles one delivery of a message. On the last delivery SQS allows ([`MAX_RECEIVES`]), a

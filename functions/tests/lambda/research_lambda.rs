@@ -101,7 +101,7 @@ async fn threads_plans_and_the_step_worker_run_as_lambdas() {
     research.delete_thread(&caller, thread_id, false).await.unwrap();
     let fixture = std::fs::read_to_string(format!("{}/events/sqs-steps.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let mut sqs: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&fixture).unwrap();
-    let task = quarry_shared::worker::Task::DeleteThread { org_id: org.id.clone(), thread_id: thread_id.to_string() };
+    let task = quarry_shared::tasks::Task::DeleteThread { org_id: org.id.clone(), thread_id: thread_id.to_string() };
     let mut poison = sqs.records[0].clone();
     poison.message_id = Some("poison-1".into());
     poison.body = Some("{\"task\":\"no_such_task\"}".into());

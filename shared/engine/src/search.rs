@@ -106,11 +106,6 @@ impl SearchConfig {
     /// Largest accepted [`Self::ENV_TIMEOUT_MS`].
     pub const MAX_TIMEOUT_MS: u64 = 60_000;
 
-    /// Reads the configuration from the process environment; see [`Self::from_lookup`].
-    pub fn from_env() -> Result<Option<SearchConfig>, String> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
     /// Reads the configuration through `lookup` (a stand-in for the environment in tests).
     /// `Ok(None)` when [`Self::ENV_URL`] is unset or empty; `Err` with a sentence naming the
     /// variable when a value is malformed. Values are trimmed; empty counts as unset.

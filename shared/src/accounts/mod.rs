@@ -34,3 +34,12 @@ impl Accounts {
 pub(crate) fn org_partition(org_id: &str) -> String {
     format!("ORG#{org_id}")
 }
+
+/// Who is asking: the organization, whether the key is live, and the tier's daily plan quota.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub org_id: String,
+    pub livemode: bool,
+    /// Plans the organization may draft per UTC day; `None` when unlimited.
+    pub plans_per_day: Option<u32>,
+}

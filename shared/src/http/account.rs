@@ -9,9 +9,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Admin, Authorized, PublicRead};
-use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
+use super::params::KeyIdPath;
+use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope};
 use crate::ids::{has_prefix, prefix};
@@ -41,8 +43,8 @@ pub struct Me {
 }
 
 /// Who is calling.
-#[utoipa::path(get, path = "/v1/me", tag = "account",
-    responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/me", operation_id = "me.retrieve", tag = "account",
+    responses((status = 200, body = Me), RateLimited, V1Errors))]
 async fn get_me(auth: Authorized<PublicRead>) -> Json<Me> {
     let p = &auth.principal;
     Json(Me {
@@ -54,15 +56,15 @@ async fn get_me(auth: Authorized<PublicRead>) -> Json<Me> {
 }
 
 /// The caller's organization, its tier and limits.
-#[utoipa::path(get, path = "/v1/organization", tag = "account",
-    responses((status = 200, body = OrganizationObject), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/organization", operation_id = "organization.retrieve", tag = "account",
+    responses((status = 200, body = OrganizationObject), RateLimited, V1Errors))]
 async fn get_organization(auth: Authorized<PublicRead>) -> Json<OrganizationObject> {
     Json(OrganizationObject::from(&auth.principal.organization))
 }
 
 /// The organization's API keys (metadata only; secrets are never returned).
-#[utoipa::path(get, path = "/v1/api-keys", tag = "account", params(ListParams),
-    responses((status = 200, body = ListResponse<ApiKey>), (status = 403, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/api-keys", operation_id = "api_keys.list", tag = "account", params(ListParams),
+    responses((status = 200, body = ListResponse<ApiKey>), BadRequest, RateLimited, V1Errors))]
 async fn list_api_keys(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
@@ -97,8 +99,8 @@ pub struct CreatedApiKey {
 }
 
 /// Mints a key in the caller's organization and mode. The secret is returned exactly once.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "account", request_body = CreateApiKey,
-    responses((status = 201, body = CreatedApiKey), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/api-keys", operation_id = "api_keys.create", tag = "account", request_body = CreateApiKey,
+    responses((status = 201, body = CreatedApiKey), BadRequest, Conflict, RateLimited, V1Errors))]
 async fn create_api_key(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
@@ -132,13 +134,12 @@ async fn create_api_key(
 }
 
 /// Revokes a key at once. Requests with it fail with 401 from then on.
-#[utoipa::path(delete, path = "/v1/api-keys/{key_id}", tag = "account",
-    params(("key_id" = String, Path, description = "The key's ID (`key_…`)")),
-    responses((status = 200, body = ApiKey), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/v1/api-keys/{key_id}", operation_id = "api_keys.revoke", tag = "account", params(KeyIdPath),
+    responses((status = 200, body = ApiKey), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn revoke_api_key(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(key_id): ApiPath<String>,
+    ApiPath(KeyIdPath { key_id }): ApiPath<KeyIdPath>,
 ) -> ApiResult<Json<ApiKey>> {
     let not_found = || ApiError::not_found("API key", &key_id, "key_id");
     if !has_prefix(&key_id, prefix::API_KEY) {

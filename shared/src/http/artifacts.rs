@@ -12,9 +12,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read};
-use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::error::{ApiError, ApiResult};
 use super::extract::{ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
+use super::params::{ArtifactIdPath, JobIdPath};
+use super::responses::{BadRequest, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::jobs::artifact::{Artifact, Format};
 use crate::leads::Lead;
@@ -52,13 +54,13 @@ fn field_at<'a>(lead: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// A job's leads, with per-field sources and confidence.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/leads", tag = "artifacts",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)"), LeadListParams),
-    responses((status = 200, body = ListResponse<Lead>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/leads", operation_id = "jobs.leads.list", tag = "artifacts",
+    params(JobIdPath, LeadListParams),
+    responses((status = 200, body = ListResponse<Lead>), BadRequest, NotFound, RateLimited, V1Errors))]
 async fn list_leads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<Lead>>> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
@@ -104,15 +106,15 @@ pub struct ArtifactParams {
 /// An artifact with a fresh signed `download_url`, valid 4 hours. Clients that accept JSON
 /// (`Accept: application/json`, as SDKs send) get the record; any other client (`curl -sLo
 /// leads.csv …`, a browser) is redirected (302) to the file itself.
-#[utoipa::path(get, path = "/v1/artifacts/{artifact_id}", tag = "artifacts",
-    params(("artifact_id" = String, Path, description = "The artifact's ID (`art_…`)"), ArtifactParams),
+#[utoipa::path(get, path = "/v1/artifacts/{artifact_id}", operation_id = "artifacts.retrieve", tag = "artifacts",
+    params(ArtifactIdPath, ArtifactParams),
     responses((status = 200, description = "With `Accept: application/json`", body = Artifact),
         (status = 302, description = "Without it: a redirect to the signed download URL", body = Artifact),
-        (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+        BadRequest, NotFound, RateLimited, V1Errors))]
 async fn get_artifact(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(artifact_id): ApiPath<String>,
+    ApiPath(ArtifactIdPath { artifact_id }): ApiPath<ArtifactIdPath>,
     ApiQuery(params): ApiQuery<ArtifactParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {

@@ -72,8 +72,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// A scope a route requires, as a type.
 pub trait RequiredScope: Send + Sync + 'static {
     const SCOPE: Scope;
-    /// Whether publishable (`pk_pub_`) keys may call the route. Only a few reads are public:
-    /// the key's own identity, and (later) artifacts the organization marked shareable.
+    /// Whether publishable (`pk_pub_`) keys may call the route. Only the key's own identity is
+    /// public today; every other route needs a secret key.
     const PUBLISHABLE: bool = false;
 }
 

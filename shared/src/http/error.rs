@@ -171,7 +171,7 @@ impl From<StoreError> for ApiError {
 
 impl From<crate::research::ResearchError> for ApiError {
     fn from(e: crate::research::ResearchError) -> Self {
-        use crate::research::ResearchError as E;
+        use crate::error::ResearchError as E;
         match e {
             E::Invalid { param, message } => ApiError::invalid(&param, message),
             E::NotFound { what, id, param } => ApiError::not_found(what, &id, param),

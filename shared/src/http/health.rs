@@ -25,7 +25,7 @@ pub struct Health {
 }
 
 /// Health, version and enabled features. Reads storage once, so it fails when storage does.
-#[utoipa::path(get, path = "/health", tag = "service", security(),
+#[utoipa::path(get, path = "/health", operation_id = "health.retrieve", tag = "service", security(),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let storage_ok = state.storage().table.get(&Key::new("HEALTH", "HEALTH")).await.is_ok();
@@ -41,7 +41,7 @@ pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// The OpenAPI 3.1 document of the whole API, generated from the code.
-#[utoipa::path(get, path = "/openapi.json", tag = "service", security(),
+#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi.retrieve", tag = "service", security(),
     responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 pub(super) async fn openapi_json() -> impl IntoResponse {
     Json(super::openapi().clone())

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,11 +13,13 @@ use super::auth::{Authorized, Read, Run};
 use super::error::{ApiError, ApiResult, ErrorEnvelope};
 use super::extract::{parse_json, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
+use super::params::JobIdPath;
+use super::responses::{BadRequest, Conflict, JobLimit, NotFound, PaymentRequired, RateLimited, V1Errors};
 use super::AppState;
 use crate::jobs::log::LogEntry;
-use crate::jobs::run::Approval;
 use crate::jobs::summary::JobSummary;
 use crate::jobs::{Job, JobFilter, JobStatus};
+use crate::operations::{ApprovedJob, StartRequest};
 use quarry_ports::clock::Timestamp;
 
 /// The routes of the group.
@@ -41,130 +43,73 @@ pub struct Approve {
     pub max_credits: Option<u64>,
 }
 
-/// The answer to an approval: the job, and when a `webhook_url` was given, the endpoint made for
-/// it and that endpoint's signing secret (shown here only).
-#[derive(Serialize, ToSchema)]
-pub struct ApprovedJob {
-    #[serde(flatten)]
-    pub job: Job,
-    /// The job-scoped webhook endpoint that delivers this job's events to `webhook_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<String>,
-    /// Verifies the deliveries to `webhook_url` (`Leadex-Signature` / `webhook-signature`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webhook_signing_secret: Option<String>,
-}
-
 /// Approves a pending job and starts it. Answers at once; progress shows on the job.
-#[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", tag = "jobs", request_body(content = Option<Approve>),
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = ApprovedJob), (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope), (status = 409, description = "The job is not pending", body = ErrorEnvelope),
-        (status = 429, description = "Concurrent-job limit", body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/approve", operation_id = "jobs.approve", tag = "jobs", request_body(content = Option<Approve>),
+    params(JobIdPath),
+    responses((status = 200, body = ApprovedJob), BadRequest, PaymentRequired, NotFound,
+        (status = 409, description = "`conflict`: the job is not pending, or the `Idempotency-Key` is in flight or was used for another request", body = ErrorEnvelope),
+        JobLimit, V1Errors))]
 async fn approve_job(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ApprovedJob>> {
     // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
     let body: Approve = if body.iter().all(u8::is_ascii_whitespace) { Approve::default() } else { parse_json(&body)? };
-    body.validate()?;
-    if body.webhook_url.is_some() {
-        state.jobs().job(auth.org_id(), &job_id).await?; // 404 before creating anything
-    }
-    Ok(Json(start(&state, &auth, &job_id, body).await?))
-}
-
-impl Approve {
-    /// Checks the fields; each bad one is a 400 naming it.
-    pub(super) fn validate(&self) -> ApiResult<()> {
-        if let Some(url) = &self.webhook_url {
-            if quarry_engine::net::web_url(url).is_none() {
-                return Err(ApiError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
-            }
-        }
-        if self.max_credits == Some(0) {
-            return Err(ApiError::invalid("max_credits", "`max_credits` must be at least 1."));
-        }
-        Ok(())
-    }
-}
-
-/// Starts a pending job of the caller's organization with a validated approval: the job-scoped
-/// webhook endpoint first (so it sees every event of the run), then the approval, which removes
-/// the endpoint again if it fails.
-pub(super) async fn start(state: &AppState, auth: &Authorized<Run>, job_id: &str, body: Approve) -> ApiResult<ApprovedJob> {
-    let endpoint = match &body.webhook_url {
-        Some(url) => Some(state.endpoints().create_for_job(&state.caller(auth), job_id, url).await?),
-        None => None,
-    };
-    let approval = Approval { webhook_url: body.webhook_url, max_credits: body.max_credits };
-    match state.jobs().approve(&auth.organization, job_id, approval).await {
-        Ok(job) => Ok(ApprovedJob {
-            job,
-            webhook_id: endpoint.as_ref().map(|e| e.endpoint.id.clone()),
-            webhook_signing_secret: endpoint.map(|e| e.signing_secret),
-        }),
-        Err(e) => {
-            if let Some(endpoint) = endpoint {
-                state.endpoints().delete(auth.org_id(), &endpoint.endpoint.id).await?;
-            }
-            Err(e.into())
-        }
-    }
+    let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
+    Ok(Json(state.operations().start_job(&state.caller(&auth), &auth.organization, &job_id, start).await?))
 }
 
 /// Stops a job: a running job ends `stopped` at its next checkpoint with a partial artifact; a
 /// pending job ends `stopped` at once.
-#[utoipa::path(post, path = "/v1/jobs/{job_id}/stop", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-async fn stop_job(State(state): State<AppState>, auth: Authorized<Run>, ApiPath(job_id): ApiPath<String>) -> ApiResult<Json<Job>> {
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/stop", operation_id = "jobs.stop", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = Job), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
+async fn stop_job(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
+) -> ApiResult<Json<Job>> {
     Ok(Json(state.jobs().stop(auth.org_id(), &job_id).await?))
 }
 
 /// The same as `stop` (the name other lead APIs use).
-#[utoipa::path(post, path = "/v1/jobs/{job_id}/cancel", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-async fn cancel_job(state: State<AppState>, auth: Authorized<Run>, path: ApiPath<String>) -> ApiResult<Json<Job>> {
+#[utoipa::path(post, path = "/v1/jobs/{job_id}/cancel", operation_id = "jobs.cancel", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = Job), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
+async fn cancel_job(state: State<AppState>, auth: Authorized<Run>, path: ApiPath<JobIdPath>) -> ApiResult<Json<Job>> {
     stop_job(state, auth, path).await
 }
 
 /// One job. Cheap and safe to poll (cacheable for a second).
-#[utoipa::path(get, path = "/v1/jobs/{job_id}", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = Job), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}", operation_id = "jobs.retrieve", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = Job), NotFound, RateLimited, V1Errors))]
 async fn get_job(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Json<Job>)> {
     let job = state.jobs().job(auth.org_id(), &job_id).await?;
     Ok(([(CACHE_CONTROL, "private, max-age=1")], Json(job)))
 }
 
 /// What a job found: rows, leads, coverage per role, caveats.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/summary", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = JobSummary), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/summary", operation_id = "jobs.summary.retrieve", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = JobSummary), NotFound, RateLimited, V1Errors))]
 async fn job_summary(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<Json<JobSummary>> {
     Ok(Json(state.jobs().summary(auth.org_id(), &job_id).await?))
 }
 
 /// Every log entry of a job: the same entries its stream sends, in order.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)")),
-    responses((status = 200, body = ListResponse<LogEntry>), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", operation_id = "jobs.logs.list", tag = "jobs", params(JobIdPath),
+    responses((status = 200, body = ListResponse<LogEntry>), NotFound, RateLimited, V1Errors))]
 async fn job_logs(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<Json<ListResponse<LogEntry>>> {
     Ok(Json(ListResponse::new(state.jobs().log_entries(auth.org_id(), &job_id).await?, None)))
 }
@@ -211,8 +156,8 @@ pub(super) fn parse_time(param: &str, raw: Option<&str>) -> ApiResult<Option<Tim
 }
 
 /// Jobs across every thread of the organization, newest first.
-#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(JobListParams),
-    responses((status = 200, body = ListResponse<Job>), (status = 400, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/jobs", operation_id = "jobs.list", tag = "jobs", params(JobListParams),
+    responses((status = 200, body = ListResponse<Job>), BadRequest, RateLimited, V1Errors))]
 async fn list_jobs(
     State(state): State<AppState>,
     auth: Authorized<Read>,

@@ -13,10 +13,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read, Run};
-use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::jobs::parse_time;
 use super::pagination::{ListParams, ListResponse};
+use super::params::{ExportIdPath, LeadIdPath};
+use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::accounts::Principal;
 use crate::leads::export::{field_value, Export, ExportFormat, Exports, EXPORT_FIELDS};
@@ -171,8 +173,8 @@ fn livemode(principal: &Principal) -> bool {
 }
 
 /// The organization's leads across all its jobs, newest first by default.
-#[utoipa::path(get, path = "/v1/leads", tag = "leads", params(LeadFilterParams, LeadPageParams),
-    responses((status = 200, body = ListResponse<LeadView>), (status = 400, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/leads", operation_id = "leads.list", tag = "leads", params(LeadFilterParams, LeadPageParams),
+    responses((status = 200, body = ListResponse<LeadView>), BadRequest, RateLimited, V1Errors))]
 async fn list_leads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
@@ -196,10 +198,13 @@ fn lead_not_found(lead_id: &str) -> ApiError {
 }
 
 /// One lead, with its sources, signals and enrichment.
-#[utoipa::path(get, path = "/v1/leads/{lead_id}", tag = "leads",
-    params(("lead_id" = String, Path, description = "The lead's ID (`lead_…`)")),
-    responses((status = 200, body = LeadView), (status = 404, body = ErrorEnvelope)))]
-async fn get_lead(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(lead_id): ApiPath<String>) -> ApiResult<Json<LeadView>> {
+#[utoipa::path(get, path = "/v1/leads/{lead_id}", operation_id = "leads.retrieve", tag = "leads", params(LeadIdPath),
+    responses((status = 200, body = LeadView), NotFound, RateLimited, V1Errors))]
+async fn get_lead(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(LeadIdPath { lead_id }): ApiPath<LeadIdPath>,
+) -> ApiResult<Json<LeadView>> {
     let store = LeadStore::new(state.storage().table.as_ref());
     let lead = store.get(auth.org_id(), livemode(&auth), &lead_id).await?.ok_or_else(|| lead_not_found(&lead_id))?;
     Ok(Json(lead.into()))
@@ -260,13 +265,13 @@ impl LeadUpdate {
 }
 
 /// Sets the lead's `custom_notes` and `tags` (what a job finds never overwrites them).
-#[utoipa::path(patch, path = "/v1/leads/{lead_id}", tag = "leads", request_body = LeadUpdate,
-    params(("lead_id" = String, Path, description = "The lead's ID (`lead_…`)")),
-    responses((status = 200, body = LeadView), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(patch, path = "/v1/leads/{lead_id}", operation_id = "leads.update", tag = "leads", request_body = LeadUpdate,
+    params(LeadIdPath),
+    responses((status = 200, body = LeadView), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn update_lead(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(lead_id): ApiPath<String>,
+    ApiPath(LeadIdPath { lead_id }): ApiPath<LeadIdPath>,
     ApiJson(body): ApiJson<LeadUpdate>,
 ) -> ApiResult<Json<LeadView>> {
     let patch = body.patch()?;
@@ -278,10 +283,13 @@ async fn update_lead(
 
 /// Deletes a lead. A job's artifact written before keeps its row; a later job finding the same
 /// person or company makes a new lead.
-#[utoipa::path(delete, path = "/v1/leads/{lead_id}", tag = "leads",
-    params(("lead_id" = String, Path, description = "The lead's ID (`lead_…`)")),
-    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorEnvelope)))]
-async fn delete_lead(State(state): State<AppState>, auth: Authorized<Run>, ApiPath(lead_id): ApiPath<String>) -> ApiResult<StatusCode> {
+#[utoipa::path(delete, path = "/v1/leads/{lead_id}", operation_id = "leads.delete", tag = "leads", params(LeadIdPath),
+    responses((status = 204, description = "Deleted"), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
+async fn delete_lead(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(LeadIdPath { lead_id }): ApiPath<LeadIdPath>,
+) -> ApiResult<StatusCode> {
     let store = LeadStore::new(state.storage().table.as_ref());
     if store.delete(auth.org_id(), livemode(&auth), &lead_id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -304,8 +312,8 @@ pub struct ExportRequest {
 
 /// Starts an export of the leads that pass the filters. Answers 202 with the export
 /// (`processing`); `GET /v1/exports/{id}` gives its download link once `completed`.
-#[utoipa::path(post, path = "/v1/leads/export", tag = "leads", request_body = ExportRequest,
-    responses((status = 202, body = Export), (status = 400, body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/leads/export", operation_id = "leads.exports.create", tag = "leads", request_body = ExportRequest,
+    responses((status = 202, body = Export), BadRequest, Conflict, RateLimited, V1Errors))]
 async fn export_leads(
     State(state): State<AppState>,
     auth: Authorized<Run>,
@@ -341,10 +349,13 @@ async fn export_leads(
 
 /// An export: `processing`, then `completed` with a fresh signed `download_url` (valid 4 hours) on
 /// every read, or `failed` with its `error`.
-#[utoipa::path(get, path = "/v1/exports/{export_id}", tag = "leads",
-    params(("export_id" = String, Path, description = "The export's ID (`exp_…`)")),
-    responses((status = 200, body = Export), (status = 404, body = ErrorEnvelope)))]
-async fn get_export(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(export_id): ApiPath<String>) -> ApiResult<Json<Export>> {
+#[utoipa::path(get, path = "/v1/exports/{export_id}", operation_id = "exports.retrieve", tag = "leads", params(ExportIdPath),
+    responses((status = 200, body = Export), NotFound, RateLimited, V1Errors))]
+async fn get_export(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(ExportIdPath { export_id }): ApiPath<ExportIdPath>,
+) -> ApiResult<Json<Export>> {
     let storage = state.storage();
     let exports = Exports { table: storage.table.as_ref(), blobs: storage.blobs.as_ref(), steps: storage.steps.as_ref() };
     let export = exports

@@ -2,6 +2,26 @@
 //! envelope, authentication, rate limits, idempotency, body limits, panics as 500s), and the
 //! endpoint groups. A Lambda entry mounts one group; the local server mounts them all. Both go
 //! through [`router`], so there is one implementation of every endpoint and every convention.
+//!
+//! | Routes | Group | File |
+//! |---|---|---|
+//! | `GET /health`, `GET /openapi.json` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
+//! | `/v1/me`, `/v1/organization`, `/v1/api-keys[/{key_id}]` | `account` | `account.rs` |
+//! | `/v1/threads[/{thread_id}]`, `/v1/threads/{thread_id}/messages` | `threads` | `threads.rs` |
+//! | `/v1/plans/{plan_id}[/replan]` | `plans` | `plans.rs` |
+//! | `/v1/jobs[/{job_id}]`, `/v1/jobs/{job_id}/{approve,stop,cancel,summary,logs}` | `jobs` | `jobs.rs` |
+//! | `/v1/jobs/{job_id}/leads`, `/v1/artifacts/{artifact_id}` | `artifacts` | `artifacts.rs` |
+//! | `/v1/jobs/{job_id}/stream` (SSE) | `stream` | `stream.rs` |
+//! | `/v1/search` | `search` | `search.rs` |
+//! | `/v1/webhooks[/{webhook_id}]`, `…/{rotate,test,deliveries}`, `…/deliveries/{delivery_id}/redeliver` | `webhooks` | `webhooks.rs` |
+//! | `/v1/scrape` | `scrape` | `scrape.rs` |
+//! | `/v1/leads[/{lead_id}]`, `/v1/leads/export`, `/v1/exports/{export_id}` | `leads` | `leads.rs` |
+//! | `/blobs/{key}` (self-signed downloads, local server only) | — | `downloads.rs` |
+//!
+//! Around them: `auth.rs` (keys, scopes, rate limit), `idempotency.rs`, `request_id.rs`,
+//! `error.rs` (the envelope), `extract.rs` (envelope-rejecting extractors), `pagination.rs`, and
+//! for the OpenAPI document `params.rs` (path parameters) and `responses.rs` (error responses).
+//! Every operation has an explicit `operation_id`, `<resource>[.<sub>].<verb>` (`jobs.leads.list`).
 
 pub mod account;
 pub mod artifacts;
@@ -13,9 +33,13 @@ mod health;
 pub mod idempotency;
 pub mod jobs;
 pub mod leads;
+#[cfg(test)]
+mod openapi_tests;
 pub mod pagination;
+pub mod params;
 pub mod plans;
 pub mod request_id;
+pub mod responses;
 pub mod scrape;
 pub mod search;
 pub mod stream;
@@ -34,11 +58,14 @@ use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::accounts::Caller;
 use crate::accounts::{Accounts, Mode, Principal};
 use crate::idempotency::IdempotencyStore;
-use crate::jobs::run::JobRunner;
+use crate::jobs::Jobs;
+use crate::operations::Operations;
 use crate::ratelimit::RateLimiter;
-use crate::research::{Caller, Research};
+use crate::research::Research;
+use crate::settings::Settings;
 use crate::webhooks::{Deliveries, Endpoints};
 use quarry_engine::net::TargetPolicy;
 use quarry_planner::Planner;
@@ -115,7 +142,8 @@ struct Inner {
     rate_limiter: RateLimiter,
     idempotency: IdempotencyStore,
     research: Research,
-    jobs: JobRunner,
+    jobs: Jobs,
+    operations: Operations,
     endpoints: Endpoints,
     deliveries: Deliveries,
     features: Vec<&'static str>,
@@ -126,16 +154,17 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// State over `storage`, serving `groups`, with the planner the environment configures
-    /// (the rule-based one unless `QUARRY_LLM_BASE_URL` is set).
-    pub fn new(storage: Storage, clock: SharedClock, groups: &[Group]) -> Self {
-        Self::with_planner(storage, clock, groups, quarry_planner::from_env())
+    /// State over `storage`, serving `groups`, as `settings` (read once at start) configure it: the
+    /// planner (the rule-based one unless an LLM is configured) and the outbound policy.
+    pub fn new(storage: Storage, clock: SharedClock, groups: &[Group], settings: &Settings) -> Self {
+        let planner = quarry_planner::from_config(settings.planner.clone());
+        Self::configured(storage, clock, groups, planner, settings.outbound.policy)
     }
 
-    /// State with an explicit planner (tests use a fake LLM endpoint this way) and the outbound
-    /// policy of the environment (`QUARRY_ALLOW_PRIVATE_TARGETS`).
+    /// State with an explicit planner (tests use a fake LLM endpoint this way) and the default
+    /// outbound policy (public addresses only).
     pub fn with_planner(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>) -> Self {
-        Self::configured(storage, clock, groups, planner, TargetPolicy::from_env())
+        Self::configured(storage, clock, groups, planner, TargetPolicy::default())
     }
 
     /// State with an explicit planner and outbound policy (which webhook URLs are accepted and
@@ -145,11 +174,15 @@ impl AppState {
         let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
         let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
         let deliveries = Deliveries::new(table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints.clone());
+        let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner);
+        let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone());
+        let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
         AppState(Arc::new(Inner {
             endpoints,
             deliveries,
-            research: Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner),
-            jobs: JobRunner::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone()),
+            research,
+            jobs,
+            operations,
             accounts: Accounts::new(table.clone(), clock.clone()),
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
@@ -183,8 +216,13 @@ impl AppState {
         &self.0.research
     }
 
-    pub fn jobs(&self) -> &JobRunner {
+    pub fn jobs(&self) -> &Jobs {
         &self.0.jobs
+    }
+
+    /// The operations that span services (what the thicker endpoints call).
+    pub fn operations(&self) -> &Operations {
+        &self.0.operations
     }
 
     pub fn endpoints(&self) -> &Endpoints {

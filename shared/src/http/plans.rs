@@ -9,8 +9,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read, Run};
-use super::error::{ApiResult, ErrorEnvelope};
+use super::error::ApiResult;
 use super::extract::{ApiJson, ApiPath};
+use super::params::PlanIdPath;
+use super::responses::{BadRequest, Conflict, NotFound, PlanRejected, RateLimited, V1Errors};
 use super::AppState;
 use crate::research::{Plan, Posted};
 
@@ -20,10 +22,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// One plan.
-#[utoipa::path(get, path = "/v1/plans/{plan_id}", tag = "plans",
-    params(("plan_id" = String, Path, description = "The plan's ID (`pln_…`)")),
-    responses((status = 200, body = Plan), (status = 404, body = ErrorEnvelope)))]
-async fn get_plan(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(plan_id): ApiPath<String>) -> ApiResult<Json<Plan>> {
+#[utoipa::path(get, path = "/v1/plans/{plan_id}", operation_id = "plans.retrieve", tag = "plans", params(PlanIdPath),
+    responses((status = 200, body = Plan), NotFound, RateLimited, V1Errors))]
+async fn get_plan(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(PlanIdPath { plan_id }): ApiPath<PlanIdPath>,
+) -> ApiResult<Json<Plan>> {
     Ok(Json(state.research().plan(auth.org_id(), &plan_id).await?))
 }
 
@@ -37,14 +42,13 @@ pub struct Replan {
 /// Drafts a new plan for the same thread from corrective feedback. The feedback is recorded as a
 /// message and the new plan gets its own pending job. Only a plan whose job is still pending can
 /// be replanned (otherwise 409).
-#[utoipa::path(post, path = "/v1/plans/{plan_id}/replan", tag = "plans", request_body = Replan,
-    params(("plan_id" = String, Path, description = "The plan's ID (`pln_…`)")),
-    responses((status = 201, body = Posted), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
-        (status = 409, body = ErrorEnvelope), (status = 422, description = "The planner declined the feedback (`plan_rejected`)", body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/plans/{plan_id}/replan", operation_id = "plans.replan", tag = "plans", request_body = Replan,
+    params(PlanIdPath),
+    responses((status = 201, body = Posted), BadRequest, NotFound, Conflict, PlanRejected, RateLimited, V1Errors))]
 async fn replan(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(plan_id): ApiPath<String>,
+    ApiPath(PlanIdPath { plan_id }): ApiPath<PlanIdPath>,
     ApiJson(body): ApiJson<Replan>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     let posted = state.research().replan(&state.caller(&auth), &plan_id, body.feedback).await?;

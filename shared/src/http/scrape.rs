@@ -11,9 +11,10 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Run};
 use super::error::{ApiResult, ErrorEnvelope};
 use super::extract::ApiJson;
-use super::jobs::{start, Approve, ApprovedJob};
+use super::responses::{Conflict, JobLimit, PaymentRequired, V1Errors};
 use super::AppState;
-use crate::jobs::scrape::{self, ScrapeBody, ScrapeRequest};
+use crate::jobs::scrape::{ScrapeBody, ScrapeRequest};
+use crate::operations::{ApprovedJob, StartRequest};
 
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -23,27 +24,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Starts a scrape of 1 to 10,000 URLs. Answers at once with the running job; its URL counters
 /// (`processed_urls`, `leads_found`, `progress_percentage`, …) move as it reads. With a test key
 /// nothing is fetched: each URL gives synthetic leads, free.
-#[utoipa::path(post, path = "/v1/scrape", tag = "scrape", request_body = ScrapeBody,
+#[utoipa::path(post, path = "/v1/scrape", operation_id = "scrape.create", tag = "scrape", request_body = ScrapeBody,
     responses((status = 201, description = "The scrape job, started", body = ApprovedJob),
-        (status = 400, description = "A field is invalid; `param` names it (`urls[3]`, `options.depth`)", body = ErrorEnvelope),
-        (status = 402, description = "Not enough credits (live keys)", body = ErrorEnvelope),
-        (status = 429, description = "Concurrent-job limit", body = ErrorEnvelope)))]
+        (status = 400, description = "`invalid_request_error`: a field is invalid; `param` names it (`urls[3]`, `options.depth`)", body = ErrorEnvelope),
+        PaymentRequired, Conflict, JobLimit, V1Errors))]
 async fn create_scrape(
     State(state): State<AppState>,
     auth: Authorized<Run>,
     ApiJson(body): ApiJson<ScrapeBody>,
 ) -> ApiResult<(StatusCode, Json<ApprovedJob>)> {
     let request = ScrapeRequest::parse(&body)?;
-    let approval = Approve { webhook_url: body.webhook_url, max_credits: body.max_credits };
-    approval.validate()?;
-    let storage = state.storage();
-    let job = scrape::create(state.research(), storage.table.as_ref(), storage.blobs.as_ref(), &state.caller(&auth), &request).await?;
-    match start(&state, &auth, &job.id, approval).await {
-        Ok(started) => Ok((StatusCode::CREATED, Json(started))),
-        Err(e) => {
-            // A scrape that cannot start now (credits, concurrent jobs) is not left pending.
-            state.jobs().stop(auth.org_id(), &job.id).await?;
-            Err(e)
-        }
-    }
+    let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
+    let started = state.operations().start_scrape(&state.caller(&auth), &auth.organization, &request, start).await?;
+    Ok((StatusCode::CREATED, Json(started)))
 }

@@ -21,13 +21,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read};
-use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::error::{ApiError, ApiResult};
 use super::extract::ApiPath;
+use super::params::JobIdPath;
+use super::responses::{BadRequest, NotFound, StreamLimit, V1Errors};
 use super::AppState;
 use crate::accounts::org_partition;
 use crate::ids::{new_id, prefix};
 use crate::jobs::log::LogEntry;
-use crate::jobs::run::JobRunner;
+use crate::jobs::Jobs;
 use quarry_ports::{Condition, Item, Key, Query, Table};
 
 /// How often an open stream looks for new log entries.
@@ -48,15 +50,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A job's events as Server-Sent Events: `log`, `step`, `result`, `artifact`, then `done`,
 /// `stopped` or `error`, each with an `id:`. Reconnect with `Last-Event-ID` to resume.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/stream", tag = "stream",
-    params(("job_id" = String, Path, description = "The job's ID (`job_…`)"),
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/stream", operation_id = "jobs.stream", tag = "stream",
+    params(JobIdPath, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
     responses((status = 200, description = "An event stream", content_type = "text/event-stream"),
-        (status = 404, body = ErrorEnvelope), (status = 429, description = "SSE-connection limit", body = ErrorEnvelope)))]
+        BadRequest, NotFound, StreamLimit, V1Errors))]
 async fn stream_job(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(job_id): ApiPath<String>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     state.jobs().job(auth.org_id(), &job_id).await?;
@@ -84,7 +85,7 @@ async fn stream_job(
 
 /// What the stream has read so far.
 struct Cursor {
-    runner: JobRunner,
+    runner: Jobs,
     org_id: String,
     job_id: String,
     after: Option<String>,

@@ -11,10 +11,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read, Run};
-use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::jobs::parse_statuses;
 use super::pagination::{ListParams, ListResponse};
+use super::params::ThreadIdPath;
+use super::responses::{BadRequest, Conflict, NotFound, PlanLimit, PlanRejected, RateLimited, V1Errors};
 use super::AppState;
 use crate::research::{DeletedThread, Message, NewMessage, NewThread, Posted, Thread, ThreadFilter, ThreadPatch};
 use quarry_planner::{Attachment, Hints};
@@ -38,8 +40,8 @@ pub struct CreateThread {
 }
 
 /// Creates an empty thread.
-#[utoipa::path(post, path = "/v1/threads", tag = "threads", request_body = CreateThread,
-    responses((status = 201, body = Thread), (status = 400, body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/threads", operation_id = "threads.create", tag = "threads", request_body = CreateThread,
+    responses((status = 201, body = Thread), BadRequest, Conflict, RateLimited, V1Errors))]
 async fn create_thread(
     State(state): State<AppState>,
     auth: Authorized<Run>,
@@ -67,8 +69,8 @@ pub struct ThreadListParams {
 }
 
 /// The organization's threads, newest first.
-#[utoipa::path(get, path = "/v1/threads", tag = "threads", params(ThreadListParams),
-    responses((status = 200, body = ListResponse<Thread>), (status = 400, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/threads", operation_id = "threads.list", tag = "threads", params(ThreadListParams),
+    responses((status = 200, body = ListResponse<Thread>), BadRequest, RateLimited, V1Errors))]
 async fn list_threads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
@@ -84,10 +86,13 @@ async fn list_threads(
 }
 
 /// One thread.
-#[utoipa::path(get, path = "/v1/threads/{thread_id}", tag = "threads",
-    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)")),
-    responses((status = 200, body = Thread), (status = 404, body = ErrorEnvelope)))]
-async fn get_thread(State(state): State<AppState>, auth: Authorized<Read>, ApiPath(thread_id): ApiPath<String>) -> ApiResult<Json<Thread>> {
+#[utoipa::path(get, path = "/v1/threads/{thread_id}", operation_id = "threads.retrieve", tag = "threads", params(ThreadIdPath),
+    responses((status = 200, body = Thread), NotFound, RateLimited, V1Errors))]
+async fn get_thread(
+    State(state): State<AppState>,
+    auth: Authorized<Read>,
+    ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
+) -> ApiResult<Json<Thread>> {
     Ok(Json(state.research().thread(auth.org_id(), &thread_id).await?))
 }
 
@@ -102,13 +107,13 @@ pub struct UpdateThread {
 }
 
 /// Changes a thread's title or metadata.
-#[utoipa::path(patch, path = "/v1/threads/{thread_id}", tag = "threads", request_body = UpdateThread,
-    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)")),
-    responses((status = 200, body = Thread), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(patch, path = "/v1/threads/{thread_id}", operation_id = "threads.update", tag = "threads", request_body = UpdateThread,
+    params(ThreadIdPath),
+    responses((status = 200, body = Thread), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn update_thread(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(thread_id): ApiPath<String>,
+    ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
     ApiJson(body): ApiJson<UpdateThread>,
 ) -> ApiResult<Json<Thread>> {
     let patch = ThreadPatch { title: body.title, metadata: body.metadata };
@@ -126,13 +131,13 @@ pub struct DeleteParams {
 
 /// Deletes a thread with its messages, plans, jobs, artifacts and leads. The thread is gone from
 /// the API at once; its records are removed in the background.
-#[utoipa::path(delete, path = "/v1/threads/{thread_id}", tag = "threads",
-    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)"), DeleteParams),
-    responses((status = 200, body = DeletedThread), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/v1/threads/{thread_id}", operation_id = "threads.delete", tag = "threads",
+    params(ThreadIdPath, DeleteParams),
+    responses((status = 200, body = DeletedThread), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn delete_thread(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(thread_id): ApiPath<String>,
+    ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> ApiResult<Json<DeletedThread>> {
     let force = match params.force.as_deref() {
@@ -144,13 +149,13 @@ async fn delete_thread(
 }
 
 /// The messages of a thread, oldest first.
-#[utoipa::path(get, path = "/v1/threads/{thread_id}/messages", tag = "threads",
-    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)"), ListParams),
-    responses((status = 200, body = ListResponse<Message>), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/threads/{thread_id}/messages", operation_id = "messages.list", tag = "threads",
+    params(ThreadIdPath, ListParams),
+    responses((status = 200, body = ListResponse<Message>), BadRequest, NotFound, RateLimited, V1Errors))]
 async fn list_messages(
     State(state): State<AppState>,
     auth: Authorized<Read>,
-    ApiPath(thread_id): ApiPath<String>,
+    ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<ListResponse<Message>>> {
     // Conversations read top to bottom: ascending unless asked otherwise.
@@ -175,15 +180,13 @@ pub struct PostMessage {
 
 /// Appends a user message: the planner reads the whole thread and drafts a plan attached to a
 /// new pending job. Nothing runs until the job is approved.
-#[utoipa::path(post, path = "/v1/threads/{thread_id}/messages", tag = "threads", request_body = PostMessage,
-    params(("thread_id" = String, Path, description = "The thread's ID (`thr_…`)")),
-    responses((status = 201, body = Posted), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
-        (status = 422, description = "The planner declined the prompt (`plan_rejected`)", body = ErrorEnvelope),
-        (status = 429, description = "Rate limit or plans-per-day limit", body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/threads/{thread_id}/messages", operation_id = "messages.create", tag = "threads", request_body = PostMessage,
+    params(ThreadIdPath),
+    responses((status = 201, body = Posted), BadRequest, NotFound, Conflict, PlanRejected, PlanLimit, V1Errors))]
 async fn post_message(
     State(state): State<AppState>,
     auth: Authorized<Run>,
-    ApiPath(thread_id): ApiPath<String>,
+    ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
     ApiJson(body): ApiJson<PostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     let new = NewMessage {
@@ -192,14 +195,6 @@ async fn post_message(
         hints: body.hints,
         auto_approve: body.auto_approve.unwrap_or(false),
     };
-    let mut posted = state.research().post_message(&state.caller(&auth), &thread_id, new).await?;
-    if posted.message.auto_approve {
-        // The message, plan and job are stored whatever happens next; a job that cannot start
-        // (credits, concurrency) stays pending and approving it by hand gives the reason.
-        match state.jobs().approve(&auth.organization, &posted.job.id, Default::default()).await {
-            Ok(job) => posted.job = job,
-            Err(e) => tracing::info!(job_id = %posted.job.id, error = ?e, "auto-approval did not start the job"),
-        }
-    }
+    let posted = state.operations().post_message(&state.caller(&auth), &auth.organization, &thread_id, new).await?;
     Ok((StatusCode::CREATED, Json(posted)))
 }

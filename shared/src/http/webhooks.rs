@@ -14,6 +14,8 @@ use super::auth::{Admin, Authorized};
 use super::error::{ApiResult, ErrorEnvelope};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
+use super::params::{DeliveryPath, WebhookIdPath};
+use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::webhooks::{Delivery, Endpoint, EndpointPatch, EndpointWithSecret, NewEndpoint};
 
@@ -42,15 +44,17 @@ pub struct CreateWebhook {
 }
 
 /// The organization's webhook endpoints, oldest first.
-#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks",
-    responses((status = 200, body = ListResponse<Endpoint>), (status = 403, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "webhooks.list", tag = "webhooks",
+    responses((status = 200, body = ListResponse<Endpoint>), RateLimited, V1Errors))]
 async fn list_webhooks(State(state): State<AppState>, auth: Authorized<Admin>) -> ApiResult<Json<ListResponse<Endpoint>>> {
     Ok(Json(ListResponse::new(state.endpoints().list(auth.org_id()).await?, None)))
 }
 
 /// Registers an endpoint. Its `signing_secret` is in this response only.
-#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
-    responses((status = 201, body = EndpointWithSecret), (status = 400, body = ErrorEnvelope), (status = 409, description = "Too many endpoints", body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "webhooks.create", tag = "webhooks", request_body = CreateWebhook,
+    responses((status = 201, body = EndpointWithSecret), BadRequest,
+        (status = 409, description = "`conflict`: the organization has as many endpoints as it may, or the `Idempotency-Key` is in flight or was used for another request", body = ErrorEnvelope),
+        RateLimited, V1Errors))]
 async fn create_webhook(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
@@ -61,13 +65,12 @@ async fn create_webhook(
 }
 
 /// One endpoint.
-#[utoipa::path(get, path = "/v1/webhooks/{webhook_id}", tag = "webhooks",
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
-    responses((status = 200, body = Endpoint), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/webhooks/{webhook_id}", operation_id = "webhooks.retrieve", tag = "webhooks", params(WebhookIdPath),
+    responses((status = 200, body = Endpoint), NotFound, RateLimited, V1Errors))]
 async fn get_webhook(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(webhook_id): ApiPath<String>,
+    ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<Json<Endpoint>> {
     Ok(Json(state.endpoints().get(auth.org_id(), &webhook_id).await?))
 }
@@ -91,13 +94,13 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 }
 
 /// Changes an endpoint's URL, events, description or enabled state.
-#[utoipa::path(patch, path = "/v1/webhooks/{webhook_id}", tag = "webhooks", request_body = UpdateWebhook,
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
-    responses((status = 200, body = Endpoint), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(patch, path = "/v1/webhooks/{webhook_id}", operation_id = "webhooks.update", tag = "webhooks", request_body = UpdateWebhook,
+    params(WebhookIdPath),
+    responses((status = 200, body = Endpoint), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn update_webhook(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(webhook_id): ApiPath<String>,
+    ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
     ApiJson(body): ApiJson<UpdateWebhook>,
 ) -> ApiResult<Json<Endpoint>> {
     let patch = EndpointPatch { url: body.url, events: body.events, description: body.description, enabled: body.enabled };
@@ -114,13 +117,12 @@ pub struct DeletedWebhook {
 }
 
 /// Deletes an endpoint. Deliveries still scheduled to it end `failed`.
-#[utoipa::path(delete, path = "/v1/webhooks/{webhook_id}", tag = "webhooks",
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
-    responses((status = 200, body = DeletedWebhook), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/v1/webhooks/{webhook_id}", operation_id = "webhooks.delete", tag = "webhooks", params(WebhookIdPath),
+    responses((status = 200, body = DeletedWebhook), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn delete_webhook(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(webhook_id): ApiPath<String>,
+    ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<Json<DeletedWebhook>> {
     state.endpoints().delete(auth.org_id(), &webhook_id).await?;
     Ok(Json(DeletedWebhook { id: webhook_id, object: "webhook_endpoint", deleted: true }))
@@ -128,39 +130,37 @@ async fn delete_webhook(
 
 /// Rotates the signing secret. The new one is in this response only; the old one keeps signing
 /// beside it for 24 hours, so deliveries carry two `v1=` signatures meanwhile.
-#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/rotate", tag = "webhooks",
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
-    responses((status = 200, body = EndpointWithSecret), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/rotate", operation_id = "webhooks.rotate", tag = "webhooks", params(WebhookIdPath),
+    responses((status = 200, body = EndpointWithSecret), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn rotate_webhook(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(webhook_id): ApiPath<String>,
+    ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<Json<EndpointWithSecret>> {
     Ok(Json(state.endpoints().rotate(auth.org_id(), &webhook_id).await?))
 }
 
 /// Sends a `webhook.test` event (the endpoint as its object) through the normal delivery path;
 /// the answer is the delivery, whose outcome shows in the delivery log.
-#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/test", tag = "webhooks",
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)")),
-    responses((status = 202, body = Delivery), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/test", operation_id = "webhooks.test", tag = "webhooks", params(WebhookIdPath),
+    responses((status = 202, body = Delivery), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn test_webhook(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(webhook_id): ApiPath<String>,
+    ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
     Ok((StatusCode::ACCEPTED, Json(state.deliveries().send_test(auth.org_id(), &webhook_id).await?)))
 }
 
 /// An endpoint's deliveries, newest first: event, attempt, status, response code, time and body
 /// snippet, next attempt. Kept 30 days.
-#[utoipa::path(get, path = "/v1/webhooks/{webhook_id}/deliveries", tag = "webhooks",
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)"), ListParams),
-    responses((status = 200, body = ListResponse<Delivery>), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/v1/webhooks/{webhook_id}/deliveries", operation_id = "webhooks.deliveries.list", tag = "webhooks",
+    params(WebhookIdPath, ListParams),
+    responses((status = 200, body = ListResponse<Delivery>), BadRequest, NotFound, RateLimited, V1Errors))]
 async fn list_deliveries(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath(webhook_id): ApiPath<String>,
+    ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<ListResponse<Delivery>>> {
     let page = params.page()?;
@@ -169,14 +169,13 @@ async fn list_deliveries(
 }
 
 /// Sends a past delivery's event again, as a new delivery with its own attempts.
-#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
-    params(("webhook_id" = String, Path, description = "The endpoint's ID (`whk_…`)"),
-        ("delivery_id" = String, Path, description = "The delivery's ID (`dlv_…`)")),
-    responses((status = 202, body = Delivery), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(post, path = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", operation_id = "webhooks.deliveries.redeliver",
+    tag = "webhooks", params(DeliveryPath),
+    responses((status = 202, body = Delivery), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
 async fn redeliver(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
-    ApiPath((webhook_id, delivery_id)): ApiPath<(String, String)>,
+    ApiPath(DeliveryPath { webhook_id, delivery_id }): ApiPath<DeliveryPath>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
     Ok((StatusCode::ACCEPTED, Json(state.deliveries().redeliver(auth.org_id(), &webhook_id, &delivery_id).await?)))
 }

@@ -3,24 +3,19 @@
 //! record lists every file in `blob_keys`, and a pointer from the thread makes the delete cascade
 //! remove them with the thread.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ArtifactRef, Job};
 use crate::accounts::org_partition;
-use crate::artifacts::render;
+use crate::leads::render;
 use crate::leads::Lead;
-use crate::research::cascade::BLOB_KEYS;
-use crate::research::plans::Plan;
+use crate::ownership::BLOB_KEYS;
+use crate::plans::Plan;
 use quarry_planner::MAX_ROWS;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, StoreResult, Table, Update, WriteOp};
-
-/// How long a download link stays valid.
-pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(4 * 3600);
 
 const ARTIFACT_SK: &str = "ART#";
 
@@ -138,7 +133,7 @@ pub(super) async fn write(
     };
     let item =
         Item::from_record(artifact_key(org_id, &id), &artifact)?.with(BLOB_KEYS, serde_json::json!([csv_key.as_str(), json_key.as_str()]));
-    let pointer = crate::research::child_pointer_op(org_id, &job.thread_id, &format!("{ARTIFACT_SK}{id}"));
+    let pointer = crate::ownership::pointer_op(org_id, &job.thread_id, &format!("{ARTIFACT_SK}{id}"));
     table.transact(vec![WriteOp::Put { item, condition: Condition::None }, pointer]).await?;
     Ok(ArtifactRef { id, rows: artifact.rows, bytes })
 }
@@ -152,7 +147,7 @@ pub async fn fetch(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, artifact_
     if format == Format::Xlsx && blobs.get(&key).await?.is_none() {
         render_xlsx(table, blobs, org_id, &item, &artifact, &key).await?;
     }
-    let link = blobs.signed_url(&key, DOWNLOAD_URL_LIFETIME).await?;
+    let link = blobs.signed_url(&key, crate::leads::DOWNLOAD_URL_LIFETIME).await?;
     artifact.format = format;
     artifact.download_url = Some(link.url);
     artifact.expires_at = Some(link.expires_at.into());

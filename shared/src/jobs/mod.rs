@@ -5,10 +5,15 @@
 pub mod artifact;
 pub mod live;
 pub mod log;
-pub mod run;
+mod records;
+pub mod runner;
 pub mod scrape;
+pub mod service;
 pub mod summary;
 pub mod web;
+
+pub use runner::JobRunner;
+pub use service::{Approval, Jobs};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -174,7 +179,7 @@ pub struct Job {
     pub kind: JobKind,
     /// Scrape jobs: `single`, `bulk` or `sitemap` (`null` for research jobs).
     #[serde(rename = "type", default)]
-    pub scrape_type: Option<scrape::ScrapeType>,
+    pub scrape_type: Option<ScrapeType>,
     /// Scrape jobs: URLs to read (for `sitemap` jobs, the pages the sitemaps list, once read).
     #[serde(default)]
     pub total_urls: Option<u64>,
@@ -323,6 +328,37 @@ pub async fn mark_stopped(table: &dyn Table, org_id: &str, job_id: &str, reason:
     match table.transact(ops).await {
         Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// What the listed URLs are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScrapeType {
+    /// One page.
+    Single,
+    /// A list of pages.
+    Bulk,
+    /// Sitemaps (or sites, whose sitemaps are then found): every page they list is read.
+    Sitemap,
+}
+
+impl ScrapeType {
+    pub(crate) fn parse(raw: &str) -> Option<ScrapeType> {
+        match raw {
+            "single" => Some(ScrapeType::Single),
+            "bulk" => Some(ScrapeType::Bulk),
+            "sitemap" => Some(ScrapeType::Sitemap),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ScrapeType::Single => "single",
+            ScrapeType::Bulk => "bulk",
+            ScrapeType::Sitemap => "sitemap",
+        }
     }
 }
 

@@ -12,15 +12,13 @@
 //! obeyed on every page: a disallowed page is never fetched, so nothing comes from it.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use url::Url;
 use utoipa::ToSchema;
 
-use super::{Job, JobKind};
-use crate::research::cascade::BLOB_KEYS;
-use crate::research::{Caller, NewThread, Research, ResearchError, ResearchResult};
+use super::{Job, JobKind, ScrapeType};
+use crate::error::{ResearchError, ResearchResult};
 use quarry_planner::{Criteria, Intent, PlanDraft, PlanStep};
-use quarry_ports::{BlobKey, Blobs, Condition, StoreError, StoreResult, Table, Update};
+use quarry_ports::{BlobKey, StoreResult};
 
 /// Most URLs in one scrape.
 pub const MAX_URLS: usize = 10_000;
@@ -36,37 +34,6 @@ pub const TENTHS_PER_URL: u64 = 10;
 /// A sitemap scrape does not know how many pages it will read until it has read its sitemaps;
 /// its estimate counts this many per sitemap.
 const PAGES_PER_SITEMAP_ESTIMATE: u64 = 100;
-
-/// What the listed URLs are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ScrapeType {
-    /// One page.
-    Single,
-    /// A list of pages.
-    Bulk,
-    /// Sitemaps (or sites, whose sitemaps are then found): every page they list is read.
-    Sitemap,
-}
-
-impl ScrapeType {
-    fn parse(raw: &str) -> Option<ScrapeType> {
-        match raw {
-            "single" => Some(ScrapeType::Single),
-            "bulk" => Some(ScrapeType::Bulk),
-            "sitemap" => Some(ScrapeType::Sitemap),
-            _ => None,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            ScrapeType::Single => "single",
-            ScrapeType::Bulk => "bulk",
-            ScrapeType::Sitemap => "sitemap",
-        }
-    }
-}
 
 /// Body of `POST /v1/scrape`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -257,28 +224,6 @@ impl ScrapeRequest {
     }
 }
 
-/// Creates a scrape: its thread (titled after it), the request as the thread's message, its plan
-/// and its pending job, and the saved request the runner reads. Approving it is the caller's next
-/// step (the API does it at once).
-pub async fn create(
-    research: &Research,
-    table: &dyn Table,
-    blobs: &dyn Blobs,
-    caller: &Caller,
-    request: &ScrapeRequest,
-) -> ResearchResult<Job> {
-    let thread = research.create_thread(caller, NewThread { title: Some(request.title()), metadata: None }).await?;
-    let posted = research.post_drafted(caller, &thread.id, request.describe(), request.plan(), |job| request.shape(job)).await?;
-    let job = posted.job;
-    let saved = request_blob(&caller.org_id, &job.id)?;
-    let bytes = serde_json::to_vec(request).map_err(|e| StoreError::Backend(e.to_string()))?;
-    blobs.put(&saved, bytes.into(), "application/json").await?;
-    // The job owns its request and target list: a thread delete removes them with it.
-    let owned = json!([saved.as_str(), targets_blob(&caller.org_id, &job.id)?.as_str()]);
-    table.update(&super::job_key(&caller.org_id, &job.id), Update::new().set(BLOB_KEYS, owned), Condition::Exists).await?;
-    Ok(job)
-}
-
 fn parse_url(index: usize, raw: &str) -> ResearchResult<Url> {
     quarry_engine::net::web_url(raw).ok_or_else(|| {
         ResearchError::invalid(
@@ -289,12 +234,12 @@ fn parse_url(index: usize, raw: &str) -> ResearchResult<Url> {
 }
 
 /// Where a scrape's request is saved (its URL list may be far larger than a table item).
-pub(crate) fn request_blob(org_id: &str, job_id: &str) -> StoreResult<BlobKey> {
+pub fn request_blob(org_id: &str, job_id: &str) -> StoreResult<BlobKey> {
     BlobKey::parse(&format!("jobs/{org_id}/{job_id}/scrape.json"))
 }
 
 /// Where a sitemap scrape saves the pages its sitemaps listed, before reading any.
-pub(crate) fn targets_blob(org_id: &str, job_id: &str) -> StoreResult<BlobKey> {
+pub fn targets_blob(org_id: &str, job_id: &str) -> StoreResult<BlobKey> {
     BlobKey::parse(&format!("jobs/{org_id}/{job_id}/targets.json"))
 }
 

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{Job, JobStatus};
 use crate::leads::Lead;
-use crate::research::plans::Plan;
+use crate::plans::Plan;
 use quarry_planner::RulePlanner;
 
 /// `GET /v1/jobs/{job_id}/summary`.

@@ -10,7 +10,7 @@
 mod emails;
 mod settings;
 
-pub use settings::{email_verifier_from_env, email_verifier_from_lookup, WebSettings, ENV_DNS_SERVERS, ENV_VERIFY_EMAILS};
+pub use settings::{email_verifier_from_lookup, WebSettings, ENV_DNS_SERVERS, ENV_VERIFY_EMAILS};
 
 use std::sync::Arc;
 

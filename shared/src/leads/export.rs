@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
+use super::render::{to_csv, Cell, Sheet};
 use super::store::{LeadFilter, LeadSort, LeadStore};
 use super::Lead;
+use super::DOWNLOAD_URL_LIFETIME;
 use crate::accounts::org_partition;
-use crate::artifacts::render::{to_csv, Cell, Sheet};
 use crate::ids::{new_id, prefix};
-use crate::jobs::artifact::DOWNLOAD_URL_LIFETIME;
-use crate::worker::Task;
+use crate::tasks::Task;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, Order, Queue, StoreError, StoreResult, Table, Update};
 

@@ -4,11 +4,11 @@
 //!
 //! Only live, real facts enter it: test-mode (synthetic) leads never do, and facts a job read
 //! from the index itself are not written back as new evidence. Records keep the sources that
-//! grounded them (the seed file, later the web page), so a lead built from the index still says
+//! grounded them (the seed file or the web page), so a lead built from the index still says
 //! where each fact came from. Merging uses the same rules as dedupe within a job, and writing
 //! the same facts twice changes nothing, so a replayed chunk is harmless.
 //!
-//! Layout (one partition per organization, see `store/TABLE_LAYOUT.md`):
+//! Layout (one partition per organization, see `shared/store/TABLE_LAYOUT.md`):
 //! `LIDX#<org_id>` / `CO#<domain>` for companies, `PE#<domain>#<key hash>` for people (`~` for
 //! people without a company domain), each item holding the merged draft and a `version` for
 //! optimistic concurrency.

@@ -8,6 +8,7 @@ pub mod enrich;
 pub mod export;
 pub mod index;
 mod model;
+pub mod render;
 pub mod resolve;
 pub mod score;
 pub mod seed;
@@ -15,3 +16,6 @@ pub mod store;
 pub mod synthetic;
 
 pub use model::*;
+
+/// How long a download link the API hands out (a job's artifact, a lead export) stays valid.
+pub const DOWNLOAD_URL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(4 * 3600);

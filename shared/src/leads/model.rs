@@ -1,6 +1,6 @@
 //! The lead object: a company and/or a person with the facts found about them, each fact traced to
-//! the sources that ground it. One unified shape for every product surface (jobs, scrapes,
-//! enrichment, flows): fields that do not apply are `null`.
+//! the sources that ground it. One shape for every lead Quarry stores, whether a research job or
+//! a URL scrape found it: fields that do not apply are `null`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

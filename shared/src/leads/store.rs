@@ -15,9 +15,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::confidence::confidence;
+use super::dedupe;
 use super::score::LeadStatus;
-use super::Lead;
-use crate::jobs::run::{job_data_partition, LEAD_SK};
+use super::{Lead, LeadDraft};
+use crate::events::{Event, EventType};
+use quarry_planner::Criteria;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::table::{query_matching, KeyRange, Order, Query};
 use quarry_ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
@@ -311,6 +314,142 @@ impl<'a> LeadStore<'a> {
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The partition holding what a job produced: its leads (this store) and its log
+/// (`jobs::log`). The job record names it as owned, so a thread delete removes it.
+pub fn job_data_partition(org_id: &str, job_id: &str) -> String {
+    format!("JOBDATA#{org_id}#{job_id}")
+}
+
+/// The sort-key prefix of leads in their partition.
+pub const LEAD_SK: &str = "LEAD#";
+
+/// Every lead of a job, in discovery order.
+pub async fn job_leads(table: &dyn Table, org_id: &str, job_id: &str) -> StoreResult<Vec<Lead>> {
+    let query = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK);
+    quarry_ports::table::query_all_records(table, query).await
+}
+
+/// Writes the leads of one job: each with an ID fixed by its row, merged into the job's lead of
+/// the same dedupe key, with its pointer and sorted-view keys, and `lead.qualified` when it turns
+/// hot, all in the transaction of the lead.
+pub struct JobLeadWriter<'a> {
+    pub table: &'a dyn Table,
+    pub org_id: &'a str,
+    pub job_id: &'a str,
+    pub livemode: bool,
+    /// When events are recorded.
+    pub now: Timestamp,
+}
+
+impl JobLeadWriter<'_> {
+    /// Stores one lead, merging it into the job's lead with the same dedupe key if there is one.
+    /// A lead that is hot when first stored (or becomes hot by a merge) records `lead.qualified`
+    /// in the same transaction, so replays never record it twice.
+    pub async fn store(
+        &self,
+        criteria: Option<&Criteria>,
+        (index, slot): (u64, usize),
+        draft: LeadDraft,
+        at: Timestamp,
+    ) -> StoreResult<Lead> {
+        let (org_id, partition) = (self.org_id, job_data_partition(self.org_id, self.job_id));
+        let key = dedupe::dedupe_key(&draft).unwrap_or_else(|| format!("row:{index}:{slot}"));
+        let pointer = Key::new(partition.clone(), format!("LKEY#{}", dedupe::key_digest(&key, 16)));
+        // Optimistically a new lead: one transaction that fails if its dedupe key is taken.
+        let id = lead_id(self.job_id, index, slot);
+        let sk = format!("{LEAD_SK}{id}");
+        let lead = lead_from(id, self.job_id, draft.clone(), at, criteria);
+        let mut ops = vec![
+            WriteOp::Put {
+                item: lead_item(Key::new(partition.clone(), sk.clone()), &lead, org_id, self.livemode, &pointer.sk)?,
+                condition: Condition::None,
+            },
+            WriteOp::Put { item: Item::new(pointer.clone()).with("lead_sk", sk), condition: Condition::Absent },
+            pointer_op(org_id, &lead, self.livemode),
+        ];
+        ops.extend(self.qualified_event(None, &lead)?);
+        match self.table.transact(ops).await {
+            Ok(()) => return Ok(lead),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        // The key is taken: by this same lead on a replay, or by a duplicate. Merge into it
+        // (merging is idempotent, so a replay changes nothing).
+        let existing = self.table.get(&pointer).await?.and_then(|p| p.str("lead_sk").map(str::to_string)).unwrap_or_default();
+        let Some(item) = self.table.get(&Key::new(partition.clone(), existing.clone())).await? else {
+            return Err(StoreError::Backend(format!("lead pointer {pointer} names a missing lead")));
+        };
+        let mut stored: Lead = item.to_record()?;
+        let before = stored.clone();
+        let mut merged = LeadDraft {
+            company: stored.company.take(),
+            person: stored.person.take(),
+            fields: std::mem::take(&mut stored.fields),
+            sources: std::mem::take(&mut stored.sources),
+        };
+        dedupe::merge(&mut merged, draft);
+        let mut lead = lead_from(stored.id, self.job_id, merged, stored.created_at, criteria);
+        // What the user wrote on the lead is theirs: a merge keeps it.
+        (lead.custom_notes, lead.tags, lead.updated_at) = (stored.custom_notes, stored.tags, stored.updated_at);
+        if lead == before {
+            return Ok(lead);
+        }
+        // An update of the job's attributes only, so a user's concurrent PATCH is never lost.
+        let item = lead_item(Key::new(partition, existing), &lead, org_id, self.livemode, &pointer.sk)?;
+        let mut update = Update::new();
+        for (name, value) in item.attrs.into_iter().filter(|(name, _)| !USER_OWNED.contains(&name.as_str())) {
+            update = update.set(&name, value);
+        }
+        let mut ops = vec![WriteOp::Update { key: item.key, update, condition: Condition::Exists }];
+        ops.extend(self.qualified_event(Some(&before), &lead)?);
+        self.table.transact(ops).await?;
+        Ok(lead)
+    }
+
+    /// The `lead.qualified` event of a lead that is hot now and was not `before`.
+    fn qualified_event(&self, before: Option<&Lead>, lead: &Lead) -> StoreResult<Option<WriteOp>> {
+        let hot = |l: &Lead| l.lead_status == Some(LeadStatus::Hot);
+        if !hot(lead) || before.is_some_and(hot) {
+            return Ok(None);
+        }
+        Ok(Some(Event::new(EventType::LeadQualified, lead, self.livemode, self.now)?.record_op(self.org_id)?))
+    }
+}
+
+/// A lead ID fixed by the job and the row: the same on every replay, and sorted by row.
+pub fn lead_id(job_id: &str, index: u64, slot: usize) -> String {
+    let job_ms = ulid::Ulid::from_string(job_id.trim_start_matches("job_")).map(|u| u.timestamp_ms()).unwrap_or(0);
+    let random = (u128::from(index) << 16) | slot as u128;
+    format!("lead_{}", ulid::Ulid::from_parts(job_ms, random))
+}
+
+/// The stored lead of a draft, scored against the request as of `created_at` (so a replay writes
+/// the same lead); without `criteria` it is not scored.
+fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp, criteria: Option<&Criteria>) -> Lead {
+    let confidence = confidence(&draft);
+    let scored = criteria.map(|criteria| super::score::qualify(&draft, criteria, created_at));
+    let (lead_score, lead_status) = (scored.as_ref().map(|s| s.lead_score), scored.as_ref().map(|s| s.lead_status));
+    let (signals_detected, qualification_notes) = scored.map(|s| (s.signals_detected, s.qualification_notes)).unwrap_or_default();
+    Lead {
+        id,
+        object: "lead".into(),
+        job_id: job_id.to_string(),
+        company: draft.company,
+        person: draft.person,
+        fields: draft.fields,
+        sources: draft.sources,
+        confidence,
+        lead_score,
+        lead_status,
+        signals_detected,
+        qualification_notes,
+        custom_notes: None,
+        tags: Vec::new(),
+        created_at,
+        updated_at: None,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Deleting a thread: the request marks the thread `deleting` (it disappears from the API at
-//! once), records `thread.deleted`, and enqueues a [`Task::DeleteThread`] for the step worker. The
+//! once), records `thread.deleted`, and enqueues a [`crate::tasks::Task::DeleteThread`] for the step worker. The
 //! worker removes the thread's messages and every child its pointers name (plans, jobs, and what
 //! those own: artifact blobs listed in `blob_keys`, lead partitions named by `owned_partition`) in
 //! bounded chunks, re-enqueueing itself until nothing is left, then deletes the thread record.
@@ -12,11 +12,12 @@
 use std::time::Duration;
 
 use super::threads::{load, thread_key, StoredThread, ACTIVE, DELETING, STATE};
-use super::{children, Caller, DeletedThread, Research, ResearchError, ResearchResult};
+use super::{Caller, DeletedThread, Research, ResearchError, ResearchResult};
 use crate::accounts::org_partition;
 use crate::events::{Event, EventType};
 use crate::jobs::{self, JobStatus};
-use crate::worker::Task;
+use crate::ownership::{self, BLOB_KEYS};
+use crate::tasks::Task;
 use quarry_ports::clock::{Clock, Timestamp};
 use quarry_ports::{BlobKey, Blobs, Condition, Key, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
@@ -28,8 +29,6 @@ pub const STOP_POLL: Duration = Duration::from_secs(10);
 /// each run far inside the worker's time limit however large the thread is.
 pub const DELETES_PER_RUN: usize = 500;
 
-/// Attribute of a child record listing blob keys to delete with it.
-pub const BLOB_KEYS: &str = "blob_keys";
 /// Attribute of a child record naming a partition it owns (e.g. a job's leads) to delete with it.
 pub const OWNED_PARTITION: &str = "owned_partition";
 
@@ -74,7 +73,7 @@ impl Research {
 
     async fn running_jobs(&self, org_id: &str, thread_id: &str) -> ResearchResult<Vec<String>> {
         let mut running = Vec::new();
-        for sk in children::all(self.table.as_ref(), org_id, thread_id, jobs::JOB_SK).await? {
+        for sk in ownership::all(self.table.as_ref(), org_id, thread_id, jobs::JOB_SK).await? {
             let job_id = sk.trim_start_matches(jobs::JOB_SK);
             if let Some(job) = jobs::get(self.table.as_ref(), org_id, job_id).await? {
                 if job.status == JobStatus::Running {
@@ -148,7 +147,7 @@ impl ThreadCascade<'_> {
     async fn wait_for_running_jobs(&self, org_id: &str, thread_id: &str) -> StoreResult<Option<Duration>> {
         let now: Timestamp = self.clock.now().into();
         let mut waiting = false;
-        for sk in children::all(self.table, org_id, thread_id, jobs::JOB_SK).await? {
+        for sk in ownership::all(self.table, org_id, thread_id, jobs::JOB_SK).await? {
             let job_id = sk.trim_start_matches(jobs::JOB_SK);
             let Some(job) = jobs::get(self.table, org_id, job_id).await? else { continue };
             if job.status != JobStatus::Running {
@@ -196,12 +195,12 @@ impl ThreadCascade<'_> {
             if *budget == 0 {
                 return Ok(false);
             }
-            let pointers = children::page(self.table, org_id, thread_id, "", (*budget).min(100)).await?;
+            let pointers = ownership::page(self.table, org_id, thread_id, "", (*budget).min(100)).await?;
             if pointers.is_empty() {
                 return Ok(true);
             }
             for pointer in pointers {
-                if let Some(child_sk) = pointer.str(children::CHILD_SK) {
+                if let Some(child_sk) = pointer.str(ownership::CHILD_SK) {
                     if !self.delete_child(&Key::new(partition.clone(), child_sk), budget).await? {
                         return Ok(false);
                     }

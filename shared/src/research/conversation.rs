@@ -6,12 +6,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::messages::{Message, MessageKind, Role};
-use super::plans::{Plan, PlanRejectedObject};
 use super::threads::{thread_key, Thread, ACTIVE, MAX_TITLE_CHARS, STATE};
-use super::{children, Caller, Research, ResearchError, ResearchResult};
+use super::{Caller, Research, ResearchError, ResearchResult};
 use crate::events::{Event, EventLog, EventType};
 use crate::ids::{new_id, prefix};
 use crate::jobs::{self, Job, JobStatus, NewJob};
+use crate::plans::{Plan, PlanRejectedObject};
 use quarry_planner::{Attachment, Hints, PlanDraft, PlanInput, Turn, MAX_ROWS};
 use quarry_ports::{Condition, StoreError, Update, WriteOp};
 
@@ -249,9 +249,9 @@ impl Research {
         let mut ops = vec![
             message.create_op(org)?,
             plan.create_op(org)?,
-            children::pointer_op(org, &thread.id, &format!("{}{plan_id}", super::plans::PLAN_SK)),
+            crate::ownership::pointer_op(org, &thread.id, &format!("{}{plan_id}", crate::plans::PLAN_SK)),
             jobs::create_op(org, &job)?,
-            children::pointer_op(org, &thread.id, &format!("{}{job_id}", jobs::JOB_SK)),
+            crate::ownership::pointer_op(org, &thread.id, &format!("{}{job_id}", jobs::JOB_SK)),
             reply.create_op(org)?,
             WriteOp::Update { key: thread_key(org, &thread.id), update: thread_update, condition: Condition::equals(STATE, ACTIVE) },
         ];

@@ -14,9 +14,10 @@ use utoipa::ToSchema;
 
 use super::signing::new_secret;
 use crate::accounts::org_partition;
+use crate::accounts::Caller;
+use crate::error::{ResearchError, ResearchResult};
 use crate::events::EventType;
 use crate::ids;
-use crate::research::{Caller, ResearchError, ResearchResult};
 use quarry_engine::net::TargetPolicy;
 use quarry_ports::clock::{SharedClock, Timestamp};
 use quarry_ports::{Condition, Item, Key, Query, StoreError, Table, Update};

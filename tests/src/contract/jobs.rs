@@ -238,7 +238,7 @@ fn seed_csv() -> String {
 /// bill what they deliver, and grow the organization's lead index, which a later live job
 /// without attachments discovers from. `max_credits` stops a live job at its ceiling.
 pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer) {
-    use quarry_shared::jobs::run::JobRunner;
+    use quarry_shared::jobs::Jobs;
 
     use crate::fixtures::{FixtureSite, Page};
     let site = FixtureSite::serve(vec![
@@ -321,8 +321,8 @@ pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer)
     let rows = job["artifact"]["rows"].as_u64().unwrap();
     assert!((25..101).contains(&rows), "{job}");
 
-    let runner = JobRunner::new(s.storage.table.clone(), s.storage.blobs.clone(), s.storage.steps.clone(), s.clock.clone());
-    assert_eq!(runner.used_this_month(&org.id).await.unwrap(), 100 + 68 + used, "monthly usage adds up the jobs");
+    let jobs = Jobs::new(s.storage.table.clone(), s.storage.blobs.clone(), s.storage.steps.clone(), s.clock.clone());
+    assert_eq!(jobs.used_this_month(&org.id).await.unwrap(), 100 + 68 + used, "monthly usage adds up the jobs");
 }
 
 /// Live jobs read the listed companies' sites (the engine's fixture web on loopback, under the

@@ -494,7 +494,8 @@ pub async fn the_daily_plan_quota_holds(s: TestServer) {
 /// that re-enqueue themselves, so a thread with thousands of records is deleted without timeouts.
 pub async fn the_cascade_removes_owned_blobs_and_partitions(s: TestServer) {
     use quarry_ports::{BlobKey, Item, Key, WriteOp};
-    use quarry_shared::research::cascade::{BLOB_KEYS, DELETES_PER_RUN, OWNED_PARTITION};
+    use quarry_shared::ownership::BLOB_KEYS;
+    use quarry_shared::research::cascade::{DELETES_PER_RUN, OWNED_PARTITION};
     let (org, key) = s.org_with_key(Tier::Scale).await;
     let thread = new_thread(&s, &key, json!({})).await;
     send(&s, &key, &thread, FINTECH).await;
@@ -511,7 +512,7 @@ pub async fn the_cascade_removes_owned_blobs_and_partitions(s: TestServer) {
     let child = Item::new(Key::new(format!("ORG#{}", org.id), child_sk))
         .with(BLOB_KEYS, json!([blob.as_str()]))
         .with(OWNED_PARTITION, leads.as_str());
-    let pointer = quarry_shared::research::child_pointer_op(&org.id, &thread, child_sk);
+    let pointer = quarry_shared::ownership::pointer_op(&org.id, &thread, child_sk);
     s.storage.table.transact(vec![WriteOp::Put { item: child, condition: Condition::Absent }, pointer]).await.unwrap();
 
     let r = call(&s, Method::DELETE, &format!("/v1/threads/{thread}"), &key).send().await.unwrap();

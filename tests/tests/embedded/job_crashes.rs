@@ -10,8 +10,8 @@ use quarry_planner::{Hints, RulePlanner};
 use quarry_ports::clock::{ManualClock, SharedClock};
 use quarry_ports::{Condition, Query};
 use quarry_shared::accounts::{Accounts, Tier};
-use quarry_shared::jobs::run::{Approval, JobRunner, STALE_AFTER};
-use quarry_shared::jobs::JobStatus;
+use quarry_shared::jobs::runner::STALE_AFTER;
+use quarry_shared::jobs::{Approval, JobStatus, Jobs};
 use quarry_shared::research::{Caller, NewMessage, NewThread, Research};
 use quarry_shared::worker::Worker;
 use quarry_store::Embedded;
@@ -35,8 +35,8 @@ impl Dice {
     }
 }
 
-async fn status(runner: &JobRunner, org: &str, job: &str) -> JobStatus {
-    runner.job(org, job).await.unwrap().status
+async fn status(jobs: &Jobs, org: &str, job: &str) -> JobStatus {
+    jobs.job(org, job).await.unwrap().status
 }
 
 /// Independent disturbed runs, each with its own kill points.
@@ -66,7 +66,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
         }
     }
     // Approved at the same instant everywhere, so every run generates the same rows.
-    let runner = |e: &Embedded| JobRunner::new(e.storage.table.clone(), e.storage.blobs.clone(), e.storage.steps.clone(), clock.clone());
+    let runner = |e: &Embedded| Jobs::new(e.storage.table.clone(), e.storage.blobs.clone(), e.storage.steps.clone(), clock.clone());
     for store in &stores {
         runner(store).approve(&org, &job_id, Approval::default()).await.unwrap();
     }
@@ -119,11 +119,11 @@ async fn run_disturbed(
     window: u64,
     seed: u64,
 ) -> usize {
-    let runner = JobRunner::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
+    let jobs = Jobs::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
     let worker = Worker::new(store.storage.clone(), clock.clone());
     let mut dice = Dice(seed);
     let (mut kills, mut rounds) = (0, 0);
-    while !status(&runner, org_id, job_id).await.is_terminal() {
+    while !status(&jobs, org_id, job_id).await.is_terminal() {
         rounds += 1;
         assert!(rounds < 2_000, "the disturbed job never finished");
         for message in store.storage.steps.receive(10, VISIBILITY).await.unwrap() {
@@ -150,7 +150,7 @@ async fn run_disturbed(
         manual.advance(VISIBILITY + Duration::from_secs(1));
         if rounds % 5 == 0 {
             manual.advance(STALE_AFTER);
-            runner.watchdog().await.unwrap();
+            worker.runner().watchdog().await.unwrap();
         }
     }
     kills

@@ -31,7 +31,8 @@ impl TargetPolicy {
     /// Environment variable that lets an operator opt into internal targets (e.g. a seed file on the LAN).
     pub const ENV: &'static str = "QUARRY_ALLOW_PRIVATE_TARGETS";
 
-    /// Reads the policy from the process environment; see [`TargetPolicy::from_lookup`].
+    /// Reads the policy from the process environment; see [`TargetPolicy::from_lookup`]. Processes
+    /// read their settings once at start instead (`quarry_shared::settings::Settings`, strictly).
     pub fn from_env() -> Self {
         Self::from_lookup(|key| std::env::var(key).ok())
     }
@@ -40,21 +41,23 @@ impl TargetPolicy {
     ///
     /// `true`/`1`/`yes` (case-insensitive, surrounding whitespace ignored) allow private targets; unset,
     /// empty, `false`/`0`/`no` mean public only. Anything else also means public only, with a warning, since
-    /// a typo must not silently open the internal network.
+    /// a typo must not silently open the internal network. Start-up reads it with
+    /// [`TargetPolicy::try_from_lookup`] instead, which refuses the typo.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let Some(raw) = lookup(Self::ENV) else { return Self::PublicOnly };
+        Self::try_from_lookup(lookup).unwrap_or_else(|reason| {
+            tracing::warn!(variable = Self::ENV, "{reason}; refusing private targets");
+            Self::PublicOnly
+        })
+    }
+
+    /// Like [`TargetPolicy::from_lookup`], but a value that is neither true nor false is an `Err`
+    /// naming the variable and what it accepts.
+    pub fn try_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let Some(raw) = lookup(Self::ENV) else { return Ok(Self::PublicOnly) };
         match raw.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Self::AllowPrivate,
-            "" | "false" | "0" | "no" => Self::PublicOnly,
-            _ => {
-                tracing::warn!(
-                    variable = Self::ENV,
-                    value = %raw,
-                    "unrecognised value for {}: {raw:?} (expected true or false); refusing private targets",
-                    Self::ENV
-                );
-                Self::PublicOnly
-            }
+            "true" | "1" | "yes" => Ok(Self::AllowPrivate),
+            "" | "false" | "0" | "no" => Ok(Self::PublicOnly),
+            _ => Err(format!("{} must be true or false, got {raw:?}", Self::ENV)),
         }
     }
 
@@ -208,11 +211,6 @@ pub type HostOverrides = std::sync::Arc<std::collections::HashMap<String, IpAddr
 /// webs; the target policy still judges the addresses (a private one needs
 /// `QUARRY_ALLOW_PRIVATE_TARGETS=true`).
 pub const RESOLVE_ENV: &str = "QUARRY_RESOLVE";
-
-/// Reads [`RESOLVE_ENV`] from the process environment; see [`host_overrides_from_lookup`].
-pub fn host_overrides_from_env() -> Result<HostOverrides, String> {
-    host_overrides_from_lookup(|key| std::env::var(key).ok())
-}
 
 /// Reads [`RESOLVE_ENV`] through `lookup`. Unset or empty means no overrides; a malformed entry is an
 /// error naming it (a typo must not silently send requests elsewhere).
@@ -424,6 +422,10 @@ mod tests {
         }
         assert_eq!(read(None), TargetPolicy::PublicOnly);
         assert_eq!(TargetPolicy::default(), TargetPolicy::PublicOnly);
+        let strict = |value: &str| TargetPolicy::try_from_lookup(|_| Some(value.to_owned()));
+        assert_eq!(strict(" Yes "), Ok(TargetPolicy::AllowPrivate));
+        assert_eq!(strict(""), Ok(TargetPolicy::PublicOnly));
+        assert_eq!(strict("ture"), Err("QUARRY_ALLOW_PRIVATE_TARGETS must be true or false, got \"ture\"".to_string()));
     }
 
     #[test]

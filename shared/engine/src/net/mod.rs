@@ -1,4 +1,5 @@
-//! Outbound HTTP to user-supplied URLs (seed CSV attachments and webhook deliveries today; the crawler later).
+//! Outbound HTTP to user-supplied URLs: seed CSV attachments, webhook deliveries, web search and
+//! the crawler's page fetches.
 //!
 //! Every fetch goes through a server-side request forgery guard: a URL a user hands us must not let them
 //! read loopback services, the cloud metadata endpoint or anything else on the operator's private network.
@@ -11,7 +12,7 @@ pub mod guard;
 
 pub use client::{check_target, guarded_client};
 pub use fetch::{FetchError, FetchLimits, Fetched, Fetcher, USER_AGENT};
-pub use guard::{host_overrides_from_env, host_overrides_from_lookup, is_internal, HostOverrides, TargetPolicy, RESOLVE_ENV};
+pub use guard::{host_overrides_from_lookup, is_internal, HostOverrides, TargetPolicy, RESOLVE_ENV};
 
 /// Longest URL a user may hand Quarry (attachments, scrape lists, webhook targets).
 pub const MAX_URL_CHARS: usize = 2_048;

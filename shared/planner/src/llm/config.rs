@@ -1,4 +1,4 @@
-//! Configuration of the LLM planner, read from the environment.
+//! Configuration of the LLM planner, read from the environment at start.
 
 use std::fmt;
 use std::time::Duration;
@@ -39,16 +39,12 @@ impl LlmConfig {
     /// (milliseconds); a slow local model still fits in ten minutes.
     pub const MAX_TIMEOUT_SECS: u64 = 600;
 
-    /// Reads the configuration from the process environment.
+    /// Reads the configuration through `lookup` (the process environment, read once at start, or
+    /// a test's map). Values are trimmed; an empty value counts as unset.
     ///
     /// `Ok(None)` when [`Self::ENV_BASE_URL`] is unset or empty (the LLM planner is off); `Err` with a
-    /// readable reason when it is set but the rest is missing or malformed.
-    pub fn from_env() -> Result<Option<LlmConfig>, String> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Like [`LlmConfig::from_env`], reading variables through `lookup` (for tests).
-    /// Values are trimmed; an empty value counts as unset.
+    /// sentence naming the variable when it is set but the rest is missing or malformed (the
+    /// process then refuses to start, rather than planning with the rules alone).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<LlmConfig>, String> {
         let read = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
         let Some(base_url) = read(Self::ENV_BASE_URL) else {
@@ -72,9 +68,11 @@ impl LlmConfig {
 
 /// Checks the base URL is an absolute http(s) URL and drops trailing slashes, so joining
 /// `/chat/completions` never doubles one.
+/// Errors leave the value out: some deployments put keys in the URL.
 fn parse_base_url(raw: &str) -> Result<String, String> {
     let name = LlmConfig::ENV_BASE_URL;
-    let url = reqwest::Url::parse(raw).map_err(|err| format!("{name} is not a valid URL ({err})"))?;
+    let url =
+        reqwest::Url::parse(raw).map_err(|err| format!("{name} must be an http or https URL such as https://api.openai.com/v1 ({err})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("{name} must be an http or https URL, not {}:", url.scheme()));
     }

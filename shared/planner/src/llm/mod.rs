@@ -32,19 +32,15 @@ const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// How much of an error response body is logged (at debug level) to help diagnose it.
 const ERROR_BODY_LOG_CHARS: usize = 300;
 
-/// The planner to use: the rule planner, fronted by an [`LlmPlanner`] when the environment
-/// configures one. A misconfiguration is logged as an error and leaves the rules alone in charge.
-pub fn from_env() -> Arc<dyn Planner> {
+/// The planner to use: the rule planner, fronted by an [`LlmPlanner`] when `config` (read once
+/// at start, see [`LlmConfig::from_lookup`]) configures one.
+pub fn from_config(config: Option<LlmConfig>) -> Arc<dyn Planner> {
     let rules: Arc<dyn Planner> = Arc::new(RulePlanner::new());
-    match LlmConfig::from_env() {
-        Ok(None) => rules,
-        Ok(Some(config)) => {
+    match config {
+        None => rules,
+        Some(config) => {
             tracing::info!(base_url = %config.base_url, model = %config.model, timeout = ?config.timeout, "LLM planner enabled, falling back to rules");
             Arc::new(LlmPlanner::new(config, rules))
-        }
-        Err(reason) => {
-            tracing::error!(%reason, "LLM planner misconfigured; planning with rules only");
-            rules
         }
     }
 }

@@ -29,13 +29,6 @@ pub struct WebSettings {
 }
 
 impl WebSettings {
-    /// Reads the process environment; see [`Self::from_lookup`].
-    pub fn from_env() -> Result<Self, String> {
-        let settings = Self::from_lookup(|name| std::env::var(name).ok())?;
-        tracing::info!(verify_emails = settings.verifier.is_some(), web_search = settings.search.is_some(), "web engine settings");
-        Ok(settings)
-    }
-
     /// Reads the variables through `lookup` (a stand-in for the environment in tests). `Err`
     /// names the variable and what it should hold.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
@@ -79,11 +72,6 @@ pub fn email_verifier_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Re
         format!("email verification cannot start: {e}; set {ENV_DNS_SERVERS} to name servers, or {ENV_VERIFY_EMAILS}=false")
     })?;
     Ok(Some(verifier))
-}
-
-/// [`email_verifier_from_lookup`] over the process environment.
-pub fn email_verifier_from_env() -> Result<Option<EmailVerifier>, String> {
-    email_verifier_from_lookup(|name| std::env::var(name).ok())
 }
 
 /// `ip:port` entries separated by commas (blank entries ignored).

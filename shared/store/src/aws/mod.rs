@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region};
 use quarry_ports::clock::SharedClock;
+pub use quarry_ports::storage::AwsResources;
 use quarry_ports::storage::Storage;
-use quarry_ports::{StoreError, StoreResult};
 
 use dynamo::DynamoTable;
 use s3::{s3_client, S3Blobs};
@@ -39,51 +39,6 @@ fn region_from_env() -> Region {
     let from_env =
         ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().filter_map(|name| std::env::var(name).ok()).find(|value| !value.trim().is_empty());
     Region::new(from_env.unwrap_or_else(|| DEFAULT_REGION.to_string()))
-}
-
-/// Where a Lambda function finds its resources: the environment `template.yaml` sets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AwsResources {
-    /// `QUARRY_TABLE`: the DynamoDB table.
-    pub table: String,
-    /// `QUARRY_BUCKET`: the artifacts bucket.
-    pub bucket: String,
-    /// `QUARRY_STEPS_QUEUE_URL`: the step worker's queue.
-    pub steps_queue_url: String,
-    /// `QUARRY_DELIVERIES_QUEUE_URL`: the webhook dispatcher's queue.
-    pub deliveries_queue_url: String,
-    /// `QUARRY_AWS_ENDPOINT_URL`: an emulator to use instead of AWS (tests, local trials).
-    pub endpoint_url: Option<String>,
-}
-
-impl AwsResources {
-    /// Reads the resource names from the environment, naming every missing variable.
-    pub fn from_env() -> StoreResult<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the resource names through `lookup` (the environment, or a test's map).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> StoreResult<Self> {
-        let mut missing = Vec::new();
-        let mut required = |name: &'static str| {
-            lookup(name).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| {
-                missing.push(name);
-                String::new()
-            })
-        };
-        let resources = AwsResources {
-            table: required("QUARRY_TABLE"),
-            bucket: required("QUARRY_BUCKET"),
-            steps_queue_url: required("QUARRY_STEPS_QUEUE_URL"),
-            deliveries_queue_url: required("QUARRY_DELIVERIES_QUEUE_URL"),
-            endpoint_url: lookup("QUARRY_AWS_ENDPOINT_URL").filter(|v| !v.trim().is_empty()),
-        };
-        if missing.is_empty() {
-            Ok(resources)
-        } else {
-            Err(StoreError::Invalid(format!("missing environment variables: {}", missing.join(", "))))
-        }
-    }
 }
 
 /// The AWS adapters over `resources`, with credentials and region from the default chain.

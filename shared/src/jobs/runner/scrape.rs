@@ -14,18 +14,19 @@ use quarry_engine::crawl::{CrawlConfig, Crawler};
 use serde_json::json;
 use url::Url;
 
-use super::{position, Chunk, JobRunner, CREDIT_TENTHS, RESULT_BATCH, RUN_POSITION};
+use super::{Chunk, JobRunner, RESULT_BATCH};
 use crate::jobs::log::EntryKind;
+use crate::jobs::records::{position, CREDIT_TENTHS, RUN_POSITION};
 use crate::jobs::scrape::{
-    request_blob, targets_blob, ScrapeOptions, ScrapeRequest, ScrapeType, MAX_URLS, PAGES_PER_URL, TENTHS_PER_URL, URLS_PER_CHUNK,
+    request_blob, targets_blob, ScrapeOptions, ScrapeRequest, MAX_URLS, PAGES_PER_URL, TENTHS_PER_URL, URLS_PER_CHUNK,
 };
 use crate::jobs::web::WebSource;
-use crate::jobs::{job_key, Job};
+use crate::jobs::{job_key, Job, ScrapeType};
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
+use crate::leads::store::lead_id;
 use crate::leads::{synthetic, LeadDraft};
-use crate::research::plans::Plan;
-use quarry_engine::net::{FetchLimits, Fetcher, TargetPolicy};
+use crate::plans::Plan;
 use quarry_planner::{Criteria, Department, Role, Seniority};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{Condition, Item, StoreError, StoreResult, Update};
@@ -101,7 +102,7 @@ impl JobRunner {
         let spent = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
         let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
         let criteria = request.options.qualify_leads.then_some(&plan.criteria);
-        let index = LeadIndex::new(self.table.as_ref());
+        let index = LeadIndex::new(self.records.table.as_ref());
         let (mut tenths, mut ceiling, mut leads) = (0, false, Vec::new());
         for (row, reading) in (offset..).zip(readings) {
             let price = if reading.failure.is_none() && job.livemode { TENTHS_PER_URL } else { 0 };
@@ -129,8 +130,8 @@ impl JobRunner {
                 if job.livemode {
                     index.absorb(org_id, &draft).await?;
                 }
-                let lead = self.store_lead(org_id, job, criteria, (row, slot), draft, started).await?;
-                if lead.id == super::lead_id(job, row, slot) {
+                let lead = self.lead_writer(org_id, job).store(criteria, (row, slot), draft, started).await?;
+                if lead.id == lead_id(&job.id, row, slot) {
                     tally.new_leads += 1;
                 }
                 leads.push(lead);
@@ -150,7 +151,7 @@ impl JobRunner {
     /// The scrape's saved request.
     async fn scrape_request(&self, org_id: &str, job_id: &str) -> StoreResult<ScrapeRequest> {
         let key = request_blob(org_id, job_id)?;
-        let blob = self.blobs.get(&key).await?.ok_or_else(|| StoreError::Backend(format!("scrape request {key} is missing")))?;
+        let blob = self.records.blobs.get(&key).await?.ok_or_else(|| StoreError::Backend(format!("scrape request {key} is missing")))?;
         serde_json::from_slice(&blob.bytes).map_err(|e| StoreError::Backend(format!("scrape request {key}: {e}")))
     }
 
@@ -158,21 +159,16 @@ impl JobRunner {
     fn scrape_crawler(&self, depth: u8) -> Crawler {
         let config =
             CrawlConfig { max_depth: depth.saturating_sub(1), max_pages: PAGES_PER_URL, use_sitemaps: false, ..CrawlConfig::default() };
-        Crawler::new(self.scrape_fetcher().with_limits(config.page_limits), config)
-    }
-
-    fn scrape_fetcher(&self) -> Fetcher {
-        self.fetcher.clone().unwrap_or_else(|| Fetcher::new(TargetPolicy::from_env(), FetchLimits::ATTACHMENT))
+        Crawler::new(self.fetcher.with_limits(config.page_limits), config)
     }
 
     /// What turns a scrape's pages into leads: the worker's web source (verifying emails as it is
     /// configured to, when the scrape keeps emails at all).
     fn scrape_reader(&self, options: ScrapeOptions) -> WebSource {
-        let web = self.web.clone().unwrap_or_else(|| WebSource::new(self.scrape_fetcher()));
         if options.extract_emails {
-            web
+            self.web.clone()
         } else {
-            web.without_verifier()
+            self.web.without_verifier()
         }
     }
 
@@ -187,7 +183,7 @@ impl JobRunner {
         at: &str,
     ) -> StoreResult<Option<(Vec<Url>, Vec<String>)>> {
         let key = targets_blob(org_id, &job.id)?;
-        if let Some(blob) = self.blobs.get(&key).await? {
+        if let Some(blob) = self.records.blobs.get(&key).await? {
             let pages = serde_json::from_slice(&blob.bytes).map_err(|e| StoreError::Backend(format!("sitemap snapshot {key}: {e}")))?;
             return Ok(Some((pages, Vec::new())));
         }
@@ -207,9 +203,9 @@ impl JobRunner {
             notes.push(format!("Only the first {MAX_URLS} pages are read."));
         }
         let bytes = serde_json::to_vec(&pages).map_err(|e| StoreError::Backend(e.to_string()))?;
-        self.blobs.put(&key, bytes.into(), "application/json").await?;
+        self.records.blobs.put(&key, bytes.into(), "application/json").await?;
         let update = Update::new().set("total_urls", pages.len() as u64);
-        match self.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
+        match self.records.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
             Ok(_) => Ok(Some((pages, notes))),
             Err(StoreError::ConditionFailed) => Ok(None),
             Err(e) => Err(e),

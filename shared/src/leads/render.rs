@@ -48,7 +48,7 @@ use std::collections::{HashMap, HashSet};
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 
-use crate::leads::{Company, Lead, Person};
+use super::{Company, Lead, Person};
 
 /// The most rows a single job's artifact holds.
 pub const MAX_ARTIFACT_ROWS: usize = 10_000;

@@ -1,0 +1,214 @@
+//! The jobs service of the API: reading jobs, their leads, log, artifact and summary, approving a
+//! pending job (which enqueues its first chunk) and stopping one. It needs no fetcher and no web
+//! engine: the work of a job happens in the worker ([`super::runner::JobRunner`]).
+
+use std::sync::Arc;
+
+use super::log::{self, LogEntry};
+use super::records::{
+    heartbeat_sk, live_report, position, usage_key, JobRecords, Outcome, CREDIT_TENTHS, ORG_ID, ROWS_DONE, RUNNING_INDEX, RUN_POSITION,
+};
+use super::{job_key, running_key, Job, JobStatus};
+use crate::accounts::Organization;
+use crate::error::{ResearchError, ResearchResult};
+use crate::events::{Event, EventType};
+use crate::leads::store::{job_data_partition, job_leads, LEAD_SK};
+use crate::leads::Lead;
+use crate::plans::{plan_key, Plan};
+use quarry_ports::clock::SharedClock;
+use quarry_ports::{Blobs, Condition, Item, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
+
+/// What approving a job may set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Approval {
+    /// Events of this job are also posted here (the webhook dispatcher delivers them).
+    pub webhook_url: Option<String>,
+    /// The job stops rather than spend more than this.
+    pub max_credits: Option<u64>,
+}
+
+/// Jobs as the API sees them. Cheap to clone.
+#[derive(Clone)]
+pub struct Jobs {
+    records: JobRecords,
+}
+
+impl Jobs {
+    pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
+        Jobs { records: JobRecords { table, blobs, steps, clock } }
+    }
+
+    /// A job of the organization.
+    pub async fn job(&self, org_id: &str, job_id: &str) -> ResearchResult<Job> {
+        Ok(self.records.load(org_id, job_id).await?.1)
+    }
+
+    /// One page of the organization's jobs.
+    pub async fn list(
+        &self,
+        org_id: &str,
+        filter: &super::JobFilter,
+        order: quarry_ports::Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> ResearchResult<(Vec<Job>, Option<String>)> {
+        Ok(super::list(self.records.table.as_ref(), org_id, filter, order, limit, cursor).await?)
+    }
+
+    /// One page of a job's leads that pass `keep`, in discovery order by default.
+    pub async fn lead_page(
+        &self,
+        org_id: &str,
+        job_id: &str,
+        order: quarry_ports::Order,
+        limit: usize,
+        cursor: Option<String>,
+        keep: impl Fn(&Lead) -> bool,
+    ) -> ResearchResult<(Vec<Lead>, Option<String>)> {
+        self.records.load(org_id, job_id).await?;
+        let base = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK).order(order).cursor(cursor);
+        let pick = |item: &Item| -> StoreResult<Option<Lead>> {
+            let lead: Lead = item.to_record()?;
+            Ok(keep(&lead).then_some(lead))
+        };
+        Ok(quarry_ports::table::query_matching(self.records.table.as_ref(), base, limit, 2_000, pick).await?)
+    }
+
+    /// An artifact of the organization with a fresh download link to `format`.
+    pub async fn artifact(
+        &self,
+        org_id: &str,
+        artifact_id: &str,
+        format: super::artifact::Format,
+    ) -> ResearchResult<super::artifact::Artifact> {
+        let not_found = || ResearchError::NotFound { what: "Artifact", id: artifact_id.to_string(), param: "artifact_id" };
+        if !crate::ids::has_prefix(artifact_id, crate::ids::prefix::ARTIFACT) {
+            return Err(not_found());
+        }
+        super::artifact::fetch(self.records.table.as_ref(), self.records.blobs.as_ref(), org_id, artifact_id, format)
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    /// What a job found, how complete it is, and its caveats.
+    pub async fn summary(&self, org_id: &str, job_id: &str) -> ResearchResult<super::summary::JobSummary> {
+        let (item, job) = self.records.load(org_id, job_id).await?;
+        let plan: Plan = match self.records.table.get(&plan_key(org_id, &job.plan_id)).await? {
+            Some(p) => p.to_record()?,
+            None => return Err(ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" }),
+        };
+        let leads = self.leads(org_id, job_id).await?;
+        let notes = live_report(&item).map(|r| r.notes).unwrap_or_default();
+        Ok(super::summary::summarize(&job, &plan, &leads, &notes))
+    }
+
+    /// Credits the organization has used this month.
+    pub async fn used_this_month(&self, org_id: &str) -> StoreResult<u64> {
+        let item = self.records.table.get(&usage_key(org_id, self.records.now())).await?;
+        Ok(item.and_then(|i| i.i64("credits")).unwrap_or(0).max(0) as u64)
+    }
+
+    /// Starts a pending job: checks the concurrent-job limit and (live keys) the credit balance,
+    /// marks it running and enqueues its first chunk. The work itself happens in the worker.
+    pub async fn approve(&self, org: &Organization, job_id: &str, approval: Approval) -> ResearchResult<Job> {
+        let (_, job) = self.records.load(&org.id, job_id).await?;
+        if job.status != JobStatus::Pending {
+            return Err(ResearchError::Conflict(format!("Job {job_id} is {}; only pending jobs can be approved.", job.status.as_str())));
+        }
+        if job.livemode {
+            let needed = approval.max_credits.map_or(job.credits_estimate, |m| m.min(job.credits_estimate));
+            let used = self.used_this_month(&org.id).await?;
+            let left = org.monthly_credits.saturating_sub(used);
+            if needed > left {
+                return Err(ResearchError::InsufficientCredits(format!(
+                    "Job {job_id} needs about {needed} credits and your organization has {left} left this month. Lower max_rows or max_credits, or raise the allowance."
+                )));
+            }
+        }
+        let now = self.records.now();
+        let limit = org.tier.limits().concurrent_jobs;
+        let mut update = Update::new()
+            .set("status", JobStatus::Running.as_str())
+            .set("started_at", now.to_string())
+            .set("updated_at", now.to_string())
+            .set(RUN_POSITION, position(0, 0))
+            .set(CREDIT_TENTHS, 0)
+            .set(ROWS_DONE, 0)
+            .set(ORG_ID, org.id.as_str())
+            .set("owned_partition", job_data_partition(&org.id, job_id))
+            .set(quarry_ports::table::GSI1_PK, RUNNING_INDEX)
+            .set(quarry_ports::table::GSI1_SK, heartbeat_sk(now.unix(), job_id));
+        if let Some(max) = approval.max_credits {
+            update = update.set("max_credits", max);
+        }
+        if let Some(url) = &approval.webhook_url {
+            update = update.set("webhook_url", url.as_str());
+        }
+        let mut approved = job.clone();
+        approved.status = JobStatus::Running;
+        approved.started_at = Some(now);
+        approved.updated_at = now;
+        approved.max_credits = approval.max_credits;
+        let event = Event::new(EventType::JobApproved, &approved, job.livemode, now)?;
+        let ops = vec![
+            WriteOp::Update { key: job_key(&org.id, job_id), update, condition: Condition::equals("status", JobStatus::Pending.as_str()) },
+            WriteOp::Update {
+                key: running_key(&org.id),
+                update: Update::new().add("count", 1),
+                condition: Condition::counter_within("count", 1, i64::from(limit)),
+            },
+            event.record_op(&org.id)?,
+        ];
+        match self.records.table.transact(ops).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed) => {
+                let (_, now_job) = self.records.load(&org.id, job_id).await?;
+                if now_job.status != JobStatus::Pending {
+                    return Err(ResearchError::Conflict(format!(
+                        "Job {job_id} is {}; only pending jobs can be approved.",
+                        now_job.status.as_str()
+                    )));
+                }
+                return Err(ResearchError::TooManyJobs { limit });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.records.sync_thread_status(&org.id, &approved).await?;
+        crate::events::nudge_fan_out(self.records.steps.as_ref()).await;
+        self.records.enqueue(&org.id, job_id, &position(0, 0)).await?;
+        Ok(approved)
+    }
+
+    /// Stops a job: a running job gets its stop flag (it ends `stopped` at its next checkpoint,
+    /// with a partial artifact); a pending job ends `stopped` at once. Ended jobs are a conflict.
+    pub async fn stop(&self, org_id: &str, job_id: &str) -> ResearchResult<Job> {
+        let (item, job) = self.records.load(org_id, job_id).await?;
+        match job.status {
+            JobStatus::Running => {
+                Ok(super::request_stop(self.records.table.as_ref(), org_id, job_id, self.records.now()).await?.unwrap_or(job))
+            }
+            JobStatus::Pending => {
+                let ended =
+                    self.records.finish(org_id, &item, &job, None, Outcome::Stopped("Stopped before it started.".into()), None).await?;
+                Ok(ended.unwrap_or(job))
+            }
+            status => Err(ResearchError::Conflict(format!("Job {job_id} has already ended ({}).", status.as_str()))),
+        }
+    }
+
+    /// A job's log, in order.
+    pub async fn log_entries(&self, org_id: &str, job_id: &str) -> ResearchResult<Vec<LogEntry>> {
+        self.records.load(org_id, job_id).await?;
+        Ok(log::all(self.records.table.as_ref(), &job_data_partition(org_id, job_id)).await?)
+    }
+
+    /// Up to `limit` log entries of a job after `after`.
+    pub async fn log_after(&self, org_id: &str, job_id: &str, after: Option<&str>, limit: usize) -> StoreResult<Vec<LogEntry>> {
+        log::read_after(self.records.table.as_ref(), &job_data_partition(org_id, job_id), after, limit).await
+    }
+
+    /// Every lead of a job, in discovery order.
+    pub async fn leads(&self, org_id: &str, job_id: &str) -> StoreResult<Vec<Lead>> {
+        job_leads(self.records.table.as_ref(), org_id, job_id).await
+    }
+}

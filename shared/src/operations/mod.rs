@@ -1,0 +1,69 @@
+//! Operations that span several services, as the API offers them: starting a job with its own
+//! webhook, posting a message with auto-approval, starting a URL scrape, and the one-shot search.
+//! Each takes parsed input (the types here and in `jobs::scrape` are the rules: a value that
+//! exists is valid) and is one call from its handler. The services below (research, jobs,
+//! webhooks) do not know this module; only the HTTP layer calls it.
+
+mod search;
+mod start;
+
+use std::sync::Arc;
+
+pub use search::{SearchOutcome, SearchQuery, Wait, MAX_SEARCH_ROWS, SYNC_BUDGET};
+pub use start::{ApprovedJob, StartRequest};
+
+use crate::accounts::{Caller, Organization};
+use crate::error::ResearchResult;
+use crate::jobs::scrape::ScrapeRequest;
+use crate::jobs::{Approval, Jobs};
+use crate::research::{NewMessage, Posted, Research};
+use crate::webhooks::Endpoints;
+use quarry_ports::Blobs;
+
+/// The services an operation combines. Cheap to clone.
+#[derive(Clone)]
+pub struct Operations {
+    research: Research,
+    jobs: Jobs,
+    endpoints: Endpoints,
+    blobs: Arc<dyn Blobs>,
+}
+
+impl Operations {
+    pub fn new(research: Research, jobs: Jobs, endpoints: Endpoints, blobs: Arc<dyn Blobs>) -> Self {
+        Operations { research, jobs, endpoints, blobs }
+    }
+
+    /// Posts a user message; with `auto_approve`, also starts the job it drafted. The message,
+    /// plan and job are stored whatever happens next: a job that cannot start (credits,
+    /// concurrency) stays pending, and approving it by hand gives the reason.
+    pub async fn post_message(&self, caller: &Caller, org: &Organization, thread_id: &str, new: NewMessage) -> ResearchResult<Posted> {
+        let mut posted = self.research.post_message(caller, thread_id, new).await?;
+        if posted.message.auto_approve {
+            match self.jobs.approve(org, &posted.job.id, Approval::default()).await {
+                Ok(job) => posted.job = job,
+                Err(e) => tracing::info!(job_id = %posted.job.id, error = ?e, "auto-approval did not start the job"),
+            }
+        }
+        Ok(posted)
+    }
+
+    /// Creates a scrape job and starts it at once. A scrape that cannot start now (credits,
+    /// concurrent jobs) is stopped rather than left pending, and the reason is the error.
+    pub async fn start_scrape(
+        &self,
+        caller: &Caller,
+        org: &Organization,
+        request: &ScrapeRequest,
+        start: StartRequest,
+    ) -> ResearchResult<ApprovedJob> {
+        let job = self.research.create_scrape(self.blobs.as_ref(), caller, request).await?;
+        match self.start_job(caller, org, &job.id, start).await {
+            Ok(started) => Ok(started),
+            Err(e) => {
+                self.jobs.stop(&org.id, &job.id).await?;
+                Err(e)
+            }
+        }
+    }
+}
