@@ -62,7 +62,7 @@ pub async fn serve_streaming_group(group: Group) -> Result<(), lambda_http::Erro
 /// The step worker over `resources`, as `settings` configure it.
 pub async fn worker(settings: &Settings, resources: &AwsResources) -> Worker {
     let clock = Arc::new(SystemClock);
-    Worker::from_settings(quarry_store::aws::connect(resources, clock.clone()).await, clock, settings)
+    Worker::new(quarry_store::aws::connect(resources, clock.clone()).await, clock, settings)
 }
 
 /// [`worker`] with the settings of the process environment (for tests; the entries read them

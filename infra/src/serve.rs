@@ -49,7 +49,7 @@ pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:
     // an unacknowledged task comes back on the next start.
-    let worker = Worker::from_settings(local.embedded.storage.clone(), local.clock.clone(), settings);
+    let worker = Worker::new(local.embedded.storage.clone(), local.clock.clone(), settings);
     let worker = tokio::spawn(worker.run(std::future::pending()));
 
     println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), data_dir.display());

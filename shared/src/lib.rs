@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod error;
 pub mod events;
+pub mod filters;
 pub mod http;
 pub mod idempotency;
 pub mod ids;

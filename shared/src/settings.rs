@@ -3,7 +3,7 @@
 //! [`Settings::from_env`] reads every `QUARRY_*` variable of the README's configuration table
 //! ([`Settings::VARIABLES`]) and checks it; a bad value stops the start with a sentence naming the
 //! variable and what it accepts (all problems at once). The local server and every Lambda entry
-//! then pass the struct down (`AppState::new`, `Worker::from_settings`); nothing else reads the
+//! then pass the struct down (`AppState::new`, `Worker::new`); nothing else reads the
 //! environment. Values are trimmed, and an empty value counts as unset.
 //!
 //! The AWS resource names are read here too but required only where they are used:

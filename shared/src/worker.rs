@@ -62,24 +62,19 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker with the default outbound policy (public addresses only), no host overrides, and
-    /// neither email verification nor web search. Processes use [`Worker::from_settings`].
-    pub fn new(storage: Storage, clock: SharedClock) -> Self {
-        Self::with_target_policy(storage, clock, TargetPolicy::default())
-    }
-
     /// The worker an operator configures, from the settings read once at start: the target
     /// policy (`QUARRY_ALLOW_PRIVATE_TARGETS`), pinned host addresses (`QUARRY_RESOLVE`), email
     /// verification (`QUARRY_VERIFY_EMAILS`, `QUARRY_DNS_SERVERS`) and web search
     /// (`QUARRY_SEARCH_*`).
-    pub fn from_settings(storage: Storage, clock: SharedClock, settings: &Settings) -> Self {
+    pub fn new(storage: Storage, clock: SharedClock, settings: &Settings) -> Self {
         let (outbound, web) = (&settings.outbound, &settings.web);
         tracing::info!(verify_emails = web.verifier.is_some(), web_search = web.search.is_some(), "web engine settings");
         let fetcher = Fetcher::with_hosts(outbound.policy, FetchLimits::ATTACHMENT, outbound.hosts.clone());
         Self::with_fetcher(storage, clock, fetcher).with_web_settings(web)
     }
 
-    /// A worker with an explicit outbound policy (test suites allow their loopback fixtures).
+    /// A worker with an explicit outbound policy, no host overrides, and neither email
+    /// verification nor web search (test suites allow their loopback fixtures).
     pub fn with_target_policy(storage: Storage, clock: SharedClock, policy: TargetPolicy) -> Self {
         Self::with_fetcher(storage, clock, Fetcher::new(policy, FetchLimits::ATTACHMENT))
     }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::{org_partition, Accounts, Organization};
+use crate::error::{ResearchError, ResearchResult};
 use crate::ids::{new_id, prefix};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{Condition, Item, Key, Order, Query, StoreError, StoreResult, Update, WriteOp};
@@ -106,6 +107,46 @@ pub struct NewKey {
     pub mode: Mode,
     pub scopes: Vec<Scope>,
     pub expires_at: Option<Timestamp>,
+}
+
+/// Longest key name.
+pub const MAX_KEY_NAME: usize = 100;
+
+impl NewKey {
+    /// The key a create request asks for, in the caller's `mode`: a trimmed name of 1–100
+    /// characters; scopes in their canonical order without repeats (default: `read` and `run`
+    /// for a secret key, `read` for a publishable one, which may have no other); an expiry after
+    /// `now`. A bad field is an `Invalid` naming it.
+    pub fn parse(
+        name: &str,
+        kind: Option<KeyKind>,
+        scopes: Option<Vec<Scope>>,
+        expires_at: Option<Timestamp>,
+        mode: Mode,
+        now: Timestamp,
+    ) -> ResearchResult<NewKey> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
+            return Err(ResearchError::invalid("name", format!("`name` must be 1 to {MAX_KEY_NAME} characters.")));
+        }
+        let kind = kind.unwrap_or(KeyKind::Secret);
+        let mut scopes = scopes.unwrap_or_else(|| match kind {
+            KeyKind::Secret => vec![Scope::Read, Scope::Run],
+            KeyKind::Publishable => vec![Scope::Read],
+        });
+        scopes.sort_by_key(|s| Scope::ALL.iter().position(|x| x == s));
+        scopes.dedup();
+        if scopes.is_empty() {
+            return Err(ResearchError::invalid("scopes", "`scopes` must name at least one scope."));
+        }
+        if kind == KeyKind::Publishable && scopes != [Scope::Read] {
+            return Err(ResearchError::invalid("scopes", "Publishable keys are read-only: their only scope is `read`."));
+        }
+        if expires_at.is_some_and(|t| t.0 <= now.0) {
+            return Err(ResearchError::invalid("expires_at", "`expires_at` must be in the future."));
+        }
+        Ok(NewKey { name: name.to_string(), kind, mode, scopes, expires_at })
+    }
 }
 
 /// An authenticated caller: the key and its organization.

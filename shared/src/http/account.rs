@@ -19,9 +19,6 @@ use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope};
 use crate::ids::{has_prefix, prefix};
 use quarry_ports::clock::Timestamp;
 
-/// Longest key name.
-const MAX_KEY_NAME: usize = 100;
-
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -106,29 +103,8 @@ async fn create_api_key(
     auth: Authorized<Admin>,
     ApiJson(body): ApiJson<CreateApiKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
-        return Err(ApiError::invalid("name", format!("`name` must be 1 to {MAX_KEY_NAME} characters.")));
-    }
-    let kind = body.kind.unwrap_or(KeyKind::Secret);
-    let mut scopes = body.scopes.unwrap_or_else(|| match kind {
-        KeyKind::Secret => vec![Scope::Read, Scope::Run],
-        KeyKind::Publishable => vec![Scope::Read],
-    });
-    scopes.sort_by_key(|s| Scope::ALL.iter().position(|x| x == s));
-    scopes.dedup();
-    if scopes.is_empty() {
-        return Err(ApiError::invalid("scopes", "`scopes` must name at least one scope."));
-    }
-    if kind == KeyKind::Publishable && scopes != [Scope::Read] {
-        return Err(ApiError::invalid("scopes", "Publishable keys are read-only: their only scope is `read`."));
-    }
-    if let Some(t) = body.expires_at {
-        if t.0 <= state.clock().now() {
-            return Err(ApiError::invalid("expires_at", "`expires_at` must be in the future."));
-        }
-    }
-    let new = NewKey { name: name.to_string(), kind, mode: auth.key.mode, scopes, expires_at: body.expires_at };
+    let now = state.clock().now().into();
+    let new = NewKey::parse(&body.name, body.kind, body.scopes, body.expires_at, auth.key.mode, now)?;
     let (key, secret) = state.accounts().create_key(auth.org_id(), new).await?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { key, secret })))
 }

@@ -6,19 +6,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read};
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::{ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
 use super::params::{ArtifactIdPath, JobIdPath};
 use super::responses::{BadRequest, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::jobs::artifact::{Artifact, Format};
+use crate::jobs::service::JobLeadFilter;
 use crate::leads::Lead;
 
 /// Default page size of the lead list (larger than other lists: leads are what users page through).
@@ -48,11 +48,6 @@ pub struct LeadListParams {
     has_field: Option<String>,
 }
 
-/// The value at a dotted path of a lead (`person.email`, `fields.tech_stack`).
-fn field_at<'a>(lead: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(lead, |v, part| v.get(part)).filter(|v| !v.is_null())
-}
-
 /// A job's leads, with per-field sources and confidence.
 #[utoipa::path(get, path = "/v1/jobs/{job_id}/leads", operation_id = "jobs.leads.list", tag = "artifacts",
     params(JobIdPath, LeadListParams),
@@ -71,27 +66,9 @@ async fn list_leads(
         order: one("order").or(Some("asc".into())),
     };
     let page = params.page()?;
-    let min_confidence = match one("min_confidence") {
-        None => 0.0,
-        Some(raw) => match raw.parse::<f64>() {
-            Ok(v) if (0.0..=1.0).contains(&v) => v,
-            _ => return Err(ApiError::invalid("min_confidence", format!("`min_confidence` must be a number from 0 to 1; got `{raw}`."))),
-        },
-    };
-    let required: Vec<String> = pairs.iter().filter(|(k, _)| k == "has_field").map(|(_, v)| v.clone()).collect();
-    let (leads, next) = state
-        .jobs()
-        .lead_page(auth.org_id(), &job_id, page.order, page.limit, page.cursor, |lead| {
-            if lead.confidence < min_confidence {
-                return false;
-            }
-            // Only leads that pass the cheap check are turned into JSON to look up field paths.
-            required.is_empty() || {
-                let value = serde_json::to_value(lead).unwrap_or(Value::Null);
-                required.iter().all(|path| field_at(&value, path).is_some())
-            }
-        })
-        .await?;
+    let has_fields = pairs.iter().filter(|(k, _)| k == "has_field").map(|(_, v)| v.clone()).collect();
+    let filter = JobLeadFilter::parse(one("min_confidence").as_deref(), has_fields)?;
+    let (leads, next) = state.jobs().lead_page(auth.org_id(), &job_id, page.order, page.limit, page.cursor, &filter).await?;
     Ok(Json(ListResponse::new(leads, next)))
 }
 
@@ -118,12 +95,7 @@ async fn get_artifact(
     ApiQuery(params): ApiQuery<ArtifactParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let format = match params.format.as_deref() {
-        None => Format::Csv,
-        Some(raw) => {
-            Format::parse(raw).ok_or_else(|| ApiError::invalid("format", format!("`format` must be csv, json or xlsx; got `{raw}`.")))?
-        }
-    };
+    let format = Format::parse_param(params.format.as_deref())?;
     let artifact = state.jobs().artifact(auth.org_id(), &artifact_id, format).await?;
     let wants_record = headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("application/json"));
     if wants_record {

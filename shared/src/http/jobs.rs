@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read, Run};
-use super::error::{ApiError, ApiResult, ErrorEnvelope};
+use super::error::{ApiResult, ErrorEnvelope};
 use super::extract::{parse_json, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse};
 use super::params::JobIdPath;
@@ -18,9 +18,8 @@ use super::responses::{BadRequest, Conflict, JobLimit, NotFound, PaymentRequired
 use super::AppState;
 use crate::jobs::log::LogEntry;
 use crate::jobs::summary::JobSummary;
-use crate::jobs::{Job, JobFilter, JobStatus};
+use crate::jobs::{Job, JobFilter, JobFilterText};
 use crate::operations::{ApprovedJob, StartRequest};
-use quarry_ports::clock::Timestamp;
 
 /// The routes of the group.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -133,28 +132,6 @@ pub struct JobListParams {
     pub created_before: Option<String>,
 }
 
-/// Parses a comma-separated status filter (the other products' names accepted too), naming `param`.
-pub(super) fn parse_statuses(param: &str, raw: &str) -> ApiResult<Vec<JobStatus>> {
-    raw.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            JobStatus::parse_filter(s).ok_or_else(|| {
-                let message =
-                    format!("`{}` is not a job status. Use pending, running, succeeded, failed or stopped (comma-separated).", s.trim());
-                ApiError::invalid(param, message)
-            })
-        })
-        .collect()
-}
-
-pub(super) fn parse_time(param: &str, raw: Option<&str>) -> ApiResult<Option<Timestamp>> {
-    raw.map(|r| {
-        Timestamp::parse(r)
-            .ok_or_else(|| ApiError::invalid(param, format!("`{param}` must be an ISO 8601 time such as 2026-04-21T14:22:01Z.")))
-    })
-    .transpose()
-}
-
 /// Jobs across every thread of the organization, newest first.
 #[utoipa::path(get, path = "/v1/jobs", operation_id = "jobs.list", tag = "jobs", params(JobListParams),
     responses((status = 200, body = ListResponse<Job>), BadRequest, RateLimited, V1Errors))]
@@ -164,13 +141,12 @@ async fn list_jobs(
     ApiQuery(params): ApiQuery<JobListParams>,
 ) -> ApiResult<Json<ListResponse<Job>>> {
     let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
-    let statuses = params.status.as_deref().map(|raw| parse_statuses("status", raw)).transpose()?.unwrap_or_default();
-    let filter = JobFilter {
-        statuses,
-        thread_id: params.thread_id.filter(|t| !t.is_empty()),
-        created_after: parse_time("created_after", params.created_after.as_deref())?,
-        created_before: parse_time("created_before", params.created_before.as_deref())?,
-    };
+    let filter = JobFilter::parse(JobFilterText {
+        status: params.status.as_deref(),
+        thread_id: params.thread_id.as_deref(),
+        created_after: params.created_after.as_deref(),
+        created_before: params.created_before.as_deref(),
+    })?;
     let (jobs, next) = state.jobs().list(auth.org_id(), &filter, page.order, page.limit, page.cursor).await?;
     Ok(Json(ListResponse::new(jobs, next)))
 }

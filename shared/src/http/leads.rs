@@ -15,15 +15,14 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Read, Run};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::jobs::parse_time;
 use super::pagination::{ListParams, ListResponse};
 use super::params::{ExportIdPath, LeadIdPath};
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::accounts::Principal;
-use crate::leads::export::{field_value, Export, ExportFormat, Exports, EXPORT_FIELDS};
-use crate::leads::score::LeadStatus;
-use crate::leads::store::{LeadFilter, LeadPatch, LeadSort, LeadStore, MAX_NOTES_CHARS, MAX_SEARCH_CHARS, MAX_TAGS, MAX_TAG_CHARS};
+use crate::leads::export::{field_value, Export, ExportFormat, Exports};
+use crate::leads::input::{parse_export_fields, LeadFilterInput};
+use crate::leads::store::{LeadFilter, LeadPatch, LeadSort, LeadStore};
 use crate::leads::Lead;
 
 /// The routes of the group.
@@ -111,47 +110,18 @@ pub struct LeadFilterParams {
 }
 
 impl LeadFilterParams {
-    /// The filter, each bad value a 400 naming it (`prefix` names the object it sits in).
+    /// The domain filter; `prefix` names the object the fields sit in.
     fn filter(&self, prefix: &str) -> ApiResult<LeadFilter> {
-        let name = |field: &str| format!("{prefix}{field}");
-        let score = |field: &str, raw: &Option<Value>| -> ApiResult<Option<u8>> {
-            let Some(raw) = raw else { return Ok(None) };
-            let number = match raw {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.trim().parse::<u64>().ok(),
-                _ => None,
-            };
-            match number {
-                Some(n) if n <= 100 => Ok(Some(n as u8)),
-                _ => Err(ApiError::invalid(name(field), format!("`{}` must be an integer from 0 to 100.", name(field)))),
-            }
+        let input = LeadFilterInput {
+            job_id: self.job_id.as_deref(),
+            score_min: self.score_min.as_ref(),
+            score_max: self.score_max.as_ref(),
+            status: self.status.as_deref(),
+            search: self.search.as_deref(),
+            created_after: self.created_after.as_deref(),
+            created_before: self.created_before.as_deref(),
         };
-        let status = match self.status.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("hot") => Some(LeadStatus::Hot),
-            Some("warm") => Some(LeadStatus::Warm),
-            Some("cold") => Some(LeadStatus::Cold),
-            Some(other) => return Err(ApiError::invalid(name("status"), format!("`status` must be hot, warm or cold; got `{other}`."))),
-        };
-        let search = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if search.is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
-            return Err(ApiError::invalid(name("search"), format!("`search` is at most {MAX_SEARCH_CHARS} characters.")));
-        }
-        let filter = LeadFilter {
-            job_id: self.job_id.clone().filter(|j| !j.is_empty()),
-            score_min: score("score_min", &self.score_min)?,
-            score_max: score("score_max", &self.score_max)?,
-            status,
-            search: search.map(str::to_string),
-            created_after: parse_time(&name("created_after"), self.created_after.as_deref())?,
-            created_before: parse_time(&name("created_before"), self.created_before.as_deref())?,
-        };
-        if let (Some(low), Some(high)) = (filter.score_min, filter.score_max) {
-            if low > high {
-                return Err(ApiError::invalid(name("score_min"), "`score_min` must not be above `score_max`."));
-            }
-        }
-        Ok(filter)
+        Ok(LeadFilter::parse(input, prefix)?)
     }
 }
 
@@ -183,11 +153,7 @@ async fn list_leads(
 ) -> ApiResult<Json<ListResponse<LeadView>>> {
     let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
     let filter = filter.filter("")?;
-    let sort = match params.sort.as_deref() {
-        None | Some("") => LeadSort::CreatedAt,
-        Some(raw) => LeadSort::parse(raw)
-            .ok_or_else(|| ApiError::invalid("sort", format!("`sort` must be created_at, score or company; got `{raw}`.")))?,
-    };
+    let sort = LeadSort::parse_param(params.sort.as_deref())?;
     let store = LeadStore::new(state.storage().table.as_ref());
     let (leads, next) = store.list(auth.org_id(), livemode(&auth), &filter, sort, page.order, page.limit, page.cursor).await?;
     Ok(Json(ListResponse::new(leads.into_iter().map(LeadView::from).collect(), next)))
@@ -227,43 +193,6 @@ fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<V
     Value::deserialize(deserializer).map(Some)
 }
 
-impl LeadUpdate {
-    fn patch(&self) -> ApiResult<LeadPatch> {
-        let custom_notes = match &self.custom_notes {
-            None => None,
-            Some(Value::Null) => Some(None),
-            Some(Value::String(notes)) if notes.chars().count() <= MAX_NOTES_CHARS => Some(Some(notes.clone())),
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "custom_notes",
-                    format!("`custom_notes` must be text of at most {MAX_NOTES_CHARS} characters, or null."),
-                ))
-            }
-        };
-        let tags = match &self.tags {
-            None => None,
-            Some(Value::Array(items)) if items.len() <= MAX_TAGS => {
-                let mut tags: Vec<String> = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    let tag = item.as_str().map(str::trim).filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS);
-                    let Some(tag) = tag else {
-                        return Err(ApiError::invalid(
-                            format!("tags[{i}]"),
-                            format!("Each tag must be text of 1 to {MAX_TAG_CHARS} characters."),
-                        ));
-                    };
-                    if !tags.iter().any(|t| t == tag) {
-                        tags.push(tag.to_string());
-                    }
-                }
-                Some(tags)
-            }
-            Some(_) => return Err(ApiError::invalid("tags", format!("`tags` must be a list of at most {MAX_TAGS} strings."))),
-        };
-        Ok(LeadPatch { custom_notes, tags })
-    }
-}
-
 /// Sets the lead's `custom_notes` and `tags` (what a job finds never overwrites them).
 #[utoipa::path(patch, path = "/v1/leads/{lead_id}", operation_id = "leads.update", tag = "leads", request_body = LeadUpdate,
     params(LeadIdPath),
@@ -274,7 +203,7 @@ async fn update_lead(
     ApiPath(LeadIdPath { lead_id }): ApiPath<LeadIdPath>,
     ApiJson(body): ApiJson<LeadUpdate>,
 ) -> ApiResult<Json<LeadView>> {
-    let patch = body.patch()?;
+    let patch = LeadPatch::parse(body.custom_notes.as_ref(), body.tags.as_ref())?;
     let store = LeadStore::new(state.storage().table.as_ref());
     let now = state.clock().now().into();
     let lead = store.update(auth.org_id(), livemode(&auth), &lead_id, patch, now).await?.ok_or_else(|| lead_not_found(&lead_id))?;
@@ -319,28 +248,9 @@ async fn export_leads(
     auth: Authorized<Run>,
     ApiJson(body): ApiJson<ExportRequest>,
 ) -> ApiResult<(StatusCode, Json<Export>)> {
-    let format = match body.format.as_deref() {
-        None => return Err(ApiError::invalid("format", "`format` is required: `csv` or `json`.")),
-        Some(raw) => {
-            ExportFormat::parse(raw).ok_or_else(|| ApiError::invalid("format", format!("`format` must be csv or json; got `{raw}`.")))?
-        }
-    };
+    let format = ExportFormat::parse_param(body.format.as_deref())?;
     let filters = body.filters.filter("filters.")?;
-    let fields = match body.fields {
-        None => EXPORT_FIELDS.iter().map(|f| f.to_string()).collect(),
-        Some(fields) if fields.is_empty() => {
-            return Err(ApiError::invalid("fields", "`fields` must name at least one column, or be left out for all."))
-        }
-        Some(fields) => {
-            for (i, field) in fields.iter().enumerate() {
-                if !EXPORT_FIELDS.contains(&field.as_str()) {
-                    let message = format!("`{field}` is not an export column. Use any of: {}.", EXPORT_FIELDS.join(", "));
-                    return Err(ApiError::invalid(format!("fields[{i}]"), message));
-                }
-            }
-            fields
-        }
-    };
+    let fields = parse_export_fields(body.fields)?;
     let storage = state.storage();
     let exports = Exports { table: storage.table.as_ref(), blobs: storage.blobs.as_ref(), steps: storage.steps.as_ref() };
     let export = exports.create(auth.org_id(), livemode(&auth), format, filters, fields, state.clock().now().into()).await?;

@@ -13,7 +13,6 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Read, Run};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::jobs::parse_statuses;
 use super::pagination::{ListParams, ListResponse};
 use super::params::ThreadIdPath;
 use super::responses::{BadRequest, Conflict, NotFound, PlanLimit, PlanRejected, RateLimited, V1Errors};
@@ -77,10 +76,7 @@ async fn list_threads(
     ApiQuery(params): ApiQuery<ThreadListParams>,
 ) -> ApiResult<Json<ListResponse<Thread>>> {
     let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
-    let filter = ThreadFilter {
-        q: params.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
-        job_statuses: params.has_job_status.as_deref().map(|raw| parse_statuses("has_job_status", raw)).transpose()?.unwrap_or_default(),
-    };
+    let filter = ThreadFilter::parse(params.q.as_deref(), params.has_job_status.as_deref())?;
     let (threads, next) = state.research().list_threads(auth.org_id(), &filter, page.order, page.limit, page.cursor).await?;
     Ok(Json(ListResponse::new(threads, next)))
 }

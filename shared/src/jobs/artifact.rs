@@ -29,6 +29,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The `format` parameter of an artifact read; absent is CSV.
+    pub fn parse_param(raw: Option<&str>) -> crate::error::ResearchResult<Format> {
+        match raw {
+            None => Ok(Format::Csv),
+            Some(raw) => Format::parse(raw)
+                .ok_or_else(|| crate::error::ResearchError::invalid("format", format!("`format` must be csv, json or xlsx; got `{raw}`."))),
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Format> {
         match raw.to_ascii_lowercase().as_str() {
             "csv" => Some(Format::Csv),

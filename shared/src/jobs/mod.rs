@@ -20,6 +20,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::accounts::org_partition;
+use crate::error::{ResearchError, ResearchResult};
+use crate::filters::parse_time;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{Condition, Item, Key, StoreError, StoreResult, Table, Update, WriteOp};
 
@@ -36,7 +38,26 @@ pub struct JobFilter {
     pub created_before: Option<Timestamp>,
 }
 
+/// The raw text of the job filters, as a query string carries them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JobFilterText<'a> {
+    pub status: Option<&'a str>,
+    pub thread_id: Option<&'a str>,
+    pub created_after: Option<&'a str>,
+    pub created_before: Option<&'a str>,
+}
+
 impl JobFilter {
+    /// The filter the text asks for; a bad value is an `Invalid` naming its parameter.
+    pub fn parse(text: JobFilterText<'_>) -> ResearchResult<JobFilter> {
+        Ok(JobFilter {
+            statuses: text.status.map(|raw| JobStatus::parse_list("status", raw)).transpose()?.unwrap_or_default(),
+            thread_id: text.thread_id.filter(|t| !t.is_empty()).map(str::to_string),
+            created_after: parse_time("created_after", text.created_after)?,
+            created_before: parse_time("created_before", text.created_before)?,
+        })
+    }
+
     fn keeps(&self, job: &Job) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&job.status))
             && self.thread_id.as_ref().is_none_or(|t| *t == job.thread_id)
@@ -110,6 +131,23 @@ impl JobStatus {
             "stopped" | "cancelled" | "canceled" => Some(JobStatus::Stopped),
             _ => None,
         }
+    }
+
+    /// Parses a comma-separated status filter (the other products' names accepted too); a bad
+    /// status is an `Invalid` naming `param`.
+    pub fn parse_list(param: &str, raw: &str) -> ResearchResult<Vec<JobStatus>> {
+        raw.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                JobStatus::parse_filter(s).ok_or_else(|| {
+                    let message = format!(
+                        "`{}` is not a job status. Use pending, running, succeeded, failed or stopped (comma-separated).",
+                        s.trim()
+                    );
+                    ResearchError::invalid(param, message)
+                })
+            })
+            .collect()
     }
 
     /// True once the job can no longer change.

@@ -27,6 +27,48 @@ pub struct Approval {
     pub max_credits: Option<u64>,
 }
 
+/// Which of a job's leads a page of `GET /v1/jobs/{id}/leads` shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobLeadFilter {
+    /// Leads below this confidence (0–1) are left out.
+    pub min_confidence: f64,
+    /// Dotted paths (`person.email`) every lead shown has a non-null value at.
+    pub has_fields: Vec<String>,
+}
+
+impl JobLeadFilter {
+    /// The filter of a `min_confidence` text and the repeated `has_field` values.
+    pub fn parse(min_confidence: Option<&str>, has_fields: Vec<String>) -> ResearchResult<JobLeadFilter> {
+        let min_confidence = match min_confidence {
+            None => 0.0,
+            Some(raw) => match raw.parse::<f64>() {
+                Ok(v) if (0.0..=1.0).contains(&v) => v,
+                _ => {
+                    let message = format!("`min_confidence` must be a number from 0 to 1; got `{raw}`.");
+                    return Err(ResearchError::invalid("min_confidence", message));
+                }
+            },
+        };
+        Ok(JobLeadFilter { min_confidence, has_fields })
+    }
+
+    fn keeps(&self, lead: &Lead) -> bool {
+        if lead.confidence < self.min_confidence {
+            return false;
+        }
+        // Only leads that pass the cheap check are turned into JSON to look up field paths.
+        self.has_fields.is_empty() || {
+            let value = serde_json::to_value(lead).unwrap_or(serde_json::Value::Null);
+            self.has_fields.iter().all(|path| field_at(&value, path).is_some())
+        }
+    }
+}
+
+/// The value at a dotted path of a lead (`person.email`, `fields.tech_stack`).
+fn field_at<'a>(lead: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(lead, |v, part| v.get(part)).filter(|v| !v.is_null())
+}
+
 /// Jobs as the API sees them. Cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
@@ -55,7 +97,7 @@ impl Jobs {
         Ok(super::list(self.records.table.as_ref(), org_id, filter, order, limit, cursor).await?)
     }
 
-    /// One page of a job's leads that pass `keep`, in discovery order by default.
+    /// One page of a job's leads that pass `filter`, in discovery order by default.
     pub async fn lead_page(
         &self,
         org_id: &str,
@@ -63,13 +105,13 @@ impl Jobs {
         order: quarry_ports::Order,
         limit: usize,
         cursor: Option<String>,
-        keep: impl Fn(&Lead) -> bool,
+        filter: &JobLeadFilter,
     ) -> ResearchResult<(Vec<Lead>, Option<String>)> {
         self.records.load(org_id, job_id).await?;
         let base = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK).order(order).cursor(cursor);
         let pick = |item: &Item| -> StoreResult<Option<Lead>> {
             let lead: Lead = item.to_record()?;
-            Ok(keep(&lead).then_some(lead))
+            Ok(filter.keeps(&lead).then_some(lead))
         };
         Ok(quarry_ports::table::query_matching(self.records.table.as_ref(), base, limit, 2_000, pick).await?)
     }

@@ -7,6 +7,7 @@ pub mod dedupe;
 pub mod enrich;
 pub mod export;
 pub mod index;
+pub mod input;
 mod model;
 pub mod render;
 pub mod resolve;

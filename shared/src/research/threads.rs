@@ -97,6 +97,15 @@ pub struct ThreadFilter {
 }
 
 impl ThreadFilter {
+    /// The filter of a title text `q` and a comma-separated `has_job_status`; a bad status is an
+    /// `Invalid` naming `has_job_status`.
+    pub fn parse(q: Option<&str>, has_job_status: Option<&str>) -> ResearchResult<ThreadFilter> {
+        Ok(ThreadFilter {
+            q: q.map(str::trim).filter(|q| !q.is_empty()).map(str::to_string),
+            job_statuses: has_job_status.map(|raw| JobStatus::parse_list("has_job_status", raw)).transpose()?.unwrap_or_default(),
+        })
+    }
+
     fn keeps(&self, thread: &Thread) -> bool {
         let title_ok = match &self.q {
             None => true,

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use quarry_engine::net::TargetPolicy;
 use quarry_planner::{Hints, RulePlanner};
 use quarry_ports::clock::{ManualClock, SharedClock};
 use quarry_ports::{Condition, Query};
@@ -73,7 +74,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
 
     // The undisturbed run.
     let reference = runner(calm);
-    let worker = Worker::new(calm.storage.clone(), clock.clone());
+    let worker = Worker::with_target_policy(calm.storage.clone(), clock.clone(), TargetPolicy::default());
     let mut longest = Duration::ZERO;
     while !status(&reference, &org.id, &job_id).await.is_terminal() {
         for message in calm.storage.steps.receive(1, VISIBILITY).await.unwrap() {
@@ -120,7 +121,7 @@ async fn run_disturbed(
     seed: u64,
 ) -> usize {
     let jobs = Jobs::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
-    let worker = Worker::new(store.storage.clone(), clock.clone());
+    let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), TargetPolicy::default());
     let mut dice = Dice(seed);
     let (mut kills, mut rounds) = (0, 0);
     while !status(&jobs, org_id, job_id).await.is_terminal() {
