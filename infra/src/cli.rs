@@ -177,7 +177,7 @@ async fn keys(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
             let org = existing_org(&accounts, org.as_deref()).await?;
             let mut cursor = None;
             loop {
-                let (keys, next) = accounts.list_keys(&org, quarry_ports::Order::Asc, 100, cursor).await?;
+                let (keys, next) = accounts.list_keys(&org, None, quarry_ports::Order::Asc, 100, cursor).await?;
                 for key in keys {
                     println!("{}", serde_json::to_string(&key)?);
                 }
@@ -190,7 +190,7 @@ async fn keys(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
         KeysCommand::Revoke { data, id, org } => {
             let accounts = data.accounts(settings).await?;
             let org = existing_org(&accounts, org.as_deref()).await?;
-            let key = accounts.revoke_key(&org, &id).await?.with_context(|| format!("no key {id} in organization {org}"))?;
+            let key = accounts.revoke_key(&org, None, &id).await?.with_context(|| format!("no key {id} in organization {org}"))?;
             println!("{}", serde_json::to_string(&key)?);
             Ok(())
         }

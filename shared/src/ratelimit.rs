@@ -28,6 +28,26 @@ pub struct RateDecision {
     pub retry_after: i64,
 }
 
+/// Which counter a request counts against. Publishable keys sit in web pages anyone can load, so
+/// they share a counter of their own: traffic on them never leaves the organization's secret keys
+/// at 429.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    /// Secret keys (`sk_test_`, `sk_live_`): the organization's counter.
+    Secret,
+    /// Publishable keys (`pk_pub_`): their own counter, with the same limit.
+    Publishable,
+}
+
+impl Bucket {
+    fn sort_key(self, window: i64) -> String {
+        match self {
+            Bucket::Secret => format!("RATE#{window}"),
+            Bucket::Publishable => format!("RATE#PUB#{window}"),
+        }
+    }
+}
+
 /// Counts requests per organization per minute.
 #[derive(Clone)]
 pub struct RateLimiter {
@@ -40,12 +60,12 @@ impl RateLimiter {
         RateLimiter { table, clock }
     }
 
-    /// Counts one request of `org_id` against `limit` requests per minute.
-    pub async fn hit(&self, org_id: &str, limit: u32) -> StoreResult<RateDecision> {
+    /// Counts one request of `org_id` against `limit` requests per minute in `bucket`.
+    pub async fn hit(&self, org_id: &str, bucket: Bucket, limit: u32) -> StoreResult<RateDecision> {
         let now = self.clock.unix();
         let window = now.div_euclid(WINDOW_SECS);
         let reset = (window + 1) * WINDOW_SECS;
-        let key = Key::new(org_partition(org_id), format!("RATE#{window}"));
+        let key = Key::new(org_partition(org_id), bucket.sort_key(window));
         let update = Update::new().add("count", 1).set("ttl", reset + KEEP_AFTER_WINDOW_SECS);
         let decision = |allowed, count: i64| RateDecision {
             allowed,

@@ -98,8 +98,9 @@ pub struct DepartmentHeadcount {
     pub max: Option<u32>,
 }
 
-/// A person to find at each company.
+/// A person to find at each company. Published as `TargetRole`: `Role` is a message's author.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[schema(as = TargetRole)]
 pub struct Role {
     /// The canonical job title, e.g. `VP Engineering`, `Head of Growth`, `CTO`, `Staff Engineer`.
     pub title: String,

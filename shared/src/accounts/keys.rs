@@ -13,6 +13,7 @@ use super::{org_partition, Accounts, Organization};
 use crate::error::{ResearchError, ResearchResult};
 use crate::ids::{new_id, prefix};
 use quarry_ports::clock::Timestamp;
+use quarry_ports::table::query_matching;
 use quarry_ports::{Condition, Item, Key, Order, Query, StoreError, StoreResult, Update, WriteOp};
 
 /// Length of the random part of a secret: 43 alphanumeric characters ≈ 256 bits.
@@ -111,6 +112,8 @@ pub struct NewKey {
 
 /// Longest key name.
 pub const MAX_KEY_NAME: usize = 100;
+/// Most keys one list page examines (both modes share the partition).
+const MAX_KEYS_EXAMINED: usize = 1_000;
 
 impl NewKey {
     /// The key a create request asks for, in the caller's `mode`: a trimmed name of 1–100
@@ -130,6 +133,9 @@ impl NewKey {
             return Err(ResearchError::invalid("name", format!("`name` must be 1 to {MAX_KEY_NAME} characters.")));
         }
         let kind = kind.unwrap_or(KeyKind::Secret);
+        if scopes.as_ref().is_some_and(|s| s.len() > Scope::ALL.len()) {
+            return Err(ResearchError::invalid("scopes", format!("`scopes` names each of the {} scopes at most once.", Scope::ALL.len())));
+        }
         let mut scopes = scopes.unwrap_or_else(|| match kind {
             KeyKind::Secret => vec![Scope::Read, Scope::Run],
             KeyKind::Publishable => vec![Scope::Read],
@@ -267,22 +273,28 @@ impl Accounts {
     }
 
     /// One page of the organization's keys, by creation time.
+    /// One page of the organization's keys of `mode` (the API passes the caller's: each mode sees
+    /// only its own keys), or of both modes when `None` (the operator's command line).
     pub async fn list_keys(
         &self,
         org_id: &str,
+        mode: Option<Mode>,
         order: Order,
         limit: usize,
         cursor: Option<String>,
     ) -> StoreResult<(Vec<ApiKey>, Option<String>)> {
-        let page =
-            self.table.query(Query::partition(org_partition(org_id)).prefix("KEY#").order(order).limit(limit).cursor(cursor)).await?;
-        let keys = page.items.iter().map(|i| i.to_record::<StoredKey>().map(|s| s.key)).collect::<StoreResult<_>>()?;
-        Ok((keys, page.next_cursor))
+        let base = Query::partition(org_partition(org_id)).prefix("KEY#").order(order).cursor(cursor);
+        let keep = |item: &Item| -> StoreResult<Option<ApiKey>> {
+            let key = item.to_record::<StoredKey>()?.key;
+            Ok(mode.is_none_or(|m| key.mode == m).then_some(key))
+        };
+        query_matching(self.table.as_ref(), base, limit, MAX_KEYS_EXAMINED, keep).await
     }
 
-    /// Revokes a key (idempotent: revoking twice keeps the first time). `None` if not found.
-    pub async fn revoke_key(&self, org_id: &str, key_id: &str) -> StoreResult<Option<ApiKey>> {
-        let Some(key) = self.key(org_id, key_id).await? else { return Ok(None) };
+    /// Revokes a key of `mode` (any mode when `None`), idempotently: revoking twice keeps the first
+    /// time. `None` if not found, a key of another mode included.
+    pub async fn revoke_key(&self, org_id: &str, mode: Option<Mode>, key_id: &str) -> StoreResult<Option<ApiKey>> {
+        let Some(key) = self.key(org_id, key_id).await?.filter(|k| mode.is_none_or(|m| k.mode == m)) else { return Ok(None) };
         if key.revoked_at.is_some() {
             return Ok(Some(key));
         }

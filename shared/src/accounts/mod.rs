@@ -35,11 +35,30 @@ pub(crate) fn org_partition(org_id: &str) -> String {
     format!("ORG#{org_id}")
 }
 
+/// What a record stored before test and live modes were separated counts as: live, the mode
+/// whose data a deployment must not lose.
+pub(crate) fn live_by_default() -> bool {
+    true
+}
+
 /// Who is asking: the organization, whether the key is live, and the tier's daily plan quota.
+/// Every API-facing read and change takes it, and sees only the objects of its organization and
+/// its mode: another mode's object is as absent as another organization's.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub org_id: String,
     pub livemode: bool,
     /// Plans the organization may draft per UTC day; `None` when unlimited.
     pub plans_per_day: Option<u32>,
+}
+
+impl Caller {
+    /// The mode of the caller's key.
+    pub fn mode(&self) -> Mode {
+        if self.livemode {
+            Mode::Live
+        } else {
+            Mode::Test
+        }
+    }
 }

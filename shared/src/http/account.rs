@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::auth::{Admin, Authorized, PublicRead};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::pagination::{ListParams, ListResponse};
+use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::KeyIdPath;
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
@@ -65,11 +65,12 @@ async fn get_organization(auth: Authorized<PublicRead>) -> Json<OrganizationObje
 async fn list_api_keys(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
+    scope: ListScope,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<ListResponse<ApiKey>>> {
-    let page = params.page()?;
-    let (keys, next) = state.accounts().list_keys(auth.org_id(), page.order, page.limit, page.cursor).await?;
-    Ok(Json(ListResponse::new(keys, next)))
+    let page = params.page(&scope)?;
+    let (keys, next) = state.accounts().list_keys(auth.org_id(), Some(auth.key.mode), page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(keys, next, &scope)))
 }
 
 /// Body of `POST /v1/api-keys`.
@@ -121,6 +122,6 @@ async fn revoke_api_key(
     if !has_prefix(&key_id, prefix::API_KEY) {
         return Err(not_found());
     }
-    let key = state.accounts().revoke_key(auth.org_id(), &key_id).await?.ok_or_else(not_found)?;
+    let key = state.accounts().revoke_key(auth.org_id(), Some(auth.key.mode), &key_id).await?.ok_or_else(not_found)?;
     Ok(Json(key))
 }

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Read};
 use super::error::ApiResult;
 use super::extract::{ApiPath, ApiQuery};
-use super::pagination::{ListParams, ListResponse};
+use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::{ArtifactIdPath, JobIdPath};
 use super::responses::{BadRequest, NotFound, RateLimited, V1Errors};
 use super::AppState;
@@ -55,6 +55,7 @@ pub struct LeadListParams {
 async fn list_leads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
+    scope: ListScope,
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<Lead>>> {
@@ -65,11 +66,11 @@ async fn list_leads(
         cursor: one("cursor"),
         order: one("order").or(Some("asc".into())),
     };
-    let page = params.page()?;
+    let page = params.page(&scope)?;
     let has_fields = pairs.iter().filter(|(k, _)| k == "has_field").map(|(_, v)| v.clone()).collect();
     let filter = JobLeadFilter::parse(one("min_confidence").as_deref(), has_fields)?;
-    let (leads, next) = state.jobs().lead_page(auth.org_id(), &job_id, page.order, page.limit, page.cursor, &filter).await?;
-    Ok(Json(ListResponse::new(leads, next)))
+    let (leads, next) = state.jobs().lead_page(&state.caller(&auth), &job_id, page.order, page.limit, page.cursor, &filter).await?;
+    Ok(Json(ListResponse::new(leads, next, &scope)))
 }
 
 /// Query of `GET /v1/artifacts/{artifact_id}`.
@@ -96,7 +97,7 @@ async fn get_artifact(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let format = Format::parse_param(params.format.as_deref())?;
-    let artifact = state.jobs().artifact(auth.org_id(), &artifact_id, format).await?;
+    let artifact = state.jobs().artifact(&state.caller(&auth), &artifact_id, format).await?;
     let wants_record = headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("application/json"));
     if wants_record {
         return Ok(Json(artifact).into_response());

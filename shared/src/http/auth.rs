@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::ApiError;
 use super::AppState;
 use crate::accounts::{AuthOutcome, KeyKind, Principal, Scope};
-use crate::ratelimit::RateDecision;
+use crate::ratelimit::{Bucket, RateDecision};
 
 static X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 static LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
@@ -51,7 +51,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Err(AuthOutcome::Failed(e)) => return ApiError::internal(e).into_response(),
     };
     let limit = principal.organization.tier.limits().requests_per_minute;
-    let decision = match state.rate_limiter().hit(&principal.organization.id, limit).await {
+    let bucket = match principal.key.kind {
+        KeyKind::Publishable => Bucket::Publishable,
+        KeyKind::Secret => Bucket::Secret,
+    };
+    let decision = match state.rate_limiter().hit(&principal.organization.id, bucket, limit).await {
         Ok(d) => d,
         Err(e) => return ApiError::internal(e).into_response(),
     };

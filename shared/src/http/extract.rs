@@ -36,6 +36,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out: an empty (or all-whitespace) body is `T::default()`, so
+/// `curl -X POST …/approve` works with no body; anything else is parsed as [`ApiJson`] parses,
+/// and a body over the limit is the envelope's 413.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
 /// Maps a failure to read the body (usually the size limit) to the envelope.
 pub fn body_error(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -61,9 +78,21 @@ fn is_json(content_type: Option<&str>) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parses a JSON body, naming the offending field on error.
+/// Parses a JSON body, naming the offending field on error. The body is one JSON value: anything
+/// but whitespace after it (`{"title":"x"} garbage`, a second object) is a 400.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = deserialize_named(&mut de)?;
+    de.end().map_err(|inner| {
+        ApiError::invalid(
+            "body",
+            format!("The request body must be one JSON value with nothing after it: {}.", strip_position(&inner.to_string())),
+        )
+    })?;
+    Ok(value)
+}
+
+fn deserialize_named<'de, T: DeserializeOwned>(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
@@ -145,6 +174,10 @@ mod tests {
         let e = parse_json::<Body>(b"{\"name\": ").unwrap_err();
         assert_eq!(e.param.as_deref(), Some("body"));
         assert!(parse_json::<Body>(b"{\"name\": \"a\", \"extra\": 1}").is_ok());
+        assert!(parse_json::<Body>(b"{\"name\": \"a\"}\n  ").is_ok());
+        let e = parse_json::<Body>(b"{\"name\": \"a\"} garbage").unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("body"));
+        assert!(parse_json::<Body>(b"{\"name\": \"a\"}{\"name\": \"b\"}").is_err());
     }
 
     #[test]

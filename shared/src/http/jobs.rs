@@ -11,8 +11,8 @@ use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read, Run};
 use super::error::{ApiResult, ErrorEnvelope};
-use super::extract::{parse_json, ApiPath, ApiQuery};
-use super::pagination::{ListParams, ListResponse};
+use super::extract::{ApiPath, ApiQuery, OptionalJson};
+use super::pagination::{ListParams, ListResponse, ListScope, MAX_LIMIT};
 use super::params::JobIdPath;
 use super::responses::{BadRequest, Conflict, JobLimit, NotFound, PaymentRequired, RateLimited, V1Errors};
 use super::AppState;
@@ -52,10 +52,8 @@ async fn approve_job(
     State(state): State<AppState>,
     auth: Authorized<Run>,
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
-    body: axum::body::Bytes,
+    OptionalJson(body): OptionalJson<Approve>,
 ) -> ApiResult<Json<ApprovedJob>> {
-    // The body is optional: `curl -X POST …/approve` with no body approves with the defaults.
-    let body: Approve = if body.iter().all(u8::is_ascii_whitespace) { Approve::default() } else { parse_json(&body)? };
     let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
     Ok(Json(state.operations().start_job(&state.caller(&auth), &auth.organization, &job_id, start).await?))
 }
@@ -69,7 +67,7 @@ async fn stop_job(
     auth: Authorized<Run>,
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<Json<Job>> {
-    Ok(Json(state.jobs().stop(auth.org_id(), &job_id).await?))
+    Ok(Json(state.jobs().stop(&state.caller(&auth), &job_id).await?))
 }
 
 /// The same as `stop` (the name other lead APIs use).
@@ -87,7 +85,7 @@ async fn get_job(
     auth: Authorized<Read>,
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Json<Job>)> {
-    let job = state.jobs().job(auth.org_id(), &job_id).await?;
+    let job = state.jobs().job(&state.caller(&auth), &job_id).await?;
     Ok(([(CACHE_CONTROL, "private, max-age=1")], Json(job)))
 }
 
@@ -99,18 +97,24 @@ async fn job_summary(
     auth: Authorized<Read>,
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
 ) -> ApiResult<Json<JobSummary>> {
-    Ok(Json(state.jobs().summary(auth.org_id(), &job_id).await?))
+    Ok(Json(state.jobs().summary(&state.caller(&auth), &job_id).await?))
 }
 
-/// Every log entry of a job: the same entries its stream sends, in order.
-#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", operation_id = "jobs.logs.list", tag = "jobs", params(JobIdPath),
-    responses((status = 200, body = ListResponse<LogEntry>), NotFound, RateLimited, V1Errors))]
+/// A job's log entries: the same entries its stream sends, oldest first by default, 100 a page
+/// unless `limit` says otherwise.
+#[utoipa::path(get, path = "/v1/jobs/{job_id}/logs", operation_id = "jobs.logs.list", tag = "jobs", params(JobIdPath, ListParams),
+    responses((status = 200, body = ListResponse<LogEntry>), BadRequest, NotFound, RateLimited, V1Errors))]
 async fn job_logs(
     State(state): State<AppState>,
     auth: Authorized<Read>,
+    scope: ListScope,
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<ListResponse<LogEntry>>> {
-    Ok(Json(ListResponse::new(state.jobs().log_entries(auth.org_id(), &job_id).await?, None)))
+    let params = ListParams { limit: params.limit.or(Some(MAX_LIMIT.to_string())), order: params.order.or(Some("asc".into())), ..params };
+    let page = params.page(&scope)?;
+    let (entries, next) = state.jobs().log_page(&state.caller(&auth), &job_id, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(entries, next, &scope)))
 }
 
 /// Query of `GET /v1/jobs`.
@@ -138,15 +142,16 @@ pub struct JobListParams {
 async fn list_jobs(
     State(state): State<AppState>,
     auth: Authorized<Read>,
+    scope: ListScope,
     ApiQuery(params): ApiQuery<JobListParams>,
 ) -> ApiResult<Json<ListResponse<Job>>> {
-    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
+    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page(&scope)?;
     let filter = JobFilter::parse(JobFilterText {
         status: params.status.as_deref(),
         thread_id: params.thread_id.as_deref(),
         created_after: params.created_after.as_deref(),
         created_before: params.created_before.as_deref(),
     })?;
-    let (jobs, next) = state.jobs().list(auth.org_id(), &filter, page.order, page.limit, page.cursor).await?;
-    Ok(Json(ListResponse::new(jobs, next)))
+    let (jobs, next) = state.jobs().list(&state.caller(&auth), &filter, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(jobs, next, &scope)))
 }

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Read, Run};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::pagination::{ListParams, ListResponse};
+use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::{ExportIdPath, LeadIdPath};
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
@@ -148,15 +148,16 @@ fn livemode(principal: &Principal) -> bool {
 async fn list_leads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
+    scope: ListScope,
     ApiQuery(filter): ApiQuery<LeadFilterParams>,
     ApiQuery(params): ApiQuery<LeadPageParams>,
 ) -> ApiResult<Json<ListResponse<LeadView>>> {
-    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
+    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page(&scope)?;
     let filter = filter.filter("")?;
     let sort = LeadSort::parse_param(params.sort.as_deref())?;
     let store = LeadStore::new(state.storage().table.as_ref());
     let (leads, next) = store.list(auth.org_id(), livemode(&auth), &filter, sort, page.order, page.limit, page.cursor).await?;
-    Ok(Json(ListResponse::new(leads.into_iter().map(LeadView::from).collect(), next)))
+    Ok(Json(ListResponse::new(leads.into_iter().map(LeadView::from).collect(), next, &scope)))
 }
 
 fn lead_not_found(lead_id: &str) -> ApiError {

@@ -147,6 +147,7 @@ struct Inner {
     endpoints: Endpoints,
     deliveries: Deliveries,
     features: Vec<&'static str>,
+    policy: TargetPolicy,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -174,7 +175,7 @@ impl AppState {
         let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
         let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
         let deliveries = Deliveries::new(table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints.clone());
-        let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner);
+        let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner).with_target_policy(policy);
         let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone());
         let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
         AppState(Arc::new(Inner {
@@ -187,9 +188,16 @@ impl AppState {
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
             features: groups.iter().map(|g| g.name()).collect(),
+            policy,
             storage,
             clock,
         }))
+    }
+
+    /// Which outbound targets are allowed: URLs naming an internal IP literal are refused when
+    /// they are submitted (webhooks, scrapes, attachments).
+    pub fn target_policy(&self) -> TargetPolicy {
+        self.0.policy
     }
 
     pub fn storage(&self) -> &Storage {
@@ -301,7 +309,8 @@ pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
     if let Some(extra) = extra {
         app = app.merge(extra);
     }
-    app.fallback(|| async { request_id::not_found_error().into_response() })
+    app.method_not_allowed_fallback(|| async { request_id::method_not_allowed_error().into_response() })
+        .fallback(|| async { request_id::not_found_error().into_response() })
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .layer(axum::middleware::from_fn(request_id::request_id))

@@ -136,3 +136,17 @@ fn v1_operations_document_the_shared_errors() {
     }
     assert!(problems.is_empty(), "error response problems:\n{}", problems.join("\n"));
 }
+
+/// Two Rust types of one name publish one schema, and the document silently keeps either: every
+/// message then broke the schema of its `role`. Each of the two roles keeps its own name.
+#[test]
+fn the_two_roles_are_two_schemas() {
+    let doc = serde_json::to_value(super::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas.get("Role").is_none(), "an ambiguous `Role` schema is published");
+    let message_role = schemas["MessageRole"]["enum"].as_array().expect("MessageRole is an enum");
+    assert_eq!(message_role, &vec![Value::from("user"), Value::from("assistant")]);
+    assert!(schemas["TargetRole"]["properties"]["title"].is_object(), "TargetRole is the planner's role object");
+    let message = doc["components"]["schemas"]["Message"].to_string();
+    assert!(message.contains("#/components/schemas/MessageRole"), "Message.role refers to MessageRole: {message}");
+}

@@ -29,7 +29,7 @@ async fn get_plan(
     auth: Authorized<Read>,
     ApiPath(PlanIdPath { plan_id }): ApiPath<PlanIdPath>,
 ) -> ApiResult<Json<Plan>> {
-    Ok(Json(state.research().plan(auth.org_id(), &plan_id).await?))
+    Ok(Json(state.research().plan(&state.caller(&auth), &plan_id).await?))
 }
 
 /// Body of `POST /v1/plans/{plan_id}/replan`.

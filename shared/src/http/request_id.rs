@@ -68,6 +68,15 @@ pub fn not_found_error() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "No such endpoint. See /openapi.json for the list of endpoints.")
 }
 
+/// The envelope of a 405: the path exists, the method does not.
+pub fn method_not_allowed_error() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::InvalidRequest,
+        "This endpoint does not take that method. See /openapi.json for the methods it takes.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -33,7 +33,7 @@ async fn create_scrape(
     auth: Authorized<Run>,
     ApiJson(body): ApiJson<ScrapeBody>,
 ) -> ApiResult<(StatusCode, Json<ApprovedJob>)> {
-    let request = ScrapeRequest::parse(&body)?;
+    let request = ScrapeRequest::parse(&body, state.target_policy())?;
     let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
     let started = state.operations().start_scrape(&state.caller(&auth), &auth.organization, &request, start).await?;
     Ok((StatusCode::CREATED, Json(started)))

@@ -60,7 +60,7 @@ async fn stream_job(
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
-    state.jobs().job(auth.org_id(), &job_id).await?;
+    state.jobs().job(&state.caller(&auth), &job_id).await?;
     let after = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     if let Some(id) = after {
         if id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {

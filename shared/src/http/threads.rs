@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::auth::{Authorized, Read, Run};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::pagination::{ListParams, ListResponse};
+use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::ThreadIdPath;
 use super::responses::{BadRequest, Conflict, NotFound, PlanLimit, PlanRejected, RateLimited, V1Errors};
 use super::AppState;
@@ -73,12 +73,13 @@ pub struct ThreadListParams {
 async fn list_threads(
     State(state): State<AppState>,
     auth: Authorized<Read>,
+    scope: ListScope,
     ApiQuery(params): ApiQuery<ThreadListParams>,
 ) -> ApiResult<Json<ListResponse<Thread>>> {
-    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page()?;
+    let page = ListParams { limit: params.limit, cursor: params.cursor, order: params.order }.page(&scope)?;
     let filter = ThreadFilter::parse(params.q.as_deref(), params.has_job_status.as_deref())?;
-    let (threads, next) = state.research().list_threads(auth.org_id(), &filter, page.order, page.limit, page.cursor).await?;
-    Ok(Json(ListResponse::new(threads, next)))
+    let (threads, next) = state.research().list_threads(&state.caller(&auth), &filter, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(threads, next, &scope)))
 }
 
 /// One thread.
@@ -89,7 +90,7 @@ async fn get_thread(
     auth: Authorized<Read>,
     ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
 ) -> ApiResult<Json<Thread>> {
-    Ok(Json(state.research().thread(auth.org_id(), &thread_id).await?))
+    Ok(Json(state.research().thread(&state.caller(&auth), &thread_id).await?))
 }
 
 /// Body of `PATCH /v1/threads/{thread_id}`.
@@ -113,7 +114,7 @@ async fn update_thread(
     ApiJson(body): ApiJson<UpdateThread>,
 ) -> ApiResult<Json<Thread>> {
     let patch = ThreadPatch { title: body.title, metadata: body.metadata };
-    Ok(Json(state.research().update_thread(auth.org_id(), &thread_id, patch).await?))
+    Ok(Json(state.research().update_thread(&state.caller(&auth), &thread_id, patch).await?))
 }
 
 /// Query of `DELETE /v1/threads/{thread_id}`.
@@ -151,14 +152,15 @@ async fn delete_thread(
 async fn list_messages(
     State(state): State<AppState>,
     auth: Authorized<Read>,
+    scope: ListScope,
     ApiPath(ThreadIdPath { thread_id }): ApiPath<ThreadIdPath>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<ListResponse<Message>>> {
     // Conversations read top to bottom: ascending unless asked otherwise.
     let params = ListParams { order: params.order.or(Some("asc".into())), ..params };
-    let page = params.page()?;
-    let (messages, next) = state.research().list_messages(auth.org_id(), &thread_id, page.order, page.limit, page.cursor).await?;
-    Ok(Json(ListResponse::new(messages, next)))
+    let page = params.page(&scope)?;
+    let (messages, next) = state.research().list_messages(&state.caller(&auth), &thread_id, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(messages, next, &scope)))
 }
 
 /// Body of `POST /v1/threads/{thread_id}/messages`.

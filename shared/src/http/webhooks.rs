@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::auth::{Admin, Authorized};
 use super::error::{ApiResult, ErrorEnvelope};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::pagination::{ListParams, ListResponse};
+use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::{DeliveryPath, WebhookIdPath};
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
@@ -43,11 +43,18 @@ pub struct CreateWebhook {
     pub enabled: Option<bool>,
 }
 
-/// The organization's webhook endpoints, oldest first.
-#[utoipa::path(get, path = "/v1/webhooks", operation_id = "webhooks.list", tag = "webhooks",
-    responses((status = 200, body = ListResponse<Endpoint>), RateLimited, V1Errors))]
-async fn list_webhooks(State(state): State<AppState>, auth: Authorized<Admin>) -> ApiResult<Json<ListResponse<Endpoint>>> {
-    Ok(Json(ListResponse::new(state.endpoints().list(auth.org_id()).await?, None)))
+/// The webhook endpoints of the key's mode, oldest first by default (`order=desc` for newest).
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "webhooks.list", tag = "webhooks", params(ListParams),
+    responses((status = 200, body = ListResponse<Endpoint>), BadRequest, RateLimited, V1Errors))]
+async fn list_webhooks(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    scope: ListScope,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<ListResponse<Endpoint>>> {
+    let page = ListParams { order: params.order.or(Some("asc".into())), ..params }.page(&scope)?;
+    let (endpoints, next) = state.endpoints().list(&state.caller(&auth), page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(endpoints, next, &scope)))
 }
 
 /// Registers an endpoint. Its `signing_secret` is in this response only.
@@ -72,7 +79,7 @@ async fn get_webhook(
     auth: Authorized<Admin>,
     ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<Json<Endpoint>> {
-    Ok(Json(state.endpoints().get(auth.org_id(), &webhook_id).await?))
+    Ok(Json(state.endpoints().get(&state.caller(&auth), &webhook_id).await?))
 }
 
 /// Body of `PATCH /v1/webhooks/{webhook_id}`; absent fields stay as they are.
@@ -124,7 +131,7 @@ async fn delete_webhook(
     auth: Authorized<Admin>,
     ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<Json<DeletedWebhook>> {
-    state.endpoints().delete(auth.org_id(), &webhook_id).await?;
+    state.endpoints().delete(&state.caller(&auth), &webhook_id).await?;
     Ok(Json(DeletedWebhook { id: webhook_id, object: "webhook_endpoint", deleted: true }))
 }
 
@@ -137,7 +144,7 @@ async fn rotate_webhook(
     auth: Authorized<Admin>,
     ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<Json<EndpointWithSecret>> {
-    Ok(Json(state.endpoints().rotate(auth.org_id(), &webhook_id).await?))
+    Ok(Json(state.endpoints().rotate(&state.caller(&auth), &webhook_id).await?))
 }
 
 /// Sends a `webhook.test` event (the endpoint as its object) through the normal delivery path;
@@ -149,7 +156,7 @@ async fn test_webhook(
     auth: Authorized<Admin>,
     ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
-    Ok((StatusCode::ACCEPTED, Json(state.deliveries().send_test(auth.org_id(), &webhook_id).await?)))
+    Ok((StatusCode::ACCEPTED, Json(state.deliveries().send_test(&state.caller(&auth), &webhook_id).await?)))
 }
 
 /// An endpoint's deliveries, newest first: event, attempt, status, response code, time and body
@@ -160,12 +167,13 @@ async fn test_webhook(
 async fn list_deliveries(
     State(state): State<AppState>,
     auth: Authorized<Admin>,
+    scope: ListScope,
     ApiPath(WebhookIdPath { webhook_id }): ApiPath<WebhookIdPath>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<ListResponse<Delivery>>> {
-    let page = params.page()?;
-    let (deliveries, next) = state.deliveries().list(auth.org_id(), &webhook_id, page.order, page.limit, page.cursor).await?;
-    Ok(Json(ListResponse::new(deliveries, next)))
+    let page = params.page(&scope)?;
+    let (deliveries, next) = state.deliveries().list(&state.caller(&auth), &webhook_id, page.order, page.limit, page.cursor).await?;
+    Ok(Json(ListResponse::new(deliveries, next, &scope)))
 }
 
 /// Sends a past delivery's event again, as a new delivery with its own attempts.
@@ -177,5 +185,5 @@ async fn redeliver(
     auth: Authorized<Admin>,
     ApiPath(DeliveryPath { webhook_id, delivery_id }): ApiPath<DeliveryPath>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
-    Ok((StatusCode::ACCEPTED, Json(state.deliveries().redeliver(auth.org_id(), &webhook_id, &delivery_id).await?)))
+    Ok((StatusCode::ACCEPTED, Json(state.deliveries().redeliver(&state.caller(&auth), &webhook_id, &delivery_id).await?)))
 }

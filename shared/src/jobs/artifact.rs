@@ -90,6 +90,13 @@ pub fn artifact_id(job_id: &str) -> String {
     format!("art_{}", job_id.trim_start_matches("job_"))
 }
 
+/// The job an artifact ID belongs to (the inverse of [`artifact_id`]); `None` for a malformed ID.
+pub fn job_of(artifact_id: &str) -> Option<String> {
+    let rest = artifact_id.strip_prefix("art_")?;
+    let job_id = format!("job_{rest}");
+    crate::ids::has_prefix(&job_id, crate::ids::prefix::JOB).then_some(job_id)
+}
+
 pub(crate) fn artifact_key(org_id: &str, artifact_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{ARTIFACT_SK}{artifact_id}"))
 }

@@ -93,6 +93,18 @@ pub async fn read_after(table: &dyn Table, partition: &str, after: Option<&str>,
     page.items.iter().map(Item::to_record).collect()
 }
 
+/// One page of a job's entries in `order`, and the cursor of the next page.
+pub async fn page(
+    table: &dyn Table,
+    partition: &str,
+    order: quarry_ports::Order,
+    limit: usize,
+    cursor: Option<String>,
+) -> StoreResult<(Vec<LogEntry>, Option<String>)> {
+    let page = table.query(Query::partition(partition).prefix(LOG_SK).order(order).limit(limit).cursor(cursor)).await?;
+    Ok((page.items.iter().map(Item::to_record).collect::<StoreResult<_>>()?, page.next_cursor))
+}
+
 /// Every entry of a job, in order.
 pub async fn all(table: &dyn Table, partition: &str) -> StoreResult<Vec<LogEntry>> {
     let mut out: Vec<LogEntry> = Vec::new();

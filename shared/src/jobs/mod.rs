@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::accounts::org_partition;
+use crate::accounts::{org_partition, Caller};
 use crate::error::{ResearchError, ResearchResult};
 use crate::filters::parse_time;
 use quarry_ports::clock::Timestamp;
@@ -82,16 +82,16 @@ const MAX_EXAMINED_PER_PAGE: usize = 1_000;
 /// One page of the organization's jobs matching `filter`.
 pub async fn list(
     table: &dyn Table,
-    org_id: &str,
+    caller: &Caller,
     filter: &JobFilter,
     order: quarry_ports::Order,
     limit: usize,
     cursor: Option<String>,
 ) -> StoreResult<(Vec<Job>, Option<String>)> {
-    let base = quarry_ports::Query::partition(org_partition(org_id)).range(filter.key_range()).order(order).cursor(cursor);
+    let base = quarry_ports::Query::partition(org_partition(&caller.org_id)).range(filter.key_range()).order(order).cursor(cursor);
     let keep = |item: &Item| -> StoreResult<Option<Job>> {
         let job: Job = item.to_record()?;
-        Ok(filter.keeps(&job).then_some(job))
+        Ok((job.livemode == caller.livemode && filter.keeps(&job)).then_some(job))
     };
     quarry_ports::table::query_matching(table, base, limit, MAX_EXAMINED_PER_PAGE, keep).await
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::log::{self, entry_id, EntryKind, LogEntry};
 use super::{job_key, running_key, ArtifactRef, Job, JobError, JobKind, JobStatus, Progress};
-use crate::accounts::org_partition;
+use crate::accounts::{org_partition, Caller};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, EventType};
 use crate::leads::store::{job_data_partition, job_leads};
@@ -90,13 +90,17 @@ impl JobRecords {
         self.clock.now().into()
     }
 
-    pub(super) async fn load(&self, org_id: &str, job_id: &str) -> ResearchResult<(Item, Job)> {
+    /// A job of the caller's organization and mode, or 404 (a job of the other mode included).
+    pub(super) async fn load(&self, caller: &Caller, job_id: &str) -> ResearchResult<(Item, Job)> {
         let not_found = || ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" };
         if !crate::ids::has_prefix(job_id, crate::ids::prefix::JOB) {
             return Err(not_found());
         }
-        let item = self.table.get(&job_key(org_id, job_id)).await?.ok_or_else(not_found)?;
-        let job = item.to_record()?;
+        let item = self.table.get(&job_key(&caller.org_id, job_id)).await?.ok_or_else(not_found)?;
+        let job: Job = item.to_record()?;
+        if job.livemode != caller.livemode {
+            return Err(not_found());
+        }
         Ok((item, job))
     }
 

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use super::{Job, JobKind, ScrapeType};
 use crate::error::{ResearchError, ResearchResult};
+use quarry_engine::net::TargetPolicy;
 use quarry_planner::{Criteria, Intent, PlanDraft, PlanStep};
 use quarry_ports::{BlobKey, StoreResult};
 
@@ -88,7 +89,9 @@ pub struct ScrapeRequest {
 
 impl ScrapeRequest {
     /// Validates a request body; every bad field is a 400 naming it (`urls[3]`, `options.depth`).
-    pub fn parse(body: &ScrapeBody) -> ResearchResult<ScrapeRequest> {
+    /// URLs whose host is an internal address written as an IP literal are refused here, under
+    /// `policy`; names are judged when they are resolved, at every fetch.
+    pub fn parse(body: &ScrapeBody, policy: TargetPolicy) -> ResearchResult<ScrapeRequest> {
         let kind = match body.kind.as_deref() {
             None => return Err(ResearchError::invalid("type", "`type` is required: `single`, `bulk` or `sitemap`.")),
             Some(raw) => ScrapeType::parse(raw)
@@ -107,7 +110,7 @@ impl ScrapeRequest {
         if kind == ScrapeType::Single && raw_urls.len() > 1 {
             return Err(ResearchError::invalid("urls", "A `single` scrape takes exactly one URL; use `bulk` for a list."));
         }
-        let urls = raw_urls.iter().enumerate().map(|(i, raw)| parse_url(i, raw)).collect::<ResearchResult<Vec<Url>>>()?;
+        let urls = raw_urls.iter().enumerate().map(|(i, raw)| parse_url(i, raw, policy)).collect::<ResearchResult<Vec<Url>>>()?;
         let options = &body.options;
         let depth = match options.depth {
             None => 1,
@@ -224,13 +227,17 @@ impl ScrapeRequest {
     }
 }
 
-fn parse_url(index: usize, raw: &str) -> ResearchResult<Url> {
-    quarry_engine::net::web_url(raw).ok_or_else(|| {
+fn parse_url(index: usize, raw: &str, policy: TargetPolicy) -> ResearchResult<Url> {
+    let param = format!("urls[{index}]");
+    let url = quarry_engine::net::web_url(raw).ok_or_else(|| {
         ResearchError::invalid(
-            format!("urls[{index}]"),
+            &param,
             format!("`{raw}` must be an absolute http or https URL with a host, of at most {MAX_URL_CHARS} characters."),
         )
-    })
+    })?;
+    quarry_engine::net::check_target(&url, policy)
+        .map_err(|reason| ResearchError::invalid(&param, format!("`{param}` is refused: {reason}.")))?;
+    Ok(url)
 }
 
 /// Where a scrape's request is saved (its URL list may be far larger than a table item).
@@ -251,6 +258,17 @@ mod tests {
         ScrapeBody { kind: Some(kind.into()), urls: Some(urls.iter().map(|u| u.to_string()).collect()), ..ScrapeBody::default() }
     }
 
+    fn parse_public(body: &ScrapeBody) -> ResearchResult<ScrapeRequest> {
+        ScrapeRequest::parse(body, TargetPolicy::PublicOnly)
+    }
+
+    #[test]
+    fn internal_ip_literals_are_refused_at_submission() {
+        assert_eq!(param_of(parse_public(&body("bulk", &["https://a.example", "http://169.254.169.254/latest/"]))), "urls[1]");
+        assert_eq!(param_of(parse_public(&body("single", &["http://10.0.0.1/"]))), "urls[0]");
+        assert!(ScrapeRequest::parse(&body("single", &["http://127.0.0.1:8080/"]), TargetPolicy::AllowLoopback).is_ok());
+    }
+
     fn param_of(result: ResearchResult<ScrapeRequest>) -> String {
         match result {
             Err(ResearchError::Invalid { param, .. }) => param,
@@ -260,23 +278,23 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_field() {
-        assert_eq!(param_of(ScrapeRequest::parse(&ScrapeBody::default())), "type");
-        assert_eq!(param_of(ScrapeRequest::parse(&body("crawl", &["https://a.example"]))), "type");
-        assert_eq!(param_of(ScrapeRequest::parse(&body("bulk", &[]))), "urls");
-        assert_eq!(param_of(ScrapeRequest::parse(&body("bulk", &["https://a.example", "ftp://b.example/x"]))), "urls[1]");
-        assert_eq!(param_of(ScrapeRequest::parse(&body("bulk", &["https://a.example", "b.example"]))), "urls[1]");
-        assert_eq!(param_of(ScrapeRequest::parse(&body("single", &["https://a.example", "https://b.example"]))), "urls");
+        assert_eq!(param_of(parse_public(&ScrapeBody::default())), "type");
+        assert_eq!(param_of(parse_public(&body("crawl", &["https://a.example"]))), "type");
+        assert_eq!(param_of(parse_public(&body("bulk", &[]))), "urls");
+        assert_eq!(param_of(parse_public(&body("bulk", &["https://a.example", "ftp://b.example/x"]))), "urls[1]");
+        assert_eq!(param_of(parse_public(&body("bulk", &["https://a.example", "b.example"]))), "urls[1]");
+        assert_eq!(param_of(parse_public(&body("single", &["https://a.example", "https://b.example"]))), "urls");
         let too_many: Vec<String> = (0..=MAX_URLS).map(|i| format!("https://a.example/{i}")).collect();
         let big = ScrapeBody { kind: Some("bulk".into()), urls: Some(too_many), ..ScrapeBody::default() };
-        assert_eq!(param_of(ScrapeRequest::parse(&big)), "urls");
+        assert_eq!(param_of(parse_public(&big)), "urls");
         let mut deep = body("single", &["https://a.example"]);
         deep.options.depth = Some(4);
-        assert_eq!(param_of(ScrapeRequest::parse(&deep)), "options.depth");
+        assert_eq!(param_of(parse_public(&deep)), "options.depth");
     }
 
     #[test]
     fn defaults_and_plan() {
-        let request = ScrapeRequest::parse(&body("bulk", &["https://a.example/contact", "http://b.example"])).unwrap();
+        let request = parse_public(&body("bulk", &["https://a.example/contact", "http://b.example"])).unwrap();
         assert_eq!(
             request.options,
             ScrapeOptions { depth: 1, extract_emails: true, extract_phones: true, extract_social: true, qualify_leads: true }

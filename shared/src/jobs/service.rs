@@ -9,7 +9,7 @@ use super::records::{
     heartbeat_sk, live_report, position, usage_key, JobRecords, Outcome, CREDIT_TENTHS, ORG_ID, ROWS_DONE, RUNNING_INDEX, RUN_POSITION,
 };
 use super::{job_key, running_key, Job, JobStatus};
-use crate::accounts::Organization;
+use crate::accounts::{Caller, Organization};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, EventType};
 use crate::leads::store::{job_data_partition, job_leads, LEAD_SK};
@@ -80,35 +80,35 @@ impl Jobs {
         Jobs { records: JobRecords { table, blobs, steps, clock } }
     }
 
-    /// A job of the organization.
-    pub async fn job(&self, org_id: &str, job_id: &str) -> ResearchResult<Job> {
-        Ok(self.records.load(org_id, job_id).await?.1)
+    /// A job of the caller.
+    pub async fn job(&self, caller: &Caller, job_id: &str) -> ResearchResult<Job> {
+        Ok(self.records.load(caller, job_id).await?.1)
     }
 
-    /// One page of the organization's jobs.
+    /// One page of the caller's jobs (its organization and mode).
     pub async fn list(
         &self,
-        org_id: &str,
+        caller: &Caller,
         filter: &super::JobFilter,
         order: quarry_ports::Order,
         limit: usize,
         cursor: Option<String>,
     ) -> ResearchResult<(Vec<Job>, Option<String>)> {
-        Ok(super::list(self.records.table.as_ref(), org_id, filter, order, limit, cursor).await?)
+        Ok(super::list(self.records.table.as_ref(), caller, filter, order, limit, cursor).await?)
     }
 
     /// One page of a job's leads that pass `filter`, in discovery order by default.
     pub async fn lead_page(
         &self,
-        org_id: &str,
+        caller: &Caller,
         job_id: &str,
         order: quarry_ports::Order,
         limit: usize,
         cursor: Option<String>,
         filter: &JobLeadFilter,
     ) -> ResearchResult<(Vec<Lead>, Option<String>)> {
-        self.records.load(org_id, job_id).await?;
-        let base = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK).order(order).cursor(cursor);
+        self.records.load(caller, job_id).await?;
+        let base = Query::partition(job_data_partition(&caller.org_id, job_id)).prefix(LEAD_SK).order(order).cursor(cursor);
         let pick = |item: &Item| -> StoreResult<Option<Lead>> {
             let lead: Lead = item.to_record()?;
             Ok(filter.keeps(&lead).then_some(lead))
@@ -116,25 +116,26 @@ impl Jobs {
         Ok(quarry_ports::table::query_matching(self.records.table.as_ref(), base, limit, 2_000, pick).await?)
     }
 
-    /// An artifact of the organization with a fresh download link to `format`.
+    /// An artifact of the caller's jobs with a fresh download link to `format`.
     pub async fn artifact(
         &self,
-        org_id: &str,
+        caller: &Caller,
         artifact_id: &str,
         format: super::artifact::Format,
     ) -> ResearchResult<super::artifact::Artifact> {
         let not_found = || ResearchError::NotFound { what: "Artifact", id: artifact_id.to_string(), param: "artifact_id" };
-        if !crate::ids::has_prefix(artifact_id, crate::ids::prefix::ARTIFACT) {
-            return Err(not_found());
-        }
-        super::artifact::fetch(self.records.table.as_ref(), self.records.blobs.as_ref(), org_id, artifact_id, format)
+        let Some(job_id) = super::artifact::job_of(artifact_id) else { return Err(not_found()) };
+        // The job carries the mode: an artifact of the other mode's job is not found.
+        self.records.load(caller, &job_id).await.map_err(|_| not_found())?;
+        super::artifact::fetch(self.records.table.as_ref(), self.records.blobs.as_ref(), &caller.org_id, artifact_id, format)
             .await?
             .ok_or_else(not_found)
     }
 
     /// What a job found, how complete it is, and its caveats.
-    pub async fn summary(&self, org_id: &str, job_id: &str) -> ResearchResult<super::summary::JobSummary> {
-        let (item, job) = self.records.load(org_id, job_id).await?;
+    pub async fn summary(&self, caller: &Caller, job_id: &str) -> ResearchResult<super::summary::JobSummary> {
+        let org_id = caller.org_id.as_str();
+        let (item, job) = self.records.load(caller, job_id).await?;
         let plan: Plan = match self.records.table.get(&plan_key(org_id, &job.plan_id)).await? {
             Some(p) => p.to_record()?,
             None => return Err(ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" }),
@@ -152,8 +153,8 @@ impl Jobs {
 
     /// Starts a pending job: checks the concurrent-job limit and (live keys) the credit balance,
     /// marks it running and enqueues its first chunk. The work itself happens in the worker.
-    pub async fn approve(&self, org: &Organization, job_id: &str, approval: Approval) -> ResearchResult<Job> {
-        let (_, job) = self.records.load(&org.id, job_id).await?;
+    pub async fn approve(&self, caller: &Caller, org: &Organization, job_id: &str, approval: Approval) -> ResearchResult<Job> {
+        let (_, job) = self.records.load(caller, job_id).await?;
         if job.status != JobStatus::Pending {
             return Err(ResearchError::Conflict(format!("Job {job_id} is {}; only pending jobs can be approved.", job.status.as_str())));
         }
@@ -204,7 +205,7 @@ impl Jobs {
         match self.records.table.transact(ops).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed) => {
-                let (_, now_job) = self.records.load(&org.id, job_id).await?;
+                let (_, now_job) = self.records.load(caller, job_id).await?;
                 if now_job.status != JobStatus::Pending {
                     return Err(ResearchError::Conflict(format!(
                         "Job {job_id} is {}; only pending jobs can be approved.",
@@ -223,8 +224,9 @@ impl Jobs {
 
     /// Stops a job: a running job gets its stop flag (it ends `stopped` at its next checkpoint,
     /// with a partial artifact); a pending job ends `stopped` at once. Ended jobs are a conflict.
-    pub async fn stop(&self, org_id: &str, job_id: &str) -> ResearchResult<Job> {
-        let (item, job) = self.records.load(org_id, job_id).await?;
+    pub async fn stop(&self, caller: &Caller, job_id: &str) -> ResearchResult<Job> {
+        let org_id = caller.org_id.as_str();
+        let (item, job) = self.records.load(caller, job_id).await?;
         match job.status {
             JobStatus::Running => {
                 Ok(super::request_stop(self.records.table.as_ref(), org_id, job_id, self.records.now()).await?.unwrap_or(job))
@@ -238,10 +240,17 @@ impl Jobs {
         }
     }
 
-    /// A job's log, in order.
-    pub async fn log_entries(&self, org_id: &str, job_id: &str) -> ResearchResult<Vec<LogEntry>> {
-        self.records.load(org_id, job_id).await?;
-        Ok(log::all(self.records.table.as_ref(), &job_data_partition(org_id, job_id)).await?)
+    /// One page of a job's log, in order by default.
+    pub async fn log_page(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        order: quarry_ports::Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> ResearchResult<(Vec<LogEntry>, Option<String>)> {
+        self.records.load(caller, job_id).await?;
+        Ok(log::page(self.records.table.as_ref(), &job_data_partition(&caller.org_id, job_id), order, limit, cursor).await?)
     }
 
     /// Up to `limit` log entries of a job after `after`.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::render::{to_csv, Cell, Sheet};
+use super::render::{Cell, CsvFile};
 use super::store::{LeadFilter, LeadSort, LeadStore};
 use super::Lead;
 use super::DOWNLOAD_URL_LIFETIME;
@@ -207,12 +207,11 @@ impl Exports<'_> {
         if export.status != ExportStatus::Processing {
             return Ok(());
         }
-        let (leads, truncated) = self.matching(org_id, &export).await?;
-        let bytes = render(&export, &leads);
+        let (bytes, total, truncated) = self.render_matching(org_id, &export).await?;
         self.blobs.put(&file_key(org_id, &export)?, Bytes::from(bytes), export.format.content_type()).await?;
         let update = Update::new()
             .set("status", json!(ExportStatus::Completed))
-            .set("total_leads", leads.len() as u64)
+            .set("total_leads", total as u64)
             .set("truncated", truncated)
             .set("completed_at", now.to_string());
         match self.table.update(&key, update, Condition::equals("status", json!(ExportStatus::Processing))).await {
@@ -231,44 +230,66 @@ impl Exports<'_> {
         }
     }
 
-    /// The export's leads, newest first, and whether there were more than it holds.
-    async fn matching(&self, org_id: &str, export: &Export) -> StoreResult<(Vec<Lead>, bool)> {
+    /// The export's file, its leads newest first, written a page at a time (no more than a page
+    /// of leads is held), with how many rows it has and whether more leads matched than it holds.
+    async fn render_matching(&self, org_id: &str, export: &Export) -> StoreResult<(Vec<u8>, usize, bool)> {
         let store = LeadStore::new(self.table);
-        let mut leads = Vec::new();
-        let mut cursor = None;
+        let mut file = ExportFile::new(export);
+        let (mut rows, mut cursor) = (0, None);
         loop {
             let (page, next) = store.list(org_id, export.livemode, &export.filters, LeadSort::CreatedAt, Order::Desc, 100, cursor).await?;
-            leads.extend(page);
-            if leads.len() > MAX_EXPORT_ROWS {
-                leads.truncate(MAX_EXPORT_ROWS);
-                return Ok((leads, true));
+            for lead in &page {
+                if rows == MAX_EXPORT_ROWS {
+                    return Ok((file.finish(), rows, true));
+                }
+                file.row(export, lead);
+                rows += 1;
             }
             match next {
                 Some(next) => cursor = Some(next),
-                None => return Ok((leads, false)),
+                None => return Ok((file.finish(), rows, false)),
             }
         }
     }
 }
 
-/// The export's file: CSV (formula-safe, as job artifacts) or a JSON array of objects, each with
-/// the export's columns in order.
-fn render(export: &Export, leads: &[Lead]) -> Vec<u8> {
-    match export.format {
-        ExportFormat::Csv => {
-            let rows = leads.iter().map(|lead| export.fields.iter().map(|name| cell(field_value(lead, name))).collect()).collect();
-            to_csv(&Sheet { columns: export.fields.clone(), rows })
+/// An export's file being written: CSV (formula-safe, as job artifacts) or a JSON array of
+/// objects, each with the export's columns in order.
+enum ExportFile {
+    // Boxed: the CSV writer's buffer state is far larger than a `Vec`.
+    Csv(Box<CsvFile>),
+    Json(Vec<u8>),
+}
+
+impl ExportFile {
+    fn new(export: &Export) -> Self {
+        match export.format {
+            ExportFormat::Csv => ExportFile::Csv(Box::new(CsvFile::new(&export.fields))),
+            ExportFormat::Json => ExportFile::Json(b"[".to_vec()),
         }
-        ExportFormat::Json => {
-            let objects: Vec<Value> = leads
-                .iter()
-                .map(|lead| {
-                    // serde_json keeps keys sorted; the columns' order is in `fields`.
-                    let object: Map<String, Value> = export.fields.iter().map(|name| (name.clone(), field_value(lead, name))).collect();
-                    Value::Object(object)
-                })
-                .collect();
-            serde_json::to_vec(&objects).expect("JSON values serialise")
+    }
+
+    fn row(&mut self, export: &Export, lead: &Lead) {
+        match self {
+            ExportFile::Csv(file) => file.row(&export.fields.iter().map(|name| cell(field_value(lead, name))).collect::<Vec<_>>()),
+            ExportFile::Json(bytes) => {
+                if bytes.len() > 1 {
+                    bytes.push(b',');
+                }
+                // serde_json keeps keys sorted; the columns' order is in `fields`.
+                let object: Map<String, Value> = export.fields.iter().map(|name| (name.clone(), field_value(lead, name))).collect();
+                serde_json::to_writer(&mut *bytes, &Value::Object(object)).expect("JSON values serialise");
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        match self {
+            ExportFile::Csv(file) => file.finish(),
+            ExportFile::Json(mut bytes) => {
+                bytes.push(b']');
+                bytes
+            }
         }
     }
 }
@@ -381,6 +402,23 @@ mod tests {
             created_at: Timestamp::parse("2026-11-01T00:00:00Z").unwrap(),
             completed_at: None,
         }
+    }
+
+    /// The file of `leads`, written row by row as the worker writes it.
+    fn render(export: &Export, leads: &[Lead]) -> Vec<u8> {
+        let mut file = ExportFile::new(export);
+        for lead in leads {
+            file.row(export, lead);
+        }
+        file.finish()
+    }
+
+    #[test]
+    fn a_json_file_of_several_pages_is_one_array() {
+        let export = export(ExportFormat::Json, &["tags"]);
+        assert_eq!(serde_json::from_slice::<Value>(&render(&export, &[])).unwrap(), json!([]));
+        let rows: Value = serde_json::from_slice(&render(&export, &[lead(), lead(), lead()])).unwrap();
+        assert_eq!(rows, json!([{"tags": ["q1"]}, {"tags": ["q1"]}, {"tags": ["q1"]}]));
     }
 
     #[test]

@@ -135,16 +135,24 @@ impl ExportFormat {
 }
 
 /// The columns of an export, in order: every column when absent, else the named ones, each an
-/// export column.
+/// export column named once (so a file is never wider than every column once).
 pub fn parse_export_fields(fields: Option<Vec<String>>) -> ResearchResult<Vec<String>> {
     let Some(fields) = fields else { return Ok(EXPORT_FIELDS.iter().map(|f| f.to_string()).collect()) };
     if fields.is_empty() {
         return Err(ResearchError::invalid("fields", "`fields` must name at least one column, or be left out for all."));
     }
+    if fields.len() > EXPORT_FIELDS.len() {
+        let message =
+            format!("`fields` names {} columns; an export has {} columns, each named at most once.", fields.len(), EXPORT_FIELDS.len());
+        return Err(ResearchError::invalid("fields", message));
+    }
     for (i, field) in fields.iter().enumerate() {
         if !EXPORT_FIELDS.contains(&field.as_str()) {
             let message = format!("`{field}` is not an export column. Use any of: {}.", EXPORT_FIELDS.join(", "));
             return Err(ResearchError::invalid(format!("fields[{i}]"), message));
+        }
+        if fields[..i].contains(field) {
+            return Err(ResearchError::invalid(format!("fields[{i}]"), format!("`{field}` is named twice; name each column once.")));
         }
     }
     Ok(fields)
@@ -191,5 +199,7 @@ mod tests {
         assert_eq!(invalid_param(parse_export_fields(Some(vec![]))), "fields");
         assert_eq!(invalid_param(parse_export_fields(Some(vec!["email".into(), "shoe_size".into()]))), "fields[1]");
         assert_eq!(invalid_param(ExportFormat::parse_param(None)), "format");
+        assert_eq!(invalid_param(parse_export_fields(Some(vec!["email".into(), "phone".into(), "email".into()]))), "fields[2]");
+        assert_eq!(invalid_param(parse_export_fields(Some(vec!["email".to_string(); 10_000]))), "fields");
     }
 }

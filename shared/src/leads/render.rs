@@ -480,12 +480,37 @@ const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// cell is text, and a leading `+` or `-` is enough to start a formula. Number cells are written
 /// as they are (`-3`).
 pub fn to_csv(sheet: &Sheet) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    write_csv_record(&mut writer, sheet.columns.iter().map(|name| neutralised(name)));
+    let mut file = CsvFile::new(&sheet.columns);
     for row in &sheet.rows {
-        write_csv_record(&mut writer, row_cells(row, sheet.columns.len()).map(csv_field));
+        file.row(row);
     }
-    writer.into_inner().expect("CSV flushes to memory")
+    file.finish()
+}
+
+/// A CSV file written a row at a time, formula-safe as [`to_csv`]: a lead export appends each
+/// page of leads as it reads it instead of holding them all.
+pub struct CsvFile {
+    writer: csv::Writer<Vec<u8>>,
+    width: usize,
+}
+
+impl CsvFile {
+    /// A file with its header row.
+    pub fn new(columns: &[String]) -> Self {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        write_csv_record(&mut writer, columns.iter().map(|name| neutralised(name)));
+        CsvFile { writer, width: columns.len() }
+    }
+
+    /// Appends a row, padded or cut to the header's width.
+    pub fn row(&mut self, cells: &[Cell]) {
+        write_csv_record(&mut self.writer, row_cells(cells, self.width).map(csv_field));
+    }
+
+    /// The file's bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.writer.into_inner().expect("CSV flushes to memory")
+    }
 }
 
 fn write_csv_record<'a>(writer: &mut csv::Writer<Vec<u8>>, fields: impl Iterator<Item = Cow<'a, str>>) {

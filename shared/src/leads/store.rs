@@ -419,11 +419,20 @@ impl JobLeadWriter<'_> {
     }
 }
 
-/// A lead ID fixed by the job and the row: the same on every replay, and sorted by row.
+/// A lead ID fixed by the job and the row: the same on every replay, sorted by row within the
+/// job, and distinct across jobs even when they were created in the same millisecond. The ULID
+/// keeps the job's time and the top 40 of the job ID's 80 random bits, then the row (24 bits,
+/// far above the 10,000 rows a job may have) and the person slot (16 bits).
 pub fn lead_id(job_id: &str, index: u64, slot: usize) -> String {
-    let job_ms = ulid::Ulid::from_string(job_id.trim_start_matches("job_")).map(|u| u.timestamp_ms()).unwrap_or(0);
-    let random = (u128::from(index) << 16) | slot as u128;
-    format!("lead_{}", ulid::Ulid::from_parts(job_ms, random))
+    const ROW_BITS: u32 = 24;
+    const SLOT_BITS: u32 = 16;
+    let job = ulid::Ulid::from_string(job_id.trim_start_matches("job_")).unwrap_or_default();
+    let job_bits = job.random() >> (ROW_BITS + SLOT_BITS);
+    debug_assert!(index < 1 << ROW_BITS && slot < 1 << SLOT_BITS, "row {index} or slot {slot} out of range");
+    let row = u128::from(index) & ((1 << ROW_BITS) - 1);
+    let slot = slot as u128 & ((1 << SLOT_BITS) - 1);
+    let random = (job_bits << (ROW_BITS + SLOT_BITS)) | (row << SLOT_BITS) | slot;
+    format!("lead_{}", ulid::Ulid::from_parts(job.timestamp_ms(), random))
 }
 
 /// The stored lead of a draft, scored against the request as of `created_at` (so a replay writes
@@ -456,6 +465,24 @@ fn lead_from(id: String, job_id: &str, draft: LeadDraft, created_at: Timestamp, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lead_ids_of_jobs_made_in_the_same_millisecond_differ() {
+        let ms = 1_764_633_600_000;
+        let jobs: Vec<String> = (0..300).map(|_| format!("job_{}", ulid::Ulid::from_parts(ms, rand::random::<u128>()))).collect();
+        let mut ids = std::collections::HashSet::new();
+        for job in &jobs {
+            for row in 0..5 {
+                assert!(ids.insert(lead_id(job, row, 0)), "a lead ID repeated across jobs");
+            }
+        }
+        // Stable on replay, and in row order (then slot) within the job.
+        let job = &jobs[0];
+        assert_eq!(lead_id(job, 7, 1), lead_id(job, 7, 1));
+        let ordered = [lead_id(job, 0, 0), lead_id(job, 0, 1), lead_id(job, 1, 0), lead_id(job, 9_999, 0)];
+        assert!(ordered.windows(2).all(|w| w[0] < w[1]), "{ordered:?}");
+        assert!(crate::ids::has_prefix(&ordered[0], crate::ids::prefix::LEAD));
+    }
 
     #[test]
     fn company_keys_sort_by_words() {

@@ -40,7 +40,7 @@ impl Operations {
     pub async fn post_message(&self, caller: &Caller, org: &Organization, thread_id: &str, new: NewMessage) -> ResearchResult<Posted> {
         let mut posted = self.research.post_message(caller, thread_id, new).await?;
         if posted.message.auto_approve {
-            match self.jobs.approve(org, &posted.job.id, Approval::default()).await {
+            match self.jobs.approve(caller, org, &posted.job.id, Approval::default()).await {
                 Ok(job) => posted.job = job,
                 Err(e) => tracing::info!(job_id = %posted.job.id, error = ?e, "auto-approval did not start the job"),
             }
@@ -61,7 +61,7 @@ impl Operations {
         match self.start_job(caller, org, &job.id, start).await {
             Ok(started) => Ok(started),
             Err(e) => {
-                self.jobs.stop(&org.id, &job.id).await?;
+                self.jobs.stop(caller, &job.id).await?;
                 Err(e)
             }
         }

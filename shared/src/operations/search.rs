@@ -93,12 +93,12 @@ impl Operations {
         };
         let posted = self.research.post_message(caller, &thread.id, message).await?;
         let approval = Approval { webhook_url: None, max_credits: request.max_credits };
-        let mut job = self.jobs.approve(org, &posted.job.id, approval).await?;
+        let mut job = self.jobs.approve(caller, org, &posted.job.id, approval).await?;
         if request.wait == Wait::Sync {
             let deadline = tokio::time::Instant::now() + SYNC_BUDGET;
             while !job.status.is_terminal() && tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(POLL_EVERY).await;
-                job = self.jobs.job(&org.id, &job.id).await?;
+                job = self.jobs.job(caller, &job.id).await?;
             }
         }
         if !job.status.is_terminal() {
@@ -109,7 +109,7 @@ impl Operations {
             _ => None,
         };
         let artifact = match &job.artifact {
-            Some(a) => Some(self.jobs.artifact(&org.id, &a.id, request.format).await?),
+            Some(a) => Some(self.jobs.artifact(caller, &a.id, request.format).await?),
             None => None,
         };
         Ok(SearchOutcome { job, leads, artifact })

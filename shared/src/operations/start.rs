@@ -52,12 +52,12 @@ impl Operations {
         let approval = start.approval;
         let endpoint = match &approval.webhook_url {
             Some(url) => {
-                self.jobs.job(&org.id, job_id).await?; // 404 before creating anything
+                self.jobs.job(caller, job_id).await?; // 404 before creating anything
                 Some(self.endpoints.create_for_job(caller, job_id, url).await?)
             }
             None => None,
         };
-        match self.jobs.approve(org, job_id, approval).await {
+        match self.jobs.approve(caller, org, job_id, approval).await {
             Ok(job) => Ok(ApprovedJob {
                 job,
                 webhook_id: endpoint.as_ref().map(|e| e.endpoint.id.clone()),
@@ -65,7 +65,7 @@ impl Operations {
             }),
             Err(e) => {
                 if let Some(endpoint) = endpoint {
-                    self.endpoints.delete(&org.id, &endpoint.endpoint.id).await?;
+                    self.endpoints.delete(caller, &endpoint.endpoint.id).await?;
                 }
                 Err(e)
             }

@@ -49,7 +49,7 @@ impl Research {
     /// already being deleted re-enqueues its cascade (so a failed enqueue can be retried).
     pub async fn delete_thread(&self, caller: &Caller, thread_id: &str, force: bool) -> ResearchResult<DeletedThread> {
         let org = caller.org_id.as_str();
-        let Some(stored) = load(self, org, thread_id).await? else { return Err(ResearchError::thread_not_found(thread_id)) };
+        let Some(stored) = load(self, caller, thread_id).await? else { return Err(ResearchError::thread_not_found(thread_id)) };
         let answer = |stopped| DeletedThread { id: thread_id.to_string(), object: "thread", deleted: true, stopped_job_ids: stopped };
         if stored.state == DELETING {
             self.enqueue_cascade(org, thread_id).await?;

@@ -21,6 +21,7 @@ pub const MAX_CONTENT_CHARS: usize = 8_000;
 pub const MAX_FEEDBACK_CHARS: usize = MAX_CONTENT_CHARS;
 /// Most attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 5;
+use quarry_engine::net::TargetPolicy;
 use quarry_engine::net::MAX_URL_CHARS;
 /// Most preferred sources in the hints, and the longest name of one.
 const MAX_PREFERRED_SOURCES: usize = 20;
@@ -54,18 +55,21 @@ fn validate_text(param: &str, text: &str, max: usize) -> ResearchResult<()> {
 }
 
 impl NewMessage {
-    fn validate(&self) -> ResearchResult<()> {
+    fn validate(&self, policy: TargetPolicy) -> ResearchResult<()> {
         validate_text("content", &self.content, MAX_CONTENT_CHARS)?;
         if self.attachments.len() > MAX_ATTACHMENTS {
             return Err(ResearchError::invalid("attachments", format!("A message takes at most {MAX_ATTACHMENTS} attachments.")));
         }
         for (i, attachment) in self.attachments.iter().enumerate() {
-            if quarry_engine::net::web_url(&attachment.url).is_none() {
+            let param = format!("attachments[{i}].url");
+            let Some(url) = quarry_engine::net::web_url(&attachment.url) else {
                 return Err(ResearchError::invalid(
-                    format!("attachments[{i}].url"),
+                    param,
                     format!("Attachment URLs must be absolute http or https URLs of at most {MAX_URL_CHARS} characters."),
                 ));
-            }
+            };
+            quarry_engine::net::check_target(&url, policy)
+                .map_err(|reason| ResearchError::invalid(&param, format!("`{param}` is refused: {reason}.")))?;
         }
         if let Some(hints) = &self.hints {
             if hints.max_rows.is_some_and(|n| n == 0 || n > MAX_ROWS) {
@@ -106,8 +110,8 @@ impl Research {
     /// Appends a user message, drafts a plan over the whole thread and attaches it to a new
     /// pending job.
     pub async fn post_message(&self, caller: &Caller, thread_id: &str, new: NewMessage) -> ResearchResult<Posted> {
-        new.validate()?;
-        let thread = super::threads::load_active(self, &caller.org_id, thread_id).await?;
+        new.validate(self.policy)?;
+        let thread = super::threads::load_active(self, caller, thread_id).await?;
         self.count_plan(caller).await?;
         let mut message = Message::new(thread_id, Role::User, MessageKind::Text, new.content, self.now());
         message.attachments = new.attachments;
@@ -130,7 +134,7 @@ impl Research {
         draft: PlanDraft,
         shape: impl FnOnce(&mut Job),
     ) -> ResearchResult<Posted> {
-        let thread = super::threads::load_active(self, &caller.org_id, thread_id).await?;
+        let thread = super::threads::load_active(self, caller, thread_id).await?;
         let message = Message::new(thread_id, Role::User, MessageKind::Text, content, self.now());
         self.commit(caller, thread, message, draft, None, shape).await
     }
@@ -139,9 +143,9 @@ impl Research {
     /// pending. The feedback is recorded as a message; the new plan gets its own pending job.
     pub async fn replan(&self, caller: &Caller, plan_id: &str, feedback: String) -> ResearchResult<Posted> {
         validate_text("feedback", &feedback, MAX_FEEDBACK_CHARS)?;
-        let previous = self.plan(&caller.org_id, plan_id).await?;
+        let previous = self.plan(caller, plan_id).await?;
         self.require_pending(&caller.org_id, &previous).await?;
-        let thread = super::threads::load_active(self, &caller.org_id, &previous.thread_id).await?;
+        let thread = super::threads::load_active(self, caller, &previous.thread_id).await?;
         self.count_plan(caller).await?;
         let message = Message::new(&thread.id, Role::User, MessageKind::Feedback, feedback, self.now());
         // The history is the thread as it stood when the plan was drafted, then the feedback.

@@ -4,16 +4,17 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Research, ResearchResult};
+use super::{Caller, Research, ResearchResult};
 use crate::accounts::org_partition;
 use crate::ids::{new_id, prefix};
 use quarry_planner::{Attachment, Hints, Turn, TurnKind};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{Condition, Item, Key, Order, Query, WriteOp};
 
-/// Who wrote a message.
+/// Who wrote a message. Published as `MessageRole`, apart from the planner's `TargetRole`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = MessageRole)]
 pub enum Role {
     User,
     Assistant,
@@ -103,15 +104,18 @@ impl Research {
     /// One page of an active thread's messages, chronological by default.
     pub async fn list_messages(
         &self,
-        org_id: &str,
+        caller: &Caller,
         thread_id: &str,
         order: Order,
         limit: usize,
         cursor: Option<String>,
     ) -> ResearchResult<(Vec<Message>, Option<String>)> {
-        super::threads::load_active(self, org_id, thread_id).await?;
-        let query =
-            Query::partition(org_partition(org_id)).prefix(thread_messages_prefix(thread_id)).order(order).limit(limit).cursor(cursor);
+        super::threads::load_active(self, caller, thread_id).await?;
+        let query = Query::partition(org_partition(&caller.org_id))
+            .prefix(thread_messages_prefix(thread_id))
+            .order(order)
+            .limit(limit)
+            .cursor(cursor);
         let page = self.table.query(query).await?;
         let messages = page.items.iter().map(Item::to_record).collect::<Result<Vec<Message>, _>>()?;
         Ok((messages, page.next_cursor))

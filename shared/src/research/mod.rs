@@ -27,6 +27,7 @@ pub use conversation::{NewMessage, Posted, MAX_ATTACHMENTS, MAX_CONTENT_CHARS, M
 pub use messages::{Message, MessageKind, Role};
 pub use threads::{DeletedThread, NewThread, Thread, ThreadFilter, ThreadPatch, MAX_METADATA_PAIRS, MAX_TITLE_CHARS};
 
+use quarry_engine::net::TargetPolicy;
 use quarry_planner::Planner;
 use quarry_ports::clock::SharedClock;
 use quarry_ports::{Queue, Table};
@@ -41,11 +42,21 @@ pub struct Research {
     steps: Arc<dyn Queue>,
     clock: SharedClock,
     planner: Arc<dyn Planner>,
+    /// Which attachment URLs are accepted: an internal address written as an IP literal is
+    /// refused when the message is posted, not only when the worker would fetch it.
+    policy: TargetPolicy,
 }
 
 impl Research {
+    /// Research with the default outbound policy (public addresses only).
     pub fn new(table: Arc<dyn Table>, steps: Arc<dyn Queue>, clock: SharedClock, planner: Arc<dyn Planner>) -> Self {
-        Research { table, steps, clock, planner }
+        Research { table, steps, clock, planner, policy: TargetPolicy::default() }
+    }
+
+    /// The same research judging attachment URLs by `policy` (test suites allow loopback).
+    pub fn with_target_policy(mut self, policy: TargetPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     fn now(&self) -> quarry_ports::clock::Timestamp {

@@ -58,6 +58,10 @@ pub(super) struct StoredThread {
     #[serde(flatten)]
     pub thread: Thread,
     pub state: String,
+    /// The mode of the key that created it: only keys of that mode see the thread (and, through
+    /// it, its messages, plans and jobs). Threads stored before modes were separated count as live.
+    #[serde(default = "crate::accounts::live_by_default")]
+    pub livemode: bool,
 }
 
 /// What `DELETE /v1/threads/{id}` answers.
@@ -165,17 +169,20 @@ pub(super) fn thread_key(org_id: &str, thread_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{THREAD_SK}{thread_id}"))
 }
 
-/// Reads a stored thread, whatever its state.
-pub(super) async fn load(research: &Research, org_id: &str, thread_id: &str) -> ResearchResult<Option<StoredThread>> {
+/// Reads a stored thread of the caller's organization and mode, whatever its state; a thread of
+/// the other mode is as absent as one of another organization.
+pub(super) async fn load(research: &Research, caller: &Caller, thread_id: &str) -> ResearchResult<Option<StoredThread>> {
     if !crate::ids::has_prefix(thread_id, prefix::THREAD) {
         return Ok(None);
     }
-    Ok(research.table.get(&thread_key(org_id, thread_id)).await?.map(|i| i.to_record()).transpose()?)
+    let Some(item) = research.table.get(&thread_key(&caller.org_id, thread_id)).await? else { return Ok(None) };
+    let stored: StoredThread = item.to_record()?;
+    Ok((stored.livemode == caller.livemode).then_some(stored))
 }
 
-/// Reads an active thread, or 404.
-pub(super) async fn load_active(research: &Research, org_id: &str, thread_id: &str) -> ResearchResult<Thread> {
-    match load(research, org_id, thread_id).await? {
+/// Reads an active thread of the caller, or 404.
+pub(super) async fn load_active(research: &Research, caller: &Caller, thread_id: &str) -> ResearchResult<Thread> {
+    match load(research, caller, thread_id).await? {
         Some(stored) if stored.state == ACTIVE => Ok(stored.thread),
         _ => Err(ResearchError::thread_not_found(thread_id)),
     }
@@ -199,7 +206,7 @@ impl Research {
             last_job_status: None,
             metadata,
         };
-        let stored = StoredThread { thread: thread.clone(), state: ACTIVE.into() };
+        let stored = StoredThread { thread: thread.clone(), state: ACTIVE.into(), livemode: caller.livemode };
         let put = WriteOp::Put { item: Item::from_record(thread_key(&caller.org_id, &thread.id), &stored)?, condition: Condition::Absent };
         let event = Event::new(EventType::ThreadCreated, &thread, caller.livemode, now)?;
         self.table.transact(vec![put, event.record_op(&caller.org_id)?]).await?;
@@ -207,31 +214,33 @@ impl Research {
         Ok(thread)
     }
 
-    /// An active thread of the organization.
-    pub async fn thread(&self, org_id: &str, thread_id: &str) -> ResearchResult<Thread> {
-        load_active(self, org_id, thread_id).await
+    /// An active thread of the caller.
+    pub async fn thread(&self, caller: &Caller, thread_id: &str) -> ResearchResult<Thread> {
+        load_active(self, caller, thread_id).await
     }
 
-    /// One page of the organization's threads, newest first by default, filtered.
+    /// One page of the caller's threads (its organization and mode), newest first by default,
+    /// filtered.
     pub async fn list_threads(
         &self,
-        org_id: &str,
+        caller: &Caller,
         filter: &ThreadFilter,
         order: Order,
         limit: usize,
         cursor: Option<String>,
     ) -> ResearchResult<(Vec<Thread>, Option<String>)> {
-        let base = Query::partition(org_partition(org_id)).prefix(THREAD_SK).order(order).cursor(cursor);
+        let base = Query::partition(org_partition(&caller.org_id)).prefix(THREAD_SK).order(order).cursor(cursor);
         let keep = |item: &Item| -> quarry_ports::StoreResult<Option<Thread>> {
             let stored: StoredThread = item.to_record()?;
-            Ok((stored.state == ACTIVE && filter.keeps(&stored.thread)).then_some(stored.thread))
+            let shown = stored.state == ACTIVE && stored.livemode == caller.livemode && filter.keeps(&stored.thread);
+            Ok(shown.then_some(stored.thread))
         };
         Ok(query_matching(self.table.as_ref(), base, limit, MAX_EXAMINED_PER_PAGE, keep).await?)
     }
 
     /// Applies a patch to an active thread.
-    pub async fn update_thread(&self, org_id: &str, thread_id: &str, patch: ThreadPatch) -> ResearchResult<Thread> {
-        let current = load_active(self, org_id, thread_id).await?;
+    pub async fn update_thread(&self, caller: &Caller, thread_id: &str, patch: ThreadPatch) -> ResearchResult<Thread> {
+        let current = load_active(self, caller, thread_id).await?;
         let mut update = Update::new().set("updated_at", self.now().to_string());
         if let Some(title) = patch.title.as_deref() {
             update = update.set("title", validate_title(title)?);
@@ -248,7 +257,7 @@ impl Research {
             validate_metadata(&merged, false)?;
             update = update.set("metadata", Value::Object(merged));
         }
-        match self.table.update(&thread_key(org_id, thread_id), update, Condition::equals(STATE, ACTIVE)).await {
+        match self.table.update(&thread_key(&caller.org_id, thread_id), update, Condition::equals(STATE, ACTIVE)).await {
             Ok(item) => Ok(item.to_record::<StoredThread>()?.thread),
             Err(StoreError::ConditionFailed) => Err(ResearchError::thread_not_found(thread_id)),
             Err(e) => Err(e.into()),

@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 
 use super::endpoints::{endpoint_key, signing_secrets, subscribed, Endpoint, Endpoints};
 use super::signing;
-use crate::accounts::org_partition;
+use crate::accounts::{org_partition, Caller};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, OUTBOX};
 use crate::ids;
@@ -221,7 +221,7 @@ impl Deliveries {
         for item in &page.items {
             let Some(org_id) = item.key.pk.strip_prefix("ORG#") else { continue };
             if cached.as_ref().is_none_or(|(org, _)| org != org_id) {
-                let endpoints = self.endpoints.list(org_id).await.map_err(into_store)?;
+                let endpoints = self.endpoints.all(org_id).await.map_err(into_store)?;
                 cached = Some((org_id.to_string(), endpoints));
             }
             let endpoints = cached.as_ref().map(|(_, e)| e.as_slice()).unwrap_or_default();
@@ -472,13 +472,14 @@ impl Deliveries {
     /// One page of an endpoint's deliveries, newest first by default.
     pub async fn list(
         &self,
-        org_id: &str,
+        caller: &Caller,
         webhook_id: &str,
         order: Order,
         limit: usize,
         cursor: Option<String>,
     ) -> ResearchResult<(Vec<Delivery>, Option<String>)> {
-        self.endpoints.get(org_id, webhook_id).await?;
+        self.endpoints.get(caller, webhook_id).await?;
+        let org_id = caller.org_id.as_str();
         let query =
             Query::partition(org_partition(org_id)).prefix(format!("{DELIVERY_SK}{webhook_id}#")).order(order).limit(limit).cursor(cursor);
         let page = self.table.query(query).await?;
@@ -487,8 +488,9 @@ impl Deliveries {
     }
 
     /// Sends the event of a past delivery again, as a new delivery.
-    pub async fn redeliver(&self, org_id: &str, webhook_id: &str, delivery_id: &str) -> ResearchResult<Delivery> {
-        self.endpoints.get(org_id, webhook_id).await?;
+    pub async fn redeliver(&self, caller: &Caller, webhook_id: &str, delivery_id: &str) -> ResearchResult<Delivery> {
+        self.endpoints.get(caller, webhook_id).await?;
+        let org_id = caller.org_id.as_str();
         let not_found = || ResearchError::NotFound { what: "Webhook delivery", id: delivery_id.to_string(), param: "delivery_id" };
         if !ids::has_prefix(delivery_id, ids::prefix::DELIVERY) {
             return Err(not_found());
@@ -502,8 +504,9 @@ impl Deliveries {
 
     /// Delivers a `webhook.test` event (the endpoint as its object) through the same path as
     /// every other event.
-    pub async fn send_test(&self, org_id: &str, webhook_id: &str) -> ResearchResult<Delivery> {
-        let endpoint = self.endpoints.get(org_id, webhook_id).await?;
+    pub async fn send_test(&self, caller: &Caller, webhook_id: &str) -> ResearchResult<Delivery> {
+        let endpoint = self.endpoints.get(caller, webhook_id).await?;
+        let org_id = caller.org_id.as_str();
         let now = self.now();
         let event_id = ids::new_id(ids::prefix::EVENT);
         let body = json!({

@@ -20,7 +20,7 @@ use crate::events::EventType;
 use crate::ids;
 use quarry_engine::net::TargetPolicy;
 use quarry_ports::clock::{SharedClock, Timestamp};
-use quarry_ports::{Condition, Item, Key, Query, StoreError, Table, Update};
+use quarry_ports::{Condition, Item, Key, Order, Query, StoreError, Table, Update};
 
 /// How long a rotated-out secret keeps signing.
 pub const ROTATION_OVERLAP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -34,6 +34,9 @@ pub const MAX_DESCRIPTION_CHARS: usize = 500;
 pub const ALL_EVENTS: &str = "*";
 
 const ENDPOINT_SK: &str = "WHK#";
+/// Most endpoints one list page examines (both modes share the partition); a page may come back
+/// short, with a cursor, rather than read further.
+const MAX_EXAMINED_PER_PAGE: usize = 1_000;
 const SECRETS: &str = "secrets";
 
 /// The webhook endpoint object.
@@ -124,7 +127,7 @@ impl Endpoints {
         check_url(&new.url, caller.livemode, self.policy, "url")?;
         let events = check_events(new.events.unwrap_or_else(|| vec![ALL_EVENTS.into()]))?;
         let description = new.description.map(|d| check_description(&d)).transpose()?;
-        let count = self.list(&caller.org_id).await?.iter().filter(|e| e.job_id.is_none()).count();
+        let count = self.all(&caller.org_id).await?.iter().filter(|e| e.livemode == caller.livemode && e.job_id.is_none()).count();
         if count >= MAX_ENDPOINTS {
             return Err(ResearchError::Conflict(format!(
                 "The organization already has {MAX_ENDPOINTS} webhook endpoints; delete one or subscribe an existing one to more events."
@@ -175,30 +178,51 @@ impl Endpoints {
         Ok(EndpointWithSecret { endpoint, signing_secret: secret })
     }
 
-    /// Every endpoint of the organization (at most a few dozen), oldest first.
-    pub async fn list(&self, org_id: &str) -> ResearchResult<Vec<Endpoint>> {
+    /// Every endpoint of the organization in both modes (at most a few dozen each), oldest first:
+    /// what the fan-out matches events against (each endpoint takes only its own mode's events).
+    pub(crate) async fn all(&self, org_id: &str) -> ResearchResult<Vec<Endpoint>> {
         let query = Query::partition(org_partition(org_id)).prefix(ENDPOINT_SK);
         let items = quarry_ports::table::query_all(self.table.as_ref(), query).await?;
         Ok(items.iter().map(Item::to_record).collect::<Result<_, _>>()?)
     }
 
-    async fn load(&self, org_id: &str, endpoint_id: &str) -> ResearchResult<(Item, Endpoint)> {
+    /// One page of the caller's endpoints (its organization and mode), oldest first by default.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        order: Order,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> ResearchResult<(Vec<Endpoint>, Option<String>)> {
+        let base = Query::partition(org_partition(&caller.org_id)).prefix(ENDPOINT_SK).order(order).cursor(cursor);
+        let keep = |item: &Item| -> quarry_ports::StoreResult<Option<Endpoint>> {
+            let endpoint: Endpoint = item.to_record()?;
+            Ok((endpoint.livemode == caller.livemode).then_some(endpoint))
+        };
+        Ok(quarry_ports::table::query_matching(self.table.as_ref(), base, limit, MAX_EXAMINED_PER_PAGE, keep).await?)
+    }
+
+    /// An endpoint of the caller, or 404 (an endpoint of the other mode included).
+    async fn load(&self, caller: &Caller, endpoint_id: &str) -> ResearchResult<(Item, Endpoint)> {
         let not_found = || ResearchError::NotFound { what: "Webhook endpoint", id: endpoint_id.to_string(), param: "webhook_id" };
         if !ids::has_prefix(endpoint_id, ids::prefix::WEBHOOK) {
             return Err(not_found());
         }
-        let item = self.table.get(&endpoint_key(org_id, endpoint_id)).await?.ok_or_else(not_found)?;
-        let endpoint = item.to_record()?;
+        let item = self.table.get(&endpoint_key(&caller.org_id, endpoint_id)).await?.ok_or_else(not_found)?;
+        let endpoint: Endpoint = item.to_record()?;
+        if endpoint.livemode != caller.livemode {
+            return Err(not_found());
+        }
         Ok((item, endpoint))
     }
 
-    pub async fn get(&self, org_id: &str, endpoint_id: &str) -> ResearchResult<Endpoint> {
-        Ok(self.load(org_id, endpoint_id).await?.1)
+    pub async fn get(&self, caller: &Caller, endpoint_id: &str) -> ResearchResult<Endpoint> {
+        Ok(self.load(caller, endpoint_id).await?.1)
     }
 
     /// Changes an endpoint. Re-enabling clears the reason Quarry disabled it.
     pub async fn update(&self, caller: &Caller, endpoint_id: &str, patch: EndpointPatch) -> ResearchResult<Endpoint> {
-        let (_, mut endpoint) = self.load(&caller.org_id, endpoint_id).await?;
+        let (_, mut endpoint) = self.load(caller, endpoint_id).await?;
         let mut update = Update::new();
         if let Some(url) = patch.url {
             check_url(&url, endpoint.livemode, self.policy, "url")?;
@@ -231,15 +255,16 @@ impl Endpoints {
     }
 
     /// Deletes an endpoint; deliveries already scheduled to it end `failed` when they come due.
-    pub async fn delete(&self, org_id: &str, endpoint_id: &str) -> ResearchResult<()> {
-        self.load(org_id, endpoint_id).await?;
-        self.table.delete(&endpoint_key(org_id, endpoint_id), Condition::None).await?;
+    pub async fn delete(&self, caller: &Caller, endpoint_id: &str) -> ResearchResult<()> {
+        self.load(caller, endpoint_id).await?;
+        self.table.delete(&endpoint_key(&caller.org_id, endpoint_id), Condition::None).await?;
         Ok(())
     }
 
     /// A new signing secret; the previous one keeps signing for [`ROTATION_OVERLAP`].
-    pub async fn rotate(&self, org_id: &str, endpoint_id: &str) -> ResearchResult<EndpointWithSecret> {
-        let (item, mut endpoint) = self.load(org_id, endpoint_id).await?;
+    pub async fn rotate(&self, caller: &Caller, endpoint_id: &str) -> ResearchResult<EndpointWithSecret> {
+        let org_id = caller.org_id.as_str();
+        let (item, mut endpoint) = self.load(caller, endpoint_id).await?;
         let now = self.now();
         let until = now.unix() + ROTATION_OVERLAP.as_secs() as i64;
         let mut secrets: Vec<StoredSecret> =
@@ -316,6 +341,14 @@ fn check_url(url: &str, livemode: bool, policy: TargetPolicy, param: &str) -> Re
 fn check_events(events: Vec<String>) -> ResearchResult<Vec<String>> {
     if events.is_empty() {
         return Err(ResearchError::invalid("events", "`events` must name at least one event type, or `*` for all."));
+    }
+    if events.len() > EventType::ALL.len() + 1 {
+        let message = format!(
+            "`events` lists {} entries; there are {} event types and `*`, each named at most once.",
+            events.len(),
+            EventType::ALL.len()
+        );
+        return Err(ResearchError::invalid("events", message));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, event) in events.into_iter().enumerate() {

@@ -116,7 +116,7 @@ pub async fn bad_keys_get_401(s: TestServer) {
         expires_at,
     };
     let (revoked_key, revoked) = s.accounts.create_key(&org.id, new_key(Scope::ALL.to_vec(), None)).await.unwrap();
-    s.accounts.revoke_key(&org.id, &revoked_key.id).await.unwrap();
+    s.accounts.revoke_key(&org.id, None, &revoked_key.id).await.unwrap();
     let expiring = s
         .accounts
         .create_key(&org.id, new_key(vec![Scope::Read], Some((s.clock.now() - chrono::Duration::seconds(1)).into())))
@@ -199,7 +199,7 @@ pub async fn api_keys_are_minted_listed_and_revoked(s: TestServer) {
 pub async fn other_organizations_are_invisible(s: TestServer) {
     let (_, mine) = s.org_with_key(Tier::Scale).await;
     let (theirs, their_key) = s.org_with_key(Tier::Scale).await;
-    let their_id = s.accounts.list_keys(&theirs.id, quarry_ports::Order::Asc, 1, None).await.unwrap().0[0].id.clone();
+    let their_id = s.accounts.list_keys(&theirs.id, None, quarry_ports::Order::Asc, 1, None).await.unwrap().0[0].id.clone();
     let r = call(&s, Method::DELETE, &format!("/v1/api-keys/{their_id}"), &mine).send().await.unwrap();
     assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("key_id")).await;
     assert_eq!(call(&s, Method::GET, "/v1/me", &their_key).send().await.unwrap().status(), 200, "still valid");
@@ -334,7 +334,7 @@ pub async fn idempotency_keys_replay_the_first_response(s: TestServer) {
     assert_ne!(r.json::<Value>().await.unwrap()["id"], first["id"]);
 
     // Concurrent repeats never act twice: one key is minted, whatever each repeat was told.
-    let before = s.accounts.list_keys(&org.id, quarry_ports::Order::Asc, 100, None).await.unwrap().0.len();
+    let before = s.accounts.list_keys(&org.id, None, quarry_ports::Order::Asc, 100, None).await.unwrap().0.len();
     let tasks: Vec<_> = (0..6)
         .map(|_| {
             let req = create(json!({"name": "raced"}), "race");
@@ -346,7 +346,7 @@ pub async fn idempotency_keys_replay_the_first_response(s: TestServer) {
         statuses.push(t.await.unwrap());
     }
     assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
-    let after = s.accounts.list_keys(&org.id, quarry_ports::Order::Asc, 100, None).await.unwrap().0.len();
+    let after = s.accounts.list_keys(&org.id, None, quarry_ports::Order::Asc, 100, None).await.unwrap().0.len();
     assert_eq!(after, before + 1);
 }
 

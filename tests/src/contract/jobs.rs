@@ -252,7 +252,9 @@ pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer)
     let attachments = json!([
         {"kind": "csv", "url": site.url("seeds.csv")},
         {"kind": "csv", "url": site.url("about.html")},
-        {"kind": "csv", "url": "http://10.0.0.1/seeds.csv"},
+        // An internal IP literal is refused when the message is posted (the probe suite checks
+        // that); a name is judged when it is resolved, so this one is skipped at fetch time.
+        {"kind": "csv", "url": "http://metadata.internal/seeds.csv"},
     ]);
     let message = json!({"content": "For each company in the attached CSV, pull the CTO.", "attachments": attachments});
     let posted = json_of(post(&s, &key, &format!("/v1/threads/{thread}/messages"), message).await, StatusCode::CREATED).await;
@@ -283,7 +285,7 @@ pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer)
     let summary = get(&s, &key, &format!("/v1/jobs/{job_id}/summary")).await;
     let caveats = summary["caveats"].to_string();
     assert!(caveats.contains("about.html: was served as `text/html`, not as CSV"), "{summary}");
-    assert!(caveats.contains("10.0.0.1/seeds.csv: could not be fetched"), "{summary}");
+    assert!(caveats.contains("metadata.internal/seeds.csv: could not be fetched"), "{summary}");
     assert!(caveats.contains("Skipped line 152"), "{summary}");
     assert_eq!(summary["coverage"][0], "CTO: found at 50 of 150 companies, 50 with an email.", "{summary}");
     let artifact = job["artifact"]["id"].as_str().unwrap();

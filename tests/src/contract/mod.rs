@@ -6,6 +6,7 @@ pub mod api;
 pub mod blobs;
 pub mod jobs;
 pub mod leads;
+pub mod probe;
 pub mod queue;
 pub mod research;
 pub mod table;
@@ -160,5 +161,21 @@ define_suite!(
         the_lead_store_filters_sorts_and_pages,
         leads_are_annotated_and_deleted,
         leads_are_exported_as_csv_and_json,
+    ]
+);
+
+define_suite!(
+    $
+    /// What the outside probe found, over a `TestServer` expression on a manual clock.
+    probe_suite, probe, [
+        test_and_live_modes_are_separated,
+        lead_ids_stay_unique_across_jobs_made_at_once,
+        every_list_in_an_input_is_bounded,
+        a_body_is_one_json_value,
+        cursors_are_bound_to_their_list,
+        internal_ip_literals_are_refused_at_submission,
+        publishable_keys_have_their_own_rate_limit,
+        every_answer_is_an_envelope,
+        webhooks_and_job_logs_page_with_cursors,
     ]
 );

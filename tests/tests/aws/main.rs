@@ -7,5 +7,6 @@ mod aws_smoke;
 mod jobs_aws;
 mod leads_aws;
 mod ports_aws;
+mod probe_aws;
 mod research_aws;
 mod webhooks_aws;

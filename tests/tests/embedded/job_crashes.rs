@@ -37,7 +37,12 @@ impl Dice {
 }
 
 async fn status(jobs: &Jobs, org: &str, job: &str) -> JobStatus {
-    jobs.job(org, job).await.unwrap().status
+    jobs.job(&test_caller(org), job).await.unwrap().status
+}
+
+/// The test-mode caller of `org` (the jobs here are drafted with test keys).
+fn test_caller(org: &str) -> Caller {
+    Caller { org_id: org.to_string(), livemode: false, plans_per_day: None }
 }
 
 /// Independent disturbed runs, each with its own kill points.
@@ -69,7 +74,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
     // Approved at the same instant everywhere, so every run generates the same rows.
     let runner = |e: &Embedded| Jobs::new(e.storage.table.clone(), e.storage.blobs.clone(), e.storage.steps.clone(), clock.clone());
     for store in &stores {
-        runner(store).approve(&org, &job_id, Approval::default()).await.unwrap();
+        runner(store).approve(&caller, &org, &job_id, Approval::default()).await.unwrap();
     }
 
     // The undisturbed run.
@@ -87,7 +92,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
     // Kill points are spread over 1.5 times the longest handler, so every kind of message is
     // killed at every stage of its work some of the time and still finishes eventually.
     let window = (longest * 3 / 2).as_micros().max(1) as u64;
-    let expected = reference.job(&org.id, &job_id).await.unwrap();
+    let expected = reference.job(&caller, &job_id).await.unwrap();
     assert_eq!(expected.status, JobStatus::Succeeded);
     assert_eq!(expected.artifact.as_ref().unwrap().rows, 500);
     let expected_leads = reference.leads(&org.id, &job_id).await.unwrap();
@@ -99,7 +104,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
     for (run, store) in disturbed.iter().enumerate() {
         kills += run_disturbed(store, &manual, &clock, &org.id, &job_id, window, 0x9E37_79B9_7F4A_7C15 + run as u64).await;
         let runner = runner(store);
-        let job = runner.job(&org.id, &job_id).await.unwrap();
+        let job = runner.job(&caller, &job_id).await.unwrap();
         assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
         assert_eq!(job.artifact, expected.artifact, "same rows, same bytes");
         assert_eq!(runner.leads(&org.id, &job_id).await.unwrap(), expected_leads, "no lead lost, duplicated or changed");

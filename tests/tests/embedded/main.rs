@@ -8,6 +8,7 @@ mod jobs_embedded;
 mod leads_embedded;
 mod llm_planner;
 mod ports_embedded;
+mod probe_embedded;
 mod research_embedded;
 mod webhook_crashes;
 mod webhooks_embedded;

@@ -57,7 +57,8 @@ async fn take_all(s: &Setup) -> Vec<String> {
 }
 
 async fn status(s: &Setup) -> (DeliveryStatus, u32) {
-    let (page, _) = s.worker.deliveries().list(&s.org_id, &s.webhook_id, quarry_ports::Order::Desc, 10, None).await.unwrap();
+    let caller = Caller { org_id: s.org_id.clone(), livemode: false, plans_per_day: None };
+    let (page, _) = s.worker.deliveries().list(&caller, &s.webhook_id, quarry_ports::Order::Desc, 10, None).await.unwrap();
     assert_eq!(page.len(), 1, "one delivery: {page:?}");
     (page[0].status, page[0].attempt)
 }

@@ -1,0 +1,291 @@
+//! What an outside probe of the Leadex surface found, each as the behaviour it broke: test and
+//! live modes kept apart, lead IDs unique across jobs made at once, every list in an input
+//! bounded, one JSON value per body, cursors bound to their list, internal IP literals refused at
+//! submission, publishable keys on a rate limit of their own, every answer in the envelope, and
+//! the lists that did not page. Run on the embedded store (`tests/embedded/probe_embedded.rs`) and
+//! on AWS via moto (`tests/aws/probe_aws.rs`), on a manual clock.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use quarry_ports::clock::Clock;
+use quarry_shared::accounts::{KeyKind, Mode, Scope, Tier};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::api::{assert_error, call, json_of, post};
+use super::jobs::{all_leads, every_page, get, pending_job, until_ended};
+use crate::server::TestServer;
+
+const FINTECH: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_else(|| panic!("no id in {v}")).to_string()
+}
+
+/// The IDs of every object of a list endpoint.
+async fn ids_of(s: &TestServer, key: &str, path: &str) -> HashSet<String> {
+    every_page(s, key, &format!("{path}?limit=100")).await.iter().map(id).collect()
+}
+
+/// One of each mode-scoped object, made with `key`.
+struct Objects {
+    thread: String,
+    plan: String,
+    job: String,
+    webhook: String,
+    key: String,
+}
+
+async fn make_objects(s: &TestServer, key: &str, webhook_url: &str) -> Objects {
+    let (thread, posted) = pending_job(s, key, FINTECH, json!({"max_rows": 5})).await;
+    let webhook = post(s, key, "/v1/webhooks", json!({"url": webhook_url, "enabled": false})).await;
+    let webhook = id(&json_of(webhook, StatusCode::CREATED).await);
+    let minted = id(&json_of(post(s, key, "/v1/api-keys", json!({"name": "ci"})).await, StatusCode::CREATED).await);
+    Objects { thread, plan: id(&posted["plan"]), job: id(&posted["job"]), webhook, key: minted }
+}
+
+/// Every route that reads or changes one of `theirs` answers `key` with a 404.
+async fn none_is_reachable(s: &TestServer, key: &str, theirs: &Objects) {
+    let (t, p, j, w, k) = (&theirs.thread, &theirs.plan, &theirs.job, &theirs.webhook, &theirs.key);
+    let requests: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/v1/threads/{t}"), None),
+        (Method::PATCH, format!("/v1/threads/{t}"), Some(json!({"title": "taken over"}))),
+        (Method::GET, format!("/v1/threads/{t}/messages"), None),
+        (Method::POST, format!("/v1/threads/{t}/messages"), Some(json!({"content": FINTECH}))),
+        (Method::GET, format!("/v1/plans/{p}"), None),
+        (Method::POST, format!("/v1/plans/{p}/replan"), Some(json!({"feedback": "Only Paris."}))),
+        (Method::GET, format!("/v1/jobs/{j}"), None),
+        (Method::GET, format!("/v1/jobs/{j}/summary"), None),
+        (Method::GET, format!("/v1/jobs/{j}/logs"), None),
+        (Method::GET, format!("/v1/jobs/{j}/leads"), None),
+        (Method::GET, format!("/v1/jobs/{j}/stream"), None),
+        (Method::POST, format!("/v1/jobs/{j}/approve"), None),
+        (Method::POST, format!("/v1/jobs/{j}/stop"), None),
+        (Method::GET, format!("/v1/webhooks/{w}"), None),
+        (Method::PATCH, format!("/v1/webhooks/{w}"), Some(json!({"url": "https://taken.example/over"}))),
+        (Method::POST, format!("/v1/webhooks/{w}/rotate"), None),
+        (Method::POST, format!("/v1/webhooks/{w}/test"), None),
+        (Method::GET, format!("/v1/webhooks/{w}/deliveries"), None),
+        (Method::DELETE, format!("/v1/webhooks/{w}"), None),
+        (Method::DELETE, format!("/v1/api-keys/{k}"), None),
+        (Method::DELETE, format!("/v1/threads/{t}"), None),
+    ];
+    for (method, path, body) in requests {
+        let mut request = call(s, method.clone(), &path, key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path} reached the other mode's object: {}", r.text().await.unwrap());
+    }
+}
+
+pub async fn test_and_live_modes_are_separated(s: TestServer) {
+    let org = s.org(Tier::Scale).await;
+    let test = s.key(&org, KeyKind::Secret, Mode::Test, &Scope::ALL).await;
+    let live = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    let test_objects = make_objects(&s, &test, "http://127.0.0.1:9/test-hook").await;
+    let live_objects = make_objects(&s, &live, "https://hooks.example/live-hook").await;
+
+    none_is_reachable(&s, &test, &live_objects).await;
+    none_is_reachable(&s, &live, &test_objects).await;
+
+    // Each mode's lists hold its own objects only.
+    for (key, own, other) in [(&test, &test_objects, &live_objects), (&live, &live_objects, &test_objects)] {
+        for (path, mine, theirs) in [
+            ("/v1/threads", &own.thread, &other.thread),
+            ("/v1/jobs", &own.job, &other.job),
+            ("/v1/webhooks", &own.webhook, &other.webhook),
+            ("/v1/api-keys", &own.key, &other.key),
+        ] {
+            let listed = ids_of(&s, key, path).await;
+            assert!(listed.contains(mine), "{path} lacks the key's own {mine}");
+            assert!(!listed.contains(theirs), "{path} lists the other mode's {theirs}");
+        }
+    }
+    // Nothing of the live mode changed: its job is still pending, its endpoint and key still there.
+    assert_eq!(get(&s, &live, &format!("/v1/jobs/{}", live_objects.job)).await["status"], "pending");
+    assert_eq!(get(&s, &live, &format!("/v1/webhooks/{}", live_objects.webhook)).await["url"], "https://hooks.example/live-hook");
+    let live_keys = every_page(&s, &live, "/v1/api-keys?limit=100").await;
+    let minted = live_keys.iter().find(|k| id(k) == live_objects.key).expect("the live key is listed");
+    assert!(minted["revoked_at"].is_null(), "{minted}");
+}
+
+pub async fn lead_ids_stay_unique_across_jobs_made_at_once(s: TestServer) {
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Test, &Scope::ALL).await;
+    let live = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    // On a manual clock every job below is created in the same millisecond.
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 5})).await;
+        jobs.push(id(&posted["job"]));
+    }
+    for job in &jobs {
+        json_of(post(&s, &key, &format!("/v1/jobs/{job}/approve"), json!({})).await, StatusCode::OK).await;
+    }
+    let mut seen = HashSet::new();
+    for job in &jobs {
+        let ended = until_ended(&s, &key, job).await;
+        assert_eq!(ended["status"], "succeeded", "{ended}");
+        let leads = all_leads(&s, &key, job, "").await;
+        assert!(!leads.is_empty(), "job {job} found no leads");
+        for lead in &leads {
+            let lead_id = id(lead);
+            assert!(seen.insert(lead_id.clone()), "lead {lead_id} of {job} repeats another job's lead ID");
+            let stored = get(&s, &key, &format!("/v1/leads/{lead_id}")).await;
+            assert_eq!(stored["job_id"], job.as_str(), "GET /v1/leads/{lead_id} answers another job's lead");
+            let r = call(&s, Method::GET, &format!("/v1/leads/{lead_id}"), &live).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "a live key reads a test-mode lead");
+        }
+        let artifact = ended["artifact"]["id"].as_str().expect("an artifact").to_string();
+        let r =
+            call(&s, Method::GET, &format!("/v1/artifacts/{artifact}"), &live).header("accept", "application/json").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "a live key reads a test-mode artifact");
+    }
+    // Deleting each lead deletes that lead and no other.
+    let first: Vec<String> = all_leads(&s, &key, &jobs[0], "").await.iter().map(id).collect();
+    for lead_id in &first {
+        let r = call(&s, Method::DELETE, &format!("/v1/leads/{lead_id}"), &key).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    for job in &jobs[1..] {
+        for lead in all_leads(&s, &key, job, "").await {
+            assert_eq!(get(&s, &key, &format!("/v1/leads/{}", id(&lead))).await["job_id"], job.as_str());
+        }
+    }
+}
+
+pub async fn every_list_in_an_input_is_bounded(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let cases = [
+        ("/v1/leads/export", json!({"format": "csv", "fields": vec!["email"; 10_000]}), "fields"),
+        ("/v1/leads/export", json!({"format": "csv", "fields": ["email", "phone", "email"]}), "fields[2]"),
+        ("/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": vec!["*"; 100]}), "events"),
+        ("/v1/api-keys", json!({"name": "ci", "scopes": vec!["read"; 50]}), "scopes"),
+    ];
+    for (path, body, param) in cases {
+        assert_error(post(&s, &key, path, body).await, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+    }
+}
+
+pub async fn a_body_is_one_json_value(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    for body in [r#"{"title":"x"} garbage"#, r#"{"title":"x"}{"title":"y"}"#, r#"{"title":"x"},"#] {
+        let r = call(&s, Method::POST, "/v1/threads", &key).header("content-type", "application/json").body(body).send().await.unwrap();
+        assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("body")).await;
+    }
+    let r = call(&s, Method::POST, "/v1/threads", &key)
+        .header("content-type", "application/json")
+        .body("{\"title\":\"x\"}\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "trailing whitespace is fine");
+    assert!(ids_of(&s, &key, "/v1/threads").await.len() == 1, "only the well-formed body made a thread");
+}
+
+pub async fn cursors_are_bound_to_their_list(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    for n in 0..3 {
+        json_of(post(&s, &key, "/v1/threads", json!({"title": format!("Thread {n}")})).await, StatusCode::CREATED).await;
+        pending_job(&s, &key, FINTECH, json!({"max_rows": 5})).await;
+    }
+    let page = get(&s, &key, "/v1/threads?limit=1&q=thread").await;
+    let cursor = page["next_cursor"].as_str().expect("a second page").to_string();
+    for foreign in [
+        format!("/v1/jobs?cursor={cursor}"),
+        format!("/v1/webhooks?cursor={cursor}"),
+        format!("/v1/threads?limit=1&q=other&cursor={cursor}"),
+        format!("/v1/threads?limit=1&q=thread&order=asc&cursor={cursor}"),
+    ] {
+        let r = call(&s, Method::GET, &foreign, &key).send().await.unwrap();
+        assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("cursor")).await;
+    }
+    // The same list with another page size takes it.
+    let next = get(&s, &key, &format!("/v1/threads?q=thread&limit=5&cursor={cursor}")).await;
+    assert_eq!(next["data"].as_array().unwrap().len(), 2, "{next}");
+}
+
+pub async fn internal_ip_literals_are_refused_at_submission(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let scrapes = [
+        (json!({"type": "single", "urls": ["http://10.0.0.1/"]}), "urls[0]"),
+        (json!({"type": "bulk", "urls": ["https://example.com/", "http://169.254.169.254/latest/meta-data/"]}), "urls[1]"),
+        (json!({"type": "single", "urls": ["http://[::ffff:10.0.0.1]/"]}), "urls[0]"),
+    ];
+    for (body, param) in scrapes {
+        assert_error(post(&s, &key, "/v1/scrape", body).await, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+    }
+    let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await;
+    let message = json!({"content": FINTECH, "attachments": [{"kind": "csv", "url": "http://192.168.1.20/seed.csv"}]});
+    let r = post(&s, &key, &format!("/v1/threads/{}/messages", id(&thread)), message).await;
+    let body = assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("attachments[0].url")).await;
+    assert!(body["error"]["message"].as_str().unwrap().contains("refused"), "{body}");
+    assert_eq!(ids_of(&s, &key, "/v1/jobs").await.len(), 0, "nothing was created");
+}
+
+pub async fn publishable_keys_have_their_own_rate_limit(s: TestServer) {
+    let clock = s.manual_clock.clone().expect("a manual clock");
+    // Start at the beginning of a window so the test never straddles two.
+    let now = clock.now();
+    clock.set(now - chrono::Duration::seconds(now.timestamp() % 60) + chrono::Duration::seconds(60));
+    let org = s.org(Tier::Starter).await;
+    let secret = s.key(&org, KeyKind::Secret, Mode::Test, &Scope::ALL).await;
+    let public = s.key(&org, KeyKind::Publishable, Mode::Test, &[Scope::Read]).await;
+    for i in 1..=60 {
+        let r = call(&s, Method::GET, "/v1/me", &public).send().await.unwrap();
+        assert_eq!(r.status(), 200, "publishable request {i}");
+    }
+    let r = call(&s, Method::GET, "/v1/me", &public).send().await.unwrap();
+    assert_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", None).await;
+    let r = call(&s, Method::GET, "/v1/me", &secret).send().await.unwrap();
+    assert_eq!(r.status(), 200, "publishable traffic spent the secret keys' budget");
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "59");
+    clock.advance(Duration::from_secs(60));
+}
+
+pub async fn every_answer_is_an_envelope(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 5})).await;
+    let job = id(&posted["job"]);
+    // Over the 5 MiB limit on the one route that reads its body itself.
+    let huge = format!("{{\"webhook_url\": \"{}\"}}", "x".repeat(6 * 1024 * 1024));
+    let r = call(&s, Method::POST, &format!("/v1/jobs/{job}/approve"), &key)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("body")).await;
+    assert_eq!(get(&s, &key, &format!("/v1/jobs/{job}")).await["status"], "pending");
+    // A method the route does not take.
+    let r = call(&s, Method::PUT, "/v1/threads", &key).json(&json!({})).send().await.unwrap();
+    assert_error(r, StatusCode::METHOD_NOT_ALLOWED, "invalid_request_error", None).await;
+}
+
+pub async fn webhooks_and_job_logs_page_with_cursors(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let mut made = Vec::new();
+    for n in 0..3 {
+        let endpoint = post(&s, &key, "/v1/webhooks", json!({"url": format!("http://127.0.0.1:9/hook-{n}"), "enabled": false})).await;
+        made.push(id(&json_of(endpoint, StatusCode::CREATED).await));
+    }
+    let first = get(&s, &key, "/v1/webhooks?limit=2").await;
+    assert_eq!(first["data"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), made[..2], "oldest first");
+    assert_eq!(first["has_more"], true);
+    let paged: Vec<String> = every_page(&s, &key, "/v1/webhooks?limit=2").await.iter().map(id).collect();
+    assert_eq!(paged, made);
+
+    let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 5})).await;
+    let job = id(&posted["job"]);
+    json_of(post(&s, &key, &format!("/v1/jobs/{job}/approve"), json!({})).await, StatusCode::OK).await;
+    until_ended(&s, &key, &job).await;
+    let whole = get(&s, &key, &format!("/v1/jobs/{job}/logs")).await;
+    let entries = whole["data"].as_array().unwrap().clone();
+    assert!(entries.len() > 2, "a job logs more than two entries: {whole}");
+    assert_eq!(whole["has_more"], false);
+    let paged = every_page(&s, &key, &format!("/v1/jobs/{job}/logs?limit=2")).await;
+    assert_eq!(paged, entries, "paging the log gives every entry once, in order");
+}

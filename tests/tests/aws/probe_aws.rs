@@ -1,0 +1,8 @@
+//! What the outside probe found, on AWS (DynamoDB, S3, SQS in the moto emulator).
+
+use quarry_tests::server::TestServer;
+
+quarry_tests::probe_suite!(
+    #[ignore = "needs the AWS emulator: run infra/test.sh"]
+    fixture = TestServer::aws_manual().await
+);
