@@ -50,6 +50,13 @@ pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:
     // an unacknowledged task comes back on the next start.
     let worker = Worker::new(local.embedded.storage.clone(), local.clock.clone(), settings);
+    // This process is the store's only worker: jobs a crash left running go on now, not after
+    // the watchdog's heartbeat timeout.
+    match worker.runner().resume_interrupted().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "resumed running jobs"),
+        Err(e) => tracing::warn!(error = %e, "could not resume running jobs; the watchdog will"),
+    }
     let worker = tokio::spawn(worker.run(std::future::pending()));
 
     println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), data_dir.display());

@@ -18,6 +18,12 @@ pub enum ResearchError {
         id: String,
         param: &'static str,
     },
+    /// 422: a request field is well-formed but cannot be acted on (a blank prompt); `param`
+    /// names it.
+    Unprocessable {
+        param: String,
+        message: String,
+    },
     /// 409: the object is not in a state that allows the operation.
     Conflict(String),
     /// 422: the planner declined the request; the message says what is missing.

@@ -22,11 +22,12 @@ use crate::settings::Settings;
 use crate::tasks::Task;
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use quarry_engine::crawl::CrawlConfig;
 use quarry_engine::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use quarry_ports::clock::SharedClock;
 use quarry_ports::storage::{Storage, MAX_RECEIVES};
-use quarry_ports::{Queue, StoreResult};
+use quarry_ports::{Queue, Received, StoreResult};
 
 /// How long a received message stays hidden while the local worker handles it.
 pub const LOCAL_VISIBILITY: Duration = Duration::from_secs(5 * 60);
@@ -198,21 +199,19 @@ impl Worker {
         }
     }
 
-    /// Receives one batch from `queue` and handles its messages side by side; returns how many
-    /// it received. Handled messages are acknowledged; failed ones come back after their
-    /// visibility timeout.
-    pub async fn poll_once(&self, queue: &dyn Queue) -> StoreResult<usize> {
-        let batch = queue.receive(LOCAL_BATCH, LOCAL_VISIBILITY).await?;
-        let outcomes = futures_util::future::join_all(batch.iter().map(|m| self.handle_delivery(&m.body, m.receive_count))).await;
-        for (message, outcome) in batch.iter().zip(outcomes) {
-            match outcome {
-                Ok(()) => queue.delete(&message.receipt).await?,
-                Err(e) => {
-                    tracing::warn!(message_id = %message.id, receives = message.receive_count, error = %e, "task failed; it will be retried")
+    /// Handles one received message and acknowledges it when it is done; a failed one comes back
+    /// after its visibility timeout.
+    async fn finish(&self, queue: &dyn Queue, message: Received) {
+        match self.handle_delivery(&message.body, message.receive_count).await {
+            Ok(()) => {
+                if let Err(e) = queue.delete(&message.receipt).await {
+                    tracing::warn!(message_id = %message.id, error = %e, "could not acknowledge a handled task; it will repeat");
                 }
             }
+            Err(e) => {
+                tracing::warn!(message_id = %message.id, receives = message.receive_count, error = %e, "task failed; it will be retried")
+            }
         }
-        Ok(batch.len())
     }
 
     /// The local worker: the steps queue and the deliveries queue each polled by its own loop,
@@ -226,24 +225,35 @@ impl Worker {
         );
     }
 
+    /// Polls `queue` until `shutdown`, handling up to [`LOCAL_BATCH`] messages at once, each on
+    /// its own: a message starts as soon as any slot is free, so one slow webhook receiver (or
+    /// one long chunk) never holds up the messages received with it.
     async fn poll_loop(&self, queue: Arc<dyn Queue>, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut running = FuturesUnordered::new();
         loop {
+            let room = LOCAL_BATCH - running.len();
+            let received = if room == 0 {
+                Vec::new()
+            } else {
+                queue.receive(room, LOCAL_VISIBILITY).await.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "worker could not poll its queue");
+                    Vec::new()
+                })
+            };
+            let idle = received.is_empty();
+            for message in received {
+                running.push(self.finish(queue.as_ref(), message));
+            }
+            if !idle && running.len() < LOCAL_BATCH {
+                continue; // there may be more waiting: take them while there is room
+            }
             // Stopping mid-task is safe: the message comes back and the task repeats.
-            let polled = tokio::select! {
+            tokio::select! {
                 biased;
                 _ = &mut shutdown => return,
-                polled = self.poll_once(queue.as_ref()) => polled,
-            };
-            let received = polled.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "worker could not poll its queue");
-                0
-            });
-            if received == 0 {
-                tokio::select! {
-                    _ = &mut shutdown => return,
-                    _ = tokio::time::sleep(LOCAL_IDLE_POLL) => {}
-                }
+                Some(()) = running.next(), if !running.is_empty() => {}
+                _ = tokio::time::sleep(LOCAL_IDLE_POLL), if running.len() < LOCAL_BATCH => {}
             }
         }
     }

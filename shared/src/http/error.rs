@@ -176,6 +176,9 @@ impl From<crate::research::ResearchError> for ApiError {
             E::Invalid { param, message } => ApiError::invalid(&param, message),
             E::NotFound { what, id, param } => ApiError::not_found(what, &id, param),
             E::Conflict(message) => ApiError::conflict(message),
+            E::Unprocessable { param, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidRequest, message).param(&param)
+            }
             E::Rejected(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PlanRejected, message),
             E::PlanQuota { limit, retry_after_secs } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,

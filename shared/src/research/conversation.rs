@@ -56,6 +56,13 @@ fn validate_text(param: &str, text: &str, max: usize) -> ResearchResult<()> {
 
 impl NewMessage {
     fn validate(&self, policy: TargetPolicy) -> ResearchResult<()> {
+        if self.content.trim().is_empty() {
+            // Present but blank: well-formed, nothing to research (a missing `content` is a 400).
+            return Err(ResearchError::Unprocessable {
+                param: "content".into(),
+                message: "`content` is blank. Describe who you are looking for, e.g. \"Series A fintechs in France; pull the CTO\".".into(),
+            });
+        }
         validate_text("content", &self.content, MAX_CONTENT_CHARS)?;
         if self.attachments.len() > MAX_ATTACHMENTS {
             return Err(ResearchError::invalid("attachments", format!("A message takes at most {MAX_ATTACHMENTS} attachments.")));

@@ -146,6 +146,7 @@ define_suite!(
         a_jobs_events_reach_subscribed_endpoints,
         failing_receivers_are_retried_on_schedule,
         rotation_signs_twice_and_gone_disables,
+        a_slow_receiver_does_not_hold_up_the_others,
     ]
 );
 

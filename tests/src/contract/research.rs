@@ -176,7 +176,6 @@ pub async fn bad_input_names_the_parameter(s: TestServer) {
     let six: Vec<Value> = (0..6).map(|i| json!({"kind": "csv", "url": format!("https://example.com/{i}.csv")})).collect();
     for (body, param) in [
         (json!({}), "content"),
-        (json!({"content": ""}), "content"),
         (json!({"content": "x".repeat(8001)}), "content"),
         (json!({"content": FINTECH, "attachments": six}), "attachments"),
         (json!({"content": FINTECH, "attachments": [{"kind": "pdf", "url": "https://example.com/a.pdf"}]}), "attachments[0].kind"),
@@ -187,6 +186,11 @@ pub async fn bad_input_names_the_parameter(s: TestServer) {
         (json!({"content": FINTECH, "auto_approve": "yes"}), "auto_approve"),
     ] {
         assert_error(post(&s, &key, &path, body).await, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+    }
+    // A prompt that is there but blank is well-formed and says nothing: 422, as the status table says.
+    for blank in ["", "   ", "\n\t "] {
+        let r = post(&s, &key, &path, json!({"content": blank})).await;
+        assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("content")).await;
     }
     let r = post(&s, &key, "/v1/threads/thr_01HXA4Z2M8V5WC9T7R1K0000AA/messages", json!({"content": FINTECH})).await;
     assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("thread_id")).await;

@@ -287,3 +287,24 @@ pub async fn rotation_signs_twice_and_gone_disables(s: TestServer) {
     let enabled = json_of(enabled, StatusCode::OK).await;
     assert_eq!((enabled["enabled"].as_bool(), enabled["disabled_reason"].is_null()), (Some(true), true));
 }
+
+/// One receiver that never answers in time does not slow the others: deliveries are not made in
+/// batches that wait for their slowest member.
+pub async fn a_slow_receiver_does_not_hold_up_the_others(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let receiver = Receiver::start().await;
+    // The slow receiver holds every request past the delivery timeout.
+    receiver.script("slow", &[(0, None); 8]);
+    let slow = create(&s, &key, json!({"url": receiver.url("slow"), "events": ["thread.created"]})).await;
+    create(&s, &key, json!({"url": receiver.url("fast"), "events": ["thread.created"]})).await;
+    for _ in 0..6 {
+        json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await;
+    }
+    receiver.wait_for("fast", |r| r.len() >= 6).await;
+    // Every fast delivery arrived while the slow ones were still waiting for an answer: none of
+    // them has timed out yet (that takes 10 s), so none was made after waiting for them.
+    let deliveries = get(&s, &key, &format!("/v1/webhooks/{}/deliveries", slow["id"].as_str().unwrap())).await;
+    for delivery in deliveries["data"].as_array().unwrap() {
+        assert!(delivery["error"].is_null() && delivery["response_status"].is_null(), "a slow delivery ended first: {delivery}");
+    }
+}

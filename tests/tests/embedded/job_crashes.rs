@@ -161,3 +161,41 @@ async fn run_disturbed(
     }
     kills
 }
+
+/// A job whose chunk message died with the process goes on as soon as a worker starts over the
+/// store (what the local server does at start), not only when the watchdog's heartbeat timeout
+/// lapses.
+#[tokio::test]
+async fn a_starting_worker_resumes_running_jobs_at_once() {
+    let manual = ManualClock::new();
+    let clock: SharedClock = manual.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), &clock);
+    let org = Accounts::new(store.storage.table.clone(), clock.clone()).create_organization("crash", Tier::Scale, 0).await.unwrap();
+    let research = Research::new(store.storage.table.clone(), store.storage.steps.clone(), clock.clone(), Arc::new(RulePlanner::new()));
+    let caller = test_caller(&org.id);
+    let thread = research.create_thread(&caller, NewThread::default()).await.unwrap();
+    let content = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng.".to_string();
+    let hints = Some(Hints { max_rows: Some(50), preferred_sources: vec![] });
+    let posted = research.post_message(&caller, &thread.id, NewMessage { content, hints, ..NewMessage::default() }).await.unwrap();
+    let jobs = Jobs::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
+    jobs.approve(&caller, &org, &posted.job.id, Approval::default()).await.unwrap();
+    // The process dies holding the job's first chunk: its message is gone, the job is running.
+    for message in store.storage.steps.receive(10, VISIBILITY).await.unwrap() {
+        store.storage.steps.delete(&message.receipt).await.unwrap();
+    }
+    let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), TargetPolicy::default());
+    assert_eq!(worker.runner().watchdog().await.unwrap(), 0, "the heartbeat is fresh: the watchdog waits");
+    assert_eq!(worker.runner().resume_interrupted().await.unwrap(), 1, "a starting worker resumes it at once");
+    // The clock never moves: the job finishes on the resumed chunk alone.
+    while !status(&jobs, &org.id, &posted.job.id).await.is_terminal() {
+        let batch = store.storage.steps.receive(10, VISIBILITY).await.unwrap();
+        assert!(!batch.is_empty(), "the running job has no chunk queued");
+        for message in batch {
+            worker.handle_body(&message.body).await.unwrap();
+            store.storage.steps.delete(&message.receipt).await.unwrap();
+        }
+    }
+    assert_eq!(status(&jobs, &org.id, &posted.job.id).await, JobStatus::Succeeded);
+    assert_eq!(worker.runner().resume_interrupted().await.unwrap(), 0, "nothing is running any more");
+}

@@ -268,10 +268,38 @@ impl JobRunner {
     /// lost), and refreshes their heartbeat. Returns how many jobs it woke.
     pub async fn watchdog(&self) -> StoreResult<usize> {
         let now = self.records.clock.unix();
-        let cutoff = heartbeat_sk(now - STALE_AFTER.as_secs() as i64, "~");
+        let page = self.records.table.query(self.running_query(now - STALE_AFTER.as_secs() as i64).limit(100)).await?;
+        self.wake(page.items, now).await
+    }
+
+    /// Re-enqueues every running job at once, whatever its heartbeat says: what a starting local
+    /// server does, being the only worker of its store, so jobs a crash interrupted go on at once
+    /// instead of after [`STALE_AFTER`]. A chunk that was still queued then runs twice, which
+    /// its position guard makes harmless.
+    pub async fn resume_interrupted(&self) -> StoreResult<usize> {
+        let now = self.records.clock.unix();
         let mut woken = 0;
-        let page = self.records.table.query(Query::gsi1(RUNNING_INDEX).range(KeyRange::To(cutoff)).limit(100)).await?;
-        for item in page.items {
+        let mut cursor = None;
+        loop {
+            let page = self.records.table.query(self.running_query(now).limit(100).cursor(cursor)).await?;
+            woken += self.wake(page.items, now).await?;
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(woken),
+            }
+        }
+    }
+
+    /// Running jobs whose heartbeat is at or before `unix`, oldest first.
+    fn running_query(&self, unix: i64) -> Query {
+        Query::gsi1(RUNNING_INDEX).range(KeyRange::To(heartbeat_sk(unix, "~")))
+    }
+
+    /// Refreshes the heartbeat of each running job in `items` and enqueues its current chunk,
+    /// unless it moved meanwhile.
+    async fn wake(&self, items: Vec<quarry_ports::Item>, now: i64) -> StoreResult<usize> {
+        let mut woken = 0;
+        for item in items {
             let (Some(org_id), Some(at)) = (item.str(ORG_ID), item.str(RUN_POSITION)) else { continue };
             let job_id = item.key.sk.trim_start_matches(super::JOB_SK).to_string();
             let refresh = Update::new().set(quarry_ports::table::GSI1_SK, heartbeat_sk(now, &job_id));
