@@ -106,7 +106,8 @@ fn blob_key(org_id: &str, artifact_id: &str, format: Format) -> StoreResult<Blob
 }
 
 /// The plan's columns, in step order, without repeats.
-fn plan_columns(plan: &Plan) -> Vec<String> {
+/// The columns a plan's steps expect, in order, each once.
+pub(super) fn plan_columns(plan: &Plan) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     for column in plan.steps.iter().flat_map(|s| s.expected_columns.iter()) {
         if !columns.contains(column) {
@@ -116,17 +117,18 @@ fn plan_columns(plan: &Plan) -> Vec<String> {
     columns
 }
 
-/// Writes the job's artifact from its leads (at most 10,000 rows) and returns its summary.
+/// Writes the job's artifact from its leads (at most 10,000 rows), the plan's `columns` first,
+/// and returns its summary.
 pub(super) async fn write(
     table: &dyn Table,
     blobs: &dyn Blobs,
     org_id: &str,
     job: &Job,
-    plan: &Plan,
+    columns: &[String],
     leads: &[Lead],
 ) -> StoreResult<ArtifactRef> {
     let id = artifact_id(&job.id);
-    let sheet = render::tabulate(&plan_columns(plan), leads, MAX_ROWS as usize);
+    let sheet = render::tabulate(columns, leads, MAX_ROWS as usize);
     let csv = render::to_csv(&sheet);
     let json = render::to_json(leads);
     let (csv_key, json_key) = (blob_key(org_id, &id, Format::Csv)?, blob_key(org_id, &id, Format::Json)?);

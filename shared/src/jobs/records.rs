@@ -138,8 +138,31 @@ impl JobRecords {
         outcome: Outcome,
     ) -> StoreResult<()> {
         let leads = job_leads(self.table.as_ref(), org_id, &job.id).await?;
-        let artifact = super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, plan, &leads).await?;
+        let columns = super::artifact::plan_columns(plan);
+        let artifact = super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, &columns, &leads).await?;
         self.finish(org_id, item, job, Some(at), outcome, Some(artifact)).await.map(drop)
+    }
+
+    /// Ends a job `failed` with `error`, keeping what it found: when it has leads, the artifact of
+    /// them is written first (as a stopped job's is), so `job.failed` carries it. Without its
+    /// plan the artifact has the lead columns only.
+    pub(super) async fn fail_with_artifact(
+        &self,
+        org_id: &str,
+        item: &Item,
+        job: &Job,
+        plan: Option<&Plan>,
+        at: Option<&str>,
+        error: JobError,
+    ) -> StoreResult<()> {
+        let leads = job_leads(self.table.as_ref(), org_id, &job.id).await?;
+        let artifact = if leads.is_empty() {
+            None
+        } else {
+            let columns = plan.map(super::artifact::plan_columns).unwrap_or_default();
+            Some(super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, &columns, &leads).await?)
+        };
+        self.finish(org_id, item, job, at, Outcome::Failed(error), artifact).await.map(drop)
     }
 
     /// Ends a job in one transaction on its position: status, final credits (refunded on failure),
@@ -181,7 +204,18 @@ impl JobRecords {
             ended.progress.step = ended.progress.total;
             ended.progress.percent = if status == JobStatus::Succeeded { 100 } else { ended.progress.percent };
         }
+        // The step that was running when the job halted, if its plan is still there.
+        let halted = match (&outcome, item.str(RUN_POSITION).and_then(parse_position).map(|(s, _)| s)) {
+            (Outcome::Failed(_), Some(step)) => match self.table.get(&plan_key(org_id, &job.plan_id)).await? {
+                Some(plan) => plan.to_record::<Plan>()?.steps.get(step).cloned(),
+                None => None,
+            },
+            _ => None,
+        };
         let mut entries = Vec::new();
+        if let Some(meta) = &halted {
+            entries.push((EntryKind::Step, json!({"step_id": meta.id, "status": "failed", "title": meta.title})));
+        }
         if let Some(a) = &ended.artifact {
             entries.push((EntryKind::Artifact, json!({"artifact_id": a.id, "rows": a.rows, "bytes": a.bytes})));
         }
@@ -210,16 +244,10 @@ impl JobRecords {
             let usage = Update::new().add("credits", ended.credits_used as i64);
             ops.push(WriteOp::Update { key: usage_key(org_id, now), update: usage, condition: Condition::None });
         }
-        if let (Outcome::Failed(error), Some(step)) = (&outcome, item.str(RUN_POSITION).and_then(parse_position).map(|(s, _)| s)) {
-            // The step that was running when the job halted.
-            if let Some(plan) = self.table.get(&plan_key(org_id, &job.plan_id)).await? {
-                let plan: Plan = plan.to_record()?;
-                if let Some(meta) = plan.steps.get(step) {
-                    let object = json!({"object": "job_step", "job_id": job.id, "step_id": meta.id, "title": meta.title,
-                        "intent": meta.intent, "status": "failed", "error": error});
-                    ops.push(Event::new(EventType::JobStepFailed, &object, job.livemode, now)?.record_op(org_id)?);
-                }
-            }
+        if let (Outcome::Failed(error), Some(meta)) = (&outcome, &halted) {
+            let object = json!({"object": "job_step", "job_id": job.id, "step_id": meta.id, "title": meta.title,
+                "intent": meta.intent, "status": "failed", "error": error});
+            ops.push(Event::new(EventType::JobStepFailed, &object, job.livemode, now)?.record_op(org_id)?);
         }
         if let Some(artifact) = &ended.artifact {
             if let Some(record) = self.table.get(&super::artifact::artifact_key(org_id, &artifact.id)).await? {

@@ -4,6 +4,7 @@
 
 mod api_embedded;
 mod job_crashes;
+mod job_failures;
 mod jobs_embedded;
 mod leads_embedded;
 mod llm_planner;

@@ -119,7 +119,7 @@ impl JobRunner {
             Some(p) => p.to_record()?,
             None => {
                 let error = JobError { code: "job_halted".into(), message: "The job's plan no longer exists.".into() };
-                return self.records.finish(org_id, &item, &job, Some(at), Outcome::Failed(error), None).await.map(drop);
+                return self.records.fail_with_artifact(org_id, &item, &job, None, Some(at), error).await;
             }
         };
         if job.stop_requested_at.is_some() {
@@ -260,7 +260,8 @@ impl JobRunner {
             return Ok(());
         }
         let error = JobError { code: "job_halted".into(), message: message.into() };
-        self.records.finish(org_id, &item, &job, None, Outcome::Failed(error), None).await.map(drop)
+        let plan: Option<Plan> = self.records.table.get(&plan_key(org_id, &job.plan_id)).await?.map(|p| p.to_record()).transpose()?;
+        self.records.fail_with_artifact(org_id, &item, &job, plan.as_ref(), None, error).await
     }
 
     /// Re-enqueues the current position of running jobs whose heartbeat is older than
