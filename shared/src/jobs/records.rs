@@ -55,6 +55,15 @@ pub(super) fn progress_at(plan: &Plan, step: usize) -> Progress {
     Progress { step: done, total, percent: done * 100 / total }
 }
 
+/// The progress of a running job at step `step` with `rows_done` of `rows_planned` rows: the
+/// steps finished or the rows done, whichever says more, so a long discovery step moves the
+/// percentage as it goes. Below 100 until the job has succeeded.
+pub(super) fn progress_with_rows(plan: &Plan, step: usize, rows_done: u64, rows_planned: u64) -> Progress {
+    let by_steps = progress_at(plan, step);
+    let by_rows = (rows_done.min(rows_planned) * 100).checked_div(rows_planned).unwrap_or(0) as u32;
+    Progress { percent: by_steps.percent.max(by_rows).min(99), ..by_steps }
+}
+
 /// What a live job's sources yielded, as saved with its snapshot.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub(super) struct LiveReport {

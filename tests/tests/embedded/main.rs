@@ -4,7 +4,7 @@
 
 mod api_embedded;
 mod job_crashes;
-mod job_failures;
+mod job_progress;
 mod jobs_embedded;
 mod leads_embedded;
 mod llm_planner;

@@ -29,7 +29,8 @@ use serde_json::{json, Value};
 
 use super::log::EntryKind;
 use super::records::{
-    heartbeat_sk, parse_position, position, progress_at, JobRecords, Outcome, CREDIT_TENTHS, ORG_ID, ROWS_DONE, RUNNING_INDEX, RUN_POSITION,
+    heartbeat_sk, parse_position, position, progress_with_rows, JobRecords, Outcome, CREDIT_TENTHS, ORG_ID, ROWS_DONE, RUNNING_INDEX,
+    RUN_POSITION,
 };
 use super::web::WebSource;
 use super::{job_key, Job, JobError, JobKind, JobStatus};
@@ -63,6 +64,16 @@ struct Advance {
     credits_used: u64,
     /// How a scrape chunk moved the job's URL counters.
     scrape: Option<scrape::ScrapeTally>,
+    /// The job's progress once the chunk is applied.
+    progress: super::Progress,
+}
+
+/// The rows a job is expected to produce: a scrape's URLs, else the plan's row cap.
+fn rows_planned(job: &Job, plan: &Plan) -> u64 {
+    match job.total_urls {
+        Some(urls) if job.kind == JobKind::Scrape => urls,
+        _ => u64::from(quarry_planner::RulePlanner::planned_rows(&plan.criteria).min(quarry_planner::MAX_ROWS)),
+    }
 }
 
 /// What one chunk did, before it is applied.
@@ -161,9 +172,13 @@ impl JobRunner {
         }
         self.records.log(org_id, &job.id, Some(step), offset, entries).await?;
         let credits_used = (item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64 + chunk.tenths).div_ceil(10);
-        let advance = Advance { next: chunk.next, delivered: chunk.delivered, tenths: chunk.tenths, credits_used, scrape: chunk.scrape };
+        let rows_done = item.i64(ROWS_DONE).unwrap_or(0).max(0) as u64 + chunk.delivered;
+        let next_step = parse_position(&chunk.next).map_or(step, |(s, _)| s);
+        let progress = progress_with_rows(&plan, next_step, rows_done, rows_planned(&job, &plan));
+        let advance =
+            Advance { next: chunk.next, delivered: chunk.delivered, tenths: chunk.tenths, credits_used, scrape: chunk.scrape, progress };
         let events = self.chunk_events(&job, &plan, (step, offset), &advance, &chunk.lead_ids)?;
-        if !self.advance(org_id, &job, &plan, at, &advance, events).await? {
+        if !self.advance(org_id, &job, at, &advance, events).await? {
             return Ok(()); // another delivery advanced it
         }
         crate::events::nudge_fan_out(self.records.steps.as_ref()).await;
@@ -210,24 +225,23 @@ impl JobRunner {
         let next_step = parse_position(&advance.next).map_or(step, |(s, _)| s);
         if next_step > step {
             events.push(Event::new(EventType::JobStepCompleted, &step_object("completed"), live, now)?);
-            let progress = progress_at(plan, next_step);
-            if progress.percent / 10 > job.progress.percent / 10 {
-                let mut moved = job.clone();
-                moved.progress = progress;
-                moved.credits_used = advance.credits_used;
-                moved.updated_at = now;
-                events.push(Event::new(EventType::JobProgress, &moved, live, now)?);
-            }
+        }
+        // Every tenth crossed, within a step as much as at its end.
+        if advance.progress.percent / 10 > job.progress.percent / 10 {
+            let mut moved = job.clone();
+            moved.progress = advance.progress;
+            moved.credits_used = advance.credits_used;
+            moved.updated_at = now;
+            events.push(Event::new(EventType::JobProgress, &moved, live, now)?);
         }
         Ok(events)
     }
 
     /// Moves the job to the next position, with the chunk's events, in one transaction on the
     /// old position; `false` when another delivery moved it first.
-    async fn advance(&self, org_id: &str, job: &Job, plan: &Plan, at: &str, chunk: &Advance, events: Vec<Event>) -> StoreResult<bool> {
-        let Advance { next, delivered, tenths, credits_used, scrape } = chunk;
+    async fn advance(&self, org_id: &str, job: &Job, at: &str, chunk: &Advance, events: Vec<Event>) -> StoreResult<bool> {
+        let Advance { next, delivered, tenths, credits_used, scrape, progress } = chunk;
         let now = self.records.now();
-        let (step, _) = parse_position(next).unwrap_or((0, 0));
         let update = match scrape {
             Some(tally) => scrape::scrape_progress(Update::new(), job, tally, now),
             None => Update::new(),
@@ -236,7 +250,7 @@ impl JobRunner {
             .set(RUN_POSITION, next.as_str())
             .add(CREDIT_TENTHS, *tenths as i64)
             .add(ROWS_DONE, *delivered as i64)
-            .set("progress", serde_json::to_value(progress_at(plan, step)).unwrap_or_default())
+            .set("progress", serde_json::to_value(progress).unwrap_or_default())
             .set("updated_at", now.to_string())
             // Exact: nothing else moves the credit counter while the position stays `at`.
             .set("credits_used", *credits_used)

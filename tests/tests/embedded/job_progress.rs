@@ -1,7 +1,8 @@
-//! A job that fails keeps what it found: after its first chunk wrote leads, a job whose plan is
-//! gone, or whose task kept failing, ends `failed` with a partial artifact of those leads, and
-//! `job.failed` carries it. The chunks are run by hand here, so the failure lands exactly after
-//! the first one.
+//! How a job reports as it goes and what it keeps when it cannot go on: its progress follows the
+//! rows done within a step, and after its first chunk wrote leads, a job whose plan is gone, or
+//! whose task kept failing, ends `failed` with a partial artifact of those leads that
+//! `job.failed` carries. The chunks are run by hand here, so each check lands exactly after the
+//! first chunk.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,4 +94,19 @@ async fn a_job_whose_task_kept_failing_says_which_step_halted() {
     let step = entries.iter().rev().find(|e| serde_json::to_value(e).unwrap()["type"] == "step").expect("a step entry");
     let step = serde_json::to_value(step).unwrap();
     assert_eq!(step["data"]["status"], "failed", "the halted step's entry says failed: {step}");
+}
+
+#[tokio::test]
+async fn progress_follows_the_rows_within_a_step() {
+    let r = after_first_chunk().await;
+    // 100 of the 500 planned rows, still in the first of five steps.
+    let job = r.jobs.job(&r.caller, &r.job_id).await.unwrap();
+    assert_eq!((job.progress.step, job.progress.percent), (0, 20), "{:?}", job.progress);
+    let events = EventLog::new(r.store.storage.table.as_ref()).all(&r.caller.org_id).await.unwrap();
+    let progress: Vec<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventType::JobProgress)
+        .map(|e| e.data.object["progress"]["percent"].as_u64().unwrap())
+        .collect();
+    assert_eq!(progress, vec![20], "job.progress as the first tenth is crossed, within the step");
 }
