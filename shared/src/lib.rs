@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leads;
+pub mod metadata;
 pub mod operations;
 pub mod ownership;
 pub mod plans;

@@ -5,13 +5,14 @@ use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::Json;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authorized, Read, Run};
 use super::error::{ApiResult, ErrorEnvelope};
-use super::extract::{ApiPath, ApiQuery, OptionalJson};
+use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use super::pagination::{ListParams, ListResponse, ListScope, MAX_LIMIT};
 use super::params::JobIdPath;
 use super::responses::{BadRequest, Conflict, JobLimit, NotFound, PaymentRequired, RateLimited, V1Errors};
@@ -25,7 +26,7 @@ use crate::operations::{ApprovedJob, StartRequest};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_jobs))
-        .routes(routes!(get_job))
+        .routes(routes!(get_job, update_job))
         .routes(routes!(job_summary))
         .routes(routes!(job_logs))
         .routes(routes!(approve_job))
@@ -40,6 +41,34 @@ pub struct Approve {
     pub webhook_url: Option<String>,
     /// The job stops (`stopped`) rather than spend more credits than this.
     pub max_credits: Option<u64>,
+    /// Metadata to merge into the job's (string values; `null` removes a key).
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// Body of `PATCH /v1/jobs/{job_id}`.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateJob {
+    /// Keys to add or replace; a key set to `null` is removed. Other keys are kept.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// Changes a job's metadata, at any status (the job's work is not touched).
+#[utoipa::path(patch, path = "/v1/jobs/{job_id}", operation_id = "jobs.update", tag = "jobs", request_body = UpdateJob,
+    params(JobIdPath),
+    responses((status = 200, body = Job), BadRequest, NotFound, Conflict, RateLimited, V1Errors))]
+async fn update_job(
+    State(state): State<AppState>,
+    auth: Authorized<Run>,
+    ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
+    ApiJson(body): ApiJson<UpdateJob>,
+) -> ApiResult<Json<Job>> {
+    let caller = state.caller(&auth);
+    match body.metadata {
+        Some(changes) => Ok(Json(state.jobs().update_metadata(&caller, &job_id, changes).await?)),
+        None => Ok(Json(state.jobs().job(&caller, &job_id).await?)),
+    }
 }
 
 /// Approves a pending job and starts it. Answers at once; progress shows on the job.
@@ -54,7 +83,7 @@ async fn approve_job(
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     OptionalJson(body): OptionalJson<Approve>,
 ) -> ApiResult<Json<ApprovedJob>> {
-    let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
+    let start = StartRequest::parse(body.webhook_url, body.max_credits, body.metadata)?;
     Ok(Json(state.operations().start_job(&state.caller(&auth), &auth.organization, &job_id, start).await?))
 }
 

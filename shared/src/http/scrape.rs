@@ -34,7 +34,7 @@ async fn create_scrape(
     ApiJson(body): ApiJson<ScrapeBody>,
 ) -> ApiResult<(StatusCode, Json<ApprovedJob>)> {
     let request = ScrapeRequest::parse(&body, state.target_policy())?;
-    let start = StartRequest::parse(body.webhook_url, body.max_credits)?;
+    let start = StartRequest::parse(body.webhook_url, body.max_credits, None)?;
     let started = state.operations().start_scrape(&state.caller(&auth), &auth.organization, &request, start).await?;
     Ok((StatusCode::CREATED, Json(started)))
 }

@@ -19,12 +19,14 @@ use quarry_ports::clock::SharedClock;
 use quarry_ports::{Blobs, Condition, Item, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// What approving a job may set.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Approval {
     /// Events of this job are also posted here (the webhook dispatcher delivers them).
     pub webhook_url: Option<String>,
     /// The job stops rather than spend more than this.
     pub max_credits: Option<u64>,
+    /// Metadata changes (merged as `PATCH /v1/jobs/{id}` merges them), checked.
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Which of a job's leads a page of `GET /v1/jobs/{id}/leads` shows.
@@ -187,11 +189,18 @@ impl Jobs {
         if let Some(url) = &approval.webhook_url {
             update = update.set("webhook_url", url.as_str());
         }
+        let metadata = approval.metadata.map(|changes| crate::metadata::merge(&job.metadata, changes)).transpose()?;
+        if let Some(metadata) = &metadata {
+            update = update.set("metadata", serde_json::Value::Object(metadata.clone()));
+        }
         let mut approved = job.clone();
         approved.status = JobStatus::Running;
         approved.started_at = Some(now);
         approved.updated_at = now;
         approved.max_credits = approval.max_credits;
+        if let Some(metadata) = metadata {
+            approved.metadata = metadata;
+        }
         let event = Event::new(EventType::JobApproved, &approved, job.livemode, now)?;
         let ops = vec![
             WriteOp::Update { key: job_key(&org.id, job_id), update, condition: Condition::equals("status", JobStatus::Pending.as_str()) },
@@ -220,6 +229,30 @@ impl Jobs {
         crate::events::nudge_fan_out(self.records.steps.as_ref()).await;
         self.records.enqueue(&org.id, job_id, &position(0, 0)).await?;
         Ok(approved)
+    }
+
+    /// Applies metadata changes to a job of the caller, whatever its status (the metadata is the
+    /// caller's own): a key set to `null` is removed, other keys are kept.
+    pub async fn update_metadata(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        changes: serde_json::Map<String, serde_json::Value>,
+    ) -> ResearchResult<Job> {
+        let (item, mut job) = self.records.load(caller, job_id).await?;
+        job.metadata = crate::metadata::merge(&job.metadata, changes)?;
+        job.updated_at = self.records.now();
+        let update =
+            Update::new().set("metadata", serde_json::Value::Object(job.metadata.clone())).set("updated_at", job.updated_at.to_string());
+        // On the metadata read, so two concurrent changes cannot drop one another's keys.
+        let condition = Condition::equals("metadata", item.attrs.get("metadata").cloned().unwrap_or(serde_json::Value::Null));
+        match self.records.table.update(&job_key(&caller.org_id, job_id), update, condition).await {
+            Ok(_) => Ok(job),
+            Err(StoreError::ConditionFailed) => {
+                Err(ResearchError::Conflict("The job's metadata changed meanwhile; send the change again.".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Stops a job: a running job gets its stop flag (it ends `stopped` at its next checkpoint,

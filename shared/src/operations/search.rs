@@ -92,7 +92,7 @@ impl Operations {
             ..NewMessage::default()
         };
         let posted = self.research.post_message(caller, &thread.id, message).await?;
-        let approval = Approval { webhook_url: None, max_credits: request.max_credits };
+        let approval = Approval { max_credits: request.max_credits, ..Approval::default() };
         let mut job = self.jobs.approve(caller, org, &posted.job.id, approval).await?;
         if request.wait == Wait::Sync {
             let deadline = tokio::time::Instant::now() + SYNC_BUDGET;

@@ -11,14 +11,18 @@ use crate::jobs::{Approval, Job};
 
 /// How to start a job, checked: a `webhook_url` is an absolute http(s) URL, `max_credits` is at
 /// least 1.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StartRequest {
     approval: Approval,
 }
 
 impl StartRequest {
     /// Checks the optional fields of an approval as a client sent them.
-    pub fn parse(webhook_url: Option<String>, max_credits: Option<u64>) -> ResearchResult<StartRequest> {
+    pub fn parse(
+        webhook_url: Option<String>,
+        max_credits: Option<u64>,
+        metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> ResearchResult<StartRequest> {
         if let Some(url) = &webhook_url {
             if quarry_engine::net::web_url(url).is_none() {
                 return Err(ResearchError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
@@ -27,7 +31,10 @@ impl StartRequest {
         if max_credits == Some(0) {
             return Err(ResearchError::invalid("max_credits", "`max_credits` must be at least 1."));
         }
-        Ok(StartRequest { approval: Approval { webhook_url, max_credits } })
+        if let Some(changes) = &metadata {
+            crate::metadata::validate(changes, true)?;
+        }
+        Ok(StartRequest { approval: Approval { webhook_url, max_credits, metadata } })
     }
 }
 

@@ -22,10 +22,11 @@ mod threads;
 
 use std::sync::Arc;
 
+pub use crate::metadata::MAX_METADATA_PAIRS;
 pub use crate::plans::{Plan, PlanRejectedObject};
 pub use conversation::{NewMessage, Posted, MAX_ATTACHMENTS, MAX_CONTENT_CHARS, MAX_FEEDBACK_CHARS};
 pub use messages::{Message, MessageKind, Role};
-pub use threads::{DeletedThread, NewThread, Thread, ThreadFilter, ThreadPatch, MAX_METADATA_PAIRS, MAX_TITLE_CHARS};
+pub use threads::{DeletedThread, NewThread, Thread, ThreadFilter, ThreadPatch, MAX_TITLE_CHARS};
 
 use quarry_engine::net::TargetPolicy;
 use quarry_planner::Planner;

@@ -10,18 +10,13 @@ use crate::accounts::org_partition;
 use crate::events::{Event, EventType};
 use crate::ids::{new_id, prefix};
 use crate::jobs::JobStatus;
+use crate::metadata;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::table::query_matching;
 use quarry_ports::{Condition, Item, Key, Order, Query, StoreError, Update, WriteOp};
 
 /// Longest thread title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
-/// Most metadata pairs on a thread.
-pub const MAX_METADATA_PAIRS: usize = 50;
-/// Longest metadata key, in characters.
-pub const MAX_METADATA_KEY_CHARS: usize = 40;
-/// Longest metadata value, in characters.
-pub const MAX_METADATA_VALUE_CHARS: usize = 500;
 /// Most threads one list request examines while filtering by `q` or `has_job_status`; a page
 /// may come back short (with `has_more`) rather than scan an organization's whole history.
 const MAX_EXAMINED_PER_PAGE: usize = 1_000;
@@ -129,42 +124,6 @@ pub(super) fn validate_title(raw: &str) -> ResearchResult<String> {
     Ok(title.to_string())
 }
 
-/// Checks metadata pairs; `allow_null` admits `null` values (removals in a patch).
-fn validate_metadata(metadata: &Map<String, Value>, allow_null: bool) -> ResearchResult<()> {
-    if metadata.len() > MAX_METADATA_PAIRS {
-        return Err(ResearchError::invalid(
-            "metadata",
-            format!("`metadata` holds at most {MAX_METADATA_PAIRS} pairs; got {}.", metadata.len()),
-        ));
-    }
-    for (key, value) in metadata {
-        let chars = key.chars().count();
-        if chars == 0 || chars > MAX_METADATA_KEY_CHARS {
-            return Err(ResearchError::invalid(
-                format!("metadata[{key}]"),
-                format!("Metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters; `{key}` has {chars}."),
-            ));
-        }
-        match value {
-            Value::String(s) if s.chars().count() <= MAX_METADATA_VALUE_CHARS => {}
-            Value::String(_) => {
-                return Err(ResearchError::invalid(
-                    format!("metadata[{key}]"),
-                    format!("Metadata values must be at most {MAX_METADATA_VALUE_CHARS} characters."),
-                ))
-            }
-            Value::Null if allow_null => {}
-            _ => {
-                return Err(ResearchError::invalid(
-                    format!("metadata[{key}]"),
-                    "Metadata values must be strings (in an update, `null` removes a key).",
-                ))
-            }
-        }
-    }
-    Ok(())
-}
-
 pub(super) fn thread_key(org_id: &str, thread_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{THREAD_SK}{thread_id}"))
 }
@@ -193,7 +152,7 @@ impl Research {
     pub async fn create_thread(&self, caller: &Caller, new: NewThread) -> ResearchResult<Thread> {
         let title = new.title.as_deref().map(validate_title).transpose()?;
         let metadata = new.metadata.unwrap_or_default();
-        validate_metadata(&metadata, false)?;
+        metadata::validate(&metadata, false)?;
         let now = self.now();
         let thread = Thread {
             id: new_id(prefix::THREAD),
@@ -246,42 +205,12 @@ impl Research {
             update = update.set("title", validate_title(title)?);
         }
         if let Some(changes) = patch.metadata {
-            validate_metadata(&changes, true)?;
-            let mut merged = current.metadata.clone();
-            for (key, value) in changes {
-                match value {
-                    Value::Null => merged.remove(&key),
-                    value => merged.insert(key, value),
-                };
-            }
-            validate_metadata(&merged, false)?;
-            update = update.set("metadata", Value::Object(merged));
+            update = update.set("metadata", Value::Object(metadata::merge(&current.metadata, changes)?));
         }
         match self.table.update(&thread_key(&caller.org_id, thread_id), update, Condition::equals(STATE, ACTIVE)).await {
             Ok(item) => Ok(item.to_record::<StoredThread>()?.thread),
             Err(StoreError::ConditionFailed) => Err(ResearchError::thread_not_found(thread_id)),
             Err(e) => Err(e.into()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metadata_limits_name_the_offending_key() {
-        let mut m = Map::new();
-        m.insert("k".repeat(41), Value::String("v".into()));
-        let ResearchError::Invalid { param, .. } = validate_metadata(&m, false).unwrap_err() else { panic!() };
-        assert_eq!(param, format!("metadata[{}]", "k".repeat(41)));
-        let mut m = Map::new();
-        m.insert("n".into(), Value::from(3));
-        assert!(validate_metadata(&m, false).is_err());
-        m.insert("n".into(), Value::Null);
-        assert!(validate_metadata(&m, true).is_ok() && validate_metadata(&m, false).is_err());
-        let many: Map<String, Value> = (0..51).map(|i| (format!("k{i}"), Value::String("v".into()))).collect();
-        let ResearchError::Invalid { param, .. } = validate_metadata(&many, false).unwrap_err() else { panic!() };
-        assert_eq!(param, "metadata");
     }
 }

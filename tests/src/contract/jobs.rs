@@ -554,3 +554,28 @@ pub async fn a_job_that_cannot_continue_fails_loudly(s: TestServer) {
     let (_, again) = pending_job(&s, &key, FINTECH, json!({"max_rows": 10})).await;
     json_of(post(&s, &key, &format!("/v1/jobs/{}/approve", again["job"]["id"].as_str().unwrap()), json!({})).await, StatusCode::OK).await;
 }
+
+pub async fn job_metadata_is_set_on_approval_and_patched(s: TestServer) {
+    let (org, key) = s.org_with_key(Tier::Scale).await;
+    let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 5})).await;
+    let job = posted["job"]["id"].as_str().unwrap().to_string();
+    let patch = |body: Value| call(&s, Method::PATCH, &format!("/v1/jobs/{job}"), &key).json(&body).send();
+    let patched = json_of(patch(json!({"metadata": {"crm": "A-1", "team": "emea"}})).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(patched["metadata"], json!({"crm": "A-1", "team": "emea"}));
+    let bad = patch(json!({"metadata": {"n": 3}})).await.unwrap();
+    assert_error(bad, StatusCode::BAD_REQUEST, "invalid_request_error", Some("metadata[n]")).await;
+    // Approval merges its metadata the same way: `null` removes a key.
+    let approved = post(&s, &key, &format!("/v1/jobs/{job}/approve"), json!({"metadata": {"campaign": "q3", "team": null}})).await;
+    assert_eq!(json_of(approved, StatusCode::OK).await["metadata"], json!({"crm": "A-1", "campaign": "q3"}));
+    let r = post(&s, &key, &format!("/v1/jobs/{job}/approve"), json!({"metadata": {"k": ["not", "a", "string"]}})).await;
+    assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("metadata[k]")).await;
+    let ended = until_ended(&s, &key, &job).await;
+    assert_eq!(ended["metadata"], json!({"crm": "A-1", "campaign": "q3"}), "the run keeps the caller's metadata");
+    // An ended job's metadata can still change; another mode's job is not found.
+    let patched = json_of(patch(json!({"metadata": {"crm": "A-2"}})).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(patched["metadata"], json!({"crm": "A-2", "campaign": "q3"}));
+    assert_eq!(get(&s, &key, &format!("/v1/jobs/{job}")).await["metadata"], json!({"crm": "A-2", "campaign": "q3"}));
+    let live = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    let r = call(&s, Method::PATCH, &format!("/v1/jobs/{job}"), &live).json(&json!({"metadata": {"x": "y"}})).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("job_id")).await;
+}

@@ -135,6 +135,7 @@ define_suite!(
         open_streams_are_limited_per_tier,
         search_runs_the_whole_pipeline_in_one_call,
         a_job_that_cannot_continue_fails_loudly,
+        job_metadata_is_set_on_approval_and_patched,
     ]
 );
 
