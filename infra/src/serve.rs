@@ -44,7 +44,8 @@ pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     let local = Local::open(data_dir, &base_url)?;
     first_start(&local, &args.defaults.resolve(&settings.server)).await?;
 
-    let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL, settings);
+    let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL, settings)
+        .with_search_wait(settings.server.search_wait);
     let app = http::router(state, Some(http::downloads::routes(local.embedded.blobs.clone())));
     let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:

@@ -52,6 +52,10 @@ pub struct ServerSettings {
     pub default_tier: Tier,
     /// [`Self::ENV_DEFAULT_CREDITS`], default [`Self::DEFAULT_CREDITS`].
     pub default_credits: u64,
+    /// [`Self::ENV_SEARCH_WAIT_SECS`], default [`Self::DEFAULT_SEARCH_WAIT`]: how long a
+    /// `wait: sync` search of `quarry serve` waits for its job (Lambdas wait 25 s, inside API
+    /// Gateway's 29 s).
+    pub search_wait: std::time::Duration,
 }
 
 impl ServerSettings {
@@ -65,6 +69,13 @@ impl ServerSettings {
     pub const ENV_DEFAULT_TIER: &'static str = "QUARRY_DEFAULT_TIER";
     /// Monthly credit allowance of an organization created automatically.
     pub const ENV_DEFAULT_CREDITS: &'static str = "QUARRY_DEFAULT_CREDITS";
+    /// Longest wait of a sync search on the local server, in seconds.
+    pub const ENV_SEARCH_WAIT_SECS: &'static str = "QUARRY_SEARCH_WAIT_SECS";
+    /// Default of [`Self::ENV_SEARCH_WAIT_SECS`]: two minutes, the time a 2,000-row test job takes
+    /// with room to spare.
+    pub const DEFAULT_SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+    /// Longest accepted [`Self::ENV_SEARCH_WAIT_SECS`].
+    pub const MAX_SEARCH_WAIT_SECS: u64 = 3_600;
 
     /// Default of [`Self::ENV_ADDR`].
     pub const DEFAULT_ADDR: &'static str = "127.0.0.1:8080";
@@ -84,6 +95,7 @@ impl Default for ServerSettings {
             public_url: None,
             default_tier: Self::DEFAULT_TIER,
             default_credits: Self::DEFAULT_CREDITS,
+            search_wait: Self::DEFAULT_SEARCH_WAIT,
         }
     }
 }
@@ -174,6 +186,7 @@ impl Settings {
         ServerSettings::ENV_PUBLIC_URL,
         ServerSettings::ENV_DEFAULT_TIER,
         ServerSettings::ENV_DEFAULT_CREDITS,
+        ServerSettings::ENV_SEARCH_WAIT_SECS,
         Settings::ENV_LOG,
         AwsResources::ENV_TABLE,
         AwsResources::ENV_BUCKET,
@@ -282,6 +295,13 @@ fn server_settings(read: &impl Fn(&str) -> Option<String>, server: &mut ServerSe
         server.default_credits =
             raw.parse().map_err(|_| format!("{} must be a whole number of credits, got {raw:?}", ServerSettings::ENV_DEFAULT_CREDITS))?;
     }
+    if let Some(raw) = read(ServerSettings::ENV_SEARCH_WAIT_SECS) {
+        let max = ServerSettings::MAX_SEARCH_WAIT_SECS;
+        let secs = raw.parse::<u64>().ok().filter(|s| (1..=max).contains(s)).ok_or_else(|| {
+            format!("{} must be a whole number of seconds from 1 to {max}, got {raw:?}", ServerSettings::ENV_SEARCH_WAIT_SECS)
+        })?;
+        server.search_wait = std::time::Duration::from_secs(secs);
+    }
     Ok(())
 }
 
@@ -346,6 +366,7 @@ mod tests {
             (ServerSettings::ENV_PUBLIC_URL, "https://quarry.example.com"),
             (ServerSettings::ENV_DEFAULT_TIER, "Growth"),
             (ServerSettings::ENV_DEFAULT_CREDITS, "5000"),
+            (ServerSettings::ENV_SEARCH_WAIT_SECS, "300"),
             (Settings::ENV_LOG, "warn,quarry_shared=debug"),
             (AwsResources::ENV_TABLE, "t"),
             (AwsResources::ENV_BUCKET, "b"),
@@ -380,6 +401,7 @@ mod tests {
         assert_eq!(settings.server.data_dir, PathBuf::from("/var/lib/quarry"));
         assert_eq!(settings.server.public_url.as_deref(), Some("https://quarry.example.com"));
         assert_eq!((settings.server.default_tier, settings.server.default_credits), (Tier::Growth, 5000));
+        assert_eq!(settings.server.search_wait.as_secs(), 300);
         assert_eq!(settings.log_filter, "warn,quarry_shared=debug");
         assert_eq!(settings.outbound.policy, TargetPolicy::AllowPrivate);
         assert_eq!(settings.outbound.hosts.get("kontorwerk.de"), Some(&"127.0.0.1".parse().unwrap()));
@@ -400,6 +422,7 @@ mod tests {
             (vec![(ServerSettings::ENV_PUBLIC_URL, "quarry.example.com")], ServerSettings::ENV_PUBLIC_URL),
             (vec![(ServerSettings::ENV_DEFAULT_TIER, "gold")], ServerSettings::ENV_DEFAULT_TIER),
             (vec![(ServerSettings::ENV_DEFAULT_CREDITS, "-1")], ServerSettings::ENV_DEFAULT_CREDITS),
+            (vec![(ServerSettings::ENV_SEARCH_WAIT_SECS, "0")], ServerSettings::ENV_SEARCH_WAIT_SECS),
             (vec![(Settings::ENV_LOG, "quarry=loud")], Settings::ENV_LOG),
             (vec![(TargetPolicy::ENV, "ture")], TargetPolicy::ENV),
             (vec![(RESOLVE_ENV, "kontorwerk.de")], RESOLVE_ENV),

@@ -162,6 +162,15 @@ impl AppState {
         Self::configured(storage, clock, groups, planner, settings.outbound.policy)
     }
 
+    /// The same state with sync searches waiting up to `wait` (`quarry serve` passes
+    /// `QUARRY_SEARCH_WAIT_SECS`; Lambdas keep the 25 s API Gateway allows). Call it before the
+    /// state is shared.
+    pub fn with_search_wait(mut self, wait: std::time::Duration) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("the search wait is set before the state is shared");
+        inner.operations = inner.operations.clone().with_search_wait(wait);
+        self
+    }
+
     /// State with an explicit planner (tests use a fake LLM endpoint this way) and the default
     /// outbound policy (public addresses only).
     pub fn with_planner(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>) -> Self {

@@ -172,6 +172,12 @@ pub async fn fetch(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, artifact_
     Ok(Some(artifact))
 }
 
+/// The bytes of an artifact's file in `format` as stored (`None` when it is not there, e.g. an
+/// XLSX never asked for).
+pub async fn read_file(blobs: &dyn Blobs, org_id: &str, artifact_id: &str, format: Format) -> StoreResult<Option<Bytes>> {
+    Ok(blobs.get(&blob_key(org_id, artifact_id, format)?).await?.map(|blob| blob.bytes))
+}
+
 /// Renders the XLSX file from the lead list and records it among the artifact's files.
 async fn render_xlsx(
     table: &dyn Table,

@@ -27,11 +27,21 @@ pub struct Operations {
     jobs: Jobs,
     endpoints: Endpoints,
     blobs: Arc<dyn Blobs>,
+    /// How long a `wait: sync` search waits for its job.
+    search_wait: std::time::Duration,
 }
 
 impl Operations {
+    /// Operations whose sync searches wait [`SYNC_BUDGET`] (inside API Gateway's 29 s).
     pub fn new(research: Research, jobs: Jobs, endpoints: Endpoints, blobs: Arc<dyn Blobs>) -> Self {
-        Operations { research, jobs, endpoints, blobs }
+        Operations { research, jobs, endpoints, blobs, search_wait: SYNC_BUDGET }
+    }
+
+    /// The same operations with sync searches waiting up to `wait` (the local server's own
+    /// bound: no gateway cuts its requests short).
+    pub fn with_search_wait(mut self, wait: std::time::Duration) -> Self {
+        self.search_wait = wait;
+        self
     }
 
     /// Posts a user message; with `auto_approve`, also starts the job it drafted. The message,

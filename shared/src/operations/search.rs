@@ -13,7 +13,8 @@ use crate::leads::Lead;
 use crate::research::{NewMessage, NewThread, MAX_CONTENT_CHARS, MAX_TITLE_CHARS};
 use quarry_planner::Hints;
 
-/// Longest a sync search waits for its job before answering with the running job instead.
+/// Longest a sync search waits for its job on Lambda before answering with the running job
+/// instead (the local server waits as long as `QUARRY_SEARCH_WAIT_SECS` says).
 pub const SYNC_BUDGET: Duration = Duration::from_secs(25);
 /// How often a sync search looks at its job.
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -25,7 +26,7 @@ const DEFAULT_SEARCH_ROWS: u32 = 200;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Wait {
-    /// Until the job ends, at most [`SYNC_BUDGET`].
+    /// Until the job ends, at most [`SYNC_BUDGET`] (on the local server, its own bound).
     #[default]
     Sync,
     /// Not at all: the job is answered as it starts.
@@ -58,7 +59,13 @@ impl SearchQuery {
         if max_credits == Some(0) {
             return Err(ResearchError::invalid("max_credits", "`max_credits` must be at least 1."));
         }
-        if prompt.trim().is_empty() || prompt.chars().count() > MAX_CONTENT_CHARS {
+        if prompt.trim().is_empty() {
+            return Err(ResearchError::Unprocessable {
+                param: "prompt".into(),
+                message: "`prompt` is blank. Describe who you are looking for, e.g. \"CTOs of US Series B dev-tools companies\".".into(),
+            });
+        }
+        if prompt.chars().count() > MAX_CONTENT_CHARS {
             return Err(ResearchError::invalid("prompt", format!("`prompt` must be 1 to {MAX_CONTENT_CHARS} characters.")));
         }
         Ok(SearchQuery { prompt, rows, max_credits, wait: wait.unwrap_or_default(), format: format.unwrap_or(Format::Json) })
@@ -71,6 +78,8 @@ pub struct SearchOutcome {
     pub job: Job,
     pub leads: Option<Vec<Lead>>,
     pub artifact: Option<Artifact>,
+    /// The CSV file itself, for a `csv` search that waited and ended with an artifact.
+    pub csv: Option<bytes::Bytes>,
 }
 
 impl SearchOutcome {
@@ -82,7 +91,7 @@ impl SearchOutcome {
 
 impl Operations {
     /// Runs a search: a thread titled after the prompt, the prompt as its message, the job
-    /// started at once, then (`sync`) a wait for its end within [`SYNC_BUDGET`].
+    /// started at once, then (`sync`) a wait for its end within the search wait.
     pub async fn search(&self, caller: &Caller, org: &Organization, request: SearchQuery) -> ResearchResult<SearchOutcome> {
         let title: String = request.prompt.chars().take(MAX_TITLE_CHARS).collect();
         let thread = self.research.create_thread(caller, NewThread { title: Some(title), metadata: None }).await?;
@@ -95,14 +104,14 @@ impl Operations {
         let approval = Approval { max_credits: request.max_credits, ..Approval::default() };
         let mut job = self.jobs.approve(caller, org, &posted.job.id, approval).await?;
         if request.wait == Wait::Sync {
-            let deadline = tokio::time::Instant::now() + SYNC_BUDGET;
+            let deadline = tokio::time::Instant::now() + self.search_wait;
             while !job.status.is_terminal() && tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(POLL_EVERY).await;
                 job = self.jobs.job(caller, &job.id).await?;
             }
         }
         if !job.status.is_terminal() {
-            return Ok(SearchOutcome { job, leads: None, artifact: None });
+            return Ok(SearchOutcome { job, leads: None, artifact: None, csv: None });
         }
         let leads = match request.format {
             Format::Json => Some(self.jobs.leads(&org.id, &job.id).await?),
@@ -112,6 +121,12 @@ impl Operations {
             Some(a) => Some(self.jobs.artifact(caller, &a.id, request.format).await?),
             None => None,
         };
-        Ok(SearchOutcome { job, leads, artifact })
+        let csv = match (&artifact, request.format, request.wait) {
+            (Some(a), Format::Csv, Wait::Sync) => {
+                crate::jobs::artifact::read_file(self.blobs.as_ref(), &org.id, &a.id, Format::Csv).await?
+            }
+            _ => None,
+        };
+        Ok(SearchOutcome { job, leads, artifact, csv })
     }
 }

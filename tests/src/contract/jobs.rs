@@ -506,23 +506,28 @@ pub async fn search_runs_the_whole_pipeline_in_one_call(s: TestServer) {
     assert!(leads.iter().all(|l| l["company"]["hq_country"] == "US"), "the rows fit the prompt");
     assert_eq!(found["artifact"]["format"], "json");
 
-    let csv = json_of(
-        post(&s, &key, "/v1/search", json!({"prompt": "Fintechs in Germany", "max_rows": 5, "format": "csv"})).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert!(csv["leads"].is_null());
-    let text = client().get(csv["artifact"]["download_url"].as_str().unwrap()).send().await.unwrap().text().await.unwrap();
-    assert_eq!(text.lines().count(), 6);
-
-    let queued =
-        json_of(post(&s, &key, "/v1/search", json!({"prompt": "Fintechs in Germany", "wait": "async"})).await, StatusCode::ACCEPTED).await;
-    assert!(queued["job"]["id"].as_str().unwrap().starts_with("job_"));
-    assert!(queued["leads"].is_null() && queued["artifact"].is_null());
+    // A sync CSV search answers the file itself (as `job.csv` in the Node recipe reads it).
+    let csv = post(&s, &key, "/v1/search", json!({"prompt": "Fintechs in Germany", "max_rows": 5, "format": "csv"})).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let job_id = csv.headers()["x-job-id"].to_str().unwrap().to_string();
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 6, "a header and five rows: {text}");
+    let job = get(&s, &key, &format!("/v1/jobs/{job_id}")).await;
+    let stored = client()
+        .get(get(&s, &key, &format!("/v1/artifacts/{}", job["artifact"]["id"].as_str().unwrap())).await["download_url"].as_str().unwrap());
+    assert_eq!(stored.send().await.unwrap().text().await.unwrap(), text, "the answer is the job's CSV artifact");
+    // Async, CSV or not: the job at once, its ID at the top level too.
+    for format in ["json", "csv"] {
+        let body = json!({"prompt": "Fintechs in Germany", "wait": "async", "format": format});
+        let queued = json_of(post(&s, &key, "/v1/search", body).await, StatusCode::ACCEPTED).await;
+        assert!(queued["job_id"].as_str().unwrap().starts_with("job_"), "{queued}");
+        assert_eq!(queued["job_id"], queued["job"]["id"]);
+        assert!(queued["leads"].is_null() && queued["artifact"].is_null());
+    }
 
     for (body, param) in [
         (json!({"prompt": "Fintechs in Germany", "max_rows": 2001}), "max_rows"),
-        (json!({"prompt": ""}), "prompt"),
         (json!({"max_rows": 5}), "prompt"),
         (json!({"prompt": "Fintechs in Germany", "wait": "later"}), "wait"),
         (json!({"prompt": "Fintechs in Germany", "format": "pdf"}), "format"),
@@ -531,6 +536,11 @@ pub async fn search_runs_the_whole_pipeline_in_one_call(s: TestServer) {
     }
     assert_error(post(&s, &key, "/v1/search", json!({"prompt": "hello"})).await, StatusCode::UNPROCESSABLE_ENTITY, "plan_rejected", None)
         .await;
+    // A prompt that is there but blank is 422, as for a message.
+    for blank in ["", "  \n"] {
+        let r = post(&s, &key, "/v1/search", json!({"prompt": blank})).await;
+        assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("prompt")).await;
+    }
 }
 
 /// A job that cannot continue ends `failed` with `job_halted`, its error and a refund, and its
