@@ -306,7 +306,7 @@ pub fn openapi() -> &'static OpenApiDoc {
 
 /// The complete router for `state`'s groups, plus `extra` routes (the local server's downloads).
 ///
-/// Layers, outermost first: request ID → panic → body limit → (on `/v1` routes) authentication
+/// Layers, outermost first: compression → request ID → panic → body limit → (on `/v1` routes) authentication
 /// and rate limit → idempotency → handler.
 pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
     let groups: Vec<Group> = Group::ALL.into_iter().filter(|g| state.features().contains(&g.name())).collect();
@@ -323,5 +323,9 @@ pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .layer(axum::middleware::from_fn(request_id::request_id))
+        // gzip or br when the client asks (`Accept-Encoding`): lists and artifacts shrink several
+        // times. Outermost, so idempotent replays are stored uncompressed; the default predicate
+        // leaves event streams and tiny bodies alone.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
         .with_state(state)
 }

@@ -179,5 +179,6 @@ define_suite!(
         publishable_keys_have_their_own_rate_limit,
         every_answer_is_an_envelope,
         webhooks_and_job_logs_page_with_cursors,
+        responses_are_compressed_when_asked,
     ]
 );

@@ -289,3 +289,24 @@ pub async fn webhooks_and_job_logs_page_with_cursors(s: TestServer) {
     let paged = every_page(&s, &key, &format!("/v1/jobs/{job}/logs?limit=2")).await;
     assert_eq!(paged, entries, "paging the log gives every entry once, in order");
 }
+
+pub async fn responses_are_compressed_when_asked(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    for n in 0..30 {
+        json_of(post(&s, &key, "/v1/threads", json!({"title": format!("Compressible thread number {n}")})).await, StatusCode::CREATED)
+            .await;
+    }
+    let plain = call(&s, Method::GET, "/v1/threads?limit=100", &key).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "nothing asked, nothing compressed");
+    let plain = plain.bytes().await.unwrap();
+    let gzip = call(&s, Method::GET, "/v1/threads?limit=100", &key).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let packed = gzip.bytes().await.unwrap();
+    assert!(packed.len() * 3 < plain.len(), "{} compressed bytes for {} plain", packed.len(), plain.len());
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut unpacked).unwrap();
+    let (a, b): (Value, Value) = (serde_json::from_slice(&unpacked).unwrap(), serde_json::from_slice(&plain).unwrap());
+    assert_eq!(a["data"].as_array().unwrap().len(), b["data"].as_array().unwrap().len(), "the same page, compressed");
+    let br = call(&s, Method::GET, "/v1/threads?limit=100", &key).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+}
