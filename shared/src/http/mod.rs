@@ -5,7 +5,7 @@
 //!
 //! | Routes | Group | File |
 //! |---|---|---|
-//! | `GET /health`, `GET /openapi.json` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
+//! | `GET /health`, `GET /openapi.json`, `GET /openapi.yaml` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
 //! | `/v1/me`, `/v1/organization`, `/v1/api-keys[/{key_id}]` | `account` | `account.rs` |
 //! | `/v1/threads[/{thread_id}]`, `/v1/threads/{thread_id}/messages` | `threads` | `threads.rs` |
 //! | `/v1/plans/{plan_id}[/replan]` | `plans` | `plans.rs` |
@@ -297,6 +297,7 @@ pub fn openapi() -> &'static OpenApiDoc {
             .merge(v1_routes(&Group::ALL))
             .routes(utoipa_axum::routes!(health::health))
             .routes(utoipa_axum::routes!(health::openapi_json))
+            .routes(utoipa_axum::routes!(health::openapi_yaml))
             .split_for_parts();
         doc.info.version = env!("CARGO_PKG_VERSION").to_string();
         doc
@@ -314,7 +315,11 @@ pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
     let v1 = v1
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
-    let mut app = Router::new().route("/health", get(health::health)).route("/openapi.json", get(health::openapi_json)).merge(v1);
+    let mut app = Router::new()
+        .route("/health", get(health::health))
+        .route("/openapi.json", get(health::openapi_json))
+        .route("/openapi.yaml", get(health::openapi_yaml))
+        .merge(v1);
     if let Some(extra) = extra {
         app = app.merge(extra);
     }

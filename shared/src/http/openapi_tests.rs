@@ -150,3 +150,16 @@ fn the_two_roles_are_two_schemas() {
     let message = doc["components"]["schemas"]["Message"].to_string();
     assert!(message.contains("#/components/schemas/MessageRole"), "Message.role refers to MessageRole: {message}");
 }
+
+/// `/openapi.yaml` is the document `/openapi.json` is: the same version, every path and every
+/// operation ID.
+#[test]
+fn the_yaml_document_is_the_json_one() {
+    let yaml = super::openapi().to_yaml().expect("the document serialises as YAML");
+    assert!(yaml.starts_with("openapi: 3.1"), "{}", &yaml[..80.min(yaml.len())]);
+    for (_, path, op) in operations() {
+        assert!(yaml.contains(&format!("\n  {path}:\n")), "{path} is missing from the YAML");
+        let id = op["operationId"].as_str().unwrap();
+        assert!(yaml.contains(&format!("operationId: {id}\n")), "{id} is missing from the YAML");
+    }
+}

@@ -78,6 +78,9 @@ pub async fn health_and_openapi_are_public(s: TestServer) {
         assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
     }
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    let yaml = client().get(s.url("/openapi.yaml")).send().await.unwrap();
+    assert_eq!((yaml.status(), yaml.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "application/yaml"));
+    assert!(yaml.text().await.unwrap().contains("/v1/threads/{thread_id}/messages:"), "the YAML document lists the routes");
     for schema in ["ErrorEnvelope", "Thread", "Message", "Plan", "Job", "Criteria", "Posted"] {
         assert!(spec["components"]["schemas"][schema].is_object(), "schema {schema} missing from the spec");
     }
