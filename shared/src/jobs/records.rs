@@ -241,6 +241,9 @@ impl JobRecords {
         };
         let mut fields = Item::from_record(job_key(org_id, &job.id), &ended)?;
         fields.attrs.remove("id");
+        // The metadata is the caller's (`PATCH /v1/jobs/{id}` may change it while the job runs):
+        // the end of the job never writes back the copy it read.
+        fields.attrs.remove("metadata");
         let mut update = Update::new().set(RUN_POSITION, DONE).remove(quarry_ports::table::GSI1_PK).remove(quarry_ports::table::GSI1_SK);
         for (name, value) in fields.attrs {
             update = update.set(&name, value);
