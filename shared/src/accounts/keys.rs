@@ -232,9 +232,16 @@ fn lookup_key(hash: &str) -> Key {
     Key::new(format!("KEYHASH#{hash}"), "KEYHASH")
 }
 
+/// The idempotency step of minting a key. (The recorded outcome holds the secret, as the stored
+/// response does, for the key's 24-hour replay window.)
+const STEP_CREATE: &str = "api_key";
+
 impl Accounts {
     /// Mints a key; returns its metadata and the secret, which is never retrievable again.
     pub async fn create_key(&self, org_id: &str, new: NewKey) -> StoreResult<(ApiKey, String)> {
+        if let Some(created) = crate::idempotency::recovered(STEP_CREATE) {
+            return Ok(created);
+        }
         let random = Alphanumeric.sample_string(&mut rand::rng(), SECRET_RANDOM_LEN);
         let prefix = secret_prefix(new.kind, new.mode);
         let secret = format!("{prefix}{random}");
@@ -255,13 +262,13 @@ impl Accounts {
         let hash = hash_secret(&secret);
         let record = StoredKey { key: key.clone(), secret_hash: hash.clone() };
         let lookup = KeyLookup { organization_id: org_id.to_string(), key_id: key.id.clone() };
-        self.table
-            .transact(vec![
-                WriteOp::Put { item: Item::from_record(key_record_key(org_id, &key.id), &record)?, condition: Condition::Absent },
-                WriteOp::Put { item: Item::from_record(lookup_key(&hash), &lookup)?, condition: Condition::Absent },
-            ])
-            .await?;
-        Ok((key, secret))
+        let ops = vec![
+            WriteOp::Put { item: Item::from_record(key_record_key(org_id, &key.id), &record)?, condition: Condition::Absent },
+            WriteOp::Put { item: Item::from_record(lookup_key(&hash), &lookup)?, condition: Condition::Absent },
+        ];
+        let created = (key, secret);
+        self.table.transact(crate::idempotency::with_outcome(ops, STEP_CREATE, &created)?).await?;
+        Ok(created)
     }
 
     /// A key of the organization.

@@ -31,7 +31,7 @@ impl Accounts {
 }
 
 /// Partition of everything an organization owns.
-pub(crate) fn org_partition(org_id: &str) -> String {
+pub fn org_partition(org_id: &str) -> String {
     format!("ORG#{org_id}")
 }
 

@@ -1,6 +1,8 @@
 //! The `Idempotency-Key` layer for every write (POST, PUT, PATCH, DELETE) under `/v1`: see
-//! [`crate::idempotency`] for the storage side. Responses worth retrying (5xx, 429) are not kept:
-//! the claim is released so the client's retry runs for real.
+//! [`crate::idempotency`] for the storage side. The handler runs inside the claim's
+//! [`Scope`], so the operations it calls record their outcomes with their own writes and a retry
+//! after a crash resumes instead of repeating them. Responses worth retrying (5xx, 429) are not
+//! kept: the claim is released so the client's retry runs for real.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -12,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use super::error::ApiError;
 use super::extract::{payload_too_large, MAX_BODY_BYTES};
 use super::AppState;
-use crate::accounts::Principal;
-use crate::idempotency::{fingerprint, Claim, StoredResponse, MAX_KEY_LEN};
+use crate::accounts::{org_partition, Principal};
+use crate::idempotency::{fingerprint, Claim, Scope, StoredResponse, MAX_KEY_LEN};
 
 static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// Set on a response replayed from an earlier request.
@@ -47,7 +49,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let print = fingerprint(parts.method.as_str(), path, &body);
     let store = state.idempotency();
     let token =
-        match store.claim(&org_id, &key, &print).await {
+        match store.claim(org_partition(&org_id), &key, &print).await {
             Ok(Claim::Proceed(token)) => token,
             Ok(Claim::Replay(stored)) => return replay(stored),
             Ok(Claim::InFlight) => {
@@ -62,7 +64,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             .into_response(),
             Err(e) => return ApiError::internal(e).into_response(),
         };
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let response = Scope::of(&token).run(next.run(Request::from_parts(parts, Body::from(body)))).await;
     let (parts, body) = response.into_parts();
     let body = match to_bytes(body, usize::MAX).await {
         Ok(b) => b,

@@ -38,6 +38,9 @@ pub struct JobLeadFilter {
     pub has_fields: Vec<String>,
 }
 
+/// The idempotency step of approving a job.
+const STEP_APPROVE: &str = "approved";
+
 impl JobLeadFilter {
     /// The filter of a `min_confidence` text and the repeated `has_field` values.
     pub fn parse(min_confidence: Option<&str>, has_fields: Vec<String>) -> ResearchResult<JobLeadFilter> {
@@ -156,6 +159,9 @@ impl Jobs {
     /// Starts a pending job: checks the concurrent-job limit and (live keys) the credit balance,
     /// marks it running and enqueues its first chunk. The work itself happens in the worker.
     pub async fn approve(&self, caller: &Caller, org: &Organization, job_id: &str, approval: Approval) -> ResearchResult<Job> {
+        if let Some(job) = crate::idempotency::recovered(STEP_APPROVE) {
+            return Ok(job);
+        }
         let (_, job) = self.records.load(caller, job_id).await?;
         if job.status != JobStatus::Pending {
             return Err(ResearchError::Conflict(format!("Job {job_id} is {}; only pending jobs can be approved.", job.status.as_str())));
@@ -211,6 +217,7 @@ impl Jobs {
             },
             event.record_op(&org.id)?,
         ];
+        let ops = crate::idempotency::with_outcome(ops, STEP_APPROVE, &approved)?;
         match self.records.table.transact(ops).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed) => {

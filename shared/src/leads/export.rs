@@ -147,6 +147,9 @@ pub struct Exports<'a> {
     pub steps: &'a dyn Queue,
 }
 
+/// The idempotency step of creating an export.
+const STEP_CREATE: &str = "export";
+
 impl Exports<'_> {
     /// Records a new export and hands it to the worker. `fields` must be known columns.
     pub async fn create(
@@ -158,6 +161,9 @@ impl Exports<'_> {
         fields: Vec<String>,
         now: Timestamp,
     ) -> StoreResult<Export> {
+        if let Some(export) = crate::idempotency::recovered(STEP_CREATE) {
+            return Ok(export);
+        }
         let id = new_id(prefix::EXPORT);
         let export = Export {
             export_id: id.clone(),
@@ -178,7 +184,7 @@ impl Exports<'_> {
         };
         let expiry = now.unix() + EXPORT_RETENTION_DAYS * 86_400;
         let item = Item::from_record(export_key(org_id, &export.id), &export)?.expires_at(expiry);
-        self.table.put(item, Condition::Absent).await?;
+        crate::idempotency::put_with_outcome(self.table, item, Condition::Absent, STEP_CREATE, &export).await?;
         let task = Task::ExportLeads { org_id: org_id.into(), export_id: export.id.clone() };
         self.steps.send(&task.to_body(), std::time::Duration::ZERO).await?;
         Ok(export)

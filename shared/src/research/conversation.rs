@@ -2,13 +2,14 @@
 //! store the turn, the plan, its pending job, the assistant's reply, the thread's counters and the
 //! events in one transaction.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::messages::{Message, MessageKind, Role};
 use super::threads::{thread_key, Thread, ACTIVE, MAX_TITLE_CHARS, STATE};
 use super::{Caller, Research, ResearchError, ResearchResult};
 use crate::events::{Event, EventLog, EventType};
+use crate::idempotency;
 use crate::ids::{new_id, prefix};
 use crate::jobs::{self, Job, JobStatus, NewJob};
 use crate::plans::{Plan, PlanRejectedObject};
@@ -36,8 +37,11 @@ pub struct NewMessage {
     pub auto_approve: bool,
 }
 
+/// The idempotency step of posting a message or replanning (one per request).
+const STEP_POST: &str = "posted";
+
 /// What posting a message (or replanning) produced.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Posted {
     /// The user's message (or the feedback, recorded as a message).
     pub message: Message,
@@ -117,6 +121,9 @@ impl Research {
     /// Appends a user message, drafts a plan over the whole thread and attaches it to a new
     /// pending job.
     pub async fn post_message(&self, caller: &Caller, thread_id: &str, new: NewMessage) -> ResearchResult<Posted> {
+        if let Some(posted) = idempotency::recovered(STEP_POST) {
+            return Ok(posted);
+        }
         new.validate(self.policy)?;
         let thread = super::threads::load_active(self, caller, thread_id).await?;
         self.count_plan(caller).await?;
@@ -141,6 +148,9 @@ impl Research {
         draft: PlanDraft,
         shape: impl FnOnce(&mut Job),
     ) -> ResearchResult<Posted> {
+        if let Some(posted) = idempotency::recovered(STEP_POST) {
+            return Ok(posted);
+        }
         let thread = super::threads::load_active(self, caller, thread_id).await?;
         let message = Message::new(thread_id, Role::User, MessageKind::Text, content, self.now());
         self.commit(caller, thread, message, draft, None, shape).await
@@ -149,6 +159,9 @@ impl Research {
     /// Drafts a new plan for the same thread from `feedback` on `plan_id`, whose job must still be
     /// pending. The feedback is recorded as a message; the new plan gets its own pending job.
     pub async fn replan(&self, caller: &Caller, plan_id: &str, feedback: String) -> ResearchResult<Posted> {
+        if let Some(posted) = idempotency::recovered(STEP_POST) {
+            return Ok(posted);
+        }
         validate_text("feedback", &feedback, MAX_FEEDBACK_CHARS)?;
         let previous = self.plan(caller, plan_id).await?;
         self.require_pending(&caller.org_id, &previous).await?;
@@ -280,10 +293,12 @@ impl Research {
         ] {
             ops.push(event.record_op(org)?);
         }
+        let posted = Posted { message, plan, job };
+        let ops = idempotency::with_outcome(ops, STEP_POST, &posted)?;
         match self.table.transact(ops).await {
             Ok(()) => {
                 crate::events::nudge_fan_out(self.steps.as_ref()).await;
-                Ok(Posted { message, plan, job })
+                Ok(posted)
             }
             Err(StoreError::ConditionFailed) => Err(self.explain_lost_race(org, &thread.id, previous.as_ref()).await),
             Err(e) => Err(e.into()),

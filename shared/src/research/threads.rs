@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::{Caller, Research, ResearchError, ResearchResult};
 use crate::accounts::org_partition;
 use crate::events::{Event, EventType};
+use crate::idempotency;
 use crate::ids::{new_id, prefix};
 use crate::jobs::JobStatus;
 use crate::metadata;
@@ -147,9 +148,15 @@ pub(super) async fn load_active(research: &Research, caller: &Caller, thread_id:
     }
 }
 
+/// The idempotency step of creating a thread.
+const STEP_CREATE_THREAD: &str = "thread";
+
 impl Research {
     /// Creates a thread and records `thread.created`.
     pub async fn create_thread(&self, caller: &Caller, new: NewThread) -> ResearchResult<Thread> {
+        if let Some(thread) = idempotency::recovered(STEP_CREATE_THREAD) {
+            return Ok(thread);
+        }
         let title = new.title.as_deref().map(validate_title).transpose()?;
         let metadata = new.metadata.unwrap_or_default();
         metadata::validate(&metadata, false)?;
@@ -168,7 +175,8 @@ impl Research {
         let stored = StoredThread { thread: thread.clone(), state: ACTIVE.into(), livemode: caller.livemode };
         let put = WriteOp::Put { item: Item::from_record(thread_key(&caller.org_id, &thread.id), &stored)?, condition: Condition::Absent };
         let event = Event::new(EventType::ThreadCreated, &thread, caller.livemode, now)?;
-        self.table.transact(vec![put, event.record_op(&caller.org_id)?]).await?;
+        let ops = idempotency::with_outcome(vec![put, event.record_op(&caller.org_id)?], STEP_CREATE_THREAD, &thread)?;
+        self.table.transact(ops).await?;
         crate::events::nudge_fan_out(self.steps.as_ref()).await;
         Ok(thread)
     }

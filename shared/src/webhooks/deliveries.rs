@@ -290,7 +290,9 @@ impl Deliveries {
             .with("org_id", org_id)
             .with_gsi1(DUE_INDEX, due_sk(safety_net, org_id, webhook_id, &id))
             .expires_at(now.unix() + DELIVERY_RETENTION_SECS);
-        match self.table.put(item, Condition::Absent).await {
+        // Outside a request (the fan-out) this is a plain put; a redelivery or test records it as
+        // its request's outcome.
+        match crate::idempotency::put_with_outcome(self.table.as_ref(), item, Condition::Absent, STEP_DELIVERY, &delivery).await {
             Ok(()) => {}
             // Fanned out before: its first attempt was queued then (or the scheduler releases it).
             Err(StoreError::ConditionFailed) => return Ok(delivery),
@@ -489,6 +491,9 @@ impl Deliveries {
 
     /// Sends the event of a past delivery again, as a new delivery.
     pub async fn redeliver(&self, caller: &Caller, webhook_id: &str, delivery_id: &str) -> ResearchResult<Delivery> {
+        if let Some(delivery) = crate::idempotency::recovered(STEP_DELIVERY) {
+            return Ok(delivery);
+        }
         self.endpoints.get(caller, webhook_id).await?;
         let org_id = caller.org_id.as_str();
         let not_found = || ResearchError::NotFound { what: "Webhook delivery", id: delivery_id.to_string(), param: "delivery_id" };
@@ -505,6 +510,9 @@ impl Deliveries {
     /// Delivers a `webhook.test` event (the endpoint as its object) through the same path as
     /// every other event.
     pub async fn send_test(&self, caller: &Caller, webhook_id: &str) -> ResearchResult<Delivery> {
+        if let Some(delivery) = crate::idempotency::recovered(STEP_DELIVERY) {
+            return Ok(delivery);
+        }
         let endpoint = self.endpoints.get(caller, webhook_id).await?;
         let org_id = caller.org_id.as_str();
         let now = self.now();
@@ -520,6 +528,9 @@ impl Deliveries {
         Ok(self.create(org_id, webhook_id, id, &event_id, TEST_EVENT, body.to_string()).await?)
     }
 }
+
+/// The idempotency step of a redelivery or a test delivery.
+const STEP_DELIVERY: &str = "delivery";
 
 /// The type of the event `POST /v1/webhooks/{id}/test` sends (outside the catalog on purpose).
 pub const TEST_EVENT: &str = "webhook.test";

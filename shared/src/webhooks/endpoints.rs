@@ -62,7 +62,7 @@ pub struct Endpoint {
 
 /// An endpoint with its signing secret, as answered on create and rotate (the only times the
 /// secret is ever shown).
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct EndpointWithSecret {
     #[serde(flatten)]
     pub endpoint: Endpoint,
@@ -100,6 +100,10 @@ pub(crate) fn endpoint_key(org_id: &str, endpoint_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{ENDPOINT_SK}{endpoint_id}"))
 }
 
+/// Idempotency steps: registering an endpoint, and the one made for a job's `webhook_url`.
+const STEP_CREATE: &str = "webhook";
+const STEP_CREATE_FOR_JOB: &str = "job_webhook";
+
 /// The organization's webhook endpoints, over the table.
 #[derive(Clone)]
 pub struct Endpoints {
@@ -124,6 +128,9 @@ impl Endpoints {
 
     /// Registers an endpoint; its secret is in the answer and nowhere else.
     pub async fn create(&self, caller: &Caller, new: NewEndpoint) -> ResearchResult<EndpointWithSecret> {
+        if let Some(created) = crate::idempotency::recovered(STEP_CREATE) {
+            return Ok(created);
+        }
         check_url(&new.url, caller.livemode, self.policy, "url")?;
         let events = check_events(new.events.unwrap_or_else(|| vec![ALL_EVENTS.into()]))?;
         let description = new.description.map(|d| check_description(&d)).transpose()?;
@@ -134,15 +141,18 @@ impl Endpoints {
             )));
         }
         let endpoint = self.endpoint(caller, new.url, events, description, new.enabled.unwrap_or(true), None);
-        self.insert(&caller.org_id, endpoint).await
+        self.insert(&caller.org_id, endpoint, STEP_CREATE).await
     }
 
     /// The endpoint for a job's `webhook_url`: it receives that job's events (every type).
     pub async fn create_for_job(&self, caller: &Caller, job_id: &str, url: &str) -> ResearchResult<EndpointWithSecret> {
+        if let Some(created) = crate::idempotency::recovered(STEP_CREATE_FOR_JOB) {
+            return Ok(created);
+        }
         check_url(url, caller.livemode, self.policy, "webhook_url")?;
         let description = Some(format!("Events of job {job_id} (its webhook_url)"));
         let endpoint = self.endpoint(caller, url.to_string(), vec![ALL_EVENTS.into()], description, true, Some(job_id.to_string()));
-        self.insert(&caller.org_id, endpoint).await
+        self.insert(&caller.org_id, endpoint, STEP_CREATE_FOR_JOB).await
     }
 
     fn endpoint(
@@ -170,12 +180,13 @@ impl Endpoints {
         }
     }
 
-    async fn insert(&self, org_id: &str, endpoint: Endpoint) -> ResearchResult<EndpointWithSecret> {
+    async fn insert(&self, org_id: &str, endpoint: Endpoint, step: &str) -> ResearchResult<EndpointWithSecret> {
         let secret = new_secret();
         let secrets = json!([StoredSecret { secret: secret.clone(), expires_at: None }]);
         let item = Item::from_record(endpoint_key(org_id, &endpoint.id), &endpoint)?.with(SECRETS, secrets);
-        self.table.put(item, Condition::Absent).await?;
-        Ok(EndpointWithSecret { endpoint, signing_secret: secret })
+        let created = EndpointWithSecret { endpoint, signing_secret: secret };
+        crate::idempotency::put_with_outcome(self.table.as_ref(), item, Condition::Absent, step, &created).await?;
+        Ok(created)
     }
 
     /// Every endpoint of the organization in both modes (at most a few dozen each), oldest first:

@@ -356,15 +356,15 @@ pub async fn idempotency_keys_replay_the_first_response(s: TestServer) {
 pub async fn abandoned_idempotency_claims_expire(s: TestServer) {
     let clock = s.manual_clock.clone().expect("a manual clock");
     let store = IdempotencyStore::new(s.storage.table.clone(), s.clock.clone());
-    let Claim::Proceed(_abandoned) = store.claim("org_x", "k", "print").await.unwrap() else { panic!("first claim") };
-    assert_eq!(store.claim("org_x", "k", "print").await.unwrap(), Claim::InFlight);
-    assert_eq!(store.claim("org_x", "k", "other").await.unwrap(), Claim::Mismatch);
+    let Claim::Proceed(_abandoned) = store.claim("ORG#org_x".into(), "k", "print").await.unwrap() else { panic!("first claim") };
+    assert_eq!(store.claim("ORG#org_x".into(), "k", "print").await.unwrap(), Claim::InFlight);
+    assert_eq!(store.claim("ORG#org_x".into(), "k", "other").await.unwrap(), Claim::Mismatch);
     clock.advance(Duration::from_secs(61));
-    let Claim::Proceed(token) = store.claim("org_x", "k", "print").await.unwrap() else { panic!("lease over: take over") };
+    let Claim::Proceed(token) = store.claim("ORG#org_x".into(), "k", "print").await.unwrap() else { panic!("lease over: take over") };
     store.complete(token, quarry_shared::idempotency::StoredResponse::new(201, None, b"{}")).await.unwrap();
-    assert!(matches!(store.claim("org_x", "k", "print").await.unwrap(), Claim::Replay(r) if r.status == 201));
+    assert!(matches!(store.claim("ORG#org_x".into(), "k", "print").await.unwrap(), Claim::Replay(r) if r.status == 201));
     clock.advance(Duration::from_secs(24 * 3600));
-    assert!(matches!(store.claim("org_x", "k", "other").await.unwrap(), Claim::Proceed(_)), "forgotten after 24 h");
+    assert!(matches!(store.claim("ORG#org_x".into(), "k", "other").await.unwrap(), Claim::Proceed(_)), "forgotten after 24 h");
 }
 
 pub async fn rate_limits_hold_per_organization(s: TestServer) {

@@ -180,5 +180,6 @@ define_suite!(
         every_answer_is_an_envelope,
         webhooks_and_job_logs_page_with_cursors,
         responses_are_compressed_when_asked,
+        a_retry_after_a_crash_does_not_write_again,
     ]
 );

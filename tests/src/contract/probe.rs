@@ -2,14 +2,16 @@
 //! live modes kept apart, lead IDs unique across jobs made at once, every list in an input
 //! bounded, one JSON value per body, cursors bound to their list, internal IP literals refused at
 //! submission, publishable keys on a rate limit of their own, every answer in the envelope, and
-//! the lists that did not page. Run on the embedded store (`tests/embedded/probe_embedded.rs`) and
+//! the lists that did not page, and retries after a crash that wrote twice. Run on the embedded store (`tests/embedded/probe_embedded.rs`) and
 //! on AWS via moto (`tests/aws/probe_aws.rs`), on a manual clock.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use quarry_ports::clock::Clock;
-use quarry_shared::accounts::{KeyKind, Mode, Scope, Tier};
+use quarry_ports::{Condition, Update};
+use quarry_shared::accounts::{org_partition, KeyKind, Mode, Scope, Tier};
+use quarry_shared::idempotency::IdempotencyStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -309,4 +311,70 @@ pub async fn responses_are_compressed_when_asked(s: TestServer) {
     assert_eq!(a["data"].as_array().unwrap().len(), b["data"].as_array().unwrap().len(), "the same page, compressed");
     let br = call(&s, Method::GET, "/v1/threads?limit=100", &key).header("accept-encoding", "br").send().await.unwrap();
     assert_eq!(br.headers()["content-encoding"], "br");
+}
+
+/// Leaves `idempotency_key`'s claim as a process killed after the handler's commit and before the
+/// stored response would: no response, and a lease that has run out.
+async fn crash_before_the_response_is_stored(s: &TestServer, org_id: &str, idempotency_key: &str) {
+    let claim = IdempotencyStore::key(org_partition(org_id), idempotency_key);
+    let update = Update::new().remove("response").set("lease_until", 0);
+    s.storage.table.update(&claim, update, Condition::Exists).await.expect("the claim exists");
+}
+
+/// Sends `body` to `path` with `idempotency_key`, expecting `status`; the answer's JSON.
+async fn keyed_post(s: &TestServer, key: &str, path: &str, idempotency_key: &str, body: Value, status: StatusCode) -> Value {
+    let r = call(s, Method::POST, path, key).header("idempotency-key", idempotency_key).json(&body).send().await.unwrap();
+    json_of(r, status).await
+}
+
+/// Posts `body` to `path` with `idempotency_key`, crashes before the response is stored, posts it
+/// again: both answers.
+async fn post_crash_retry(
+    s: &TestServer,
+    org_id: &str,
+    key: &str,
+    path: &str,
+    idem: &str,
+    body: Value,
+    status: StatusCode,
+) -> (Value, Value) {
+    let first = keyed_post(s, key, path, idem, body.clone(), status).await;
+    crash_before_the_response_is_stored(s, org_id, idem).await;
+    let again = keyed_post(s, key, path, idem, body, status).await;
+    (first, again)
+}
+
+pub async fn a_retry_after_a_crash_does_not_write_again(s: TestServer) {
+    let (org, key) = s.org_with_key(Tier::Scale).await;
+    let (s, org, key) = (&s, org.id.as_str(), key.as_str());
+    let (first, again) = post_crash_retry(s, org, key, "/v1/threads", "thread-1", json!({"title": "Once"}), StatusCode::CREATED).await;
+    assert_eq!(first, again, "the retry answers what the first attempt made");
+    assert_eq!(ids_of(s, key, "/v1/threads").await.len(), 1, "one thread, not two");
+
+    let messages = format!("/v1/threads/{}/messages", id(&first));
+    let body = json!({"content": FINTECH, "hints": {"max_rows": 5}});
+    let (first, again) = post_crash_retry(s, org, key, &messages, "message-1", body, StatusCode::CREATED).await;
+    assert_eq!(first, again);
+    assert_eq!(every_page(s, key, &format!("{messages}?limit=100")).await.len(), 2, "one turn and one reply");
+    assert_eq!(ids_of(s, key, "/v1/jobs").await.len(), 1, "one pending job");
+
+    let approve = format!("/v1/jobs/{}/approve", id(&first["job"]));
+    let body = json!({"webhook_url": "http://127.0.0.1:9/job-hook"});
+    let (first, again) = post_crash_retry(s, org, key, &approve, "approve-1", body, StatusCode::OK).await;
+    assert_eq!(first["id"], again["id"]);
+    assert_eq!(first["webhook_id"], again["webhook_id"], "one endpoint for the job's webhook_url");
+    assert_eq!(first["webhook_signing_secret"], again["webhook_signing_secret"]);
+
+    let body = json!({"url": "http://127.0.0.1:9/hook", "enabled": false});
+    let (first, again) = post_crash_retry(s, org, key, "/v1/webhooks", "webhook-1", body, StatusCode::CREATED).await;
+    assert_eq!(first, again);
+    let (first, again) = post_crash_retry(s, org, key, "/v1/api-keys", "key-1", json!({"name": "ci"}), StatusCode::CREATED).await;
+    assert_eq!(first, again, "the same key and secret");
+    assert_eq!(ids_of(s, key, "/v1/api-keys").await.len(), 2, "the suite's key and one minted key");
+
+    let body = json!({"prompt": FINTECH, "max_rows": 5, "wait": "async"});
+    let (first, again) = post_crash_retry(s, org, key, "/v1/search", "search-1", body, StatusCode::ACCEPTED).await;
+    assert_eq!(first["job_id"], again["job_id"]);
+    assert_eq!(ids_of(s, key, "/v1/threads").await.len(), 2, "the search made one thread");
+    assert_eq!(ids_of(s, key, "/v1/jobs").await.len(), 2, "and one job");
 }
