@@ -61,7 +61,7 @@ pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     let worker = tokio::spawn(worker.run(std::future::pending()));
 
     println!("Quarry {} listening on {base_url} (data in {})", env!("CARGO_PKG_VERSION"), data_dir.display());
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    http::listener::serve(listener, app, http::listener::ConnectionLimits::default(), shutdown_signal()).await.context("server failed")?;
 
     purge.abort();
     worker.abort();

@@ -86,7 +86,8 @@ impl Worker {
         let policy = fetcher.policy();
         let endpoints = Endpoints::new(storage.table.clone(), clock.clone(), policy);
         let client = guarded_client(policy, DELIVERY_TIMEOUT);
-        let deliveries = Deliveries::new(storage.table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints);
+        let deliveries =
+            Deliveries::new(storage.table.clone(), storage.deliveries.clone(), storage.blobs.clone(), clock.clone(), client, endpoints);
         let web = WebSource::new(fetcher.with_limits(CrawlConfig::default().page_limits));
         Worker { storage, clock, fetcher, deliveries, web }
     }

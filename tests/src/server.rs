@@ -16,6 +16,9 @@ use quarry_store::Embedded;
 /// A running server. Dropping it leaves the task running until the test's runtime ends.
 pub struct TestServer {
     pub base_url: String,
+    /// The same API over the same storage behind a second listener with one-second header, idle
+    /// and body timeouts and at most 8 connections: for tests of slow and greedy clients.
+    pub strict_url: String,
     pub storage: Storage,
     pub accounts: Accounts,
     pub clock: SharedClock,
@@ -39,17 +42,37 @@ fn rules() -> Arc<dyn Planner> {
     Arc::new(RulePlanner::new())
 }
 
-/// Serves `app` and runs the step worker over `storage`, as the local server does. The worker may
-/// fetch from loopback (where fixture sites listen) but no other internal address.
+/// The limits of [`TestServer::strict_url`].
+pub const STRICT_LIMITS: http::listener::ConnectionLimits =
+    http::listener::ConnectionLimits { header_timeout: std::time::Duration::from_secs(1), max_connections: 8 };
+
+/// Serves the API over `storage` twice, as the local server does (its connection limits) and
+/// strictly ([`STRICT_LIMITS`]), and runs the step worker, as the local server does. The worker
+/// may fetch from loopback (where fixture sites listen) but no other internal address.
 /// On a manual clock, every webhook retry is held in the table, so moving the clock releases it.
-fn spawn(listener: tokio::net::TcpListener, app: axum::Router, storage: &Storage, clock: &SharedClock, manual: bool) {
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("test server") });
+/// `listener` is the main one (bound first: download links name it); returns the strict URL.
+async fn spawn(
+    listener: tokio::net::TcpListener,
+    state: impl Fn() -> AppState,
+    blobs: Option<FileBlobs>,
+    storage: &Storage,
+    clock: &SharedClock,
+    manual: bool,
+) -> String {
+    let downloads = || blobs.clone().map(http::downloads::routes);
+    let app = http::router(state(), downloads());
+    let limits = http::listener::ConnectionLimits::default();
+    tokio::spawn(async move { http::listener::serve(listener, app, limits, std::future::pending()).await.expect("test server") });
+    let (listener, strict_url) = listen().await;
+    let app = http::router(state().with_body_timeout(std::time::Duration::from_secs(1)), downloads());
+    tokio::spawn(async move { http::listener::serve(listener, app, STRICT_LIMITS, std::future::pending()).await.expect("strict server") });
     let fetcher = Fetcher::with_hosts(TargetPolicy::LoopbackOnly, FetchLimits::ATTACHMENT, crate::fixtures::fixture_hosts());
     let mut worker = Worker::with_fetcher(storage.clone(), clock.clone(), fetcher);
     if manual {
         worker = worker.with_max_queue_delay(std::time::Duration::ZERO);
     }
     tokio::spawn(worker.run(std::future::pending()));
+    strict_url
 }
 
 impl TestServer {
@@ -71,12 +94,15 @@ impl TestServer {
 
     async fn embedded_with(clock: SharedClock, planner: Arc<dyn Planner>, manual: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
+        // Download links name the main listener, which is bound first.
         let (listener, base_url) = listen().await;
         let embedded = Embedded::open(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
-        let state = AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner, TargetPolicy::LoopbackOnly);
-        spawn(listener, http::router(state, Some(http::downloads::routes(embedded.blobs.clone()))), &embedded.storage, &clock, manual);
+        let state =
+            || AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner.clone(), TargetPolicy::LoopbackOnly);
+        let strict_url = spawn(listener, state, Some(embedded.blobs.clone()), &embedded.storage, &clock, manual).await;
         TestServer {
             base_url,
+            strict_url,
             accounts: Accounts::new(embedded.storage.table.clone(), clock.clone()),
             storage: embedded.storage,
             clock,
@@ -102,10 +128,11 @@ impl TestServer {
         let (deliveries, _) = crate::moto::fresh_queue_with_dlq(5).await;
         let (table, drop_table) = crate::moto::fresh_table_dropped_after(clock.clone()).await;
         let storage = Storage { table, blobs: crate::moto::fresh_bucket(clock.clone()).await, steps, deliveries, backend: "aws" };
-        let state = AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::LoopbackOnly);
-        spawn(listener, http::router(state, None), &storage, &clock, manual);
+        let state = || AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::LoopbackOnly);
+        let strict_url = spawn(listener, state, None, &storage, &clock, manual).await;
         TestServer {
             base_url,
+            strict_url,
             accounts: Accounts::new(storage.table.clone(), clock.clone()),
             storage,
             clock,

@@ -63,6 +63,41 @@ pub fn body_error(rejection: BytesRejection) -> ApiError {
 }
 
 /// 413 for a body over [`MAX_BODY_BYTES`].
+/// Longest time a request body may take to arrive, whole: a body shorter than its declared
+/// length, or trickled byte by byte, is answered 408 rather than held open.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Middleware: reads a request's body within `timeout` (408 after it, 413 past
+/// [`MAX_BODY_BYTES`]) before the request goes on. Bodies are JSON and read whole by every handler
+/// anyway, so buffering here costs nothing and puts one deadline in one place for every route.
+pub async fn body_deadline(
+    axum::extract::State(timeout): axum::extract::State<std::time::Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::body::HttpBody;
+    use axum::response::IntoResponse;
+    if req.body().is_end_stream() {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        // Over the limit (or the client went away, when nobody reads the answer).
+        Ok(Err(_)) => payload_too_large().into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::InvalidRequest,
+            format!(
+                "The request body did not arrive within {} s. Send the whole body at once, with a correct Content-Length.",
+                timeout.as_secs()
+            ),
+        )
+        .param("body")
+        .into_response(),
+    }
+}
+
 pub fn payload_too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,

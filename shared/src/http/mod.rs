@@ -33,6 +33,7 @@ mod health;
 pub mod idempotency;
 pub mod jobs;
 pub mod leads;
+pub mod listener;
 #[cfg(test)]
 mod openapi_tests;
 pub mod pagination;
@@ -148,6 +149,8 @@ struct Inner {
     deliveries: Deliveries,
     features: Vec<&'static str>,
     policy: TargetPolicy,
+    /// Longest time a request body may take to arrive ([`extract::body_deadline`]).
+    body_timeout: std::time::Duration,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -171,6 +174,13 @@ impl AppState {
         self
     }
 
+    /// The same state with request bodies timing out after `timeout` instead of
+    /// [`extract::BODY_TIMEOUT`] (tests of slow clients). Call it before the state is shared.
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        Arc::get_mut(&mut self.0).expect("the body timeout is set before the state is shared").body_timeout = timeout;
+        self
+    }
+
     /// State with an explicit planner (tests use a fake LLM endpoint this way) and the default
     /// outbound policy (public addresses only).
     pub fn with_planner(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>) -> Self {
@@ -183,7 +193,8 @@ impl AppState {
         let table = storage.table.clone();
         let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
         let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
-        let deliveries = Deliveries::new(table.clone(), storage.deliveries.clone(), clock.clone(), client, endpoints.clone());
+        let deliveries =
+            Deliveries::new(table.clone(), storage.deliveries.clone(), storage.blobs.clone(), clock.clone(), client, endpoints.clone());
         let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner).with_target_policy(policy);
         let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone());
         let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
@@ -198,6 +209,7 @@ impl AppState {
             idempotency: IdempotencyStore::new(table, clock.clone()),
             features: groups.iter().map(|g| g.name()).collect(),
             policy,
+            body_timeout: extract::BODY_TIMEOUT,
             storage,
             clock,
         }))
@@ -326,6 +338,7 @@ pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
     app.method_not_allowed_fallback(|| async { request_id::method_not_allowed_error().into_response() })
         .fallback(|| async { request_id::not_found_error().into_response() })
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.0.body_timeout, extract::body_deadline))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .layer(axum::middleware::from_fn(request_id::request_id))
         // gzip or br when the client asks (`Accept-Encoding`): lists and artifacts shrink several

@@ -172,6 +172,11 @@ pub async fn fetch(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, artifact_
     Ok(Some(artifact))
 }
 
+/// A fresh signed link to an artifact's file in `format` (CSV and JSON exist from the start).
+pub async fn signed_link(blobs: &dyn Blobs, org_id: &str, artifact_id: &str, format: Format) -> StoreResult<quarry_ports::SignedUrl> {
+    blobs.signed_url(&blob_key(org_id, artifact_id, format)?, crate::leads::DOWNLOAD_URL_LIFETIME).await
+}
+
 /// The bytes of an artifact's file in `format` as stored (`None` when it is not there, e.g. an
 /// XLSX never asked for).
 pub async fn read_file(blobs: &dyn Blobs, org_id: &str, artifact_id: &str, format: Format) -> StoreResult<Option<Bytes>> {

@@ -31,10 +31,11 @@ use crate::accounts::{org_partition, Caller};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, OUTBOX};
 use crate::ids;
+use crate::jobs::artifact::Format;
 use crate::tasks::Task;
 use quarry_ports::clock::{SharedClock, Timestamp};
 use quarry_ports::table::{GSI1_PK, GSI1_SK};
-use quarry_ports::{Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, StoreResult, Table, Update};
+use quarry_ports::{Blobs, Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, StoreResult, Table, Update};
 
 /// Waits before the 2nd, 3rd, … attempt (the published schedule).
 pub const RETRY_SCHEDULE: [Duration; 7] = [
@@ -189,6 +190,8 @@ struct Outcome {
 pub struct Deliveries {
     table: Arc<dyn Table>,
     queue: Arc<dyn Queue>,
+    /// Where artifacts live: `artifact.created` carries a link signed at delivery time.
+    blobs: Arc<dyn Blobs>,
     clock: SharedClock,
     client: reqwest::Client,
     endpoints: Endpoints,
@@ -198,8 +201,15 @@ pub struct Deliveries {
 impl Deliveries {
     /// Deliveries over `table`, queued on `queue` (the deliveries queue), POSTing with `client`
     /// (see [`quarry_engine::net::guarded_client`]).
-    pub fn new(table: Arc<dyn Table>, queue: Arc<dyn Queue>, clock: SharedClock, client: reqwest::Client, endpoints: Endpoints) -> Self {
-        Deliveries { table, queue, clock, client, endpoints, max_queue_delay: MAX_QUEUE_DELAY }
+    pub fn new(
+        table: Arc<dyn Table>,
+        queue: Arc<dyn Queue>,
+        blobs: Arc<dyn Blobs>,
+        clock: SharedClock,
+        client: reqwest::Client,
+        endpoints: Endpoints,
+    ) -> Self {
+        Deliveries { table, queue, blobs, clock, client, endpoints, max_queue_delay: MAX_QUEUE_DELAY }
     }
 
     /// Holds retries longer than `delay` in the table instead of the queue (tests set zero, so a
@@ -331,13 +341,34 @@ impl Deliveries {
         let outcome = match (&endpoint_item, &endpoint) {
             (Some(raw), Some(endpoint)) if endpoint.enabled => {
                 let secrets = signing_secrets(raw, now.unix());
-                let body = item.str(PAYLOAD).unwrap_or("{}").to_string();
+                let body = self.with_fresh_link(org_id, &delivery, item.str(PAYLOAD).unwrap_or("{}")).await;
                 self.post(endpoint, &secrets, &delivery, body).await
             }
             (_, Some(_)) => Outcome::refusal("The endpoint is disabled."),
             _ => Outcome::refusal("The endpoint was deleted."),
         };
         self.record(&key, org_id, &delivery, &claimed, outcome, endpoint.is_some_and(|e| e.enabled)).await
+    }
+
+    /// The body of an attempt: the stored payload, and for `artifact.created` the artifact's
+    /// `download_url` and `expires_at` signed now, so the receiver can download the file without
+    /// another call (a link stored with the event would have expired before a late retry).
+    async fn with_fresh_link(&self, org_id: &str, delivery: &Delivery, stored: &str) -> String {
+        if delivery.event_type != "artifact.created" {
+            return stored.to_string();
+        }
+        let Ok(mut event) = serde_json::from_str::<Value>(stored) else { return stored.to_string() };
+        let object = &mut event["data"]["object"];
+        let Some(artifact_id) = object["id"].as_str().map(str::to_string) else { return stored.to_string() };
+        let format = object["format"].as_str().and_then(Format::parse).unwrap_or(Format::Csv);
+        match crate::jobs::artifact::signed_link(self.blobs.as_ref(), org_id, &artifact_id, format).await {
+            Ok(link) => {
+                object["download_url"] = link.url.into();
+                object["expires_at"] = json!(Timestamp::from(link.expires_at));
+            }
+            Err(e) => tracing::warn!(error = %e, artifact_id, "could not sign the artifact's link; delivering without it"),
+        }
+        serde_json::to_string(&event).unwrap_or_else(|_| stored.to_string())
     }
 
     /// One signed POST.
@@ -610,7 +641,9 @@ mod tests {
         let table: Arc<dyn Table> = Arc::new(SqliteTable::new(db.clone(), clock.clone()));
         let queue: Arc<dyn Queue> = Arc::new(SqliteQueue::new(db, clock.clone(), QueueSettings::plain("deliveries")));
         let endpoints = Endpoints::new(table.clone(), clock.clone(), quarry_engine::net::TargetPolicy::LoopbackOnly);
-        let deliveries = Deliveries::new(table.clone(), queue, clock.clone(), reqwest::Client::new(), endpoints);
+        let blobs =
+            Arc::new(quarry_store::files::FileBlobs::new(dir.path().join("blobs"), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()));
+        let deliveries = Deliveries::new(table.clone(), queue, blobs, clock.clone(), reqwest::Client::new(), endpoints);
         let now: Timestamp = clock.now().into();
         let events = 2 * FANOUT_BATCH + 37;
         for i in 0..events {

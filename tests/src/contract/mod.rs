@@ -181,5 +181,6 @@ define_suite!(
         webhooks_and_job_logs_page_with_cursors,
         responses_are_compressed_when_asked,
         a_retry_after_a_crash_does_not_write_again,
+        slow_and_malformed_requests_are_bounded_and_enveloped,
     ]
 );

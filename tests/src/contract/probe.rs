@@ -378,3 +378,65 @@ pub async fn a_retry_after_a_crash_does_not_write_again(s: TestServer) {
     assert_eq!(ids_of(s, key, "/v1/threads").await.len(), 2, "the search made one thread");
     assert_eq!(ids_of(s, key, "/v1/jobs").await.len(), 2, "and one job");
 }
+
+/// Writes `request` to a fresh connection to `base_url` and reads until the server closes it
+/// (at most 5 s): everything the server answered.
+async fn raw_exchange(base_url: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(base_url.trim_start_matches("http://")).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server held the connection open: {}", String::from_utf8_lossy(&answer));
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// `answer` is an HTTP response with `status` and an error envelope.
+fn assert_enveloped(answer: &str, status: u16, what: &str) {
+    assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{what}: {answer}");
+    assert!(answer.to_ascii_lowercase().contains("content-type: application/json"), "{what}: {answer}");
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+    let envelope: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {answer}"));
+    assert_eq!(envelope["error"]["code"], "invalid_request_error", "{what}: {envelope}");
+    assert!(envelope["error"]["request_id"].as_str().is_some_and(|id| id.starts_with("req_")), "{what}: {envelope}");
+}
+
+pub async fn slow_and_malformed_requests_are_bounded_and_enveloped(s: TestServer) {
+    let (_, key) = s.org_with_key(Tier::Scale).await;
+    let strict = s.strict_url.as_str();
+    // Half a head, then nothing: 408 once the header timeout passes, and the connection closes.
+    let answer = raw_exchange(strict, b"GET /v1/me HTTP/1.1\r\nHost: quarry\r\n").await;
+    assert_enveloped(&answer, 408, "a head that never ends");
+    // A body shorter than its Content-Length.
+    let head = format!(
+        "POST /v1/threads HTTP/1.1\r\nHost: quarry\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\":"
+    );
+    let answer = raw_exchange(strict, head.as_bytes()).await;
+    assert_enveloped(&answer, 408, "a body that never ends");
+    assert_eq!(ids_of(&s, &key, "/v1/threads").await.len(), 0, "nothing was created");
+    // What hyper refuses before the router sees it, on the server's own limits.
+    let base = s.base_url.as_str();
+    let answer = raw_exchange(base, b"GET /v1/\xff\xfe HTTP/1.1\r\nHost: quarry\r\n\r\n").await;
+    assert_enveloped(&answer, 400, "a path that is not UTF-8");
+    let answer = raw_exchange(base, b"GET /health HTTP/1.1\r\nHost quarry\r\n\r\n").await;
+    assert_enveloped(&answer, 400, "a header without a colon");
+    let long_uri = format!("GET /v1/threads?q={} HTTP/1.1\r\nHost: quarry\r\n\r\n", "a".repeat(70_000));
+    assert_enveloped(&raw_exchange(base, long_uri.as_bytes()).await, 414, "a URI over 64 KiB");
+    let huge_header = format!("GET /health HTTP/1.1\r\nHost: quarry\r\nX-Filler: {}\r\n\r\n", "a".repeat(120_000));
+    assert_enveloped(&raw_exchange(base, huge_header.as_bytes()).await, 431, "headers over the limit");
+
+    // Connections past the cap wait for a slot, which idle ones give up after the header timeout.
+    let started = std::time::Instant::now();
+    let mut idle = Vec::new();
+    for _ in 0..crate::server::STRICT_LIMITS.max_connections {
+        idle.push(tokio::net::TcpStream::connect(strict.trim_start_matches("http://")).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = reqwest::Client::new().get(format!("{strict}/health")).timeout(Duration::from_secs(5)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        started.elapsed() >= crate::server::STRICT_LIMITS.header_timeout - Duration::from_millis(100),
+        "served past the connection cap after {:?}",
+        started.elapsed()
+    );
+}

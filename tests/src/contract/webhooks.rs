@@ -140,6 +140,14 @@ pub async fn a_jobs_events_reach_subscribed_endpoints(s: TestServer) {
     assert_eq!(succeeded["data"]["object"]["id"], job_id.as_str());
     assert_eq!(succeeded["data"]["object"]["status"], "succeeded");
     assert_eq!(succeeded["data"]["object"]["artifact"]["rows"], 150, "the full job object, as the API returns it");
+    // `artifact.created` carries a link signed at delivery: the receiver downloads the CSV with it.
+    let artifact = got.iter().find(|r| r.json()["type"] == "artifact.created").unwrap().json();
+    let link = artifact["data"]["object"]["download_url"].as_str().expect("a download_url in artifact.created").to_string();
+    assert!(artifact["data"]["object"]["expires_at"].is_string(), "{artifact}");
+    let csv = reqwest::get(&link).await.unwrap();
+    assert_eq!(csv.status(), 200, "the delivered link downloads");
+    let bytes = csv.bytes().await.unwrap().len() as u64;
+    assert_eq!(Some(bytes), artifact["data"]["object"]["bytes"].as_u64(), "the whole CSV file");
     let leads: u64 =
         got.iter().filter(|r| r.json()["type"] == "leads.delivered").map(|r| r.json()["data"]["object"]["count"].as_u64().unwrap()).sum();
     assert_eq!(leads, 150, "one lead per company and role");
