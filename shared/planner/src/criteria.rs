@@ -45,7 +45,8 @@ pub struct Criteria {
     pub max_credits: Option<u64>,
     /// The file format asked for; `None` means the default artifact (CSV).
     pub output_format: Option<OutputFormat>,
-    /// Sources to favour (lowercase slugs such as `linkedin`), sorted alphabetically.
+    /// Sources to favour (lowercase slugs such as `linkedin` or `websearch`), in the order they
+    /// were first asked for: the order a job reads them in.
     pub preferred_sources: Vec<String>,
     /// Sources not to use ("skip Crunchbase"), sorted alphabetically. A source is never in both lists.
     pub excluded_sources: Vec<String>,
@@ -224,7 +225,9 @@ impl Criteria {
         sort_dedup(&mut self.technologies);
         self.signals.sort_by(|a, b| signal_order(a).cmp(&signal_order(b)));
         self.signals.dedup();
-        sort_dedup(&mut self.preferred_sources);
+        // Kept in the order asked (a job reads its sources in it); only repeats go.
+        let mut seen = std::collections::HashSet::new();
+        self.preferred_sources.retain(|s| seen.insert(s.clone()));
         sort_dedup(&mut self.excluded_sources);
         sort_dedup(&mut self.enrich);
         self.seed.sort_by(|a, b| seed_order(a).cmp(&seed_order(b)));

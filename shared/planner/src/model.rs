@@ -64,7 +64,8 @@ pub enum AttachmentKind {
 pub struct Hints {
     /// Cap on rows, 1–10,000.
     pub max_rows: Option<u32>,
-    /// Sources to favour, e.g. `["linkedin", "crunchbase"]`.
+    /// Sources to read, in order: Quarry's own (`seed_files`, `lead_index`, `web_search`,
+    /// `company_websites`) select what a live job reads; other names are kept and reported.
     #[serde(default)]
     pub preferred_sources: Vec<String>,
 }

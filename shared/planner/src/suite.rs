@@ -674,7 +674,7 @@ fn number_and_vocabulary_cases() -> Vec<Case> {
                 turn.hints = Hints { max_rows: Some(50), preferred_sources: strings(&["LinkedIn", "Crunchbase"]) };
                 turn
             }],
-            want().industries(&["fintech"]).countries(&["FR"]).rows(50).prefer(&["crunchbase", "linkedin"]),
+            want().industries(&["fintech"]).countries(&["FR"]).rows(50).prefer(&["linkedin", "crunchbase"]),
         ),
         plan(
             "a url list is scraped",

@@ -170,7 +170,9 @@ pub struct PostMessage {
     pub content: String,
     /// Up to 5 files: `csv` (a seed list to enrich) or `url_list`.
     pub attachments: Option<Vec<Attachment>>,
-    /// Soft constraints: `max_rows` (1–10,000), `preferred_sources`.
+    /// Soft constraints: `max_rows` (1–10,000), `preferred_sources` (≤ 20 names, in order: of
+    /// `seed_files`, `lead_index`, `web_search`, `company_websites`, the ones named are what a live
+    /// job reads, in that order).
     pub hints: Option<Hints>,
     /// Start the job without an explicit approval. Default false.
     pub auto_approve: Option<bool>,

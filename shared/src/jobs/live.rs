@@ -16,8 +16,10 @@
 //! missing.
 
 mod discovery;
+mod sources;
 
 pub use discovery::{is_directory, search_query, MAX_SEARCH_HITS};
+pub use sources::{LiveSource, SourceOrder};
 
 use std::collections::HashSet;
 
@@ -62,6 +64,8 @@ pub struct LiveSources<'a> {
     /// addresses verified when it has a verifier), and [`Self::gather`] tops up the index with
     /// web search when it has a search provider ([`WebSource::with_search`]).
     pub web: Option<&'a WebSource>,
+    /// Which of the sources the job reads, in what order (its plan's preferred sources).
+    pub order: SourceOrder,
 }
 
 /// What the web engine did for one company, for the job log.
@@ -77,14 +81,24 @@ pub struct WebReport {
     pub emails_inferred: u64,
 }
 
-impl LiveSources<'_> {
+impl<'a> LiveSources<'a> {
+    /// The sources of a job with `criteria`, read in the order its preferred sources ask.
+    pub fn new(table: &'a dyn Table, web: Option<&'a WebSource>, criteria: &Criteria) -> Self {
+        LiveSources { table, web, order: SourceOrder::of(criteria) }
+    }
+
     /// Decides the companies a job with `criteria` covers (see the module docs).
     /// Seed files are fetched with `fetcher` (behind its guard against internal targets).
     pub async fn gather(&self, org_id: &str, criteria: &Criteria, fetcher: &Fetcher, now: Timestamp) -> StoreResult<Candidates> {
         let mut candidates = Candidates::default();
+        candidates.notes.extend(self.order.note());
         let mut seeded = false;
         let mut rows = Vec::new();
-        for attachment in &criteria.seed {
+        let seeds: &[quarry_planner::Attachment] = if self.order.reads(LiveSource::SeedFiles) { &criteria.seed } else { &[] };
+        if seeds.len() < criteria.seed.len() {
+            candidates.notes.push("The attached seed files were not read: the preferred sources leave seed_files out.".into());
+        }
+        for attachment in seeds {
             match attachment.kind {
                 AttachmentKind::Csv => {
                     seeded = true;
@@ -123,15 +137,28 @@ impl LiveSources<'_> {
             return Ok(candidates);
         }
         let wanted = quarry_planner::RulePlanner::planned_rows(criteria).min(MAX_ROWS) as usize;
-        candidates.rows = LeadIndex::new(self.table).companies(org_id, criteria, wanted, &HashSet::new()).await?;
-        candidates.from_index = candidates.rows.len();
-        let search = self.web.and_then(WebSource::search);
-        if let Some(search) = search.filter(|_| candidates.rows.len() < wanted) {
+        let search = self.web.and_then(WebSource::search).filter(|_| self.order.reads(LiveSource::WebSearch));
+        for source in self.order.discovery() {
+            let missing = wanted.saturating_sub(candidates.rows.len());
+            if missing == 0 {
+                break;
+            }
             let known: HashSet<String> = candidates.rows.iter().filter_map(|row| row.company.as_ref()?.domain.clone()).collect();
-            let found = discovery::discover(search, criteria, wanted - candidates.rows.len(), &known).await;
-            candidates.from_search = found.rows.len();
-            candidates.rows.extend(found.rows);
-            candidates.notes.extend(found.notes);
+            match source {
+                LiveSource::LeadIndex => {
+                    let found = LeadIndex::new(self.table).companies(org_id, criteria, missing, &known).await?;
+                    candidates.from_index = found.len();
+                    candidates.rows.extend(found);
+                }
+                LiveSource::WebSearch => {
+                    let Some(search) = search else { continue };
+                    let found = discovery::discover(search, criteria, missing, &known).await;
+                    candidates.from_search = found.rows.len();
+                    candidates.rows.extend(found.rows);
+                    candidates.notes.extend(found.notes);
+                }
+                LiveSource::SeedFiles | LiveSource::CompanyWebsites => {}
+            }
         }
         if candidates.rows.is_empty() {
             let search_state = if search.is_some() { "web search found none either" } else { "no web search provider is configured" };
@@ -159,7 +186,8 @@ impl LiveSources<'_> {
         let domain = row.company.as_ref().and_then(|c| c.domain.clone());
         let mut company = company_part(&row);
         let mut people = Vec::new();
-        if let (Some(web), Some(start)) = (self.web, website_of(&row)) {
+        let web = self.web.filter(|_| self.order.reads(LiveSource::CompanyWebsites));
+        if let (Some(web), Some(start)) = (web, website_of(&row)) {
             let found = web.site(&start, at).await;
             report.sites += 1;
             report.pages += found.pages as u64;
@@ -174,7 +202,7 @@ impl LiveSources<'_> {
             }
             people.extend(found.people);
         }
-        if let Some(domain) = &domain {
+        if let Some(domain) = domain.as_ref().filter(|_| self.order.reads(LiveSource::LeadIndex)) {
             if let Some(known) = index.company(org_id, domain).await? {
                 dedupe::merge(&mut company, known);
             }

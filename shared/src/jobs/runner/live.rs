@@ -96,7 +96,7 @@ impl JobRunner {
             return Ok(Some(serde_json::from_slice(&blob.bytes).map_err(|e| StoreError::Backend(format!("job snapshot {key}: {e}")))?));
         }
         // The web source is passed for its search provider: web search discovers companies.
-        let candidates = LiveSources { table: self.records.table.as_ref(), web: Some(&self.web) }
+        let candidates = LiveSources::new(self.records.table.as_ref(), Some(&self.web), &plan.criteria)
             .gather(org_id, &plan.criteria, &self.fetcher, self.records.now())
             .await?;
         let bytes = serde_json::to_vec(&candidates).map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -127,7 +127,7 @@ impl JobRunner {
         let at = job.started_at.unwrap_or(job.created_at);
         // The plan may turn verification off (`verify_emails`).
         let web = if plan.criteria.verify_emails { self.web.clone() } else { self.web.without_verifier() };
-        let sources = LiveSources { table: self.records.table.as_ref(), web: Some(&web) };
+        let sources = LiveSources::new(self.records.table.as_ref(), Some(&web), &plan.criteria);
         let index = LeadIndex::new(self.records.table.as_ref());
         let mut written = LiveRows::default();
         // Sites are read side by side; rows are then written in order, so lead IDs stay fixed.

@@ -183,7 +183,7 @@ fn domain(row: &LeadDraft) -> &str {
 #[tokio::test]
 async fn search_tops_up_what_the_index_knows() {
     let w = world(hits, 200).await;
-    let sources = LiveSources { table: &w.table, web: Some(&w.web) };
+    let sources = LiveSources::new(&w.table, Some(&w.web), &criteria(4));
     let found = sources.gather(ORG, &criteria(4), &w.fetcher, at()).await.unwrap();
 
     assert_eq!(*w.queries.lock().unwrap(), ["fintech companies in Berlin"], "one page had all it needed");
@@ -209,7 +209,7 @@ async fn search_tops_up_what_the_index_knows() {
 #[tokio::test]
 async fn a_search_row_becomes_a_lead_only_through_its_site() {
     let w = world(hits, 200).await;
-    let sources = LiveSources { table: &w.table, web: Some(&w.web) };
+    let sources = LiveSources::new(&w.table, Some(&w.web), &criteria(4));
     let found = sources.gather(ORG, &criteria(4), &w.fetcher, at()).await.unwrap();
     let roles = criteria(4).roles;
 
@@ -233,7 +233,7 @@ async fn a_search_row_becomes_a_lead_only_through_its_site() {
 #[tokio::test]
 async fn no_search_when_seeded_or_the_index_suffices() {
     let w = world(hits, 200).await;
-    let sources = LiveSources { table: &w.table, web: Some(&w.web) };
+    let sources = LiveSources::new(&w.table, Some(&w.web), &criteria(4));
     let enough = sources.gather(ORG, &criteria(1), &w.fetcher, at()).await.unwrap();
     assert_eq!((enough.from_index, enough.from_search), (1, 0));
 
@@ -243,7 +243,7 @@ async fn no_search_when_seeded_or_the_index_suffices() {
     assert_eq!((from_list.from_seeds, from_list.from_search), (1, 0), "{:?}", from_list.notes);
 
     let without_search = WebSource::new(w.fetcher.clone());
-    let unconfigured = LiveSources { table: &w.table, web: Some(&without_search) };
+    let unconfigured = LiveSources::new(&w.table, Some(&without_search), &criteria(4));
     let index_only = unconfigured.gather(ORG, &criteria(4), &w.fetcher, at()).await.unwrap();
     assert_eq!((index_only.from_index, index_only.from_search), (1, 0));
     assert!(w.queries.lock().unwrap().is_empty());
@@ -252,7 +252,7 @@ async fn no_search_when_seeded_or_the_index_suffices() {
 #[tokio::test]
 async fn a_failed_search_is_a_note_and_the_job_goes_on() {
     let w = world(hits, 500).await;
-    let sources = LiveSources { table: &w.table, web: Some(&w.web) };
+    let sources = LiveSources::new(&w.table, Some(&w.web), &criteria(4));
     let found = sources.gather(ORG, &criteria(4), &w.fetcher, at()).await.unwrap();
     assert_eq!((found.from_index, found.from_search), (1, 0));
     assert_eq!(
@@ -268,4 +268,34 @@ async fn a_failed_search_is_a_note_and_the_job_goes_on() {
         found.notes.last().unwrap().contains("lead index holds no company")
             && found.notes.last().unwrap().contains("web search found none")
     );
+}
+
+#[tokio::test]
+async fn preferred_sources_choose_and_order_the_discovery() {
+    let w = world(hits, 200).await;
+    let preferring = |names: &[&str]| {
+        let mut c = criteria(4);
+        c.preferred_sources = names.iter().map(|n| n.to_string()).collect();
+        c
+    };
+    // The index only: no search is made, and the note says what was read.
+    let index_only = preferring(&["leadindex"]);
+    let found = LiveSources::new(&w.table, Some(&w.web), &index_only).gather(ORG, &index_only, &w.fetcher, at()).await.unwrap();
+    assert_eq!((found.from_index, found.from_search), (1, 0));
+    assert!(w.queries.lock().unwrap().is_empty(), "web search was left out");
+    assert_eq!(found.notes[0], "The job reads lead_index, in that order.");
+
+    // Search first, then the index: search fills the job, the index adds nothing it already has.
+    let search_first = preferring(&["websearch", "leadindex", "linkedin"]);
+    let found = LiveSources::new(&w.table, Some(&w.web), &search_first).gather(ORG, &search_first, &w.fetcher, at()).await.unwrap();
+    assert_eq!(found.from_search, 4, "{:?}", found.notes);
+    assert_eq!(found.from_index, 0);
+    assert!(found.notes[0].starts_with("Quarry does not read linkedin"), "{:?}", found.notes);
+
+    // Without company_websites, enrichment reads no site.
+    let mut report = WebReport::default();
+    let sources = LiveSources::new(&w.table, Some(&w.web), &search_first);
+    let row = found.rows.iter().find(|r| domain(r) == "kassenwerk.de").unwrap().clone();
+    let (leads, _) = sources.enrich(ORG, row, &search_first.roles, at(), &mut report).await.unwrap();
+    assert_eq!((report.sites, leads.len()), (0, 0), "a search row whose site is not read grounds nothing");
 }
