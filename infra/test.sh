@@ -6,7 +6,9 @@
 #   2. starts the moto AWS emulator on a free loopback port (stopped on exit, whatever happens);
 #   3. cargo fmt --check, cargo clippy -D warnings, and the whole test suite including the tests
 #      marked #[ignore] that need the emulator;
-#   4. lints template.yaml with cfn-lint and `sam validate --lint`.
+#   4. fuzzes the API of a fresh `quarry serve` with schemathesis (every check, a bounded run of
+#      a few thousand cases; infra/schemathesis.toml);
+#   5. lints template.yaml with cfn-lint and `sam validate --lint`.
 # Exits non-zero on the first failure.
 set -euo pipefail
 
@@ -67,6 +69,26 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "cargo test (including the AWS emulator tests)"
 cargo test --workspace --all-features --locked -- --include-ignored
+
+step "API fuzzing (schemathesis against a fresh quarry serve)"
+cargo build --locked -p quarry-infra --bin quarry
+fuzz_dir="$(mktemp -d -t quarry-fuzz.XXXXXX)"
+fuzz_port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+QUARRY_DATA_DIR="$fuzz_dir/data" QUARRY_ADDR="127.0.0.1:$fuzz_port" target/debug/quarry serve > "$fuzz_dir/serve.log" 2>&1 &
+serve_pid=$!
+stop_serve() { kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; rm -rf "$fuzz_dir"; }
+trap 'stop_serve; cleanup' EXIT INT TERM
+for _ in $(seq 1 100); do
+  if curl -sf -o /dev/null "http://127.0.0.1:$fuzz_port/health"; then break; fi
+  sleep 0.1
+done
+test_key="$(awk '/test key:/ {print $3}' "$fuzz_dir/serve.log")"
+[[ -n "$test_key" ]] || { cat "$fuzz_dir/serve.log"; echo "quarry serve printed no test key" >&2; exit 1; }
+# A fixed seed keeps CI reproducible; run without --seed to explore further.
+timeout 900 "$venv/bin/schemathesis" --config-file infra/schemathesis.toml run "http://127.0.0.1:$fuzz_port/openapi.json" \
+  -H "Authorization: Bearer $test_key" --checks all --max-examples 30 --workers 1 --seed 20261202 --no-color
+stop_serve
+trap cleanup EXIT INT TERM
 
 step "Template lint"
 "$venv/bin/cfn-lint" template.yaml

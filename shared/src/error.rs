@@ -53,6 +53,13 @@ impl ResearchError {
         ResearchError::Invalid { param: param.into(), message: message.into() }
     }
 
+    /// A 422: the value has the documented form but cannot be used (blank text, a time that must
+    /// be in the future, a URL of a host that is not allowed). What the OpenAPI schema forbids is
+    /// a 400 ([`Self::invalid`]); what it allows and the rules still refuse is this.
+    pub fn unprocessable(param: impl Into<String>, message: impl Into<String>) -> Self {
+        ResearchError::Unprocessable { param: param.into(), message: message.into() }
+    }
+
     pub(crate) fn thread_not_found(id: &str) -> Self {
         ResearchError::NotFound { what: "Thread", id: id.to_string(), param: "thread_id" }
     }

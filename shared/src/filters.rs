@@ -1,17 +1,51 @@
 //! Values the list endpoints' filters share, parsed once for all of them: an ISO 8601 time bound
-//! (`created_after`, `created_before`). A bad value is an [`ResearchError::Invalid`] naming the
-//! parameter, so every list answers the same 400 for the same mistake.
+//! (`created_after`, `created_before`), and the form of a URL input (webhooks, scrapes,
+//! attachments). A bad value is an [`ResearchError::Invalid`] naming the parameter, so every
+//! endpoint answers the same 400 for the same mistake.
 
 use crate::error::{ResearchError, ResearchResult};
 use quarry_ports::clock::Timestamp;
 
-/// Parses an optional time bound named `param`; absent stays `None`.
+/// Parses an optional time bound named `param`; absent (or empty) stays `None`.
 pub fn parse_time(param: &str, raw: Option<&str>) -> ResearchResult<Option<Timestamp>> {
-    raw.map(|r| {
-        Timestamp::parse(r)
-            .ok_or_else(|| ResearchError::invalid(param, format!("`{param}` must be an ISO 8601 time such as 2026-04-21T14:22:01Z.")))
-    })
-    .transpose()
+    raw.filter(|r| !r.is_empty())
+        .map(|r| {
+            Timestamp::parse(r)
+                .ok_or_else(|| ResearchError::invalid(param, format!("`{param}` must be an ISO 8601 time such as 2026-04-21T14:22:01Z.")))
+        })
+        .transpose()
+}
+
+/// An http(s) URL field as the OpenAPI document states it: text starting `http://` or
+/// `https://` (any case), at most [`quarry_engine::net::MAX_URL_CHARS`] characters. What passes
+/// that and still cannot be used (unparsable, no host, an address that is not allowed) is a 422
+/// ([`url_error`]).
+pub struct UrlText;
+
+impl utoipa::PartialSchema for UrlText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let schema = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(quarry_engine::net::MAX_URL_CHARS))
+            .pattern(Some("^[hH][tT][tT][pP][sS]?://"))
+            .description(Some("An absolute http or https URL."));
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(schema.build()))
+    }
+}
+
+impl utoipa::ToSchema for UrlText {}
+
+/// The error for URL input `raw` of `param` that could not be used: a 400 when it does not have
+/// the documented form ([`UrlText`]), a 422 when it has it and is still unusable.
+pub fn url_error(raw: &str, param: &str, message: String) -> ResearchError {
+    let scheme = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+    let documented =
+        (scheme.starts_with("http://") || scheme.starts_with("https://")) && raw.chars().count() <= quarry_engine::net::MAX_URL_CHARS;
+    if documented {
+        ResearchError::unprocessable(param, message)
+    } else {
+        ResearchError::invalid(param, message)
+    }
 }
 
 #[cfg(test)]

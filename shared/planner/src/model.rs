@@ -45,7 +45,9 @@ pub enum TurnKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Attachment {
     pub kind: AttachmentKind,
-    /// Where the file is (http or https).
+    /// Where the file is (http or https). One that cannot be fetched from (an internal address)
+    /// is a 422.
+    #[schema(max_length = 2048, pattern = "^[hH][tT][tT][pP][sS]?://")]
     pub url: String,
 }
 
@@ -63,10 +65,12 @@ pub enum AttachmentKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Hints {
     /// Cap on rows, 1–10,000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_rows: Option<u32>,
     /// Sources to read, in order: Quarry's own (`seed_files`, `lead_index`, `web_search`,
     /// `company_websites`) select what a live job reads; other names are kept and reported.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub preferred_sources: Vec<String>,
 }
 

@@ -128,9 +128,12 @@ impl NewKey {
         mode: Mode,
         now: Timestamp,
     ) -> ResearchResult<NewKey> {
-        let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
             return Err(ResearchError::invalid("name", format!("`name` must be 1 to {MAX_KEY_NAME} characters.")));
+        }
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ResearchError::unprocessable("name", "`name` is blank; name the key after what uses it."));
         }
         let kind = kind.unwrap_or(KeyKind::Secret);
         if scopes.as_ref().is_some_and(|s| s.len() > Scope::ALL.len()) {
@@ -146,10 +149,10 @@ impl NewKey {
             return Err(ResearchError::invalid("scopes", "`scopes` must name at least one scope."));
         }
         if kind == KeyKind::Publishable && scopes != [Scope::Read] {
-            return Err(ResearchError::invalid("scopes", "Publishable keys are read-only: their only scope is `read`."));
+            return Err(ResearchError::unprocessable("scopes", "Publishable keys are read-only: their only scope is `read`."));
         }
         if expires_at.is_some_and(|t| t.0 <= now.0) {
-            return Err(ResearchError::invalid("expires_at", "`expires_at` must be in the future."));
+            return Err(ResearchError::unprocessable("expires_at", "`expires_at` must be in the future."));
         }
         Ok(NewKey { name: name.to_string(), kind, mode, scopes, expires_at })
     }

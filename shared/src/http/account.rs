@@ -76,11 +76,13 @@ async fn list_api_keys(
 /// Body of `POST /v1/api-keys`.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateApiKey {
-    /// A label, 1–100 characters.
+    /// A label, 1–100 characters (only blanks is a 422).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    /// Default `["read", "run"]`.
+    /// Default `["read", "run"]` (`["read"]` for publishable keys, which take no other).
+    #[schema(min_items = 1, max_items = 4)]
     pub scopes: Option<Vec<Scope>>,
-    /// When the key stops working; must be in the future.
+    /// When the key stops working; a time not in the future is a 422.
     pub expires_at: Option<Timestamp>,
     /// `secret` (default) or `publishable` (read-only, `pk_pub_`).
     #[serde(rename = "type")]

@@ -38,11 +38,13 @@ pub struct LeadListParams {
     /// Page size, 1–100 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    #[param(max_length = 2048)]
     cursor: Option<String>,
     /// `asc` (default: discovery order) or `desc`.
+    #[param(value_type = Option<String>, pattern = "^$|^(asc|desc)$")]
     order: Option<String>,
     /// 0–1: leave out leads below this confidence.
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 1)]
     min_confidence: Option<String>,
     /// A field every lead must have, e.g. `person.email`; repeat to require several.
     has_field: Option<String>,
@@ -59,7 +61,7 @@ async fn list_leads(
     ApiPath(JobIdPath { job_id }): ApiPath<JobIdPath>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<Lead>>> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let pairs = super::extract::non_empty_pairs(raw.as_deref());
     let one = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let params = ListParams {
         limit: one("limit").or(Some(DEFAULT_LEADS_LIMIT.into())),
@@ -78,6 +80,7 @@ async fn list_leads(
 #[into_params(parameter_in = Query)]
 pub struct ArtifactParams {
     /// `csv` (default), `json` or `xlsx` (rendered on first request, then cached).
+    #[param(value_type = Option<String>, pattern = "^$|^(csv|json|xlsx)$")]
     pub format: Option<String>,
 }
 

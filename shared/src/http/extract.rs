@@ -8,6 +8,8 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
 
@@ -49,7 +51,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        parse_json(&bytes).map(OptionalJson)
+        // `null` is no body too (what a generated client sends for an absent optional body).
+        let value: Option<T> = parse_json(&bytes)?;
+        Ok(OptionalJson(value.unwrap_or_default()))
     }
 }
 
@@ -117,18 +121,37 @@ fn is_json(content_type: Option<&str>) -> bool {
 /// but whitespace after it (`{"title":"x"} garbage`, a second object) is a 400.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = deserialize_named(&mut de)?;
+    let mut value: Value = Deserialize::deserialize(&mut de).map_err(|inner| {
+        ApiError::invalid("body", format!("The request body is not valid JSON: {}.", strip_position(&inner.to_string())))
+    })?;
     de.end().map_err(|inner| {
         ApiError::invalid(
             "body",
             format!("The request body must be one JSON value with nothing after it: {}.", strip_position(&inner.to_string())),
         )
     })?;
-    Ok(value)
+    whole_numbers_as_integers(&mut value);
+    deserialize_named(value)
 }
 
-fn deserialize_named<'de, T: DeserializeOwned>(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(de).map_err(|err| {
+/// `2.0` is the integer 2 in JSON (and in the JSON Schema of every integer field), but serde
+/// takes only `2` for an integer: numbers with no fraction are rewritten as integers first.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+fn deserialize_named<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -165,12 +188,19 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let kept = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(non_empty_pairs(parts.uri.query())).finish();
+        let uri: axum::http::Uri = format!("/?{kept}").parse().map_err(|_| ApiError::invalid("query", "The query string is not valid."))?;
+        axum::extract::Query::<T>::try_from_uri(&uri)
             .map(|q| ApiQuery(q.0))
             .map_err(|rejection| ApiError::invalid("query", format!("The query string is not valid: {}.", rejection.body_text())))
     }
+}
+
+/// The pairs of a query string, without those whose value is empty: `?status=` is the same as no
+/// `status` at all, on every endpoint (what a form or a client template sends for a blank field).
+pub fn non_empty_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().filter(|(_, value)| !value.is_empty()).collect()
 }
 
 /// A path parameter; a mismatch is a 404 (the route does not exist for that value).

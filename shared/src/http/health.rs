@@ -44,14 +44,14 @@ pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/openapi.json", operation_id = "openapi.retrieve", tag = "service", security(),
     responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 pub(super) async fn openapi_json() -> impl IntoResponse {
-    Json(super::openapi().clone())
+    static JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| super::openapi().to_string());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], JSON.as_str())
 }
 
 /// The same document as YAML, for tools that read that (generated once, from the same routes).
 #[utoipa::path(get, path = "/openapi.yaml", operation_id = "openapi_yaml.retrieve", tag = "service", security(),
     responses((status = 200, description = "OpenAPI document", content_type = "application/yaml")))]
 pub(super) async fn openapi_yaml() -> impl IntoResponse {
-    static YAML: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| super::openapi().to_yaml().expect("the OpenAPI document serialises as YAML"));
+    static YAML: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| super::openapi::to_yaml(super::openapi()));
     ([(axum::http::header::CONTENT_TYPE, "application/yaml")], YAML.as_str())
 }

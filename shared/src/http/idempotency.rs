@@ -34,7 +34,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     }
     let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY) else { return next.run(req).await };
     let key = match raw_key.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN => k.to_string(),
+        Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()) => k.to_string(),
         _ => {
             return ApiError::invalid("Idempotency-Key", format!("`Idempotency-Key` must be 1 to {MAX_KEY_LEN} visible ASCII characters."))
                 .into_response()

@@ -37,12 +37,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Body of `POST /v1/jobs/{job_id}/approve`.
 #[derive(Deserialize, ToSchema, Default)]
 pub struct Approve {
-    /// Events of this job are also delivered to this URL.
+    /// Events of this job are also delivered to this URL (an absolute `http(s)` URL; one that
+    /// is not allowed, such as an internal address, is a 422).
+    #[schema(value_type = Option<crate::filters::UrlText>)]
     pub webhook_url: Option<String>,
     /// The job stops (`stopped`) rather than spend more credits than this.
+    #[schema(minimum = 1)]
     pub max_credits: Option<u64>,
     /// Metadata to merge into the job's (string values; `null` removes a key).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::schema::MetadataPatch>)]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -50,7 +53,7 @@ pub struct Approve {
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateJob {
     /// Keys to add or replace; a key set to `null` is removed. Other keys are kept.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::schema::MetadataPatch>)]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -152,16 +155,22 @@ async fn job_logs(
 pub struct JobListParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
     /// `desc` (default: newest first) or `asc`.
+    #[param(value_type = Option<String>, pattern = "^$|^(asc|desc)$")]
     pub order: Option<String>,
     /// Comma-separated statuses (`running,pending`); `processing`, `completed` and `cancelled` are accepted too.
+    #[param(value_type = Option<String>, pattern = "^$|^(pending|running|succeeded|failed|stopped|processing|completed|cancelled)(,(pending|running|succeeded|failed|stopped|processing|completed|cancelled))*$")]
     pub status: Option<String>,
     /// Only jobs of this thread.
+    #[param(value_type = Option<String>, pattern = "^$|^thr_[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     pub thread_id: Option<String>,
     /// Jobs created at or after this ISO 8601 time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub created_after: Option<String>,
     /// Jobs created before this ISO 8601 time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub created_before: Option<String>,
 }
 

@@ -90,22 +90,32 @@ impl From<Lead> for LeadView {
 #[into_params(parameter_in = Query)]
 pub struct LeadFilterParams {
     /// Only this job's leads.
+    #[param(value_type = Option<String>, pattern = "^$|^job_[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
+    #[schema(value_type = Option<String>, pattern = "^$|^job_[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     pub job_id: Option<String>,
-    /// Lowest `lead_score`, 0–100.
-    #[param(value_type = Option<u8>)]
-    #[schema(value_type = Option<u8>)]
+    /// Lowest `lead_score`, 0–100 (above `score_max` is a 422).
+    #[param(value_type = Option<u8>, minimum = 0, maximum = 100)]
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 100)]
     pub score_min: Option<Value>,
     /// Highest `lead_score`, 0–100.
-    #[param(value_type = Option<u8>)]
-    #[schema(value_type = Option<u8>)]
+    #[param(value_type = Option<u8>, minimum = 0, maximum = 100)]
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 100)]
     pub score_max: Option<Value>,
     /// `hot`, `warm` or `cold`.
+    #[param(value_type = Option<String>, pattern = "^$|^(hot|warm|cold)$")]
+    #[schema(value_type = Option<String>, pattern = "^$|^(hot|warm|cold)$")]
     pub status: Option<String>,
     /// Text in the email, phone, name, company name or domain (case and accents ignored).
+    #[param(max_length = 200)]
+    #[schema(max_length = 200)]
     pub search: Option<String>,
     /// Leads created at or after this ISO 8601 time.
+    #[param(value_type = Option<String>, format = DateTime)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub created_after: Option<String>,
     /// Leads created before this ISO 8601 time.
+    #[param(value_type = Option<String>, format = DateTime)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub created_before: Option<String>,
 }
 
@@ -130,11 +140,14 @@ impl LeadFilterParams {
 #[into_params(parameter_in = Query)]
 pub struct LeadPageParams {
     /// `created_at` (default), `score` or `company`.
+    #[param(value_type = Option<String>, pattern = "^$|^(created_at|score|company)$")]
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
+    #[param(value_type = Option<String>, pattern = "^$|^(asc|desc)$")]
     pub order: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -181,11 +194,11 @@ async fn get_lead(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct LeadUpdate {
     /// Up to 5,000 characters; `null` clears them.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     #[serde(default, deserialize_with = "present")]
     pub custom_notes: Option<Value>,
     /// Up to 20 tags of 1–50 characters; they replace the lead's tags.
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<super::schema::Tags>)]
     pub tags: Option<Value>,
 }
 
@@ -232,11 +245,13 @@ async fn delete_lead(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ExportRequest {
     /// `csv` or `json`.
+    #[schema(value_type = String, required = true, pattern = "^(csv|json)$")]
     pub format: Option<String>,
     /// The filters of `GET /v1/leads`.
     #[serde(default)]
     pub filters: LeadFilterParams,
-    /// Columns, in order (default: all of them).
+    /// Columns, in order, each once (default: all of them).
+    #[schema(value_type = Option<super::schema::ExportColumns>)]
     pub fields: Option<Vec<String>>,
 }
 

@@ -34,6 +34,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod leads;
 pub mod listener;
+mod openapi;
 #[cfg(test)]
 mod openapi_tests;
 pub mod pagination;
@@ -41,6 +42,7 @@ pub mod params;
 pub mod plans;
 pub mod request_id;
 pub mod responses;
+mod schema;
 pub mod scrape;
 pub mod search;
 pub mod stream;
@@ -302,9 +304,11 @@ fn v1_routes(groups: &[Group]) -> OpenApiRouter<AppState> {
 }
 
 /// The OpenAPI document of the whole API (every group), whichever groups this process serves.
-/// Built once from the route definitions, so it cannot drift from them.
-pub fn openapi() -> &'static OpenApiDoc {
-    static DOC: std::sync::LazyLock<OpenApiDoc> = std::sync::LazyLock::new(|| {
+/// Built once from the route definitions, so it cannot drift from them, then completed with what
+/// every operation shares ([`openapi::complete`]). A JSON value, because utoipa's types cannot
+/// hold all of it (links, required headers).
+pub fn openapi() -> &'static serde_json::Value {
+    static DOC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
         let (_, mut doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
             .merge(v1_routes(&Group::ALL))
             .routes(utoipa_axum::routes!(health::health))
@@ -312,7 +316,7 @@ pub fn openapi() -> &'static OpenApiDoc {
             .routes(utoipa_axum::routes!(health::openapi_yaml))
             .split_for_parts();
         doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-        doc
+        openapi::complete(&doc)
     });
     &DOC
 }

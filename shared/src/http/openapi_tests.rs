@@ -155,8 +155,8 @@ fn the_two_roles_are_two_schemas() {
 /// operation ID.
 #[test]
 fn the_yaml_document_is_the_json_one() {
-    let yaml = super::openapi().to_yaml().expect("the document serialises as YAML");
-    assert!(yaml.starts_with("openapi: 3.1"), "{}", &yaml[..80.min(yaml.len())]);
+    let yaml = super::openapi::to_yaml(super::openapi());
+    assert!(yaml.contains("\nopenapi: 3.1"), "{}", &yaml[..80.min(yaml.len())]);
     for (_, path, op) in operations() {
         assert!(yaml.contains(&format!("\n  {path}:\n")), "{path} is missing from the YAML");
         let id = op["operationId"].as_str().unwrap();

@@ -67,9 +67,10 @@ pub struct ListParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
     /// `asc` or `desc` (default `desc`: newest first).
-    #[param(value_type = Option<String>, pattern = "^(asc|desc)$")]
+    #[param(value_type = Option<String>, pattern = "^$|^(asc|desc)$")]
     pub order: Option<String>,
 }
 

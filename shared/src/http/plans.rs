@@ -35,7 +35,9 @@ async fn get_plan(
 /// Body of `POST /v1/plans/{plan_id}/replan`.
 #[derive(Deserialize, ToSchema)]
 pub struct Replan {
-    /// What to change, e.g. "Only VP Eng with Python experience. Skip Crunchbase." (1–8,000 characters).
+    /// What to change, e.g. "Only VP Eng with Python experience. Skip Crunchbase." (1–8,000
+    /// characters; only blanks is a 422).
+    #[schema(min_length = 1, max_length = 8000)]
     pub feedback: String,
 }
 

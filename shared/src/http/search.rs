@@ -33,11 +33,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Body of `POST /v1/search`.
 #[derive(Deserialize, ToSchema)]
 pub struct SearchRequest {
-    /// The audience, in plain words (1–8,000 characters).
+    /// The audience, in plain words (1–8,000 characters; only blanks is a 422).
+    #[schema(min_length = 1, max_length = 8000)]
     pub prompt: String,
     /// 1–2,000 (default 200).
+    #[schema(minimum = 1, maximum = 2000)]
     pub max_rows: Option<u32>,
     /// The job stops rather than spend more than this.
+    #[schema(minimum = 1)]
     pub max_credits: Option<u64>,
     /// `sync` (default) or `async`.
     pub wait: Option<Wait>,

@@ -51,7 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// A job's events as Server-Sent Events: `log`, `step`, `result`, `artifact`, then `done`,
 /// `stopped` or `error`, each with an `id:`. Reconnect with `Last-Event-ID` to resume.
 #[utoipa::path(get, path = "/v1/jobs/{job_id}/stream", operation_id = "jobs.stream", tag = "stream",
-    params(JobIdPath, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
+    params(JobIdPath, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event (the `id` of an event of this stream: digits)", pattern = "^[0-9]{1,32}$")),
     responses((status = 200, description = "An event stream", content_type = "text/event-stream"),
         BadRequest, NotFound, StreamLimit, V1Errors))]
 async fn stream_job(
@@ -61,9 +61,9 @@ async fn stream_job(
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     state.jobs().job(&state.caller(&auth), &job_id).await?;
-    let after = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let after = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("?"));
     if let Some(id) = after {
-        if id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ApiError::invalid("Last-Event-ID", "`Last-Event-ID` must be the `id` of an event of this stream."));
         }
     }

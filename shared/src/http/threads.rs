@@ -31,10 +31,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Body of `POST /v1/threads`.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateThread {
-    /// 1–200 characters. Drafted from the first message when omitted.
+    /// 1–200 characters, not only blanks (a blank title is a 422). Drafted from the first
+    /// message when omitted.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    /// Up to 50 string pairs; keys ≤ 40 characters, values ≤ 500.
-    #[schema(value_type = Option<Object>)]
+    /// Up to 50 string pairs; keys 1–40 characters, values ≤ 500.
+    #[schema(value_type = Option<super::schema::Metadata>)]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -58,12 +60,16 @@ pub struct ThreadListParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
     /// `desc` (default: newest first) or `asc`.
+    #[param(value_type = Option<String>, pattern = "^$|^(asc|desc)$")]
     pub order: Option<String>,
     /// Case-insensitive text the title must contain.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Status of the thread's last job; comma-separate to combine (`pending,running`).
+    #[param(value_type = Option<String>, pattern = "^$|^(pending|running|succeeded|failed|stopped|processing|completed|cancelled)(,(pending|running|succeeded|failed|stopped|processing|completed|cancelled))*$")]
     pub has_job_status: Option<String>,
 }
 
@@ -96,10 +102,11 @@ async fn get_thread(
 /// Body of `PATCH /v1/threads/{thread_id}`.
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateThread {
-    /// A new title, 1–200 characters.
+    /// A new title, 1–200 characters, not only blanks (a blank title is a 422).
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// Keys to add or replace; a key set to `null` is removed. Other keys are kept.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::schema::MetadataPatch>)]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -122,7 +129,7 @@ async fn update_thread(
 #[into_params(parameter_in = Query)]
 pub struct DeleteParams {
     /// `true` stops the thread's running jobs as part of the delete (otherwise they make it a 409).
-    #[param(value_type = Option<bool>)]
+    #[param(value_type = Option<String>, pattern = "^$|^(true|false)$")]
     pub force: Option<String>,
 }
 
@@ -166,9 +173,11 @@ async fn list_messages(
 /// Body of `POST /v1/threads/{thread_id}/messages`.
 #[derive(Deserialize, ToSchema)]
 pub struct PostMessage {
-    /// The prompt, 1–8,000 characters.
+    /// The prompt, 1–8,000 characters (only blanks is a 422).
+    #[schema(min_length = 1, max_length = 8000)]
     pub content: String,
     /// Up to 5 files: `csv` (a seed list to enrich) or `url_list`.
+    #[schema(max_items = 5)]
     pub attachments: Option<Vec<Attachment>>,
     /// Soft constraints: `max_rows` (1–10,000), `preferred_sources` (≤ 20 names, in order: of
     /// `seed_files`, `lead_index`, `web_search`, `company_websites`, the ones named are what a live

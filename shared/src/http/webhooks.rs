@@ -33,11 +33,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Body of `POST /v1/webhooks`.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateWebhook {
-    /// Where to deliver: `https://` for live keys (`http://` is accepted for test keys).
+    /// Where to deliver: `https://` for live keys (`http://` is accepted for test keys); a URL
+    /// that is not allowed (an internal address, `http://` for a live key) is a 422.
+    #[schema(value_type = crate::filters::UrlText)]
     pub url: String,
-    /// Event types to receive (default `["*"]`, every type).
+    /// Event types to receive (default `["*"]`, every type), each once.
+    #[schema(value_type = Option<super::schema::EventTypes>)]
     pub events: Option<Vec<String>>,
     /// A label, at most 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// Default `true`.
     pub enabled: Option<bool>,
@@ -85,11 +89,13 @@ async fn get_webhook(
 /// Body of `PATCH /v1/webhooks/{webhook_id}`; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateWebhook {
+    #[schema(value_type = Option<crate::filters::UrlText>)]
     pub url: Option<String>,
+    #[schema(value_type = Option<super::schema::EventTypes>)]
     pub events: Option<Vec<String>>,
-    /// `null` clears it.
+    /// At most 500 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub description: Option<Option<String>>,
     /// `true` re-enables an endpoint Quarry disabled after a 410.
     pub enabled: Option<bool>,

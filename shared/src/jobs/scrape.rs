@@ -41,15 +41,19 @@ const PAGES_PER_SITEMAP_ESTIMATE: u64 = 100;
 pub struct ScrapeBody {
     /// `single`, `bulk` or `sitemap`.
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "bulk")]
+    #[schema(value_type = String, example = "bulk", pattern = "^(single|bulk|sitemap)$")]
     pub kind: Option<String>,
-    /// 1 to 10,000 absolute http(s) URLs.
+    /// 1 to 10,000 absolute http(s) URLs (a `single` scrape takes one; more is a 422). A URL that
+    /// cannot be read (unparsable, an internal address) is a 422.
+    #[schema(min_items = 1, max_items = 10000, value_type = Vec<crate::filters::UrlText>)]
     pub urls: Option<Vec<String>>,
     #[serde(default)]
     pub options: ScrapeOptionsBody,
     /// Events of this job are also delivered here (a job-scoped webhook endpoint is made for it).
+    #[schema(value_type = Option<crate::filters::UrlText>)]
     pub webhook_url: Option<String>,
     /// The job stops rather than spend more credits than this.
+    #[schema(minimum = 1)]
     pub max_credits: Option<u64>,
 }
 
@@ -57,6 +61,7 @@ pub struct ScrapeBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ScrapeOptionsBody {
     /// Pages deep to read from each URL, 1–3 (default 1: the page itself).
+    #[schema(minimum = 1, maximum = 3)]
     pub depth: Option<i64>,
     /// Keep email addresses (default true).
     pub extract_emails: Option<bool>,
@@ -108,7 +113,7 @@ impl ScrapeRequest {
             ));
         }
         if kind == ScrapeType::Single && raw_urls.len() > 1 {
-            return Err(ResearchError::invalid("urls", "A `single` scrape takes exactly one URL; use `bulk` for a list."));
+            return Err(ResearchError::unprocessable("urls", "A `single` scrape takes exactly one URL; use `bulk` for a list."));
         }
         let urls = raw_urls.iter().enumerate().map(|(i, raw)| parse_url(i, raw, policy)).collect::<ResearchResult<Vec<Url>>>()?;
         let options = &body.options;
@@ -230,13 +235,11 @@ impl ScrapeRequest {
 fn parse_url(index: usize, raw: &str, policy: TargetPolicy) -> ResearchResult<Url> {
     let param = format!("urls[{index}]");
     let url = quarry_engine::net::web_url(raw).ok_or_else(|| {
-        ResearchError::invalid(
-            &param,
-            format!("`{raw}` must be an absolute http or https URL with a host, of at most {MAX_URL_CHARS} characters."),
-        )
+        let message = format!("`{raw}` must be an absolute http or https URL with a host, of at most {MAX_URL_CHARS} characters.");
+        crate::filters::url_error(raw, &param, message)
     })?;
     quarry_engine::net::check_target(&url, policy)
-        .map_err(|reason| ResearchError::invalid(&param, format!("`{param}` is refused: {reason}.")))?;
+        .map_err(|reason| ResearchError::unprocessable(&param, format!("`{param}` is refused: {reason}.")))?;
     Ok(url)
 }
 
@@ -264,8 +267,8 @@ mod tests {
 
     #[test]
     fn internal_ip_literals_are_refused_at_submission() {
-        assert_eq!(param_of(parse_public(&body("bulk", &["https://a.example", "http://169.254.169.254/latest/"]))), "urls[1]");
-        assert_eq!(param_of(parse_public(&body("single", &["http://10.0.0.1/"]))), "urls[0]");
+        assert_eq!(unusable(parse_public(&body("bulk", &["https://a.example", "http://169.254.169.254/latest/"]))), "urls[1]");
+        assert_eq!(unusable(parse_public(&body("single", &["http://10.0.0.1/"]))), "urls[0]");
         assert!(ScrapeRequest::parse(&body("single", &["http://127.0.0.1:8080/"]), TargetPolicy::AllowLoopback).is_ok());
     }
 
@@ -276,6 +279,14 @@ mod tests {
         }
     }
 
+    /// The parameter of a 422: the value has the documented form but cannot be used.
+    fn unusable(result: ResearchResult<ScrapeRequest>) -> String {
+        match result {
+            Err(ResearchError::Unprocessable { param, .. }) => param,
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
     #[test]
     fn bad_input_names_the_field() {
         assert_eq!(param_of(parse_public(&ScrapeBody::default())), "type");
@@ -283,7 +294,8 @@ mod tests {
         assert_eq!(param_of(parse_public(&body("bulk", &[]))), "urls");
         assert_eq!(param_of(parse_public(&body("bulk", &["https://a.example", "ftp://b.example/x"]))), "urls[1]");
         assert_eq!(param_of(parse_public(&body("bulk", &["https://a.example", "b.example"]))), "urls[1]");
-        assert_eq!(param_of(parse_public(&body("single", &["https://a.example", "https://b.example"]))), "urls");
+        assert_eq!(unusable(parse_public(&body("single", &["https://a.example", "https://b.example"]))), "urls");
+        assert_eq!(unusable(parse_public(&body("bulk", &["https://a.example", "http://"]))), "urls[1]", "http(s):// but no host");
         let too_many: Vec<String> = (0..=MAX_URLS).map(|i| format!("https://a.example/{i}")).collect();
         let big = ScrapeBody { kind: Some("bulk".into()), urls: Some(too_many), ..ScrapeBody::default() };
         assert_eq!(param_of(parse_public(&big)), "urls");

@@ -29,7 +29,7 @@ impl LeadFilter {
     pub fn parse(input: LeadFilterInput<'_>, prefix: &str) -> ResearchResult<LeadFilter> {
         let name = |field: &str| format!("{prefix}{field}");
         let score = |field: &str, raw: Option<&Value>| parse_score(&name(field), raw);
-        let status = match input.status.map(str::trim) {
+        let status = match input.status {
             None | Some("") => None,
             Some("hot") => Some(LeadStatus::Hot),
             Some("warm") => Some(LeadStatus::Warm),
@@ -38,12 +38,16 @@ impl LeadFilter {
                 return Err(ResearchError::invalid(name("status"), format!("`status` must be hot, warm or cold; got `{other}`.")))
             }
         };
-        let search = input.search.map(str::trim).filter(|s| !s.is_empty());
-        if search.is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
+        if input.search.is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
             return Err(ResearchError::invalid(name("search"), format!("`search` is at most {MAX_SEARCH_CHARS} characters.")));
         }
+        let search = input.search.map(str::trim).filter(|s| !s.is_empty());
+        let job_id = input.job_id.filter(|j| !j.is_empty());
+        if job_id.is_some_and(|j| !crate::ids::has_prefix(j, crate::ids::prefix::JOB)) {
+            return Err(ResearchError::invalid(name("job_id"), "`job_id` must be a job ID such as job_01HXA5R2D4E6G8J0K2M4N6P8Q0."));
+        }
         let filter = LeadFilter {
-            job_id: input.job_id.filter(|j| !j.is_empty()).map(str::to_string),
+            job_id: job_id.map(str::to_string),
             score_min: score("score_min", input.score_min)?,
             score_max: score("score_max", input.score_max)?,
             status,
@@ -53,19 +57,20 @@ impl LeadFilter {
         };
         if let (Some(low), Some(high)) = (filter.score_min, filter.score_max) {
             if low > high {
-                return Err(ResearchError::invalid(name("score_min"), "`score_min` must not be above `score_max`."));
+                return Err(ResearchError::unprocessable(name("score_min"), "`score_min` must not be above `score_max`."));
             }
         }
         Ok(filter)
     }
 }
 
-/// A score bound: an integer 0–100, as a JSON number or its text.
+/// A score bound: an integer 0–100, as a JSON number (a body) or its digits (a query string,
+/// where every value is text).
 fn parse_score(param: &str, raw: Option<&Value>) -> ResearchResult<Option<u8>> {
     let Some(raw) = raw else { return Ok(None) };
     let number = match raw {
         Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse::<u64>().ok(),
+        Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) => s.parse::<u64>().ok(),
         _ => None,
     };
     match number {
@@ -112,10 +117,14 @@ fn parse_tags(raw: &Value) -> ResearchResult<Vec<String>> {
     }
     let mut tags: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let tag = item.as_str().map(str::trim).filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS);
+        let tag = item.as_str().filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS);
         let Some(tag) = tag else {
             return Err(ResearchError::invalid(format!("tags[{i}]"), format!("Each tag must be text of 1 to {MAX_TAG_CHARS} characters.")));
         };
+        let tag = tag.trim();
+        if tag.is_empty() {
+            return Err(ResearchError::unprocessable(format!("tags[{i}]"), "A tag is blank; remove it or write a label."));
+        }
         if !tags.iter().any(|t| t == tag) {
             tags.push(tag.to_string());
         }
@@ -177,8 +186,13 @@ mod tests {
         assert_eq!(invalid_param(LeadFilter::parse(input, "filters.")), "filters.score_min");
         let (low, high) = (json!("60"), json!(40));
         let crossed = LeadFilterInput { score_min: Some(&low), score_max: Some(&high), ..Default::default() };
-        assert_eq!(invalid_param(LeadFilter::parse(crossed, "")), "score_min");
-        let fine = LeadFilterInput { score_min: Some(&high), status: Some(" warm "), job_id: Some(""), ..Default::default() };
+        match LeadFilter::parse(crossed, "") {
+            Err(ResearchError::Unprocessable { param, .. }) => assert_eq!(param, "score_min", "crossed bounds are a 422"),
+            other => panic!("{other:?}"),
+        }
+        let padded = LeadFilterInput { status: Some(" warm "), ..Default::default() };
+        assert_eq!(invalid_param(LeadFilter::parse(padded, "")), "status", "the schema's enumeration, exactly");
+        let fine = LeadFilterInput { score_min: Some(&high), status: Some("warm"), job_id: Some(""), ..Default::default() };
         let filter = LeadFilter::parse(fine, "").unwrap();
         assert_eq!((filter.score_min, filter.status, filter.job_id), (Some(40), Some(LeadStatus::Warm), None));
     }

@@ -25,7 +25,8 @@ impl StartRequest {
     ) -> ResearchResult<StartRequest> {
         if let Some(url) = &webhook_url {
             if quarry_engine::net::web_url(url).is_none() {
-                return Err(ResearchError::invalid("webhook_url", "`webhook_url` must be an absolute http or https URL."));
+                let message = "`webhook_url` must be an absolute http or https URL with a host.".to_string();
+                return Err(crate::filters::url_error(url, "webhook_url", message));
             }
         }
         if max_credits == Some(0) {

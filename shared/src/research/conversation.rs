@@ -52,8 +52,11 @@ pub struct Posted {
 
 fn validate_text(param: &str, text: &str, max: usize) -> ResearchResult<()> {
     let chars = text.chars().count();
-    if text.trim().is_empty() || chars > max {
+    if chars == 0 || chars > max {
         return Err(ResearchError::invalid(param, format!("`{param}` must be 1 to {max} characters; got {chars}.")));
+    }
+    if text.trim().is_empty() {
+        return Err(ResearchError::unprocessable(param, format!("`{param}` is blank; write what to change.")));
     }
     Ok(())
 }
@@ -74,20 +77,18 @@ impl NewMessage {
         for (i, attachment) in self.attachments.iter().enumerate() {
             let param = format!("attachments[{i}].url");
             let Some(url) = quarry_engine::net::web_url(&attachment.url) else {
-                return Err(ResearchError::invalid(
-                    param,
-                    format!("Attachment URLs must be absolute http or https URLs of at most {MAX_URL_CHARS} characters."),
-                ));
+                let message = format!("Attachment URLs must be absolute http or https URLs of at most {MAX_URL_CHARS} characters.");
+                return Err(crate::filters::url_error(&attachment.url, &param, message));
             };
             quarry_engine::net::check_target(&url, policy)
-                .map_err(|reason| ResearchError::invalid(&param, format!("`{param}` is refused: {reason}.")))?;
+                .map_err(|reason| ResearchError::unprocessable(&param, format!("`{param}` is refused: {reason}.")))?;
         }
         if let Some(hints) = &self.hints {
             if hints.max_rows.is_some_and(|n| n == 0 || n > MAX_ROWS) {
                 return Err(ResearchError::invalid("hints.max_rows", format!("`hints.max_rows` must be from 1 to {MAX_ROWS}.")));
             }
             if hints.preferred_sources.len() > MAX_PREFERRED_SOURCES
-                || hints.preferred_sources.iter().any(|s| s.trim().is_empty() || s.chars().count() > MAX_SOURCE_CHARS)
+                || hints.preferred_sources.iter().any(|s| s.is_empty() || s.chars().count() > MAX_SOURCE_CHARS)
             {
                 return Err(ResearchError::invalid(
                     "hints.preferred_sources",

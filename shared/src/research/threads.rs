@@ -100,6 +100,9 @@ impl ThreadFilter {
     /// The filter of a title text `q` and a comma-separated `has_job_status`; a bad status is an
     /// `Invalid` naming `has_job_status`.
     pub fn parse(q: Option<&str>, has_job_status: Option<&str>) -> ResearchResult<ThreadFilter> {
+        if q.is_some_and(|q| q.chars().count() > MAX_TITLE_CHARS) {
+            return Err(ResearchError::invalid("q", format!("`q` is at most {MAX_TITLE_CHARS} characters (a title is no longer).")));
+        }
         Ok(ThreadFilter {
             q: q.map(str::trim).filter(|q| !q.is_empty()).map(str::to_string),
             job_statuses: has_job_status.map(|raw| JobStatus::parse_list("has_job_status", raw)).transpose()?.unwrap_or_default(),
@@ -118,9 +121,12 @@ impl ThreadFilter {
 
 /// Checks a title: trimmed, 1–200 characters.
 pub(super) fn validate_title(raw: &str) -> ResearchResult<String> {
-    let title = raw.trim();
-    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+    if raw.is_empty() || raw.chars().count() > MAX_TITLE_CHARS {
         return Err(ResearchError::invalid("title", format!("`title` must be 1 to {MAX_TITLE_CHARS} characters.")));
+    }
+    let title = raw.trim();
+    if title.is_empty() {
+        return Err(ResearchError::unprocessable("title", "`title` is blank; give the thread a name, or leave `title` out."));
     }
     Ok(title.to_string())
 }

@@ -331,7 +331,7 @@ fn stored_secrets(item: &Item) -> Vec<StoredSecret> {
 /// An absolute http(s) URL; `https` for live endpoints; no credentials; not an internal address
 /// written as an IP literal (names are checked when they are resolved, at every delivery).
 fn check_url(url: &str, livemode: bool, policy: TargetPolicy, param: &str) -> ResearchResult<()> {
-    let invalid = |message: String| ResearchError::invalid(param, message);
+    let invalid = |message: String| crate::filters::url_error(url, param, message);
     if url.chars().count() > MAX_URL_CHARS {
         return Err(invalid(format!("`{param}` must be at most {MAX_URL_CHARS} characters.")));
     }
@@ -406,15 +406,19 @@ mod tests {
     fn urls_are_checked_for_mode_scheme_and_target() {
         assert!(check_url("https://hooks.example.com/q", true, TargetPolicy::PublicOnly, "url").is_ok());
         assert!(check_url("http://hooks.example.com/q", false, TargetPolicy::PublicOnly, "url").is_ok());
+        // Not an http(s) URL at all: 400.
+        for url in ["ftp://hooks.example.com/q", "/relative"] {
+            assert!(matches!(check_url(url, false, TargetPolicy::PublicOnly, "url"), Err(ResearchError::Invalid { .. })), "{url}");
+        }
+        // An http(s) URL that cannot be used: 422.
         for (url, live) in [
             ("http://hooks.example.com/q", true),
-            ("ftp://hooks.example.com/q", false),
-            ("/relative", false),
             ("https://user:pw@hooks.example.com/", false),
             ("https://169.254.169.254/latest", false),
             ("http://127.0.0.1:9/", false),
         ] {
-            assert!(matches!(check_url(url, live, TargetPolicy::PublicOnly, "url"), Err(ResearchError::Invalid { .. })), "{url}");
+            let refused = check_url(url, live, TargetPolicy::PublicOnly, "url");
+            assert!(matches!(refused, Err(ResearchError::Unprocessable { .. })), "{url}");
         }
         assert!(check_url("http://127.0.0.1:9/", false, TargetPolicy::AllowLoopback, "url").is_ok());
     }

@@ -264,7 +264,9 @@ pub async fn bad_input_gets_a_named_error(s: TestServer) {
     assert_error(post("{\"name\": ").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("body")).await;
     assert_error(post("{}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("name")).await;
     assert_error(post("{\"name\": 7}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("name")).await;
-    assert_error(post("{\"name\": \"  \"}").send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_request_error", Some("name")).await;
+    // Of the documented form (1–100 characters) but blank: 422.
+    assert_error(post("{\"name\": \"  \"}").send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("name"))
+        .await;
     assert_error(
         post("{\"name\": \"x\", \"scopes\": [\"root\"]}").send().await.unwrap(),
         StatusCode::BAD_REQUEST,
@@ -280,11 +282,11 @@ pub async fn bad_input_gets_a_named_error(s: TestServer) {
     )
     .await;
     let past = post("{\"name\": \"x\", \"expires_at\": \"2001-01-01T00:00:00Z\"}").send().await.unwrap();
-    assert_error(past, StatusCode::BAD_REQUEST, "invalid_request_error", Some("expires_at")).await;
+    assert_error(past, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("expires_at")).await;
     let bad_time = post("{\"name\": \"x\", \"expires_at\": \"soon\"}").send().await.unwrap();
     assert_error(bad_time, StatusCode::BAD_REQUEST, "invalid_request_error", Some("expires_at")).await;
     let public_admin = post("{\"name\": \"x\", \"type\": \"publishable\", \"scopes\": [\"admin\"]}").send().await.unwrap();
-    assert_error(public_admin, StatusCode::BAD_REQUEST, "invalid_request_error", Some("scopes")).await;
+    assert_error(public_admin, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("scopes")).await;
     assert_eq!(post("{\"name\": \"x\", \"unknown_field\": 1}").send().await.unwrap().status(), 201, "unknown fields are ignored");
 
     let r = call(&s, Method::POST, "/v1/api-keys", &admin).header("content-type", "text/plain").body("name=x").send().await.unwrap();

@@ -218,12 +218,13 @@ pub async fn internal_ip_literals_are_refused_at_submission(s: TestServer) {
         (json!({"type": "single", "urls": ["http://[::ffff:10.0.0.1]/"]}), "urls[0]"),
     ];
     for (body, param) in scrapes {
-        assert_error(post(&s, &key, "/v1/scrape", body).await, StatusCode::BAD_REQUEST, "invalid_request_error", Some(param)).await;
+        assert_error(post(&s, &key, "/v1/scrape", body).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some(param))
+            .await;
     }
     let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await;
     let message = json!({"content": FINTECH, "attachments": [{"kind": "csv", "url": "http://192.168.1.20/seed.csv"}]});
     let r = post(&s, &key, &format!("/v1/threads/{}/messages", id(&thread)), message).await;
-    let body = assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("attachments[0].url")).await;
+    let body = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("attachments[0].url")).await;
     assert!(body["error"]["message"].as_str().unwrap().contains("refused"), "{body}");
     assert_eq!(ids_of(&s, &key, "/v1/jobs").await.len(), 0, "nothing was created");
 }

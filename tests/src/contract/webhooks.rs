@@ -84,12 +84,12 @@ pub async fn endpoints_are_managed_and_validated(s: TestServer) {
     let r = post(&s, &key, "/v1/webhooks", json!({"url": "ftp://example.com/hook"})).await;
     assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("url")).await;
     let r = post(&s, &key, "/v1/webhooks", json!({"url": "http://169.254.169.254/latest/meta-data"})).await;
-    assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("url")).await;
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("url")).await;
     let r = post(&s, &key, "/v1/webhooks", json!({"events": ["*"]})).await;
     assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", None).await;
     let live = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
     let r = post(&s, &live, "/v1/webhooks", json!({"url": "http://hooks.example.com/q"})).await;
-    assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("url")).await;
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", Some("url")).await;
     let reader = s.key(&org, KeyKind::Secret, Mode::Test, &[Scope::Read, Scope::Run]).await;
     let r = call(&s, Method::GET, "/v1/webhooks", &reader).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "managing endpoints takes the admin scope");
