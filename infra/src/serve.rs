@@ -47,7 +47,7 @@ pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL, settings)
         .with_search_wait(settings.server.search_wait);
     let app = http::router(state, Some(http::downloads::routes(local.embedded.blobs.clone())));
-    let purge = tokio::spawn(purge_expired(local.embedded.table.clone()));
+    let purge = tokio::spawn(purge_expired(local.embedded.table.clone(), local.embedded.blobs.clone(), settings.artifact_retention_days));
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:
     // an unacknowledged task comes back on the next start.
     let worker = Worker::new(local.embedded.storage.clone(), local.clock.clone(), settings);
@@ -86,7 +86,15 @@ async fn first_start(local: &Local, defaults: &OrgDefaults) -> anyhow::Result<()
     Ok(())
 }
 
-async fn purge_expired(table: quarry_store::sqlite::SqliteTable) {
+/// The bucket's lifecycle rules (`template.yaml`), which the local sweep applies to the file
+/// store: prefix and days kept after writing.
+fn file_expiry(artifact_days: u32) -> [(&'static str, u32); 4] {
+    use quarry_shared::leads::archive;
+    [("artifacts/", artifact_days), ("uploads/", 30), ("exports/", 7), (archive::PREFIX, archive::RETENTION_DAYS)]
+}
+
+/// Every `PURGE_INTERVAL`: expired table items, and blobs past their prefix's lifecycle rule.
+async fn purge_expired(table: quarry_store::sqlite::SqliteTable, blobs: quarry_store::files::FileBlobs, artifact_days: u32) {
     let mut tick = tokio::time::interval(PURGE_INTERVAL);
     loop {
         tick.tick().await;
@@ -94,6 +102,13 @@ async fn purge_expired(table: quarry_store::sqlite::SqliteTable) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "purged expired items"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging expired items failed"),
+        }
+        for (prefix, days) in file_expiry(artifact_days) {
+            match blobs.expire(prefix, quarry_shared::jobs::artifact::retention(days)).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, prefix, "expired files"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, prefix, "expiring files failed"),
+            }
         }
     }
 }

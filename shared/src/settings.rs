@@ -37,6 +37,9 @@ pub struct Settings {
     pub web: WebSettings,
     /// The AWS resource names, as given; see [`Settings::aws`].
     pub aws: AwsSettings,
+    /// [`Settings::ENV_ARTIFACT_RETENTION_DAYS`]: days an artifact file is kept after it is
+    /// written (the bucket's lifecycle rule on AWS, the local server's sweep); default 90.
+    pub artifact_retention_days: u32,
 }
 
 /// Settings of the local server and the CLI. Their flags (`--addr`, `--data-dir`, …) override them.
@@ -178,6 +181,10 @@ impl Settings {
     pub const DEFAULT_LOG_FILTER: &'static str = "info";
     /// The log filter.
     pub const ENV_LOG: &'static str = "QUARRY_LOG";
+    /// Days artifact files are kept (on AWS, set from the template's `ArtifactRetentionDays`).
+    pub const ENV_ARTIFACT_RETENTION_DAYS: &'static str = "QUARRY_ARTIFACT_RETENTION_DAYS";
+    /// The retention of artifact files when it is not set.
+    pub const DEFAULT_ARTIFACT_RETENTION_DAYS: u32 = 90;
 
     /// Every variable the settings read (the README's configuration table lists the same).
     pub const VARIABLES: &'static [&'static str] = &[
@@ -188,6 +195,7 @@ impl Settings {
         ServerSettings::ENV_DEFAULT_CREDITS,
         ServerSettings::ENV_SEARCH_WAIT_SECS,
         Settings::ENV_LOG,
+        Settings::ENV_ARTIFACT_RETENTION_DAYS,
         AwsResources::ENV_TABLE,
         AwsResources::ENV_BUCKET,
         AwsResources::ENV_STEPS_QUEUE_URL,
@@ -245,8 +253,16 @@ impl Settings {
             endpoint_url: read(AwsResources::ENV_ENDPOINT_URL),
         };
 
+        let mut artifact_retention_days = Self::DEFAULT_ARTIFACT_RETENTION_DAYS;
+        if let Some(raw) = read(Self::ENV_ARTIFACT_RETENTION_DAYS) {
+            match raw.parse::<u32>() {
+                Ok(days) if (1..=3650).contains(&days) => artifact_retention_days = days,
+                _ => problems
+                    .push(format!("{} must be a whole number of days from 1 to 3650, got {raw:?}", Self::ENV_ARTIFACT_RETENTION_DAYS)),
+            }
+        }
         if problems.is_empty() {
-            Ok(Settings { server, log_filter, outbound, planner, web, aws })
+            Ok(Settings { server, log_filter, outbound, planner, web, aws, artifact_retention_days })
         } else {
             Err(SettingsError { problems })
         }
@@ -368,6 +384,7 @@ mod tests {
             (ServerSettings::ENV_DEFAULT_CREDITS, "5000"),
             (ServerSettings::ENV_SEARCH_WAIT_SECS, "300"),
             (Settings::ENV_LOG, "warn,quarry_shared=debug"),
+            (Settings::ENV_ARTIFACT_RETENTION_DAYS, "30"),
             (AwsResources::ENV_TABLE, "t"),
             (AwsResources::ENV_BUCKET, "b"),
             (AwsResources::ENV_STEPS_QUEUE_URL, "https://sqs/steps"),
@@ -402,6 +419,7 @@ mod tests {
         assert_eq!(settings.server.public_url.as_deref(), Some("https://quarry.example.com"));
         assert_eq!((settings.server.default_tier, settings.server.default_credits), (Tier::Growth, 5000));
         assert_eq!(settings.server.search_wait.as_secs(), 300);
+        assert_eq!(settings.artifact_retention_days, 30);
         assert_eq!(settings.log_filter, "warn,quarry_shared=debug");
         assert_eq!(settings.outbound.policy, TargetPolicy::AllowPrivate);
         assert_eq!(settings.outbound.hosts.get("kontorwerk.de"), Some(&"127.0.0.1".parse().unwrap()));
@@ -423,6 +441,7 @@ mod tests {
             (vec![(ServerSettings::ENV_DEFAULT_TIER, "gold")], ServerSettings::ENV_DEFAULT_TIER),
             (vec![(ServerSettings::ENV_DEFAULT_CREDITS, "-1")], ServerSettings::ENV_DEFAULT_CREDITS),
             (vec![(ServerSettings::ENV_SEARCH_WAIT_SECS, "0")], ServerSettings::ENV_SEARCH_WAIT_SECS),
+            (vec![(Settings::ENV_ARTIFACT_RETENTION_DAYS, "0")], Settings::ENV_ARTIFACT_RETENTION_DAYS),
             (vec![(Settings::ENV_LOG, "quarry=loud")], Settings::ENV_LOG),
             (vec![(TargetPolicy::ENV, "ture")], TargetPolicy::ENV),
             (vec![(RESOLVE_ENV, "kontorwerk.de")], RESOLVE_ENV),

@@ -5,6 +5,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -12,11 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{Authorized, Read, Run};
+use super::auth::{Admin, Authorized, Read, Run};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse, ListScope};
-use super::params::{ExportIdPath, LeadIdPath};
+use super::params::{ExportIdPath, LeadIdPath, LeadSourcePath};
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
 use crate::accounts::Principal;
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_leads))
         .routes(routes!(get_lead, update_lead, delete_lead))
+        .routes(routes!(get_lead_source_page))
         .routes(routes!(export_leads))
         .routes(routes!(get_export))
 }
@@ -188,6 +190,31 @@ async fn get_lead(
     let store = LeadStore::new(state.storage().table.as_ref());
     let lead = store.get(auth.org_id(), livemode(&auth), &lead_id).await?.ok_or_else(|| lead_not_found(&lead_id))?;
     Ok(Json(lead.into()))
+}
+
+/// The page a lead's source entry cites, as Quarry read it (`text/html`), for audit: kept 30 days
+/// after it was read, then purged. Admin keys only. 404 when the entry is not a web page or its
+/// page is no longer kept.
+#[utoipa::path(get, path = "/v1/leads/{lead_id}/sources/{index}", operation_id = "leads.sources.retrieve", tag = "leads",
+    params(LeadSourcePath),
+    responses((status = 200, description = "The page as it was read", content_type = "text/html", body = String), NotFound, RateLimited, V1Errors))]
+async fn get_lead_source_page(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(LeadSourcePath { lead_id, index }): ApiPath<LeadSourcePath>,
+) -> ApiResult<impl IntoResponse> {
+    let store = LeadStore::new(state.storage().table.as_ref());
+    let lead = store.get(auth.org_id(), livemode(&auth), &lead_id).await?.ok_or_else(|| lead_not_found(&lead_id))?;
+    let not_kept = || {
+        let message = format!(
+            "Lead {lead_id} has no kept page at source {index}: there is no such entry, it is not a web page, or its page was read more than {} days ago.",
+            crate::leads::archive::RETENTION_DAYS
+        );
+        ApiError::new(StatusCode::NOT_FOUND, super::error::ErrorCode::NotFound, message).param("index")
+    };
+    let source = lead.sources.get(usize::from(index)).ok_or_else(not_kept)?;
+    let html = crate::leads::archive::page_of(state.storage().blobs.as_ref(), auth.org_id(), source).await?.ok_or_else(not_kept)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html))
 }
 
 /// Body of `PATCH /v1/leads/{lead_id}`: the user's own notes and labels.

@@ -164,7 +164,7 @@ impl AppState {
     /// planner (the rule-based one unless an LLM is configured) and the outbound policy.
     pub fn new(storage: Storage, clock: SharedClock, groups: &[Group], settings: &Settings) -> Self {
         let planner = quarry_planner::from_config(settings.planner.clone());
-        Self::configured(storage, clock, groups, planner, settings.outbound.policy)
+        Self::build(storage, clock, groups, planner, settings.outbound.policy, settings.artifact_retention_days)
     }
 
     /// The same state with sync searches waiting up to `wait` (`quarry serve` passes
@@ -192,13 +192,25 @@ impl AppState {
     /// State with an explicit planner and outbound policy (which webhook URLs are accepted and
     /// reached; test servers allow loopback receivers).
     pub fn configured(storage: Storage, clock: SharedClock, groups: &[Group], planner: Arc<dyn Planner>, policy: TargetPolicy) -> Self {
+        Self::build(storage, clock, groups, planner, policy, crate::settings::Settings::DEFAULT_ARTIFACT_RETENTION_DAYS)
+    }
+
+    fn build(
+        storage: Storage,
+        clock: SharedClock,
+        groups: &[Group],
+        planner: Arc<dyn Planner>,
+        policy: TargetPolicy,
+        artifact_retention_days: u32,
+    ) -> Self {
         let table = storage.table.clone();
         let endpoints = Endpoints::new(table.clone(), clock.clone(), policy);
         let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
         let deliveries =
             Deliveries::new(table.clone(), storage.deliveries.clone(), storage.blobs.clone(), clock.clone(), client, endpoints.clone());
         let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner).with_target_policy(policy);
-        let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone());
+        let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone())
+            .with_artifact_retention(artifact_retention_days);
         let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
         AppState(Arc::new(Inner {
             endpoints,

@@ -167,3 +167,15 @@ mod tests {
         assert_eq!(errors[0], errors[1], "the typed path fails exactly like a plain string");
     }
 }
+
+/// `{lead_id}` and `{index}`: one source entry of a lead.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LeadSourcePath {
+    /// The lead's ID (`lead_…`)
+    #[param(example = "lead_01HXA6C4D6E8F0G2H4J6K8M0N2")]
+    pub lead_id: String,
+    /// The position of the entry in the lead's `sources`, from 0.
+    #[param(minimum = 0, maximum = 999)]
+    pub index: u16,
+}

@@ -2,6 +2,12 @@
 //! to `Blobs` when the job ends; XLSX is rendered on first request and cached beside them. The
 //! record lists every file in `blob_keys`, and a pointer from the thread makes the delete cascade
 //! remove them with the thread.
+//!
+//! Files are kept for a retention period after they are written (90 days by default: the
+//! bucket's lifecycle rule on AWS, the local server's sweep), while the leads they were made from
+//! stay in the table. The record notes when each file was written (`files_written`), so a request
+//! for a file older than the retention renders it again from the job's leads instead of handing
+//! out a link to a file that may be gone.
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -18,6 +24,13 @@ use quarry_ports::clock::Timestamp;
 use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, StoreResult, Table, Update, WriteOp};
 
 const ARTIFACT_SK: &str = "ART#";
+/// Per format (`csv`, `json`, `xlsx`), when its file was last written (Unix seconds).
+const FILES_WRITTEN: &str = "files_written";
+
+/// A retention of `days` days.
+pub fn retention(days: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(days) * 86_400)
+}
 
 /// A file format an artifact can be downloaded in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -39,11 +52,19 @@ impl Format {
     }
 
     pub fn parse(raw: &str) -> Option<Format> {
-        match raw.to_ascii_lowercase().as_str() {
+        match raw {
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
             "xlsx" => Some(Format::Xlsx),
             _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -149,27 +170,71 @@ pub(super) async fn write(
         expires_at: None,
         created_at: now,
     };
-    let item =
-        Item::from_record(artifact_key(org_id, &id), &artifact)?.with(BLOB_KEYS, serde_json::json!([csv_key.as_str(), json_key.as_str()]));
+    let item = Item::from_record(artifact_key(org_id, &id), &artifact)?
+        .with(BLOB_KEYS, serde_json::json!([csv_key.as_str(), json_key.as_str()]))
+        .with(FILES_WRITTEN, serde_json::json!({"csv": now.unix(), "json": now.unix()}));
     let pointer = crate::ownership::pointer_op(org_id, &job.thread_id, &format!("{ARTIFACT_SK}{id}"));
     table.transact(vec![WriteOp::Put { item, condition: Condition::None }, pointer]).await?;
     Ok(ArtifactRef { id, rows: artifact.rows, bytes })
 }
 
-/// An artifact with a fresh signed link to `format` (rendered and cached on first request).
-/// `None` when it does not exist in the organization.
-pub async fn fetch(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, artifact_id: &str, format: Format) -> StoreResult<Option<Artifact>> {
-    let Some(item) = table.get(&artifact_key(org_id, artifact_id)).await? else { return Ok(None) };
-    let mut artifact: Artifact = item.to_record()?;
-    let key = blob_key(org_id, artifact_id, format)?;
-    if format == Format::Xlsx && blobs.get(&key).await?.is_none() {
-        render_xlsx(table, blobs, org_id, &item, &artifact, &key).await?;
+/// The artifact files of an organization's jobs, kept `retention` after they are written.
+pub struct Files<'a> {
+    pub table: &'a dyn Table,
+    pub blobs: &'a dyn Blobs,
+    pub retention: std::time::Duration,
+}
+
+impl Files<'_> {
+    /// An artifact with a fresh signed link to `format`, the file rendered from the job's leads
+    /// first when it was never written (XLSX) or is older than the retention. `None` when it does
+    /// not exist in the organization.
+    pub async fn fetch(&self, org_id: &str, artifact_id: &str, format: Format, now: Timestamp) -> StoreResult<Option<Artifact>> {
+        let Some(item) = self.table.get(&artifact_key(org_id, artifact_id)).await? else { return Ok(None) };
+        let mut artifact: Artifact = item.to_record()?;
+        let key = blob_key(org_id, artifact_id, format)?;
+        let written = item.attrs.get(FILES_WRITTEN).and_then(|files| files.get(format.name())).and_then(serde_json::Value::as_i64);
+        // Records written before `files_written` existed: the CSV and JSON date from the artifact.
+        let written = written.or_else(|| (format != Format::Xlsx).then(|| artifact.created_at.unix()));
+        let kept_until = written.map(|at| at.saturating_add(self.retention.as_secs() as i64));
+        if kept_until.is_none_or(|until| now.unix() >= until) {
+            self.render_from_leads(org_id, &item, &artifact, format, &key, now).await?;
+        }
+        let link = self.blobs.signed_url(&key, crate::leads::DOWNLOAD_URL_LIFETIME).await?;
+        artifact.format = format;
+        artifact.download_url = Some(link.url);
+        artifact.expires_at = Some(link.expires_at.into());
+        Ok(Some(artifact))
     }
-    let link = blobs.signed_url(&key, crate::leads::DOWNLOAD_URL_LIFETIME).await?;
-    artifact.format = format;
-    artifact.download_url = Some(link.url);
-    artifact.expires_at = Some(link.expires_at.into());
-    Ok(Some(artifact))
+
+    /// Writes the artifact's file in `format` from the job's leads (never purged) and notes it on
+    /// the record.
+    async fn render_from_leads(
+        &self,
+        org_id: &str,
+        item: &Item,
+        artifact: &Artifact,
+        format: Format,
+        key: &BlobKey,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let leads = crate::leads::store::job_leads(self.table, org_id, &artifact.job_id).await?;
+        let bytes = match format {
+            Format::Csv => render::to_csv(&render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize)),
+            Format::Json => render::to_json(&leads),
+            Format::Xlsx => render::to_xlsx(&render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize))
+                .map_err(quarry_ports::StoreError::Backend)?,
+        };
+        self.blobs.put(key, Bytes::from(bytes), format.content_type()).await?;
+        let mut files: Vec<serde_json::Value> = item.attrs.get(BLOB_KEYS).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+        if !files.iter().any(|f| f.as_str() == Some(key.as_str())) {
+            files.push(key.as_str().into());
+        }
+        let mut written = item.attrs.get(FILES_WRITTEN).and_then(|v| v.as_object()).cloned().unwrap_or_default();
+        written.insert(format.name().into(), now.unix().into());
+        let update = Update::new().set(BLOB_KEYS, serde_json::Value::Array(files)).set(FILES_WRITTEN, serde_json::Value::Object(written));
+        self.table.update(&item.key, update, Condition::Exists).await.map(drop)
+    }
 }
 
 /// A fresh signed link to an artifact's file in `format` (CSV and JSON exist from the start).
@@ -181,28 +246,4 @@ pub async fn signed_link(blobs: &dyn Blobs, org_id: &str, artifact_id: &str, for
 /// XLSX never asked for).
 pub async fn read_file(blobs: &dyn Blobs, org_id: &str, artifact_id: &str, format: Format) -> StoreResult<Option<Bytes>> {
     Ok(blobs.get(&blob_key(org_id, artifact_id, format)?).await?.map(|blob| blob.bytes))
-}
-
-/// Renders the XLSX file from the lead list and records it among the artifact's files.
-async fn render_xlsx(
-    table: &dyn Table,
-    blobs: &dyn Blobs,
-    org_id: &str,
-    item: &Item,
-    artifact: &Artifact,
-    key: &BlobKey,
-) -> StoreResult<()> {
-    let json_key = blob_key(org_id, &artifact.id, Format::Json)?;
-    let Some(json) = blobs.get(&json_key).await? else {
-        return Err(quarry_ports::StoreError::Backend(format!("artifact {} has lost its lead list", artifact.id)));
-    };
-    let leads: Vec<Lead> = serde_json::from_slice(&json.bytes).map_err(|e| quarry_ports::StoreError::Backend(e.to_string()))?;
-    let sheet = render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize);
-    let xlsx = render::to_xlsx(&sheet).map_err(quarry_ports::StoreError::Backend)?;
-    blobs.put(key, Bytes::from(xlsx), Format::Xlsx.content_type()).await?;
-    let mut files: Vec<serde_json::Value> = item.attrs.get(BLOB_KEYS).and_then(|v| v.as_array()).cloned().unwrap_or_default();
-    if !files.iter().any(|f| f.as_str() == Some(key.as_str())) {
-        files.push(key.as_str().into());
-    }
-    table.update(&item.key, Update::new().set(BLOB_KEYS, serde_json::Value::Array(files)), Condition::Exists).await.map(drop)
 }

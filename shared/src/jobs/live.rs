@@ -66,6 +66,8 @@ pub struct LiveSources<'a> {
     pub web: Option<&'a WebSource>,
     /// Which of the sources the job reads, in what order (its plan's preferred sources).
     pub order: SourceOrder,
+    /// Where the pages that ground leads are kept for audit (none in unit tests of the sources).
+    pub archive: Option<&'a dyn quarry_ports::Blobs>,
 }
 
 /// What the web engine did for one company, for the job log.
@@ -84,7 +86,13 @@ pub struct WebReport {
 impl<'a> LiveSources<'a> {
     /// The sources of a job with `criteria`, read in the order its preferred sources ask.
     pub fn new(table: &'a dyn Table, web: Option<&'a WebSource>, criteria: &Criteria) -> Self {
-        LiveSources { table, web, order: SourceOrder::of(criteria) }
+        LiveSources { table, web, order: SourceOrder::of(criteria), archive: None }
+    }
+
+    /// The same sources, keeping the pages that ground leads in `blobs`.
+    pub fn with_archive(mut self, blobs: &'a dyn quarry_ports::Blobs) -> Self {
+        self.archive = Some(blobs);
+        self
     }
 
     /// Decides the companies a job with `criteria` covers (see the module docs).
@@ -194,6 +202,9 @@ impl<'a> LiveSources<'a> {
             if found.pages == 0 {
                 report.unreadable += 1;
                 report.first_problem = report.first_problem.take().or(found.first_skip);
+            }
+            if let Some(blobs) = self.archive {
+                crate::leads::archive::keep(blobs, org_id, &found.grounding, at).await?;
             }
             report.emails_checked += found.emails_checked as u64;
             report.emails_inferred += found.emails_inferred as u64;

@@ -78,11 +78,20 @@ fn field_at<'a>(lead: &'a serde_json::Value, path: &str) -> Option<&'a serde_jso
 #[derive(Clone)]
 pub struct Jobs {
     records: JobRecords,
+    /// How long an artifact file is kept after it is written ([`Settings::artifact_retention_days`](crate::settings::Settings)).
+    artifact_retention: std::time::Duration,
 }
 
 impl Jobs {
     pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
-        Jobs { records: JobRecords { table, blobs, steps, clock } }
+        let artifact_retention = super::artifact::retention(crate::settings::Settings::DEFAULT_ARTIFACT_RETENTION_DAYS);
+        Jobs { records: JobRecords { table, blobs, steps, clock }, artifact_retention }
+    }
+
+    /// The same jobs with artifact files kept `days` after they are written.
+    pub fn with_artifact_retention(mut self, days: u32) -> Self {
+        self.artifact_retention = super::artifact::retention(days);
+        self
     }
 
     /// A job of the caller.
@@ -132,9 +141,12 @@ impl Jobs {
         let Some(job_id) = super::artifact::job_of(artifact_id) else { return Err(not_found()) };
         // The job carries the mode: an artifact of the other mode's job is not found.
         self.records.load(caller, &job_id).await.map_err(|_| not_found())?;
-        super::artifact::fetch(self.records.table.as_ref(), self.records.blobs.as_ref(), &caller.org_id, artifact_id, format)
-            .await?
-            .ok_or_else(not_found)
+        let files = super::artifact::Files {
+            table: self.records.table.as_ref(),
+            blobs: self.records.blobs.as_ref(),
+            retention: self.artifact_retention,
+        };
+        files.fetch(&caller.org_id, artifact_id, format, self.records.now()).await?.ok_or_else(not_found)
     }
 
     /// What a job found, how complete it is, and its caveats.

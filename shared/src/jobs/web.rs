@@ -49,6 +49,9 @@ pub struct SiteFindings {
     pub emails_checked: usize,
     /// People given an inferred address.
     pub emails_inferred: usize,
+    /// The pages (URL, HTML) the company or a person cites as a source: what the audit archive
+    /// keeps ([`crate::leads::archive`]).
+    pub grounding: Vec<(String, String)>,
 }
 
 /// Crawls and reads company sites.
@@ -135,6 +138,8 @@ impl WebSource {
         if let Some(verifier) = &self.verifier {
             emails::verify_site(verifier, &mut findings).await;
         }
+        let leads: Vec<&LeadDraft> = findings.company.iter().chain(findings.people.iter()).collect();
+        findings.grounding = crate::leads::archive::grounding(crawl.pages.iter().map(|p| (&p.url, p.html.as_str())), &leads);
         findings
     }
 }

@@ -2,6 +2,7 @@
 //! generator of test-mode jobs), dedupe and merging with
 //! provenance, and the confidence score.
 
+pub mod archive;
 pub mod confidence;
 pub mod dedupe;
 pub mod enrich;

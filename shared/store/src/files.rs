@@ -44,6 +44,41 @@ impl FileBlobs {
         self.root.join("meta").join(key.as_str())
     }
 
+    /// Deletes the blobs under `prefix` (`artifacts/`) written more than `max_age` ago by the
+    /// clock, as an S3 lifecycle rule expires objects: the local server's sweep runs the bucket's
+    /// rules with it. Returns how many were deleted.
+    pub async fn expire(&self, prefix: &str, max_age: Duration) -> StoreResult<usize> {
+        let now: std::time::SystemTime = self.clock.now().into();
+        let Some(cutoff) = now.checked_sub(max_age) else { return Ok(0) };
+        let (data, meta) = (self.root.join("data"), self.root.join("meta"));
+        let start = data.join(prefix);
+        tokio::task::spawn_blocking(move || {
+            let mut deleted = 0;
+            let mut dirs = vec![start];
+            while let Some(dir) = dirs.pop() {
+                let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    let Ok(kind) = entry.file_type() else { continue };
+                    if kind.is_dir() {
+                        dirs.push(path);
+                        continue;
+                    }
+                    let written = entry.metadata().and_then(|m| m.modified());
+                    if written.is_ok_and(|at| at < cutoff) && std::fs::remove_file(&path).is_ok() {
+                        if let Ok(relative) = path.strip_prefix(&data) {
+                            let _ = std::fs::remove_file(meta.join(relative));
+                        }
+                        deleted += 1;
+                    }
+                }
+            }
+            deleted
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
     fn mac(&self, key: &BlobKey, expires: i64) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.signing_key).expect("HMAC takes any key length");
         mac.update(format!("GET\n{key}\n{expires}").as_bytes());

@@ -115,6 +115,25 @@ pub async fn a_bulk_scrape_reads_every_allowed_page(s: TestServer) {
         let sources = lead["sources"].as_array().unwrap();
         assert!(!sources.is_empty() && sources.iter().all(|s| s["kind"] == "web" && s["url"].is_string()), "{lead}");
     }
+    // The page a source cites is kept for audit, as it was read, for admin keys.
+    let lead = &leads[0];
+    let lead_id = lead["id"].as_str().unwrap();
+    let cited = lead["sources"][0]["url"].as_str().unwrap();
+    let page = call(&s, Method::GET, &format!("/v1/leads/{lead_id}/sources/0"), &key).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // The fixture sites answer on loopback under their own names.
+    let url = reqwest::Url::parse(cited).unwrap();
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], url.port().unwrap_or(80)));
+    let direct = reqwest::Client::builder().resolve(url.host_str().unwrap(), loopback).build().unwrap();
+    let as_served = direct.get(cited).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.text().await.unwrap(), as_served, "the archived page is the page read");
+    let past_the_end = lead["sources"].as_array().unwrap().len();
+    let r = call(&s, Method::GET, &format!("/v1/leads/{lead_id}/sources/{past_the_end}"), &key).send().await.unwrap();
+    assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("index")).await;
+    let reader = s.key(&org, KeyKind::Secret, Mode::Live, &[Scope::Read, Scope::Run]).await;
+    let r = call(&s, Method::GET, &format!("/v1/leads/{lead_id}/sources/0"), &reader).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "raw pages are for admin keys");
     let logs = get(&s, &key, &format!("/v1/jobs/{job_id}/logs")).await.to_string();
     assert!(logs.contains("disallowed by the site's robots.txt"), "{logs}");
     assert!(logs.contains("no-such-page.html"), "{logs}");

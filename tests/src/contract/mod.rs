@@ -182,5 +182,6 @@ define_suite!(
         responses_are_compressed_when_asked,
         a_retry_after_a_crash_does_not_write_again,
         slow_and_malformed_requests_are_bounded_and_enveloped,
+        artifact_files_past_their_retention_are_rendered_from_the_leads,
     ]
 );

@@ -441,3 +441,37 @@ pub async fn slow_and_malformed_requests_are_bounded_and_enveloped(s: TestServer
         started.elapsed()
     );
 }
+
+/// The download link of `artifact` in `format` (the record, asked for as JSON).
+async fn artifact_link(s: &TestServer, key: &str, artifact: &str, format: &str) -> String {
+    let r = call(s, Method::GET, &format!("/v1/artifacts/{artifact}?format={format}"), key)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    json_of(r, StatusCode::OK).await["download_url"].as_str().expect("a download_url").to_string()
+}
+
+pub async fn artifact_files_past_their_retention_are_rendered_from_the_leads(s: TestServer) {
+    let clock = s.manual_clock.clone().expect("a manual clock");
+    let (org, key) = s.org_with_key(Tier::Scale).await;
+    let (_, posted) = pending_job(&s, &key, FINTECH, json!({"max_rows": 5})).await;
+    let job = id(&posted["job"]);
+    json_of(post(&s, &key, &format!("/v1/jobs/{job}/approve"), json!({})).await, StatusCode::OK).await;
+    let ended = until_ended(&s, &key, &job).await;
+    let artifact = ended["artifact"]["id"].as_str().expect("an artifact").to_string();
+    let first = reqwest::get(artifact_link(&s, &key, &artifact, "csv").await).await.unwrap().bytes().await.unwrap();
+    let leads = all_leads(&s, &key, &job, "").await;
+
+    // 91 days on, the bucket's lifecycle rule (or the local sweep) has removed the file.
+    clock.advance(Duration::from_secs(91 * 86_400));
+    let csv = quarry_ports::BlobKey::parse(&format!("artifacts/{}/{artifact}/leads.csv", org.id)).unwrap();
+    s.storage.blobs.delete(&csv).await.unwrap();
+    let again = reqwest::get(artifact_link(&s, &key, &artifact, "csv").await).await.unwrap();
+    assert_eq!(again.status(), 200, "the CSV is rendered again from the leads");
+    assert_eq!(again.bytes().await.unwrap(), first, "the same file");
+    let xlsx = reqwest::get(artifact_link(&s, &key, &artifact, "xlsx").await).await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an XLSX (zip) file, from the leads");
+    assert_eq!(all_leads(&s, &key, &job, "").await, leads, "the lead records are never purged");
+}

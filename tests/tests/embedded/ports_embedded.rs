@@ -96,3 +96,24 @@ async fn queued_messages_survive_a_restart() {
     bodies.sort();
     assert_eq!(bodies, ["in flight", "kept"]);
 }
+
+/// The local sweep's lifecycle rule: blobs under a prefix written longer ago than the rule's age
+/// (by the store's clock) are deleted, data and content type; others are kept.
+#[tokio::test]
+async fn file_blobs_expire_by_prefix_and_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let blobs = quarry_store::files::FileBlobs::new(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone());
+    let old = BlobKey::parse("artifacts/org_1/art_1/leads.csv").unwrap();
+    let other = BlobKey::parse("uploads/org_1/seed.csv").unwrap();
+    for key in [&old, &other] {
+        blobs.put(key, bytes::Bytes::from_static(b"a,b\n"), "text/csv").await.unwrap();
+    }
+    let day = Duration::from_secs(86_400);
+    assert_eq!(blobs.expire("artifacts/", day).await.unwrap(), 0, "nothing is a day old yet");
+    clock.advance(day * 2);
+    assert_eq!(blobs.expire("artifacts/", day).await.unwrap(), 1);
+    assert!(blobs.get(&old).await.unwrap().is_none(), "expired");
+    assert!(blobs.get(&other).await.unwrap().is_some(), "another prefix keeps its files");
+    assert!(!dir.path().join("meta/artifacts/org_1/art_1/leads.csv").exists(), "its content type goes too");
+}

@@ -127,7 +127,7 @@ impl JobRunner {
         let at = job.started_at.unwrap_or(job.created_at);
         // The plan may turn verification off (`verify_emails`).
         let web = if plan.criteria.verify_emails { self.web.clone() } else { self.web.without_verifier() };
-        let sources = LiveSources::new(self.records.table.as_ref(), Some(&web), &plan.criteria);
+        let sources = LiveSources::new(self.records.table.as_ref(), Some(&web), &plan.criteria).with_archive(self.records.blobs.as_ref());
         let index = LeadIndex::new(self.records.table.as_ref());
         let mut written = LiveRows::default();
         // Sites are read side by side; rows are then written in order, so lead IDs stay fixed.

@@ -51,6 +51,8 @@ struct Reading {
     /// Why nothing could be read, when nothing could.
     failure: Option<String>,
     leads: Vec<LeadDraft>,
+    /// The pages (URL, HTML) the leads cite, for the audit archive.
+    grounding: Vec<(String, String)>,
 }
 
 impl JobRunner {
@@ -98,6 +100,9 @@ impl JobRunner {
         } else {
             (offset..).zip(picked).map(|(row, url)| synthetic_reading(&job.id, row, url, request.options, started)).collect()
         };
+        for reading in &readings {
+            crate::leads::archive::keep(self.records.blobs.as_ref(), org_id, &reading.grounding, started).await?;
+        }
 
         let spent = item.i64(CREDIT_TENTHS).unwrap_or(0).max(0) as u64;
         let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
@@ -247,8 +252,9 @@ async fn read_url(crawler: &Crawler, web: &WebSource, url: &Url, options: Scrape
         None => "no HTML page".to_string(),
     });
     let findings = web.findings(&crawl, at).await;
+    let grounding = findings.grounding;
     let leads = findings.company.into_iter().chain(findings.people).filter_map(|lead| keep_asked(lead, options)).collect();
-    Reading { url: url.clone(), pages: crawl.pages.len(), failure, leads }
+    Reading { url: url.clone(), pages: crawl.pages.len(), failure, leads, grounding }
 }
 
 /// What a test-mode scrape "reads" at row `row` of job `job_id`, without fetching `url`: one
@@ -266,7 +272,7 @@ fn synthetic_reading(job_id: &str, row: u64, url: &Url, options: ScrapeOptions, 
     };
     let people = synthetic::company_leads(&team, job_id, row, at);
     let leads = company.into_iter().chain(people).filter_map(|lead| keep_asked(lead, options)).collect();
-    Reading { url: url.clone(), pages: 1, failure: None, leads }
+    Reading { url: url.clone(), pages: 1, failure: None, leads, grounding: Vec::new() }
 }
 
 /// The people a synthetic scrape finds at each company: its chief executive and two department
