@@ -162,6 +162,15 @@ const LINKS: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("webhooks.create", "201", "ListDeliveries", "webhooks.deliveries.list", "webhook_id", "$response.body#/id"),
     ("webhooks.create", "201", "DeleteWebhook", "webhooks.delete", "webhook_id", "$response.body#/id"),
     ("api_keys.create", "201", "RevokeKey", "api_keys.revoke", "key_id", "$response.body#/id"),
+    ("search.create", "202", "GetSearchJob", "jobs.retrieve", "job_id", "$response.body#/job_id"),
+    ("search.create", "202", "StreamSearchJob", "jobs.stream", "job_id", "$response.body#/job_id"),
+    ("search.create", "202", "CancelSearchJob", "jobs.cancel", "job_id", "$response.body#/job_id"),
+    ("search.create", "200", "SearchJobLeads", "jobs.leads.list", "job_id", "$response.body#/job_id"),
+    ("search.create", "200", "SearchJobSummary", "jobs.summary.retrieve", "job_id", "$response.body#/job_id"),
+    ("jobs.leads.list", "200", "GetLead", "leads.retrieve", "lead_id", "$response.body#/data/0/id"),
+    ("jobs.leads.list", "200", "UpdateLead", "leads.update", "lead_id", "$response.body#/data/0/id"),
+    ("jobs.leads.list", "200", "LeadSourcePage", "leads.sources.retrieve", "lead_id", "$response.body#/data/0/id"),
+    ("jobs.leads.list", "200", "DeleteLead", "leads.delete", "lead_id", "$response.body#/data/0/id"),
     ("leads.exports.create", "202", "GetExport", "exports.retrieve", "export_id", "$response.body#/id"),
 ];
 
