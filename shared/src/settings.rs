@@ -184,7 +184,7 @@ impl Settings {
     /// Days artifact files are kept (on AWS, set from the template's `ArtifactRetentionDays`).
     pub const ENV_ARTIFACT_RETENTION_DAYS: &'static str = "QUARRY_ARTIFACT_RETENTION_DAYS";
     /// The retention of artifact files when it is not set.
-    pub const DEFAULT_ARTIFACT_RETENTION_DAYS: u32 = 90;
+    pub const DEFAULT_ARTIFACT_RETENTION_DAYS: u32 = crate::jobs::artifact::DEFAULT_RETENTION_DAYS;
 
     /// Every variable the settings read (the README's configuration table lists the same).
     pub const VARIABLES: &'static [&'static str] = &[

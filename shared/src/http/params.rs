@@ -176,6 +176,6 @@ pub struct LeadSourcePath {
     #[param(example = "lead_01HXA6C4D6E8F0G2H4J6K8M0N2")]
     pub lead_id: String,
     /// The position of the entry in the lead's `sources`, from 0.
-    #[param(minimum = 0, maximum = 999)]
+    #[param(example = 0, minimum = 0, maximum = 999)]
     pub index: u16,
 }

@@ -27,6 +27,9 @@ const ARTIFACT_SK: &str = "ART#";
 /// Per format (`csv`, `json`, `xlsx`), when its file was last written (Unix seconds).
 const FILES_WRITTEN: &str = "files_written";
 
+/// Days an artifact file is kept after it is written, unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
 /// A retention of `days` days.
 pub fn retention(days: u32) -> std::time::Duration {
     std::time::Duration::from_secs(u64::from(days) * 86_400)

@@ -84,7 +84,7 @@ pub struct Jobs {
 
 impl Jobs {
     pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
-        let artifact_retention = super::artifact::retention(crate::settings::Settings::DEFAULT_ARTIFACT_RETENTION_DAYS);
+        let artifact_retention = super::artifact::retention(super::artifact::DEFAULT_RETENTION_DAYS);
         Jobs { records: JobRecords { table, blobs, steps, clock }, artifact_retention }
     }
 
