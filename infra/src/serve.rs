@@ -45,7 +45,8 @@ pub async fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     first_start(&local, &args.defaults.resolve(&settings.server)).await?;
 
     let state = AppState::new(local.embedded.storage.clone(), local.clock.clone(), &Group::ALL, settings)
-        .with_search_wait(settings.server.search_wait);
+        .with_search_wait(settings.server.search_wait)
+        .with_in_memory_rate_limits();
     let app = http::router(state, Some(http::downloads::routes(local.embedded.blobs.clone())));
     let purge = tokio::spawn(purge_expired(local.embedded.table.clone(), local.embedded.blobs.clone(), settings.artifact_retention_days));
     // The step worker runs in-process over the embedded queue. Aborting it at shutdown is safe:

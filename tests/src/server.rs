@@ -97,8 +97,11 @@ impl TestServer {
         // Download links name the main listener, which is bound first.
         let (listener, base_url) = listen().await;
         let embedded = Embedded::open(dir.path(), &base_url, b"test-signing-key".to_vec(), clock.clone()).expect("embedded store");
-        let state =
-            || AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner.clone(), TargetPolicy::LoopbackOnly);
+        // As `quarry serve` runs it: rate limits counted in the process.
+        let state = || {
+            AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner.clone(), TargetPolicy::LoopbackOnly)
+                .with_in_memory_rate_limits()
+        };
         let strict_url = spawn(listener, state, Some(embedded.blobs.clone()), &embedded.storage, &clock, manual).await;
         TestServer {
             base_url,

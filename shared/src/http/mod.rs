@@ -176,6 +176,14 @@ impl AppState {
         self
     }
 
+    /// The same state counting rate limits in this process ([`RateLimiter::in_memory`]): for the
+    /// local server, the only server of its store. Call it before the state is shared.
+    pub fn with_in_memory_rate_limits(mut self) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("the rate limiter is set before the state is shared");
+        inner.rate_limiter = RateLimiter::in_memory(inner.clock.clone());
+        self
+    }
+
     /// The same state with request bodies timing out after `timeout` instead of
     /// [`extract::BODY_TIMEOUT`] (tests of slow clients). Call it before the state is shared.
     pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
