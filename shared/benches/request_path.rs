@@ -38,6 +38,9 @@ struct Client {
 struct Scenario {
     name: &'static str,
     build: fn(&Client, usize, usize) -> Request<Body>,
+    /// Served as `quarry serve` serves it (rate limits counted in memory) rather than as a Lambda
+    /// does (counted in the table).
+    in_memory: bool,
 }
 
 fn health(_: &Client, _: usize, _: usize) -> Request<Body> {
@@ -92,13 +95,15 @@ async fn main() {
     let embedded = Embedded::open(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
     let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
     let settings = Settings::from_env().expect("the environment's settings");
-    let router = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL, &settings), None);
+    let router = http::router(AppState::new(embedded.storage.clone(), clock.clone(), &Group::ALL, &settings), None);
+    let local = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL, &settings).with_in_memory_rate_limits(), None);
 
     let scenarios = [
-        Scenario { name: "GET /health (1 table read)", build: health },
-        Scenario { name: "GET /v1/me (auth + rate limit)", build: me },
-        Scenario { name: "POST /v1/api-keys + Idempotency-Key", build: create_key },
-        Scenario { name: "POST /v1/threads/{id}/messages (planner)", build: post_message },
+        Scenario { name: "GET /health (1 table read)", build: health, in_memory: false },
+        Scenario { name: "GET /v1/me (auth + table rate limit)", build: me, in_memory: false },
+        Scenario { name: "GET /v1/me (auth + in-memory rate limit)", build: me, in_memory: true },
+        Scenario { name: "POST /v1/api-keys + Idempotency-Key", build: create_key, in_memory: false },
+        Scenario { name: "POST /v1/threads/{id}/messages (planner)", build: post_message, in_memory: false },
     ];
     planner_alone().await;
     let research =
@@ -124,7 +129,7 @@ async fn main() {
             .into_iter()
             .enumerate()
             .map(|(client, key)| {
-                let router = router.clone();
+                let router = if scenario.in_memory { local.clone() } else { router.clone() };
                 let build = scenario.build;
                 tokio::spawn(async move {
                     let mut latencies = Vec::with_capacity(REQUESTS);
