@@ -66,7 +66,6 @@ pub fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// 413 for a body over [`MAX_BODY_BYTES`].
 /// Longest time a request body may take to arrive, whole: a body shorter than its declared
 /// length, or trickled byte by byte, is answered 408 rather than held open.
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -102,6 +101,7 @@ pub async fn body_deadline(
     }
 }
 
+/// 413 for a body over [`MAX_BODY_BYTES`].
 pub fn payload_too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,

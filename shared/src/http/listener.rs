@@ -89,7 +89,7 @@ async fn serve_connection(stream: TcpStream, app: Router, limits: ConnectionLimi
     let _ = stream.set_nodelay(true);
     let io = TokioIo::new(Watched { stream, refused: None });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(MAX_HEAD_BYTES.max(8192));
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(MAX_HEAD_BYTES);
     let mut conn = builder.serve_connection(io, TowerToHyperService::new(app));
     let outcome = loop {
         tokio::select! {

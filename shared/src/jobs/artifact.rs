@@ -203,7 +203,7 @@ impl Files<'_> {
         if kept_until.is_none_or(|until| now.unix() >= until) {
             self.render_from_leads(org_id, &item, &artifact, format, &key, now).await?;
         }
-        let link = self.blobs.signed_url(&key, crate::leads::DOWNLOAD_URL_LIFETIME).await?;
+        let link = signed_link(self.blobs, org_id, artifact_id, format).await?;
         artifact.format = format;
         artifact.download_url = Some(link.url);
         artifact.expires_at = Some(link.expires_at.into());
