@@ -1,11 +1,18 @@
 //! Throughput of the research engine on this machine:
 //! - extraction: every page of the fixture web (`tests/fixtures/web`) run through `extract`
-//!   repeatedly, reported in MB of HTML per second;
+//!   repeatedly, reported in MB of HTML per second, and in the same run the Python baseline
+//!   (`../shared/perf/py_extract.py`: lxml + phonenumbers + extruct) on the same directory, with
+//!   the ratio. The machine is shared and noisy, so only a ratio measured in one run means anything.
 //! - crawling: a 300-page site on a loopback server (each page ~8 KB, linking to 8 others)
 //!   crawled to depth 3 with politeness delay off and 4 requests in flight, in pages per second.
 //!
-//! Run: `cargo bench -p quarry-engine --bench engine`
+//! Run: `cargo bench -p quarry-engine --bench engine`. The baseline runs when a Python with lxml,
+//! phonenumbers and extruct is found: `QUARRY_PY_EXTRACT_PYTHON`, else `<repo>/.venv/bin/python`,
+//! else `python3`; the script is `QUARRY_PY_EXTRACT` or `<repo>/../shared/perf/py_extract.py`.
+//! `QUARRY_EXTRACT_SECONDS` sets how long each side runs (default 3).
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,8 +25,12 @@ use url::Url;
 /// Pages of the synthetic crawl site.
 const SITE_PAGES: usize = 300;
 
+fn fixture_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/web")
+}
+
 fn fixture_pages() -> Vec<(Url, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/web");
+    let root = fixture_root();
     let mut pages = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -38,27 +49,78 @@ fn fixture_pages() -> Vec<(Url, String)> {
     pages
 }
 
-fn bench_extraction() {
+/// How long each side of the extraction comparison runs.
+fn extract_seconds() -> f64 {
+    std::env::var("QUARRY_EXTRACT_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0)
+}
+
+/// Quarry's extraction throughput in MB/s. One untimed round first, as the Python side has its
+/// imports done before it starts timing: lazily built regexes and metadata are start-up, not throughput.
+fn bench_extraction(seconds: f64) -> f64 {
     let pages = fixture_pages();
     let bytes: usize = pages.iter().map(|(_, html)| html.len()).sum();
+    pages.iter().for_each(|(url, html)| drop(extract(url, html)));
     let started = Instant::now();
     let mut rounds = 0;
     let mut found = 0;
-    while started.elapsed() < Duration::from_secs(3) {
+    while started.elapsed().as_secs_f64() < seconds {
         for (url, html) in &pages {
             found += extract(url, html).emails.len();
         }
         rounds += 1;
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let mb = (bytes * rounds) as f64 / 1e6;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mb_per_s = (bytes * rounds) as f64 / 1e6 / elapsed;
     println!(
-        "extraction: {} pages ({:.0} KB) × {rounds} rounds in {seconds:.2} s = {:.1} MB/s of HTML, {:.0} pages/s ({found} emails found)",
+        "extraction: {} pages ({:.0} KB) × {rounds} rounds in {elapsed:.2} s = {mb_per_s:.1} MB/s of HTML, {:.0} pages/s ({found} emails found)",
         pages.len(),
         bytes as f64 / 1e3,
-        mb / seconds,
-        (pages.len() * rounds) as f64 / seconds
+        (pages.len() * rounds) as f64 / elapsed
     );
+    mb_per_s
+}
+
+/// The repository root (this crate is `shared/engine`).
+fn repo_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The first Python that imports the baseline's modules.
+fn baseline_python() -> Option<PathBuf> {
+    let candidates = std::env::var_os("QUARRY_PY_EXTRACT_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([repo_root().join(".venv/bin/python"), PathBuf::from("python3")]);
+    candidates.into_iter().find(|python| {
+        let probe = Command::new(python).args(["-c", "import lxml.html, phonenumbers, extruct"]).output();
+        probe.is_ok_and(|out| out.status.success())
+    })
+}
+
+/// py_extract's MB/s on the fixture web, or `None` (said why) when it cannot run here.
+fn bench_python_baseline(seconds: f64) -> Option<f64> {
+    let script =
+        std::env::var_os("QUARRY_PY_EXTRACT").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/perf/py_extract.py"));
+    if !script.is_file() {
+        println!("py_extract: {} not found (set QUARRY_PY_EXTRACT); no ratio", script.display());
+        return None;
+    }
+    let Some(python) = baseline_python() else {
+        println!(
+            "py_extract: no Python with lxml, phonenumbers and extruct; no ratio. Install them with \
+             `python3 -m venv .venv && .venv/bin/pip install lxml phonenumbers extruct` or set QUARRY_PY_EXTRACT_PYTHON"
+        );
+        return None;
+    };
+    let out = Command::new(&python).arg(&script).arg(fixture_root()).arg(seconds.to_string()).output().ok()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    print!("{stdout}");
+    if !out.status.success() {
+        println!("py_extract failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        return None;
+    }
+    // "... = 3.41 MB/s (...)"
+    stdout.split(" = ").nth(1)?.split_whitespace().next()?.parse().ok()
 }
 
 /// Page `n` of the synthetic site: some text, and links to the next few pages.
@@ -104,6 +166,10 @@ async fn bench_crawl() {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    bench_extraction();
+    let seconds = extract_seconds();
+    let quarry = bench_extraction(seconds);
+    if let Some(python) = bench_python_baseline(seconds) {
+        println!("extraction ratio: Quarry {quarry:.1} MB/s / py_extract {python:.2} MB/s = {:.1}x (target ≥ 10x)", quarry / python);
+    }
     bench_crawl().await;
 }

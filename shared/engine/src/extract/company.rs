@@ -8,6 +8,7 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use url::Url;
 
+use super::gate::Gated;
 use super::Organization;
 use crate::domains::registrable_domain;
 
@@ -51,15 +52,15 @@ pub(super) fn headcount(lines: &[String]) -> Option<u32> {
 }
 
 fn headcount_in(line: &str) -> Option<u32> {
-    static MENTION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
+    static MENTION: LazyLock<Gated> = LazyLock::new(|| {
+        Gated::new(
             r"(?i)(\d{1,3}(?:[.,\u{a0} ]\d{3})+|\d+)\s*(?:[-–]\s*\d+\s*)?\+?\s*(?:(?:engaged|dedicated|talented|passionate|motivierte[n]?|engagierte[n]?|qualifizierte[n]?)\s+)?(employees|people|staff|team members|teammates|colleagues|mitarbeiter(?:n|innen|\*innen|:innen)?|mitarbeitende[n]?|beschäftigte[n]?|angestellte[n]?|kolleg(?:inn)?en|menschen|collaborateurs|collaboratrices|salariés|employés|personnes|empleados|trabajadores|personas|profesionales|dipendenti|collaboratori|persone|medewerkers|werknemers|mensen|anställda|medarbetare|ansatte)\b",
         )
-        .unwrap()
     });
     // Generic words ("people", "Menschen") count only when the sentence is about the team,
     // never about customers or users ("trusted by 10,000 people").
     const GENERIC: &[&str] = &["people", "menschen", "personnes", "personas", "persone", "mensen", "colleagues"];
+    let mention = MENTION.candidate(line)?;
     let lower = line.to_lowercase();
     let about_team = ["team", "équipe", "equipo", "squadra", "staff", "we are", "wir sind", "nous sommes", "somos", "siamo"]
         .iter()
@@ -67,7 +68,7 @@ fn headcount_in(line: &str) -> Option<u32> {
     let about_others = ["customer", "client", "user", "kunden", "nutzer", "visitor", "subscriber", "utilisateur", "usuarios"]
         .iter()
         .any(|w| lower.contains(w));
-    MENTION.captures_iter(line).find_map(|caps| {
+    mention.captures_iter(line).find_map(|caps| {
         let noun = caps[2].to_lowercase();
         let generic = GENERIC.contains(&noun.as_str());
         if generic && (!about_team || about_others) {

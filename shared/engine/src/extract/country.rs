@@ -4,12 +4,14 @@
 //! Sources, strongest first: a JSON-LD address (read in `jsonld`), a visible postal address, the
 //! `<html lang>` region (`de-DE`), and the country-code TLD.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use scraper::{Html, Selector};
 use url::Url;
 
+use super::gate::Gated;
 use super::text::element_text;
 
 /// Country names in the languages of the markets Quarry serves, lowercased, with their codes.
@@ -183,8 +185,20 @@ pub(super) fn iso2(value: &str) -> Option<String> {
     if let Some((_, code)) = ALPHA3.iter().find(|(a3, _)| *a3 == upper) {
         return Some((*code).into());
     }
-    let lower = trimmed.to_lowercase();
-    NAMES.iter().find(|(name, _)| *name == lower).map(|(_, code)| (*code).into())
+    by_name(&trimmed.to_lowercase()).map(str::to_string)
+}
+
+/// The code of a lowercase country name in [`NAMES`], by hash rather than a scan of the list:
+/// every word window of every address-like line is looked up.
+fn by_name(name: &str) -> Option<&'static str> {
+    static BY_NAME: LazyLock<HashMap<&str, &str>> = LazyLock::new(|| {
+        let mut map = HashMap::new();
+        for (name, code) in NAMES {
+            map.entry(*name).or_insert(*code);
+        }
+        map
+    });
+    BY_NAME.get(name).copied()
 }
 
 /// The English name of a country by its ISO 3166 alpha-2 code (`DE` → `germany`), lowercase as
@@ -245,35 +259,47 @@ pub(super) fn visible_address(doc: &Html, lines: &[String]) -> Option<Place> {
 }
 
 /// Postcode shapes that tell the country by themselves; group 1 is the city.
-static SHAPED_POSTCODES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    let shapes = [
-        // "1017 EK Amsterdam": four digits and two letters is the Dutch postcode alone.
-        (r"\b[1-9]\d{3} ?[A-Z]{2}\s+(\p{Lu}[\p{L}-]+)", "NL"),
-        (r"(\p{Lu}[\p{L}]+(?: \p{Lu}[\p{L}]+)?),? (?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b", "AU"),
-        (
-            r"(\p{Lu}[\p{L}.]+(?: \p{Lu}[\p{L}.]+)*),? (?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY) \d{5}(?:-\d{4})?\b",
-            "US",
-        ),
-        (r"(\p{Lu}[\p{L}]+(?: \p{Lu}[\p{L}]+)?),? (?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NT|NU),? [A-Z]\d[A-Z] ?\d[A-Z]\d\b", "CA"),
-        // Irish Eircode: "Dublin 2, D02 VY79".
-        (r"(\p{Lu}[\p{L}]+)(?: \d{1,2})?,? [AC-FHKNPRTV-Y]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}\b", "IE"),
-        (r"(\p{Lu}[\p{L}]+),? [A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b", "GB"),
-    ];
-    shapes.into_iter().map(|(pattern, country)| (Regex::new(pattern).unwrap(), country)).collect()
+const SHAPES: &[(&str, &str)] = &[
+    // "1017 EK Amsterdam": four digits and two letters is the Dutch postcode alone.
+    (r"\b[1-9]\d{3} ?[A-Z]{2}\s+(\p{Lu}[\p{L}-]+)", "NL"),
+    (r"(\p{Lu}[\p{L}]+(?: \p{Lu}[\p{L}]+)?),? (?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b", "AU"),
+    (
+        r"(\p{Lu}[\p{L}.]+(?: \p{Lu}[\p{L}.]+)*),? (?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY) \d{5}(?:-\d{4})?\b",
+        "US",
+    ),
+    (r"(\p{Lu}[\p{L}]+(?: \p{Lu}[\p{L}]+)?),? (?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NT|NU),? [A-Z]\d[A-Z] ?\d[A-Z]\d\b", "CA"),
+    // Irish Eircode: "Dublin 2, D02 VY79".
+    (r"(\p{Lu}[\p{L}]+)(?: \d{1,2})?,? [AC-FHKNPRTV-Y]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}\b", "IE"),
+    (r"(\p{Lu}[\p{L}]+),? [A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b", "GB"),
+];
+
+static SHAPED_POSTCODES: LazyLock<Vec<(Gated, &'static str)>> =
+    LazyLock::new(|| SHAPES.iter().map(|(pattern, country)| (Gated::new(pattern), *country)).collect());
+
+/// A postcode followed by a city, in any country; group 1 is the city.
+const POSTCODE_CITY: &str =
+    r"\b(?:[A-Z]{1,2}-)?(?:\d{3} \d{2}|\d{4,5})(?: ?[A-Z]{2})?\s+(\p{Lu}[\p{L}'-]+(?: (?:am|an der|sur|upon|de|del|\p{Lu}[\p{L}'-]+))*)";
+
+/// Every postcode pattern at once, without word boundaries (see [`super::gate`]): most lines and
+/// line pairs hold no postcode, and one DFA pass rejects them before any pattern runs.
+static POSTCODE_GATE: LazyLock<Regex> = LazyLock::new(|| {
+    let all = SHAPES.iter().map(|(pattern, _)| *pattern).chain([POSTCODE_CITY]);
+    Regex::new(&all.map(|p| format!("(?:{})", p.replace(r"\b", ""))).collect::<Vec<_>>().join("|")).unwrap()
 });
 
 /// The place described by one address-like text, if it has a postal code.
 pub(super) fn place_in(text: &str) -> Option<Place> {
-    static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\b(?:[A-Z]{1,2}-)?(?:\d{3} \d{2}|\d{4,5})(?: ?[A-Z]{2})?\s+(\p{Lu}[\p{L}'-]+(?: (?:am|an der|sur|upon|de|del|\p{Lu}[\p{L}'-]+))*)").unwrap()
-    });
+    static POSTCODE: LazyLock<Gated> = LazyLock::new(|| Gated::new(POSTCODE_CITY));
+    if !POSTCODE_GATE.is_match(text) {
+        return None;
+    }
     let named = country_named_in(text);
     for (shape, country) in SHAPED_POSTCODES.iter() {
-        if let Some(caps) = shape.captures(text) {
+        if let Some(caps) = shape.candidate(text).and_then(|shape| shape.captures(text)) {
             return Some(Place { country: named.or(Some((*country).into())), city: Some(caps[1].to_string()) });
         }
     }
-    let caps = POSTCODE_CITY.captures_iter(text).find(|caps| {
+    let caps = POSTCODE.candidate(text)?.captures_iter(text).find(|caps| {
         // "© 2024 Acme Ltd": a year before a company name is no postcode before a city.
         let before = text[..caps.get(0).unwrap().start()].trim_end().to_lowercase();
         let copyright = before.ends_with('©') || before.ends_with("(c)") || before.ends_with("copyright");
@@ -297,7 +323,7 @@ fn country_named_in(text: &str) -> Option<String> {
     (1..=3).rev().find_map(|len| {
         words.windows(len).find_map(|window| {
             let candidate = window.join(" ");
-            NAMES.iter().find(|(name, _)| *name == candidate.trim_end_matches('.')).map(|(_, code)| (*code).to_string())
+            by_name(candidate.trim_end_matches('.')).map(str::to_string)
         })
     })
 }

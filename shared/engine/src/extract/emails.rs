@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use scraper::{Html, Selector};
 
+use super::gate::Gated;
 use super::{EmailVia, FoundEmail};
 use crate::domains::has_known_suffix;
 
@@ -100,13 +101,13 @@ fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b").unwrap());
+static EMAIL: LazyLock<Gated> = LazyLock::new(|| Gated::new(r"(?i)[a-z0-9][a-z0-9._%+'-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b"));
 
 /// Plain addresses in one line of text, skipping look-alikes by their surroundings: a `git@host:`
 /// remote or `scheme://user@host` is followed by `:` or preceded by `/`.
 fn in_text(line: &str) -> Vec<String> {
-    EMAIL
+    let Some(email) = EMAIL.candidate(line) else { return Vec::new() };
+    email
         .find_iter(line)
         .filter(|m| {
             let before = line[..m.start()].chars().next_back();
@@ -127,8 +128,7 @@ fn obfuscated(line: &str) -> Vec<String> {
     static AT: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?i)\s*[\[({<]\s*(?:at|ät|@|arobase|arroba|chiocciola)\s*[\])}>]\s*").unwrap());
     static DOT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\s*[\[({<]\s*(?:dot|punkt|point|punto|\.)\s*[\])}>]\s*").unwrap());
-    static BARE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)\b([a-z0-9][a-z0-9._-]*) at ([a-z0-9-]+(?: dot [a-z0-9-]+)+)\b").unwrap());
+    static BARE: LazyLock<Gated> = LazyLock::new(|| Gated::new(r"(?i)\b([a-z0-9][a-z0-9._-]*) at ([a-z0-9-]+(?: dot [a-z0-9-]+)+)\b"));
     static BARE_DOT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i) dot ").unwrap());
     // Words that precede " at " in prose ("meet us at …", "call me at …"), never a mailbox.
     const PROSE: &[&str] =
@@ -139,7 +139,7 @@ fn obfuscated(line: &str) -> Vec<String> {
         let plain = in_text(line);
         found.extend(in_text(&decoded).into_iter().filter(|a| !plain.contains(a)));
     }
-    for caps in BARE.captures_iter(line) {
+    for caps in BARE.candidate(line).into_iter().flat_map(|bare| bare.captures_iter(line)) {
         if !PROSE.contains(&caps[1].to_lowercase().as_str()) {
             found.push(format!("{}@{}", &caps[1], BARE_DOT.replace_all(&caps[2], ".")));
         }

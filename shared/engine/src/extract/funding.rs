@@ -7,10 +7,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::gate::Gated;
 use super::FundingMention;
 
-static STAGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:(pre[- ]?seed)|(seed)|(?:series|serie|série)[\s-]+([a-h])\b)").unwrap());
+static STAGE: LazyLock<Gated> = LazyLock::new(|| Gated::new(r"(?i)\b(?:(pre[- ]?seed)|(seed)|(?:series|serie|série)[\s-]+([a-h])\b)"));
 
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -20,16 +20,14 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words that make a sentence about raising money.
-static FUNDING_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static FUNDING_WORDS: LazyLock<Gated> = LazyLock::new(|| {
+    Gated::new(
         r"(?i)\b(rais(?:e|ed|es|ing)|secur(?:e|ed|es)|closed|funding|financing|funded|investment|investors?|led by|round|finanzierung\w*|investoren|eingesammelt|sammelt|erhält|levée|lève|levé|financement|investisseurs|tour de table|ronda|financiación|inversión|inversores|capta\w*|raccolt\w*|finanziament\w*|investitori|financieringsronde|ronde|opgehaald|haalde|investeerders|investering|kapitalrunda|rahoitus)",
     )
-    .unwrap()
 });
 
 /// Sentences that raise money for someone else, not the company ("we helped clients raise $200M").
-static NOT_OURS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(helped|help|clients|customers|portfolio|kunden|mandanten)\b").unwrap());
+static NOT_OURS: LazyLock<Gated> = LazyLock::new(|| Gated::new(r"(?i)\b(helped|help|clients|customers|portfolio|kunden|mandanten)\b"));
 
 /// Funding mentions, one per round: a headline and the sentence under it that name the same
 /// stage are one mention, kept as the sentence that states the amount.
@@ -60,7 +58,9 @@ fn in_sentence(sentence: &str) -> Vec<FundingMention> {
     let text = sentence.trim().to_string();
     let nearest = |at: usize| amounts.iter().min_by_key(|m| m.start().abs_diff(at)).map(|m| m.as_str().trim().to_string());
     let rounds: Vec<FundingMention> = STAGE
-        .captures_iter(sentence)
+        .candidate(sentence)
+        .into_iter()
+        .flat_map(|stage| stage.captures_iter(sentence))
         .map(|caps| FundingMention { stage: Some(stage_slug(&caps)), amount: nearest(caps.get(0).unwrap().start()), text: text.clone() })
         .collect();
     if rounds.is_empty() {

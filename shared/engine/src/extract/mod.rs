@@ -12,6 +12,7 @@ mod company;
 mod country;
 mod emails;
 mod funding;
+mod gate;
 mod jsonld;
 mod links;
 mod people;

@@ -10,6 +10,7 @@
 //! Precision rests on two shape checks: a name is 2–4 capitalised words with no digits and no
 //! title or heading word in it, and a title holds a known role word.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -226,6 +227,12 @@ const NOT_NAME: &[&str] = &[
     "status",
 ];
 
+/// Whether a lowercase word is in [`NOT_NAME`], by hash: every capitalised word of every line is checked.
+fn not_name(word: &str) -> bool {
+    static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| NOT_NAME.iter().copied().collect());
+    SET.contains(word)
+}
+
 /// A person's name without honorifics, if `raw` looks like one: 2–4 capitalised words (plus
 /// particles), letters only, no heading or title word.
 pub(super) fn clean_name(raw: &str) -> Option<String> {
@@ -240,7 +247,10 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
         && !PARTICLES.contains(words.first()?)
         && core.iter().all(|w| name_word(w))
         && core.iter().any(|w| w.chars().skip(1).any(char::is_lowercase))
-        && !core.iter().any(|w| NOT_NAME.contains(&w.to_lowercase().as_str()) || is_role_word(&w.to_lowercase()));
+        && !core.iter().any(|w| {
+            let lower = w.to_lowercase();
+            not_name(&lower) || is_role_word(&lower)
+        });
     let name = words.join(" ");
     (shaped && name.chars().count() <= 50).then_some(name)
 }

@@ -4,16 +4,23 @@
 //! text candidate must have a phone's shape, must not be labelled as something else, and must be
 //! a number the crate calls valid.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError};
 
+use phonenumber::metadata::Database;
 use phonenumber::{country::Id, Mode};
 use regex::Regex;
 use scraper::{Html, Selector};
 
+use super::gate::Gated;
 use super::{FoundPhone, PhoneVia};
 
 /// Every valid phone on the page, deduplicated by E.164 (links before JSON-LD before text).
 pub(super) fn find(doc: &Html, lines: &[String], jsonld: &[String], country: Option<&str>) -> Vec<FoundPhone> {
+    // A page states its number in a `tel:` link, JSON-LD and the text, often several times over:
+    // libphonenumber reads each distinct string once.
+    let mut parsed: HashMap<String, Option<String>> = HashMap::new();
+    let mut to_e164 = |raw: &str| parsed.entry(raw.to_string()).or_insert_with(|| to_e164(raw, country)).clone();
     let mut found: Vec<FoundPhone> = Vec::new();
     let mut add = |raw: &str, e164: Option<String>, via: PhoneVia| {
         if let Some(e164) = e164 {
@@ -23,13 +30,13 @@ pub(super) fn find(doc: &Html, lines: &[String], jsonld: &[String], country: Opt
         }
     };
     for raw in tel_links(doc) {
-        add(&raw, to_e164(&raw, country), PhoneVia::Tel);
+        add(&raw, to_e164(&raw), PhoneVia::Tel);
     }
     for raw in jsonld {
-        add(raw, to_e164(raw, country), PhoneVia::JsonLd);
+        add(raw, to_e164(raw), PhoneVia::JsonLd);
     }
     for line in lines {
-        for (raw, e164) in in_text(line, country) {
+        for (raw, e164) in in_text_with(line, country, &mut to_e164) {
             add(&raw, Some(e164), PhoneVia::Text);
         }
     }
@@ -66,39 +73,62 @@ pub(super) fn to_e164(raw: &str, country: Option<&str>) -> Option<String> {
     let plus = raw.trim_start_matches(|c: char| c == '(' || c.is_whitespace()).starts_with('+');
     // "00" is the international prefix nearly everywhere but in North America.
     let idd = !plus && digits.starts_with("00") && country.is_none_or(|c| !is_nanp(c));
+    let db = database();
     let number = if plus {
-        phonenumber::parse(None, format!("+{digits}"))
+        phonenumber::parse_with(db, None, format!("+{digits}"))
     } else if idd {
-        phonenumber::parse(None, format!("+{}", &digits[2..]))
+        phonenumber::parse_with(db, None, format!("+{}", &digits[2..]))
     } else {
-        phonenumber::parse(Some(country?.parse::<Id>().ok()?), &digits)
+        phonenumber::parse_with(db, Some(country?.parse::<Id>().ok()?), &digits)
     }
     .ok()?;
-    phonenumber::is_valid(&number).then(|| number.format().mode(Mode::E164).to_string())
+    phonenumber::is_valid_with(db, &number).then(|| number.format_with(db).mode(Mode::E164).to_string())
+}
+
+/// Compiled patterns libphonenumber's metadata may keep: enough for every pattern of every
+/// region a crawl meets (a region has a few dozen).
+const REGEX_CACHE_CAPACITY: usize = 4096;
+
+/// libphonenumber's metadata, with its regex cache enlarged. The crate compiles its patterns
+/// lazily into an LRU of 100, fewer than parsing and validating numbers of a handful of regions
+/// touch, so it evicted and recompiled regexes on nearly every call: three quarters of all
+/// extraction time went into compiling the same patterns again.
+fn database() -> &'static Database {
+    static DATABASE: LazyLock<&'static Database> = LazyLock::new(|| {
+        let db: &'static Database = &phonenumber::metadata::DATABASE;
+        db.cache().lock().unwrap_or_else(PoisonError::into_inner).set_capacity(REGEX_CACHE_CAPACITY);
+        db
+    });
+    &DATABASE
 }
 
 fn is_nanp(country: &str) -> bool {
-    phonenumber::metadata::DATABASE.by_id(country).is_some_and(|m| m.country_code() == 1)
+    database().by_id(country).is_some_and(|m| m.country_code() == 1)
 }
 
 /// A run of digits with the separators phone numbers are written with.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[+(]{0,2}\d[\d ()./\u{2011}\u{2013}-]{4,24}\d").unwrap());
 
 /// Labels that make a following number a phone.
-static PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(tel|phone|fon|tél|teléf|telef|call|mobil|handy|cell|hotline|whatsapp|ring|bel ons|puhelin|☎|📞|\bm:|\bt:)").unwrap()
+static PHONE_LABEL: LazyLock<Gated> = LazyLock::new(|| {
+    Gated::new(r"(?i)(tel|phone|fon|tél|teléf|telef|call|mobil|handy|cell|hotline|whatsapp|ring|bel ons|puhelin|☎|📞|\bm:|\bt:)")
 });
 
 /// Labels that make a following number anything but a phone.
-static OTHER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static OTHER_LABEL: LazyLock<Gated> = LazyLock::new(|| {
+    Gated::new(
         r"(?i)(invoice|rechnung|order|bestell|factur|commande|pedido|fattura|ordine|referen|\bref\b|\bid\b|idnr|\bnr\b|\bno\b|number|nummer|numéro|n°|#|\bust\b|vat|\btva\b|\biva\b|\btax|steuer|iban|\bbic\b|siret|siren|\brcs\b|\bkvk\b|\bbtw\b|\bcif\b|\bnif\b|\bhrb\b|\bhra\b|register|ticket|version|\bv\b|build|release|patent|isbn|\bdate|datum|serial|\bsku\b|account|kunden|isin|duns|eori|fiscal|codice|\brea\b|org\.?\s?nr|abn|acn|fax)",
     )
-    .unwrap()
 });
 
 /// Valid phones in one line of text, as (raw, E.164).
+#[cfg(test)]
 fn in_text(line: &str, country: Option<&str>) -> Vec<(String, String)> {
+    in_text_with(line, country, &mut |raw| to_e164(raw, country))
+}
+
+/// [`in_text`] reading candidates with `to_e164` (memoised by the caller).
+fn in_text_with(line: &str, country: Option<&str>, to_e164: &mut impl FnMut(&str) -> Option<String>) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for m in CANDIDATE.find_iter(line) {
         let raw = m.as_str().trim_end_matches(['-', '.', ' ', '/']).trim();
@@ -111,7 +141,7 @@ fn in_text(line: &str, country: Option<&str>) -> Vec<(String, String)> {
             continue;
         }
         let parts = std::iter::once(raw).chain(raw.split(" / ").filter(|p| *p != raw));
-        if let Some(e164) = parts.filter(|p| shaped_like_phone(p, country)).find_map(|p| to_e164(p, country)) {
+        if let Some(e164) = parts.filter(|p| shaped_like_phone(p, country)).find_map(|p| to_e164(p)) {
             found.push((raw.to_string(), e164));
         }
     }
@@ -162,7 +192,7 @@ fn shaped_like_phone(raw: &str, country: Option<&str>) -> bool {
     }
     // A national number starts with the trunk prefix where the country has one ("030 …" in
     // Germany), and NANP numbers are grouped 3-3-4: this keeps IDs and years out.
-    match country.and_then(|c| phonenumber::metadata::DATABASE.by_id(c)) {
+    match country.and_then(|c| database().by_id(c)) {
         Some(meta) if meta.country_code() == 1 => NANP.is_match(raw),
         Some(meta) => meta.national_prefix().is_none_or(|prefix| bare.starts_with(prefix)),
         None => false,
