@@ -1,6 +1,11 @@
 //! Shared start-up of the Lambda entries: the settings (read once per cold start), logging, the
 //! router of one endpoint group, and the step worker's SQS handler. Each binary in `src/bin/` is
 //! one line around [`serve_group`], [`serve_step_worker`] and the like.
+//!
+//! Start-up does only what every request needs: nothing here calls AWS or loads a certificate
+//! (the SDK's TLS set-up waits for the first AWS request, see `quarry_store::aws::sdk_config`),
+//! and `/openapi.json` is served from [`OPENAPI_JSON`], made when the crate is built, instead of
+//! being generated at the first request (that took longer than the rest of a cold start).
 
 use std::sync::Arc;
 
@@ -11,6 +16,11 @@ use quarry_shared::http::{self, AppState, Group};
 use quarry_shared::settings::Settings;
 use quarry_shared::worker::Worker;
 use quarry_store::aws::AwsResources;
+
+/// The `/openapi.json` body, `quarry_shared::http::openapi().to_string()` as of this build. It is
+/// a checked-in file so that no build step has to run the router; the `openapi_snapshot` test
+/// fails when it drifts from the routes, and rewrites it when run with `QUARRY_BLESS_OPENAPI=1`.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// Logs as JSON lines (CloudWatch-friendly), filtered by `filter` (the settings' `QUARRY_LOG`).
 pub fn init_logging(filter: &str) {
@@ -36,6 +46,7 @@ pub fn start() -> Result<(Settings, AwsResources), lambda_http::Error> {
 pub async fn router(group: Group, settings: &Settings, resources: &AwsResources) -> axum::Router {
     let clock = Arc::new(SystemClock);
     let storage = quarry_store::aws::connect(resources, clock.clone()).await;
+    http::use_prebuilt_openapi_json(OPENAPI_JSON);
     http::router(AppState::new(storage, clock, &[group], settings), None)
 }
 

@@ -1,6 +1,7 @@
 //! The Lambda entries and the SAM template, linked as one test binary.
 
 mod account_lambda;
+mod openapi_snapshot;
 mod research_lambda;
 mod template_routes;
 

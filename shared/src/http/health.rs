@@ -45,7 +45,8 @@ pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
     responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 pub(super) async fn openapi_json() -> impl IntoResponse {
     static JSON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| super::openapi().to_string());
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], JSON.as_str())
+    let body = super::PREBUILT_OPENAPI_JSON.get().copied().unwrap_or_else(|| JSON.as_str());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body)
 }
 
 /// The same document as YAML, for tools that read that (generated once, from the same routes).

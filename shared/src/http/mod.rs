@@ -341,6 +341,18 @@ pub fn openapi() -> &'static serde_json::Value {
     &DOC
 }
 
+/// A `/openapi.json` body made ahead of time, served instead of generating the document at the
+/// first request (see [`use_prebuilt_openapi_json`]).
+static PREBUILT_OPENAPI_JSON: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Serves `json` as `GET /openapi.json` in this process. Why: generating the document takes
+/// longer than a Lambda's whole cold start otherwise, so the Lambda entries embed it at build
+/// time. `json` must be `openapi().to_string()` exactly (their tests check that); the first call
+/// wins.
+pub fn use_prebuilt_openapi_json(json: &'static str) {
+    let _ = PREBUILT_OPENAPI_JSON.set(json);
+}
+
 /// The complete router for `state`'s groups, plus `extra` routes (the local server's downloads).
 ///
 /// Layers, outermost first: compression → request ID → panic → body limit → (on `/v1` routes) authentication

@@ -7,6 +7,7 @@
 //! exactly as `template.yaml` does, for tests and local set-ups.
 
 pub mod dynamo;
+mod lazy_tls;
 pub mod s3;
 pub mod sqs;
 
@@ -26,9 +27,14 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Loads the shared SDK configuration: credentials from the default chain (environment, Lambda
 /// role, profile), region from `AWS_REGION` / `AWS_DEFAULT_REGION` (else `us-east-1`) and, when
-/// `endpoint_url` is given, that endpoint for every service (an emulator such as moto).
+/// `endpoint_url` is given, that endpoint for every service (an emulator such as moto). The HTTPS
+/// client is the SDK's default one, set up at the first request instead of at each client's
+/// construction ([`lazy_tls`]): a cold start that answers without AWS loads no certificate.
 pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region_from_env());
+    if let Some(client) = lazy_tls::DeferredTls::default_client() {
+        loader = loader.http_client(client);
+    }
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
