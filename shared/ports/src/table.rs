@@ -697,6 +697,45 @@ pub trait Table: Send + Sync + 'static {
     /// Applies every operation or none: when any condition fails, nothing is written and the
     /// result is [`StoreError::ConditionFailed`].
     async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()>;
+
+    /// Applies many small transactions in one call: each group is all-or-nothing with its
+    /// conditions (as [`Table::transact`]; 1–100 operations), the groups are independent, and the
+    /// answer says per group, in order, whether it was written (`false`: one of its conditions
+    /// failed and nothing of it was written). A key may appear in only one group of a call.
+    ///
+    /// This is how bulk work (a job's chunk of leads, its log) writes at the cost of one commit:
+    /// the embedded store makes the whole call one transaction; DynamoDB packs the groups into
+    /// `TransactWriteItems` calls of up to 100 items, and single unconditional puts into
+    /// `BatchWriteItem` (half the write units). A crash during the call can leave some groups
+    /// written and others not, never part of a group, so callers write groups that are safe to
+    /// write again. This default, one transaction per group, is correct on any table.
+    async fn transact_groups(&self, groups: Vec<Vec<WriteOp>>) -> StoreResult<Vec<bool>> {
+        validate_groups(&groups)?;
+        let mut written = Vec::with_capacity(groups.len());
+        for group in groups {
+            written.push(match self.transact(group).await {
+                Ok(()) => true,
+                Err(StoreError::ConditionFailed) => false,
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(written)
+    }
+}
+
+/// Checks the groups of a [`Table::transact_groups`] call: each a valid transaction, and no key
+/// in two groups (so packing groups into one backend transaction never repeats a key).
+pub fn validate_groups(groups: &[Vec<WriteOp>]) -> StoreResult<()> {
+    let mut keys = std::collections::HashSet::new();
+    for group in groups {
+        validate_transaction(group)?;
+        for op in group {
+            if !keys.insert(op.key()) {
+                return Err(StoreError::Invalid(format!("key {} appears in two groups of one call", op.key())));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use quarry_ports::clock::SharedClock;
 use quarry_ports::queue::{check_receive, check_send};
-use quarry_ports::table::{validate_transaction, Cursor, TTL};
+use quarry_ports::table::{validate_groups, validate_transaction, Cursor, TTL};
 use quarry_ports::{
     Condition, Index, Item, Key, KeyRange, Order, Page, Query, Queue, Received, StoreError, StoreResult, Table, Update, WriteOp,
 };
@@ -301,6 +301,33 @@ impl Table for SqliteTable {
     async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
         validate_transaction(&ops)?;
         self.write(ops).await.map(|_| ())
+    }
+
+    /// One `IMMEDIATE` transaction for the whole call (one commit, one fsync), each group in a
+    /// savepoint that is rolled back alone when one of its conditions fails.
+    async fn transact_groups(&self, groups: Vec<Vec<WriteOp>>) -> StoreResult<Vec<bool>> {
+        validate_groups(&groups)?;
+        let now = self.clock.unix();
+        self.db
+            .run(move |c| {
+                let mut tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+                let mut written = Vec::with_capacity(groups.len());
+                for group in &groups {
+                    let savepoint = tx.savepoint().map_err(backend)?;
+                    match group.iter().try_for_each(|op| apply_op(&savepoint, op, now).map(drop)) {
+                        Ok(()) => {
+                            savepoint.commit().map_err(backend)?;
+                            written.push(true);
+                        }
+                        // Dropping the savepoint rolls its group back.
+                        Err(StoreError::ConditionFailed) => written.push(false),
+                        Err(e) => return Err(e),
+                    }
+                }
+                tx.commit().map_err(backend)?;
+                Ok(written)
+            })
+            .await
     }
 }
 

@@ -64,6 +64,7 @@ define_suite!(
         secondary_indexes_follow_writes,
         foreign_cursors_are_rejected,
         transactions_are_all_or_nothing,
+        grouped_transactions_fail_alone,
         expired_items_are_never_returned,
         reserved_attributes_are_checked,
     ]

@@ -356,6 +356,40 @@ pub async fn transactions_are_all_or_nothing(f: TableFixture) {
     assert!(matches!(f.table.transact(twice).await, Err(StoreError::Invalid(_))));
 }
 
+/// Groups are independent transactions in one call: a failing condition drops its own group
+/// only; batchable groups (one unconditional put or delete) and packs beyond one backend call
+/// (more than 100 items, more than 25 single puts) are all written; a key in two groups is refused.
+pub async fn grouped_transactions_fail_alone(f: TableFixture) {
+    let pk = unique("P");
+    f.table.put(item(&pk, "TAKEN", json!({"v": 0})), Condition::None).await.unwrap();
+    f.table.put(item(&pk, "OLD", json!({})), Condition::None).await.unwrap();
+    let claim = |name: &str| {
+        vec![
+            WriteOp::Put { item: item(&pk, name, json!({"v": 1})), condition: Condition::Absent },
+            WriteOp::Update { key: Key::new(&pk, &format!("{name}#N")), update: Update::new().add("n", 1), condition: Condition::None },
+        ]
+    };
+    let mut groups = vec![claim("A"), claim("TAKEN"), vec![WriteOp::Delete { key: Key::new(&pk, "OLD"), condition: Condition::None }]];
+    // 60 two-item groups (120 items: two packed transactions) and 30 single puts (two batches).
+    groups.extend((0..60).map(|i| claim(&format!("G{i:02}"))));
+    groups.extend((0..30).map(|i| vec![WriteOp::Put { item: item(&pk, &format!("S{i:02}"), json!({"i": i})), condition: Condition::None }]));
+    let written = f.table.transact_groups(groups).await.unwrap();
+    assert_eq!(written.len(), 93);
+    assert_eq!(&written[..3], &[true, false, true], "only the group whose condition failed is dropped");
+    assert!(written[3..].iter().all(|&w| w));
+    assert_eq!(f.table.get(&Key::new(&pk, "TAKEN")).await.unwrap().unwrap().i64("v"), Some(0));
+    assert_eq!(f.table.get(&Key::new(&pk, "TAKEN#N")).await.unwrap(), None, "a dropped group writes nothing");
+    assert_eq!(f.table.get(&Key::new(&pk, "A#N")).await.unwrap().unwrap().i64("n"), Some(1));
+    assert_eq!(f.table.get(&Key::new(&pk, "OLD")).await.unwrap(), None);
+    let all = read_all(&*f.table, Query::partition(&pk).limit(100)).await;
+    assert_eq!(all.iter().filter(|sk| sk.starts_with('G')).count(), 120);
+    assert_eq!(all.iter().filter(|sk| sk.starts_with('S')).count(), 30);
+
+    let repeated = vec![claim("B"), vec![WriteOp::Put { item: item(&pk, "B", json!({})), condition: Condition::None }]];
+    assert!(matches!(f.table.transact_groups(repeated).await, Err(StoreError::Invalid(_))));
+    assert_eq!(f.table.get(&Key::new(&pk, "B")).await.unwrap(), None, "a refused call writes nothing");
+}
+
 pub async fn expired_items_are_never_returned(f: TableFixture) {
     let pk = unique("P");
     let now = f.clock.unix();

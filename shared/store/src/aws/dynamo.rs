@@ -26,6 +26,8 @@ use quarry_ports::clock::SharedClock;
 use quarry_ports::table::{validate_transaction, Cursor, PRIMARY_KEY_ATTRS, TTL};
 use quarry_ports::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
+mod groups;
+
 /// Name of the secondary index `gsi1pk` / `gsi1sk` in the DynamoDB table. Every secondary index
 /// is named by [`Index::name`]: `gsi1`, `gsi2`, `gsi3`.
 pub const GSI1_INDEX_NAME: &str = Index::Gsi1.name();
@@ -172,8 +174,8 @@ impl DynamoTable {
     }
 
     /// One `TransactWriteItems` call.
-    async fn transact_once(&self, ops: &[WriteOp], now: i64) -> Result<(), TransactFailure> {
-        let items = ops.iter().map(|op| self.transact_item(op, now)).collect::<StoreResult<Vec<_>>>()?;
+    async fn transact_once<'a>(&self, ops: impl IntoIterator<Item = &'a WriteOp>, now: i64) -> Result<(), TransactFailure> {
+        let items = ops.into_iter().map(|op| self.transact_item(op, now)).collect::<StoreResult<Vec<_>>>()?;
         let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         result.map(|_| ()).map_err(|err| self.transact_error(err))
     }
@@ -359,6 +361,10 @@ impl Table for DynamoTable {
             }
             other => Ok(other?),
         }
+    }
+
+    async fn transact_groups(&self, groups: Vec<Vec<WriteOp>>) -> StoreResult<Vec<bool>> {
+        self.write_groups(groups).await
     }
 }
 
