@@ -11,7 +11,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use quarry_ports::clock::Timestamp;
-use quarry_ports::{Condition, Item, Key, KeyRange, Query, StoreResult, Table};
+use quarry_ports::{Condition, Item, Key, KeyRange, Query, StoreResult, Table, WriteOp};
 
 const LOG_SK: &str = "LOG#";
 /// The step number used for the entries that end a job (after every real step).
@@ -73,11 +73,18 @@ pub fn entry_id(step: Option<usize>, offset: u64, n: usize) -> String {
     format!("{:03}{offset:07}{n:03}", step.unwrap_or(END_STEP))
 }
 
-/// Writes entries of a job (idempotent: an entry with the same ID is overwritten, not repeated).
+/// Writes entries of a job (idempotent: an entry with the same ID is overwritten, not repeated),
+/// all in one call: one commit on the embedded store, `BatchWriteItem`s on DynamoDB.
 pub async fn write(table: &dyn Table, partition: &str, entries: &[LogEntry]) -> StoreResult<()> {
-    for entry in entries {
-        let item = Item::from_record(Key::new(partition, format!("{LOG_SK}{}", entry.id)), entry)?;
-        table.put(item, Condition::None).await?;
+    let puts = entries
+        .iter()
+        .map(|entry| {
+            let item = Item::from_record(Key::new(partition, format!("{LOG_SK}{}", entry.id)), entry)?;
+            Ok(vec![WriteOp::Put { item, condition: Condition::None }])
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    if !puts.is_empty() {
+        table.transact_groups(puts).await?;
     }
     Ok(())
 }

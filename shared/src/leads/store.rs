@@ -332,6 +332,14 @@ pub async fn job_leads(table: &dyn Table, org_id: &str, job_id: &str) -> StoreRe
     quarry_ports::table::query_all_records(table, query).await
 }
 
+/// One lead of a chunk for [`JobLeadWriter::store_chunk`]: the row and person slot that fix its
+/// ID, and what was found.
+pub struct ChunkRow {
+    pub index: u64,
+    pub slot: usize,
+    pub draft: LeadDraft,
+}
+
 /// Writes the leads of one job: each with an ID fixed by its row, merged into the job's lead of
 /// the same dedupe key, with its pointer and sorted-view keys, and `lead.qualified` when it turns
 /// hot, all in the transaction of the lead.
@@ -359,19 +367,8 @@ impl JobLeadWriter<'_> {
         let key = dedupe::dedupe_key(&draft).unwrap_or_else(|| format!("row:{index}:{slot}"));
         let pointer = Key::new(partition.clone(), format!("LKEY#{}", dedupe::key_digest(&key, 16)));
         // Optimistically a new lead: one transaction that fails if its dedupe key is taken.
-        let id = lead_id(self.job_id, index, slot);
-        let sk = format!("{LEAD_SK}{id}");
-        let lead = lead_from(id, self.job_id, draft.clone(), at, criteria);
-        let mut ops = vec![
-            WriteOp::Put {
-                item: lead_item(Key::new(partition.clone(), sk.clone()), &lead, org_id, self.livemode, &pointer.sk)?,
-                condition: Condition::None,
-            },
-            WriteOp::Put { item: Item::new(pointer.clone()).with("lead_sk", sk), condition: Condition::Absent },
-            pointer_op(org_id, &lead, self.livemode),
-        ];
-        ops.extend(self.qualified_event(None, &lead)?);
-        match self.table.transact(ops).await {
+        let lead = lead_from(lead_id(self.job_id, index, slot), self.job_id, draft.clone(), at, criteria);
+        match self.table.transact(self.new_lead_ops(&partition, &key, &lead)?).await {
             Ok(()) => return Ok(lead),
             Err(StoreError::ConditionFailed) => {}
             Err(e) => return Err(e),
@@ -407,6 +404,79 @@ impl JobLeadWriter<'_> {
         ops.extend(self.qualified_event(Some(&before), &lead)?);
         self.table.transact(ops).await?;
         Ok(lead)
+    }
+
+    /// Stores a chunk of leads in one [`Table::transact_groups`] call (one commit on the embedded
+    /// store, a few packed transactions on DynamoDB) instead of a transaction per lead, and
+    /// answers the stored lead of each row, in order. Each new lead is its own group (the lead,
+    /// its dedupe pointer, its ID pointer, its `lead.qualified` event), so the result is what
+    /// [`JobLeadWriter::store`] row by row would write: rows of the chunk with the same dedupe key
+    /// are merged in memory into the first one's lead, and a lead whose key is already taken
+    /// (a duplicate of an earlier chunk, or this chunk replayed) goes through `store`'s merge.
+    pub async fn store_chunk(&self, criteria: Option<&Criteria>, rows: Vec<ChunkRow>, at: Timestamp) -> StoreResult<Vec<Lead>> {
+        let partition = job_data_partition(self.org_id, self.job_id);
+        // The chunk's distinct dedupe keys, first row first, each with the rows it merges.
+        let mut keys: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut by_key: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (n, row) in rows.iter().enumerate() {
+            let key = dedupe::dedupe_key(&row.draft).unwrap_or_else(|| format!("row:{}:{}", row.index, row.slot));
+            match by_key.get(&key) {
+                Some(&k) => keys[k].1.push(n),
+                None => {
+                    by_key.insert(key.clone(), keys.len());
+                    keys.push((key, vec![n]));
+                }
+            }
+        }
+        let mut leads = Vec::with_capacity(keys.len());
+        let mut groups = Vec::with_capacity(keys.len());
+        for (key, members) in &keys {
+            let first = &rows[members[0]];
+            let mut draft = first.draft.clone();
+            for &n in &members[1..] {
+                dedupe::merge(&mut draft, rows[n].draft.clone());
+            }
+            let lead = lead_from(lead_id(self.job_id, first.index, first.slot), self.job_id, draft, at, criteria);
+            groups.push(self.new_lead_ops(&partition, key, &lead)?);
+            leads.push(lead);
+        }
+        let written = self.table.transact_groups(groups).await?;
+        let mut stored: Vec<Option<Lead>> = vec![None; rows.len()];
+        let mut rows: Vec<Option<ChunkRow>> = rows.into_iter().map(Some).collect();
+        for (((_, members), lead), written) in keys.iter().zip(leads).zip(written) {
+            let lead = if written {
+                lead
+            } else {
+                // Taken before this chunk: merge row by row, as `store` always did.
+                let mut last = None;
+                for &n in members {
+                    let row = rows[n].take().expect("each row merges once");
+                    last = Some(self.store(criteria, (row.index, row.slot), row.draft, at).await?);
+                }
+                last.expect("a key has a row")
+            };
+            for &n in members {
+                stored[n] = Some(lead.clone());
+            }
+        }
+        Ok(stored.into_iter().map(|lead| lead.expect("every row belongs to a key")).collect())
+    }
+
+    /// The writes that create `lead` under the dedupe `key`: the lead, its dedupe pointer (on
+    /// condition that the key is free), its ID pointer and, if it is hot, `lead.qualified`.
+    fn new_lead_ops(&self, partition: &str, key: &str, lead: &Lead) -> StoreResult<Vec<WriteOp>> {
+        let pointer = Key::new(partition, format!("LKEY#{}", dedupe::key_digest(key, 16)));
+        let sk = format!("{LEAD_SK}{}", lead.id);
+        let mut ops = vec![
+            WriteOp::Put {
+                item: lead_item(Key::new(partition, sk.clone()), lead, self.org_id, self.livemode, &pointer.sk)?,
+                condition: Condition::None,
+            },
+            WriteOp::Put { item: Item::new(pointer).with("lead_sk", sk), condition: Condition::Absent },
+            pointer_op(self.org_id, lead, self.livemode),
+        ];
+        ops.extend(self.qualified_event(None, lead)?);
+        Ok(ops)
     }
 
     /// The `lead.qualified` event of a lead that is hot now and was not `before`.
@@ -482,6 +552,59 @@ mod tests {
         let ordered = [lead_id(job, 0, 0), lead_id(job, 0, 1), lead_id(job, 1, 0), lead_id(job, 9_999, 0)];
         assert!(ordered.windows(2).all(|w| w[0] < w[1]), "{ordered:?}");
         assert!(crate::ids::has_prefix(&ordered[0], crate::ids::prefix::LEAD));
+    }
+
+    /// A company draft of `domain`, with `city` when given (so a later duplicate adds a fact).
+    fn company(domain: &str, city: Option<&str>) -> LeadDraft {
+        let company = super::super::Company {
+            name: Some(format!("{domain} GmbH")),
+            domain: Some(domain.into()),
+            hq_city: city.map(str::to_string),
+            ..Default::default()
+        };
+        LeadDraft { company: Some(company), ..LeadDraft::default() }
+    }
+
+    fn rows(chunk: &[(u64, LeadDraft)]) -> Vec<ChunkRow> {
+        chunk.iter().map(|(index, draft)| ChunkRow { index: *index, slot: 0, draft: draft.clone() }).collect()
+    }
+
+    /// `store_chunk` writes what `store` row by row writes: duplicates within a chunk and across
+    /// chunks merge into the first lead, and a replayed chunk changes nothing. (Row by row, an
+    /// in-chunk duplicate's first row is answered before the merge; a chunk answers it after.)
+    #[tokio::test]
+    async fn a_chunk_stores_what_row_by_row_stores() {
+        use quarry_store::sqlite::{SqliteDb, SqliteTable};
+        let dir = tempfile::tempdir().unwrap();
+        let clock: quarry_ports::clock::SharedClock = quarry_ports::clock::ManualClock::new();
+        let open = |name: &str| SqliteTable::new(SqliteDb::open(&dir.path().join(name)).unwrap(), clock.clone());
+        let (chunked, row_by_row) = (open("chunked.db"), open("rows.db"));
+        let job = format!("job_{}", ulid::Ulid::new());
+        let at = Timestamp::from(clock.now());
+        let chunks = [
+            vec![(0, company("a.de", None)), (1, company("b.de", None)), (2, company("a.de", Some("Berlin")))],
+            vec![(3, company("b.de", Some("Köln"))), (4, company("c.de", None))],
+        ];
+        let writer = |table| JobLeadWriter { table, org_id: "org_1", job_id: &job, livemode: false, now: at };
+        for chunk in chunks.iter().chain(&chunks[..1]) {
+            let answered = writer(&chunked).store_chunk(None, rows(chunk), at).await.unwrap();
+            let mut expected = Vec::new();
+            for row in rows(chunk) {
+                expected.push(writer(&row_by_row).store(None, (row.index, row.slot), row.draft, at).await.unwrap());
+            }
+            // Each row is answered with the lead it went into, as stored once the chunk is in.
+            let stored = job_leads(&chunked, "org_1", &job).await.unwrap();
+            for (answer, expected) in answered.iter().zip(&expected) {
+                assert_eq!(answer.id, expected.id);
+                assert_eq!(Some(answer), stored.iter().find(|lead| lead.id == answer.id));
+            }
+        }
+        let leads = job_leads(&chunked, "org_1", &job).await.unwrap();
+        assert_eq!(leads, job_leads(&row_by_row, "org_1", &job).await.unwrap());
+        assert_eq!(leads.len(), 3, "a.de, b.de and c.de, each once");
+        let city = |lead: &Lead| lead.company.as_ref().and_then(|c| c.hq_city.clone());
+        assert_eq!(leads.iter().map(city).collect::<Vec<_>>(), [Some("Berlin".into()), Some("Köln".into()), None]);
+        assert_eq!(leads[0].id, lead_id(&job, 0, 0), "a duplicate keeps the first row's ID");
     }
 
     #[test]

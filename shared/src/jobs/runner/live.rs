@@ -10,6 +10,7 @@ use crate::jobs::log::EntryKind;
 use crate::jobs::records::{position, CREDIT_TENTHS, LIVE_SOURCES, RUN_POSITION};
 use crate::jobs::{job_key, Job};
 use crate::leads::index::LeadIndex;
+use crate::leads::store::ChunkRow;
 use crate::leads::{Lead, LeadDraft};
 use crate::ownership::BLOB_KEYS;
 use crate::plans::Plan;
@@ -130,6 +131,7 @@ impl JobRunner {
         let sources = LiveSources::new(self.records.table.as_ref(), Some(&web), &plan.criteria).with_archive(self.records.blobs.as_ref());
         let index = LeadIndex::new(self.records.table.as_ref());
         let mut written = LiveRows::default();
+        let mut found = Vec::new();
         // Sites are read side by side; rows are then written in order, so lead IDs stay fixed.
         let picked: Vec<(u64, &LeadDraft)> = rows.filter_map(|row| candidates.rows.get(row as usize).map(|c| (row, c))).collect();
         let enriched = futures_util::future::join_all(picked.iter().map(|(_, candidate)| async {
@@ -154,11 +156,12 @@ impl JobRunner {
             }
             for (slot, draft) in drafts.into_iter().enumerate() {
                 index.absorb(org_id, &draft).await?;
-                written.leads.push(self.lead_writer(org_id, job).store(Some(&plan.criteria), (row, slot), draft, at).await?);
+                found.push(ChunkRow { index: row, slot, draft });
             }
             written.tenths += price;
             written.rows += 1;
         }
+        written.leads = self.lead_writer(org_id, job).store_chunk(Some(&plan.criteria), found, at).await?;
         Ok(written)
     }
 }

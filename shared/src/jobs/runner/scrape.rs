@@ -24,7 +24,7 @@ use crate::jobs::web::WebSource;
 use crate::jobs::{job_key, Job, ScrapeType};
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
-use crate::leads::store::lead_id;
+use crate::leads::store::{lead_id, ChunkRow};
 use crate::leads::{synthetic, LeadDraft};
 use crate::plans::Plan;
 use quarry_planner::{Criteria, Department, Role, Seniority};
@@ -108,7 +108,7 @@ impl JobRunner {
         let budget = job.max_credits.map(|max| (max * 10).saturating_sub(spent));
         let criteria = request.options.qualify_leads.then_some(&plan.criteria);
         let index = LeadIndex::new(self.records.table.as_ref());
-        let (mut tenths, mut ceiling, mut leads) = (0, false, Vec::new());
+        let (mut tenths, mut ceiling, mut rows) = (0, false, Vec::new());
         for (row, reading) in (offset..).zip(readings) {
             let price = if reading.failure.is_none() && job.livemode { TENTHS_PER_URL } else { 0 };
             if budget.is_some_and(|budget| tenths + price > budget) {
@@ -135,14 +135,13 @@ impl JobRunner {
                 if job.livemode {
                     index.absorb(org_id, &draft).await?;
                 }
-                let lead = self.lead_writer(org_id, job).store(criteria, (row, slot), draft, started).await?;
-                if lead.id == lead_id(&job.id, row, slot) {
-                    tally.new_leads += 1;
-                }
-                leads.push(lead);
+                rows.push(ChunkRow { index: row, slot, draft });
             }
             tenths += price;
         }
+        let slots: Vec<(u64, usize)> = rows.iter().map(|r| (r.index, r.slot)).collect();
+        let leads = self.lead_writer(org_id, job).store_chunk(criteria, rows, started).await?;
+        tally.new_leads += slots.iter().zip(&leads).filter(|((row, slot), lead)| lead.id == lead_id(&job.id, *row, *slot)).count() as u64;
         entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
         let reached = offset + tally.processed;
         let next = if reached < total || ceiling { position(0, reached) } else { position(1, 0) };

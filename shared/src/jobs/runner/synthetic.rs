@@ -7,6 +7,7 @@ use super::{Chunk, JobRunner, CHUNK_ROWS, RESULT_BATCH};
 use crate::jobs::log::EntryKind;
 use crate::jobs::records::position;
 use crate::jobs::Job;
+use crate::leads::store::ChunkRow;
 use crate::leads::{dedupe, synthetic, Lead};
 use crate::plans::Plan;
 use quarry_planner::{RulePlanner, MAX_ROWS};
@@ -31,13 +32,11 @@ impl JobRunner {
     async fn write_synthetic_rows(&self, org_id: &str, job: &Job, plan: &Plan, from: u64, to: u64) -> StoreResult<Vec<Lead>> {
         // The job's start time, not "now", so a replayed chunk writes byte-identical leads.
         let at = job.started_at.unwrap_or(job.created_at);
-        let mut stored = Vec::new();
+        let mut rows = Vec::new();
         for index in from..to {
             let drafts = dedupe::dedupe(synthetic::company_leads(&plan.criteria, &job.id, index, at));
-            for (slot, draft) in drafts.into_iter().enumerate() {
-                stored.push(self.lead_writer(org_id, job).store(Some(&plan.criteria), (index, slot), draft, at).await?);
-            }
+            rows.extend(drafts.into_iter().enumerate().map(|(slot, draft)| ChunkRow { index, slot, draft }));
         }
-        Ok(stored)
+        self.lead_writer(org_id, job).store_chunk(Some(&plan.criteria), rows, at).await
     }
 }
