@@ -123,9 +123,7 @@ fn once(binary: &Path) -> Run {
 /// Waits for the answer of the process `pid` started at `start`, and reads its peak RSS then.
 fn wait(rx: &Receiver<Seen>, start: Instant, pid: u32) -> Run {
     match rx.recv_timeout(RUN_TIMEOUT) {
-        Ok(Seen::Answer { at, ok }) => {
-            Run { ms: at.duration_since(start).as_secs_f64() * 1e3, rss_bytes: peak_rss(pid), answered: ok }
-        }
+        Ok(Seen::Answer { at, ok }) => Run { ms: at.duration_since(start).as_secs_f64() * 1e3, rss_bytes: peak_rss(pid), answered: ok },
         Err(_) => Run { ms: f64::NAN, rss_bytes: peak_rss(pid), answered: false },
     }
 }
@@ -196,7 +194,11 @@ fn request(reader: &mut BufReader<TcpStream>) -> Option<(String, String)> {
         }
         chunked |= header.starts_with("transfer-encoding:") && header.contains("chunked");
     }
-    if chunked { skip_chunked(reader)? } else { skip(reader, length)? }
+    if chunked {
+        skip_chunked(reader)?
+    } else {
+        skip(reader, length)?
+    }
     Some((method, path))
 }
 

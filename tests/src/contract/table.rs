@@ -372,7 +372,8 @@ pub async fn grouped_transactions_fail_alone(f: TableFixture) {
     let mut groups = vec![claim("A"), claim("TAKEN"), vec![WriteOp::Delete { key: Key::new(&pk, "OLD"), condition: Condition::None }]];
     // 60 two-item groups (120 items: two packed transactions) and 30 single puts (two batches).
     groups.extend((0..60).map(|i| claim(&format!("G{i:02}"))));
-    groups.extend((0..30).map(|i| vec![WriteOp::Put { item: item(&pk, &format!("S{i:02}"), json!({"i": i})), condition: Condition::None }]));
+    groups
+        .extend((0..30).map(|i| vec![WriteOp::Put { item: item(&pk, &format!("S{i:02}"), json!({"i": i})), condition: Condition::None }]));
     let written = f.table.transact_groups(groups).await.unwrap();
     assert_eq!(written.len(), 93);
     assert_eq!(&written[..3], &[true, false, true], "only the group whose condition failed is dropped");

@@ -117,7 +117,9 @@ impl DynamoTable {
 /// The batch request of a batchable operation.
 fn write_request(op: &WriteOp) -> StoreResult<WriteRequest> {
     Ok(match op {
-        WriteOp::Put { item, .. } => WriteRequest::builder().put_request(built(PutRequest::builder().set_item(Some(to_attrs(item)?)).build())?),
+        WriteOp::Put { item, .. } => {
+            WriteRequest::builder().put_request(built(PutRequest::builder().set_item(Some(to_attrs(item)?)).build())?)
+        }
         WriteOp::Delete { key, .. } => {
             WriteRequest::builder().delete_request(built(DeleteRequest::builder().set_key(Some(key_attrs(key))).build())?)
         }
