@@ -23,6 +23,7 @@ use crate::tasks::Task;
 use crate::webhooks::deliveries::{DELIVERY_TIMEOUT, FANOUT_BATCH};
 use crate::webhooks::{Deliveries, Endpoints};
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use quarry_engine::crawl::CrawlConfig;
 use quarry_engine::net::{guarded_client, FetchLimits, Fetcher, TargetPolicy};
 use quarry_ports::clock::SharedClock;
@@ -40,6 +41,11 @@ pub const WATCHDOG_EVERY: Duration = Duration::from_secs(60);
 pub const LOCAL_SCHEDULE_EVERY: Duration = Duration::from_secs(1);
 /// Messages the local worker takes per receive (SQS's maximum).
 const LOCAL_BATCH: usize = 10;
+/// Steps the local worker runs at once (each may be a job chunk: CPU and memory bound).
+const LOCAL_STEPS_IN_FLIGHT: usize = LOCAL_BATCH;
+/// Webhook deliveries the local worker makes at once. They mostly wait (on the receiver, on the
+/// disk), and the more of them wait together the more writes share each commit.
+const LOCAL_DELIVERIES_IN_FLIGHT: usize = 64;
 
 /// What one run of the scheduled duties did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -200,19 +206,27 @@ impl Worker {
         }
     }
 
-    /// Handles one received message and acknowledges it when it is done; a failed one comes back
-    /// after its visibility timeout.
-    async fn finish(&self, queue: &dyn Queue, message: Received) {
+    /// Handles one received message; answers its receipt when it is done (to be acknowledged),
+    /// `None` when it failed and should come back after its visibility timeout.
+    async fn finish(&self, message: Received) -> Option<String> {
         match self.handle_delivery(&message.body, message.receive_count).await {
-            Ok(()) => {
-                if let Err(e) = queue.delete(&message.receipt).await {
-                    tracing::warn!(message_id = %message.id, error = %e, "could not acknowledge a handled task; it will repeat");
-                }
-            }
+            Ok(()) => Some(message.receipt),
             Err(e) => {
-                tracing::warn!(message_id = %message.id, receives = message.receive_count, error = %e, "task failed; it will be retried")
+                tracing::warn!(message_id = %message.id, receives = message.receive_count, error = %e, "task failed; it will be retried");
+                None
             }
         }
+    }
+
+    /// Acknowledges handled messages in one call; a failure only means they repeat.
+    async fn acknowledge(queue: &dyn Queue, receipts: &mut Vec<String>) {
+        if receipts.is_empty() {
+            return;
+        }
+        if let Err(e) = queue.delete_batch(receipts).await {
+            tracing::warn!(messages = receipts.len(), error = %e, "could not acknowledge handled tasks; they will repeat");
+        }
+        receipts.clear();
     }
 
     /// The local worker: the steps queue and the deliveries queue each polled by its own loop,
@@ -220,20 +234,26 @@ impl Worker {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let shutdown = futures_util::FutureExt::shared(Box::pin(shutdown));
         tokio::join!(
-            self.poll_loop(self.storage.steps.clone(), shutdown.clone()),
-            self.poll_loop(self.storage.deliveries.clone(), shutdown.clone()),
+            self.poll_loop(self.storage.steps.clone(), LOCAL_STEPS_IN_FLIGHT, shutdown.clone()),
+            self.poll_loop(self.storage.deliveries.clone(), LOCAL_DELIVERIES_IN_FLIGHT, shutdown.clone()),
             self.schedule_loop(shutdown),
         );
     }
 
-    /// Polls `queue` until `shutdown`, handling up to [`LOCAL_BATCH`] messages at once, each on
-    /// its own: a message starts as soon as any slot is free, so one slow webhook receiver (or
-    /// one long chunk) never holds up the messages received with it.
-    async fn poll_loop(&self, queue: Arc<dyn Queue>, shutdown: impl Future<Output = ()>) {
+    /// Polls `queue` until `shutdown`, handling up to `in_flight` messages at once, each on its
+    /// own: a message starts as soon as any slot is free, so one slow webhook receiver (or one
+    /// long chunk) never holds up the messages received with it.
+    async fn poll_loop(&self, queue: Arc<dyn Queue>, in_flight: usize, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut running = FuturesUnordered::new();
+        let mut handled = Vec::new();
         loop {
-            let room = LOCAL_BATCH - running.len();
+            // Everything finished since the last turn is acknowledged together.
+            while let Some(Some(done)) = running.next().now_or_never() {
+                handled.extend(done);
+            }
+            Self::acknowledge(queue.as_ref(), &mut handled).await;
+            let room = (in_flight - running.len()).min(LOCAL_BATCH);
             let received = if room == 0 {
                 Vec::new()
             } else {
@@ -244,17 +264,17 @@ impl Worker {
             };
             let idle = received.is_empty();
             for message in received {
-                running.push(self.finish(queue.as_ref(), message));
+                running.push(self.finish(message));
             }
-            if !idle && running.len() < LOCAL_BATCH {
+            if !idle && running.len() < in_flight {
                 continue; // there may be more waiting: take them while there is room
             }
             // Stopping mid-task is safe: the message comes back and the task repeats.
             tokio::select! {
                 biased;
-                _ = &mut shutdown => return,
-                Some(()) = running.next(), if !running.is_empty() => {}
-                _ = tokio::time::sleep(LOCAL_IDLE_POLL), if running.len() < LOCAL_BATCH => {}
+                _ = &mut shutdown => return Self::acknowledge(queue.as_ref(), &mut handled).await,
+                Some(done) = running.next(), if !running.is_empty() => handled.extend(done),
+                _ = tokio::time::sleep(LOCAL_IDLE_POLL), if running.len() < in_flight => {}
             }
         }
     }

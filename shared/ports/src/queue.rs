@@ -37,11 +37,31 @@ pub trait Queue: Send + Sync + 'static {
     /// Returns the message id.
     async fn send(&self, body: &str, delay: Duration) -> StoreResult<String>;
 
+    /// Enqueues many messages with the same `delay`, in as few calls as the backend allows (one
+    /// commit on the embedded store, `SendMessageBatch`es of 10 on SQS). Either call may have sent
+    /// some of them when it fails, so senders send messages that are safe to repeat (as every
+    /// message is: delivery is at least once). This default sends them one by one.
+    async fn send_batch(&self, bodies: &[String], delay: Duration) -> StoreResult<()> {
+        for body in bodies {
+            self.send(body, delay).await?;
+        }
+        Ok(())
+    }
+
     /// Up to `max` (1–10) visible messages, each hidden for `visibility` afterwards.
     async fn receive(&self, max: usize, visibility: Duration) -> StoreResult<Vec<Received>>;
 
     /// Acknowledges a message so it is never delivered again.
     async fn delete(&self, receipt: &str) -> StoreResult<()>;
+
+    /// Acknowledges many messages at once (one commit on the embedded store). A receipt that no
+    /// longer matches is skipped, as `delete` skips it. This default deletes them one by one.
+    async fn delete_batch(&self, receipts: &[String]) -> StoreResult<()> {
+        for receipt in receipts {
+            self.delete(receipt).await?;
+        }
+        Ok(())
+    }
 
     /// Changes how long a received message stays hidden, counted from now (0 releases it).
     async fn change_visibility(&self, receipt: &str, timeout: Duration) -> StoreResult<()>;

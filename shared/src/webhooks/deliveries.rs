@@ -35,7 +35,7 @@ use crate::jobs::artifact::Format;
 use crate::tasks::Task;
 use quarry_ports::clock::{SharedClock, Timestamp};
 use quarry_ports::table::{GSI1_PK, GSI1_SK};
-use quarry_ports::{Blobs, Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, StoreResult, Table, Update};
+use quarry_ports::{Blobs, Condition, Item, Key, KeyRange, Order, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// Waits before the 2nd, 3rd, … attempt (the published schedule).
 pub const RETRY_SCHEDULE: [Duration; 7] = [
@@ -224,10 +224,13 @@ impl Deliveries {
     }
 
     /// Fans out up to [`FANOUT_BATCH`] events from the outbox; returns how many it took out
-    /// (fewer than it read when a concurrent fan-out took them first).
+    /// (fewer than it read when a concurrent fan-out took them first). The batch costs three
+    /// writes whatever its size: the new delivery records in one call, their first attempts in
+    /// one queue batch, the outbox removals in one call.
     pub async fn fan_out(&self) -> StoreResult<usize> {
         let page = self.table.query(Query::gsi1(OUTBOX).limit(FANOUT_BATCH)).await?;
         let mut cached: Option<(String, Vec<Endpoint>)> = None;
+        let mut pending: Vec<(Task, Item)> = Vec::new();
         for item in &page.items {
             let Some(org_id) = item.key.pk.strip_prefix("ORG#") else { continue };
             if cached.as_ref().is_none_or(|(org, _)| org != org_id) {
@@ -241,7 +244,20 @@ impl Deliveries {
             let event: Event = item.to_record()?;
             for endpoint in endpoints.iter().filter(|e| subscribed(e, &event, job_of(&event))) {
                 let id = fanout_delivery_id(&event, &endpoint.id);
-                self.create(org_id, &endpoint.id, id, &event.id, event.kind.as_str(), payload(&event)?).await?;
+                let (_, record) = self.pending_record(org_id, &endpoint.id, &id, &event.id, event.kind.as_str(), payload(&event)?)?;
+                let task = Task::Deliver { org_id: org_id.into(), webhook_id: endpoint.id.clone(), delivery_id: id, attempt: 1 };
+                pending.push((task, record));
+            }
+        }
+        if !pending.is_empty() {
+            let (tasks, records): (Vec<Task>, Vec<Item>) = pending.into_iter().unzip();
+            let creates = records.into_iter().map(|item| vec![WriteOp::Put { item, condition: Condition::Absent }]).collect();
+            let created = self.table.transact_groups(creates).await?;
+            // A record that existed was fanned out before: its first attempt was queued then (or
+            // the scheduler releases it).
+            let first_attempts: Vec<String> = tasks.iter().zip(created).filter(|(_, new)| *new).map(|(task, _)| task.to_body()).collect();
+            if !first_attempts.is_empty() {
+                self.queue.send_batch(&first_attempts, Duration::ZERO).await?;
             }
         }
         self.leave_outbox(page.items.iter().map(|item| item.key.clone()).collect()).await
@@ -254,31 +270,32 @@ impl Deliveries {
     /// instead kept every chain alive while the outbox held a full batch: a 10,000-row job's
     /// 20,000 `lead.qualified` events were fanned out many times over (61 s instead of 21 s).
     async fn leave_outbox(&self, keys: Vec<Key>) -> StoreResult<usize> {
-        let mut taken = 0;
-        for key in &keys {
-            let done = Update::new().remove(GSI1_PK).remove(GSI1_SK);
-            match self.table.update(key, done, Condition::equals(GSI1_PK, OUTBOX)).await {
-                Ok(_) => taken += 1,
-                Err(StoreError::ConditionFailed) => {}
-                Err(e) => return Err(e),
-            }
+        if keys.is_empty() {
+            return Ok(0);
         }
-        Ok(taken)
+        let removals = keys
+            .into_iter()
+            .map(|key| {
+                let done = Update::new().remove(GSI1_PK).remove(GSI1_SK);
+                vec![WriteOp::Update { key, update: done, condition: Condition::equals(GSI1_PK, OUTBOX) }]
+            })
+            .collect();
+        Ok(self.table.transact_groups(removals).await?.into_iter().filter(|&taken| taken).count())
     }
 
-    /// Writes a pending delivery and queues its first attempt (nothing when it already exists).
-    async fn create(
+    /// A pending delivery of an event to an endpoint, and its table record (first attempt due now).
+    fn pending_record(
         &self,
         org_id: &str,
         webhook_id: &str,
-        id: String,
+        id: &str,
         event_id: &str,
         event_type: &str,
         body: String,
-    ) -> StoreResult<Delivery> {
+    ) -> StoreResult<(Delivery, Item)> {
         let now = self.now();
         let delivery = Delivery {
-            id: id.clone(),
+            id: id.into(),
             object: "webhook_delivery".into(),
             webhook_id: webhook_id.into(),
             event_id: event_id.into(),
@@ -294,17 +311,29 @@ impl Deliveries {
             updated_at: now,
         };
         let safety_net = now.unix() + QUEUE_GRACE.as_secs() as i64;
-        let item = Item::from_record(delivery_key(org_id, webhook_id, &id), &delivery)?
+        let item = Item::from_record(delivery_key(org_id, webhook_id, id), &delivery)?
             .with(PAYLOAD, body)
             .with(LEASE, lease(1, 0))
             .with("org_id", org_id)
-            .with_gsi1(DUE_INDEX, due_sk(safety_net, org_id, webhook_id, &id))
+            .with_gsi1(DUE_INDEX, due_sk(safety_net, org_id, webhook_id, id))
             .expires_at(now.unix() + DELIVERY_RETENTION_SECS);
-        // Outside a request (the fan-out) this is a plain put; a redelivery or test records it as
-        // its request's outcome.
+        Ok((delivery, item))
+    }
+
+    /// Writes a pending delivery and queues its first attempt (nothing when it already exists),
+    /// recorded as the outcome of the request that asked for it (a redelivery or a test).
+    async fn create(
+        &self,
+        org_id: &str,
+        webhook_id: &str,
+        id: String,
+        event_id: &str,
+        event_type: &str,
+        body: String,
+    ) -> StoreResult<Delivery> {
+        let (delivery, item) = self.pending_record(org_id, webhook_id, &id, event_id, event_type, body)?;
         match crate::idempotency::put_with_outcome(self.table.as_ref(), item, Condition::Absent, STEP_DELIVERY, &delivery).await {
             Ok(()) => {}
-            // Fanned out before: its first attempt was queued then (or the scheduler releases it).
             Err(StoreError::ConditionFailed) => return Ok(delivery),
             Err(e) => return Err(e),
         }

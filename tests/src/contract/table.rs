@@ -357,7 +357,7 @@ pub async fn transactions_are_all_or_nothing(f: TableFixture) {
 }
 
 /// Groups are independent transactions in one call: a failing condition drops its own group
-/// only; batchable groups (one unconditional put or delete) and packs beyond one backend call
+/// only; single writes (with or without a condition) and packs beyond one backend call
 /// (more than 100 items, more than 25 single puts) are all written; a key in two groups is refused.
 pub async fn grouped_transactions_fail_alone(f: TableFixture) {
     let pk = unique("P");
@@ -369,17 +369,27 @@ pub async fn grouped_transactions_fail_alone(f: TableFixture) {
             WriteOp::Update { key: Key::new(&pk, &format!("{name}#N")), update: Update::new().add("n", 1), condition: Condition::None },
         ]
     };
-    let mut groups = vec![claim("A"), claim("TAKEN"), vec![WriteOp::Delete { key: Key::new(&pk, "OLD"), condition: Condition::None }]];
+    let single = |name: &str| vec![WriteOp::Put { item: item(&pk, name, json!({"v": 2})), condition: Condition::Absent }];
+    let mut groups = vec![
+        claim("A"),
+        claim("TAKEN"),
+        vec![WriteOp::Delete { key: Key::new(&pk, "OLD"), condition: Condition::None }],
+        single("HELD"),
+        single("ONE"),
+    ];
+    f.table.put(item(&pk, "HELD", json!({"n": 5})), Condition::None).await.unwrap();
     // 60 two-item groups (120 items: two packed transactions) and 30 single puts (two batches).
     groups.extend((0..60).map(|i| claim(&format!("G{i:02}"))));
     groups
         .extend((0..30).map(|i| vec![WriteOp::Put { item: item(&pk, &format!("S{i:02}"), json!({"i": i})), condition: Condition::None }]));
     let written = f.table.transact_groups(groups).await.unwrap();
-    assert_eq!(written.len(), 93);
-    assert_eq!(&written[..3], &[true, false, true], "only the group whose condition failed is dropped");
-    assert!(written[3..].iter().all(|&w| w));
+    assert_eq!(written.len(), 95);
+    assert_eq!(&written[..5], &[true, false, true, false, true], "only the groups whose condition failed are dropped");
+    assert!(written[5..].iter().all(|&w| w));
     assert_eq!(f.table.get(&Key::new(&pk, "TAKEN")).await.unwrap().unwrap().i64("v"), Some(0));
     assert_eq!(f.table.get(&Key::new(&pk, "TAKEN#N")).await.unwrap(), None, "a dropped group writes nothing");
+    assert_eq!(f.table.get(&Key::new(&pk, "HELD")).await.unwrap().unwrap().i64("v"), None);
+    assert_eq!(f.table.get(&Key::new(&pk, "ONE")).await.unwrap().unwrap().i64("v"), Some(2));
     assert_eq!(f.table.get(&Key::new(&pk, "A#N")).await.unwrap().unwrap().i64("n"), Some(1));
     assert_eq!(f.table.get(&Key::new(&pk, "OLD")).await.unwrap(), None);
     let all = read_all(&*f.table, Query::partition(&pk).limit(100)).await;

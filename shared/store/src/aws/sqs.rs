@@ -4,11 +4,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry};
 use aws_sdk_sqs::Client;
 
 use quarry_ports::queue::{check_receive, check_send, MAX_VISIBILITY};
 use quarry_ports::{Queue, Received, StoreError, StoreResult};
+
+/// Most messages in one `SendMessageBatch` call (SQS's limit).
+const MAX_BATCH_MESSAGES: usize = 10;
 
 /// SQS error codes that mean the caller's request was wrong rather than the service failing.
 const CALLER_ERRORS: [&str; 5] = [
@@ -90,6 +93,45 @@ impl Queue for SqsQueue {
             .await
             .map_err(|e| self.fail("SendMessage", e))?;
         out.message_id.ok_or_else(|| StoreError::Backend(format!("SQS SendMessage on `{}` returned no message id", self.queue_url)))
+    }
+
+    /// `SendMessageBatch` calls of up to 10 messages; entries SQS fails are sent again one by one
+    /// (so a throttled entry is retried with the SDK's backoff, and a refused one is the error).
+    async fn send_batch(&self, bodies: &[String], delay: Duration) -> StoreResult<()> {
+        for body in bodies {
+            check_send(body, delay)?;
+        }
+        let delay_seconds = seconds_up(delay).min(900);
+        for chunk in bodies.chunks(MAX_BATCH_MESSAGES) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(n, body)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(n.to_string())
+                        .message_body(body)
+                        .delay_seconds(delay_seconds)
+                        .build()
+                        .map_err(|e| StoreError::Backend(format!("SQS batch entry: {e}")))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.fail("SendMessageBatch", e))?;
+            for failed in out.failed {
+                let body = failed.id.parse::<usize>().ok().and_then(|n| chunk.get(n));
+                let Some(body) = body else {
+                    return Err(StoreError::Backend(format!("SQS SendMessageBatch failed an unknown entry: {}", failed.code)));
+                };
+                self.send(body, delay).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn receive(&self, max: usize, visibility: Duration) -> StoreResult<Vec<Received>> {

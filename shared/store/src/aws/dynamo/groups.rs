@@ -1,8 +1,9 @@
 //! [`Table::transact_groups`](quarry_ports::Table::transact_groups) on DynamoDB: many small
 //! transactions in as few calls and write units as the service allows.
 //!
-//! A group that is one unconditional put or delete needs no transaction, so it goes through
-//! `BatchWriteItem` (25 items a call, 1 write unit per KB instead of a transaction's 2). Every
+//! A group of one operation needs no transaction, which would cost 2 write units per KB instead
+//! of 1: an unconditional put or delete goes through `BatchWriteItem` (25 items a call), a
+//! conditional one is its own `PutItem` / `UpdateItem` / `DeleteItem`, several in flight. Every
 //! other group keeps its all-or-nothing guarantee inside a `TransactWriteItems` call, several
 //! groups packed into one call up to the 100-item limit. When a packed call is cancelled by
 //! failed conditions, the cancellation reasons name the items: their groups are answered
@@ -11,15 +12,24 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use futures_util::StreamExt;
 
 use super::{built, check_key, key_attrs, to_attrs, DynamoTable, TransactFailure};
 use quarry_ports::table::{validate_groups, MAX_TRANSACTION_OPS};
-use quarry_ports::{Condition, StoreError, StoreResult, WriteOp};
+use quarry_ports::{Condition, StoreError, StoreResult, Table, WriteOp};
 
 /// Most items in one `BatchWriteItem` call (DynamoDB's limit).
 const MAX_BATCH_ITEMS: usize = 25;
 /// How many times unprocessed batch items (throttling) are sent again before giving up.
 const BATCH_RETRIES: u32 = 8;
+
+/// Single conditional writes of one call in flight at once.
+const SINGLE_WRITES_IN_FLIGHT: usize = 8;
+
+/// True for a group of one write (a check alone needs the transaction's condition check).
+fn single_write(group: &[WriteOp]) -> bool {
+    matches!(group, [op] if !matches!(op, WriteOp::Check { .. }))
+}
 
 /// True for a group that needs no transaction: one put or delete without a condition.
 fn batchable(group: &[WriteOp]) -> bool {
@@ -36,10 +46,26 @@ impl DynamoTable {
         }
         let now = self.now();
         let mut written = vec![true; groups.len()];
-        let (singles, transactional): (Vec<usize>, Vec<usize>) = (0..groups.len()).partition(|&g| batchable(&groups[g]));
+        let (singles, rest): (Vec<usize>, Vec<usize>) = (0..groups.len()).partition(|&g| batchable(&groups[g]));
         let requests = singles.iter().map(|&g| write_request(&groups[g][0])).collect::<StoreResult<Vec<_>>>()?;
         for batch in requests.chunks(MAX_BATCH_ITEMS) {
             self.batch_write(batch.to_vec()).await?;
+        }
+        let (conditional, transactional): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|&g| single_write(&groups[g]));
+        let outcomes: Vec<(usize, StoreResult<()>)> = futures_util::stream::iter(conditional)
+            .map(|g| {
+                let op = &groups[g][0];
+                async move { (g, self.write_single(op).await) }
+            })
+            .buffer_unordered(SINGLE_WRITES_IN_FLIGHT)
+            .collect()
+            .await;
+        for (g, outcome) in outcomes {
+            match outcome {
+                Ok(()) => {}
+                Err(StoreError::ConditionFailed) => written[g] = false,
+                Err(e) => return Err(e),
+            }
         }
         let mut pack: Vec<usize> = Vec::new();
         let mut items = 0;
@@ -86,6 +112,16 @@ impl DynamoTable {
             pack = kept;
         }
         Err(StoreError::Backend("DynamoDB kept cancelling a packed transaction".into()))
+    }
+
+    /// One operation with its condition, as the table's own single-item write.
+    async fn write_single(&self, op: &WriteOp) -> StoreResult<()> {
+        match op.clone() {
+            WriteOp::Put { item, condition } => self.put(item, condition).await,
+            WriteOp::Update { key, update, condition } => self.update(&key, update, condition).await.map(drop),
+            WriteOp::Delete { key, condition } => self.delete(&key, condition).await.map(drop),
+            WriteOp::Check { .. } => Err(StoreError::Invalid("a check is written in a transaction".into())),
+        }
     }
 
     /// One `BatchWriteItem` of up to 25 requests, sending unprocessed items again with backoff.
