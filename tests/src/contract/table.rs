@@ -366,7 +366,7 @@ pub async fn grouped_transactions_fail_alone(f: TableFixture) {
     let claim = |name: &str| {
         vec![
             WriteOp::Put { item: item(&pk, name, json!({"v": 1})), condition: Condition::Absent },
-            WriteOp::Update { key: Key::new(&pk, &format!("{name}#N")), update: Update::new().add("n", 1), condition: Condition::None },
+            WriteOp::Update { key: Key::new(&pk, format!("{name}#N")), update: Update::new().add("n", 1), condition: Condition::None },
         ]
     };
     let single = |name: &str| vec![WriteOp::Put { item: item(&pk, name, json!({"v": 2})), condition: Condition::Absent }];

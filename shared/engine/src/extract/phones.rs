@@ -141,7 +141,7 @@ fn in_text_with(line: &str, country: Option<&str>, to_e164: &mut impl FnMut(&str
             continue;
         }
         let parts = std::iter::once(raw).chain(raw.split(" / ").filter(|p| *p != raw));
-        if let Some(e164) = parts.filter(|p| shaped_like_phone(p, country)).find_map(|p| to_e164(p)) {
+        if let Some(e164) = parts.filter(|p| shaped_like_phone(p, country)).find_map(&mut *to_e164) {
             found.push((raw.to_string(), e164));
         }
     }
