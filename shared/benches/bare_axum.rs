@@ -9,18 +9,16 @@
 //!
 //! Run: `cargo bench -p quarry-shared --bench bare_axum`
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
-use quarry_ports::clock::SystemClock;
-use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
 use quarry_shared::http::listener::{serve, ConnectionLimits};
 use quarry_shared::http::{self, AppState, Group};
-use quarry_shared::settings::Settings;
-use quarry_store::Embedded;
 use tower::ServiceExt;
+
+mod support;
+use support::BenchStore;
 
 /// Concurrent clients, one connection each.
 const CLIENTS: usize = 8;
@@ -92,12 +90,10 @@ async fn start(app: axum::Router, bare: bool) -> String {
 }
 
 /// Organizations, keys and one pending job each, made through the router itself.
-async fn readers(router: &axum::Router, accounts: &Accounts, count: usize) -> Vec<Reader> {
+async fn readers(router: &axum::Router, store: &BenchStore, count: usize) -> Vec<Reader> {
     let mut readers = Vec::new();
     for _ in 0..count {
-        let org = accounts.create_organization("bench", Tier::Scale, 0).await.unwrap();
-        let new = NewKey { name: "bench".into(), kind: KeyKind::Secret, mode: Mode::Test, scopes: Scope::ALL.to_vec(), expires_at: None };
-        let key = accounts.create_key(&org.id, new).await.unwrap().1;
+        let (_, key) = store.organization_with_key().await;
         let post = |uri: String, body: serde_json::Value| {
             Request::post(uri)
                 .header("authorization", format!("Bearer {key}"))
@@ -122,14 +118,11 @@ async fn json_of(response: axum::response::Response) -> serde_json::Value {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(SystemClock);
-    let embedded = Embedded::open(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
-    let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
-    let settings = Settings::from_env().expect("the environment's settings");
-    let state = AppState::new(embedded.storage.clone(), clock, &Group::ALL, &settings).with_in_memory_rate_limits();
+    let store = BenchStore::open();
+    let state =
+        AppState::new(store.embedded.storage.clone(), store.clock.clone(), &Group::ALL, &store.settings).with_in_memory_rate_limits();
     let quarry = http::router(state, None);
-    let readers = readers(&quarry, &accounts, CLIENTS * ORGS_PER_CLIENT).await;
+    let readers = readers(&quarry, &store, CLIENTS * ORGS_PER_CLIENT).await;
 
     let bare = axum::Router::new().route("/hello", axum::routing::get(|| async { axum::Json(serde_json::json!({"hello": "world"})) }));
     let bare_base = start(bare, true).await;

@@ -11,12 +11,12 @@ use axum::body::Body;
 use axum::http::Request;
 use quarry_planner::RulePlanner;
 use quarry_ports::clock::SystemClock;
-use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
 use quarry_shared::http::{self, AppState, Group};
 use quarry_shared::research::{Caller, NewThread, Research};
-use quarry_shared::settings::Settings;
-use quarry_store::Embedded;
 use tower::ServiceExt;
+
+mod support;
+use support::BenchStore;
 
 /// Concurrent clients, each with its own organization (so no client hits the rate limit).
 const CLIENTS: usize = 8;
@@ -90,13 +90,10 @@ async fn planner_alone() {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(SystemClock);
-    let embedded = Embedded::open(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
-    let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
-    let settings = Settings::from_env().expect("the environment's settings");
-    let router = http::router(AppState::new(embedded.storage.clone(), clock.clone(), &Group::ALL, &settings), None);
-    let local = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL, &settings).with_in_memory_rate_limits(), None);
+    let store = BenchStore::open();
+    let (embedded, settings, clock) = (&store.embedded, &store.settings, store.clock.clone());
+    let router = http::router(AppState::new(embedded.storage.clone(), clock.clone(), &Group::ALL, settings), None);
+    let local = http::router(AppState::new(embedded.storage.clone(), clock, &Group::ALL, settings).with_in_memory_rate_limits(), None);
 
     let scenarios = [
         Scenario { name: "GET /health (1 table read)", build: health, in_memory: false },
@@ -113,11 +110,8 @@ async fn main() {
         // Fresh organizations per scenario keep every client under its per-minute limit.
         let mut keys = Vec::new();
         for _ in 0..CLIENTS {
-            let org = accounts.create_organization("bench", Tier::Scale, 0).await.unwrap();
-            let new =
-                NewKey { name: "bench".into(), kind: KeyKind::Secret, mode: Mode::Test, scopes: Scope::ALL.to_vec(), expires_at: None };
-            let key = accounts.create_key(&org.id, new).await.unwrap().1;
-            let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+            let (org_id, key) = store.organization_with_key().await;
+            let caller = Caller { org_id, livemode: false, plans_per_day: None };
             let mut threads = Vec::new();
             for _ in 0..REQUESTS.div_ceil(MESSAGES_PER_THREAD) {
                 threads.push(research.create_thread(&caller, NewThread::default()).await.unwrap().id);
