@@ -16,6 +16,26 @@ pub fn parse_time(param: &str, raw: Option<&str>) -> ResearchResult<Option<Times
         .transpose()
 }
 
+/// A time bound (`created_after`, `created_before`) as the OpenAPI document states it: an ISO 8601
+/// date-time, or empty, which [`parse_time`] reads as no bound (what a form sends for a blank
+/// field).
+pub struct TimeText;
+
+impl utoipa::PartialSchema for TimeText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let time = ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)));
+        let blank = ObjectBuilder::new().schema_type(Type::String).max_length(Some(0));
+        let schema = OneOfBuilder::new()
+            .item(time)
+            .item(blank)
+            .description(Some("An ISO 8601 time such as 2026-04-21T14:22:01Z; empty is no bound."));
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(schema.build()))
+    }
+}
+
+impl utoipa::ToSchema for TimeText {}
+
 /// An http(s) URL field as the OpenAPI document states it: text starting `http://` or
 /// `https://` (any case), at most [`quarry_engine::net::MAX_URL_CHARS`] characters. What passes
 /// that and still cannot be used (unparsable, no host, an address that is not allowed) is a 422

@@ -311,16 +311,30 @@ impl Accounts {
         let now = Timestamp::from(self.clock.now());
         let update = Update::new().set("revoked_at", serde_json::to_value(now).expect("timestamp"));
         let item = self.table.update(&key_record_key(org_id, key_id), update, Condition::Exists).await?;
+        self.verified.forget_key(key_id);
         Ok(Some(item.to_record::<StoredKey>()?.key))
     }
 
-    /// Resolves a presented secret to its key and organization.
+    /// Resolves a presented secret to its key and organization: from the cache of keys verified
+    /// in the last [`super::VERIFIED_KEY_TTL`], else from the table.
     pub async fn authenticate(&self, secret: Option<&str>) -> Result<Principal, AuthOutcome> {
         let secret = secret.ok_or(AuthOutcome::Denied(AuthFailure::Missing))?;
         if !is_well_formed(secret) {
             return Err(AuthOutcome::Denied(AuthFailure::Malformed));
         }
-        let lookup = self.table.get(&lookup_key(&hash_secret(secret))).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
+        let hash = hash_secret(secret);
+        let now = self.clock.now();
+        if let Some(principal) = self.verified.get(&hash, now) {
+            return Ok(principal);
+        }
+        let principal = self.verify(&hash).await?;
+        self.verified.put(hash, principal.clone(), now);
+        Ok(principal)
+    }
+
+    /// Reads the key of a secret's hash and its organization, and checks the key is usable.
+    async fn verify(&self, hash: &str) -> Result<Principal, AuthOutcome> {
+        let lookup = self.table.get(&lookup_key(hash)).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
         let lookup: KeyLookup = lookup.to_record()?;
         let key = self.key(&lookup.organization_id, &lookup.key_id).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
         let now = self.clock.now();
@@ -342,7 +356,11 @@ impl Accounts {
         }
         let update = Update::new().set("last_used_at", serde_json::to_value(Timestamp::from(now)).expect("timestamp"));
         match self.table.update(&key_record_key(&key.organization_id, &key.id), update, Condition::Exists).await {
-            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Ok(_) => {
+                self.verified.used(&key.id, now.into());
+                Ok(())
+            }
+            Err(StoreError::ConditionFailed) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -7,26 +7,30 @@
 mod keys;
 mod organizations;
 mod tiers;
+mod verified;
 
 pub use keys::{is_well_formed, ApiKey, AuthFailure, AuthOutcome, KeyKind, Mode, NewKey, Principal, Scope};
 pub use organizations::{Organization, OrganizationObject};
 pub use tiers::{Tier, TierLimits};
+pub use verified::VERIFIED_KEY_TTL;
 
 use std::sync::Arc;
 
 use quarry_ports::clock::SharedClock;
 use quarry_ports::Table;
 
-/// The accounts service: organizations, keys, authentication.
+/// The accounts service: organizations, keys, authentication. Clones share one cache of
+/// verified keys ([`VERIFIED_KEY_TTL`]).
 #[derive(Clone)]
 pub struct Accounts {
     table: Arc<dyn Table>,
     clock: SharedClock,
+    verified: Arc<verified::VerifiedKeys>,
 }
 
 impl Accounts {
     pub fn new(table: Arc<dyn Table>, clock: SharedClock) -> Self {
-        Accounts { table, clock }
+        Accounts { table, clock, verified: Arc::default() }
     }
 }
 

@@ -108,7 +108,10 @@ impl Accounts {
             return self.organization(org_id).await;
         }
         match self.table.update(&org_key(org_id), update, Condition::Exists).await {
-            Ok(item) => Ok(Some(item.to_record()?)),
+            Ok(item) => {
+                self.verified.forget_organization(org_id);
+                Ok(Some(item.to_record()?))
+            }
             Err(quarry_ports::StoreError::ConditionFailed) => Ok(None),
             Err(e) => Err(e),
         }

@@ -167,10 +167,10 @@ pub struct JobListParams {
     #[param(value_type = Option<String>, pattern = "^$|^thr_[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     pub thread_id: Option<String>,
     /// Jobs created at or after this ISO 8601 time.
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<crate::filters::TimeText>)]
     pub created_after: Option<String>,
     /// Jobs created before this ISO 8601 time.
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<crate::filters::TimeText>)]
     pub created_before: Option<String>,
 }
 

@@ -112,12 +112,12 @@ pub struct LeadFilterParams {
     #[schema(max_length = 200)]
     pub search: Option<String>,
     /// Leads created at or after this ISO 8601 time.
-    #[param(value_type = Option<String>, format = DateTime)]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<crate::filters::TimeText>)]
+    #[schema(value_type = Option<crate::filters::TimeText>)]
     pub created_after: Option<String>,
     /// Leads created before this ISO 8601 time.
-    #[param(value_type = Option<String>, format = DateTime)]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<crate::filters::TimeText>)]
+    #[schema(value_type = Option<crate::filters::TimeText>)]
     pub created_before: Option<String>,
 }
 

@@ -153,6 +153,8 @@ struct Inner {
     policy: TargetPolicy,
     /// Longest time a request body may take to arrive ([`extract::body_deadline`]).
     body_timeout: std::time::Duration,
+    /// When storage last answered `/health`'s probe.
+    health: health::LastProbe,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -232,6 +234,7 @@ impl AppState {
             features: groups.iter().map(|g| g.name()).collect(),
             policy,
             body_timeout: extract::BODY_TIMEOUT,
+            health: health::LastProbe::default(),
             storage,
             clock,
         }))
@@ -295,6 +298,10 @@ impl AppState {
 
     pub fn features(&self) -> &[&'static str] {
         &self.0.features
+    }
+
+    fn health_probe(&self) -> &health::LastProbe {
+        &self.0.health
     }
 }
 

@@ -389,3 +389,36 @@ pub async fn rate_limits_hold_per_organization(s: TestServer) {
     clock.advance(Duration::from_secs(60));
     assert_eq!(call(&s, Method::GET, "/v1/me", &starter).send().await.unwrap().status(), 200, "next window");
 }
+
+/// Two instances counting in one table (two Lambdas) lease batches of the minute's budget: a
+/// request costs a counter write once per batch, and together they never pass the limit.
+pub async fn rate_limit_leases_hold_across_instances(s: TestServer) {
+    use quarry_shared::ratelimit::{Bucket, RateLimiter};
+    let clock = s.manual_clock.clone().expect("a manual clock");
+    let now = clock.now();
+    clock.set(now - chrono::Duration::seconds(now.timestamp() % 60) + chrono::Duration::seconds(60));
+    let shared: quarry_ports::clock::SharedClock = clock.clone();
+    let (a, b) = (RateLimiter::new(s.storage.table.clone(), shared.clone()), RateLimiter::new(s.storage.table.clone(), shared));
+    let window = clock.now().timestamp().div_euclid(60);
+    let counter = quarry_ports::Key::new("ORG#org_lease", format!("RATE#{window}"));
+    let counted = || async { s.storage.table.get(&counter).await.unwrap().and_then(|item| item.i64("count")) };
+
+    // A 60-a-minute limit leases three at a time: the first request writes 3, the next two nothing.
+    for expected_remaining in [59, 58, 57] {
+        let decision = a.hit("org_lease", Bucket::Secret, 60).await.unwrap();
+        assert!(decision.allowed);
+        assert_eq!(decision.remaining, expected_remaining, "one instance counts exactly");
+        assert_eq!(counted().await, Some(3), "one write per batch");
+    }
+    let mut allowed = 3;
+    for n in 0..120 {
+        let limiter = if n % 2 == 0 { &b } else { &a };
+        allowed += u32::from(limiter.hit("org_lease", Bucket::Secret, 60).await.unwrap().allowed);
+    }
+    assert_eq!(allowed, 60, "both instances spent their batches, and no more");
+    assert_eq!(counted().await, Some(60), "the counter stops at the limit");
+    let refused = a.hit("org_lease", Bucket::Secret, 60).await.unwrap();
+    assert!(!refused.allowed && refused.remaining == 0 && refused.retry_after == 60, "{refused:?}");
+    clock.advance(Duration::from_secs(60));
+    assert!(b.hit("org_lease", Bucket::Secret, 60).await.unwrap().allowed, "the next minute has its own budget");
+}

@@ -98,6 +98,7 @@ define_suite!(
         idempotency_keys_replay_the_first_response,
         abandoned_idempotency_claims_expire,
         rate_limits_hold_per_organization,
+        rate_limit_leases_hold_across_instances,
     ]
 );
 
