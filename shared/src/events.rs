@@ -16,8 +16,13 @@ use quarry_ports::{Condition, Item, Key, Order, Query, StoreResult, Table, Write
 pub const EVENT_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// Sort-key prefix of events in the organization's partition.
 pub(crate) const EVENT_SK: &str = "EVT#";
-/// Secondary-index partition of events not yet fanned out to webhook endpoints.
+/// Secondary-index partition of the outbox: one small marker item per event not yet fanned out
+/// to webhook endpoints.
 pub(crate) const OUTBOX: &str = "OUTBOX";
+/// Sort-key prefix of outbox markers in the organization's partition.
+pub(crate) const OUTBOX_SK: &str = "OUTBOX#";
+/// The attribute of an outbox marker naming its event's sort key.
+pub(crate) const OUTBOX_EVENT_SK: &str = "event_sk";
 
 /// The event catalog. Names follow the Leadex contract exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -153,14 +158,22 @@ impl Event {
         Ok(Event { id: new_id(prefix::EVENT), kind, created_at: now, livemode, data: EventData { object } })
     }
 
-    /// The write that records the event, to put in the transaction of the change it reports.
-    /// The event also enters the webhook outbox (a secondary-index entry the fan-out removes once
-    /// it has created the event's deliveries), so an event recorded is an event delivered.
-    pub fn record_op(&self, org_id: &str) -> StoreResult<WriteOp> {
-        let key = Key::new(org_partition(org_id), format!("{EVENT_SK}{}", self.id));
+    /// The writes that record the event, to put in the transaction of the change it reports: the
+    /// event, and its marker in the webhook outbox (which the fan-out deletes once it has created
+    /// the event's deliveries), so an event recorded is an event delivered. The marker is a small
+    /// item of its own, so taking an event out of the outbox neither reads nor rewrites the event
+    /// (a `lead.qualified` event holds a whole lead), and the outbox index holds only markers.
+    pub fn record_ops(&self, org_id: &str) -> StoreResult<[WriteOp; 2]> {
+        let partition = org_partition(org_id);
+        let expires = self.created_at.unix() + EVENT_RETENTION_SECS;
+        let event_sk = format!("{EVENT_SK}{}", self.id);
         let outbox_sk = format!("{:013}#{}", self.created_at.0.timestamp_millis().max(0), self.id);
-        let item = Item::from_record(key, self)?.expires_at(self.created_at.unix() + EVENT_RETENTION_SECS).with_gsi1(OUTBOX, outbox_sk);
-        Ok(WriteOp::Put { item, condition: Condition::Absent })
+        let marker = Item::new(Key::new(partition.clone(), format!("{OUTBOX_SK}{outbox_sk}")))
+            .with(OUTBOX_EVENT_SK, event_sk.clone())
+            .expires_at(expires)
+            .with_gsi1(OUTBOX, outbox_sk);
+        let event = Item::from_record(Key::new(partition, event_sk), self)?.expires_at(expires);
+        Ok([WriteOp::Put { item: event, condition: Condition::Absent }, WriteOp::Put { item: marker, condition: Condition::Absent }])
     }
 }
 
@@ -186,10 +199,7 @@ impl<'a> EventLog<'a> {
 
     /// Appends one event on its own (for events that report no other write, e.g. `plan.rejected`).
     pub async fn record(&self, org_id: &str, event: &Event) -> StoreResult<()> {
-        match event.record_op(org_id)? {
-            WriteOp::Put { item, condition } => self.table.put(item, condition).await,
-            _ => unreachable!("record_op is a put"),
-        }
+        self.table.transact(event.record_ops(org_id)?.into()).await
     }
 
     /// One page of the log, oldest first (`Order::Asc`) or newest first.

@@ -362,7 +362,7 @@ pub async fn mark_stopped(table: &dyn Table, org_id: &str, job_id: &str, reason:
     if was == JobStatus::Running {
         ops.push(WriteOp::Update { key: running_key(org_id), update: Update::new().add("count", -1), condition: Condition::None });
     }
-    ops.push(crate::events::Event::new(crate::events::EventType::JobStopped, &job, job.livemode, now)?.record_op(org_id)?);
+    ops.extend(crate::events::Event::new(crate::events::EventType::JobStopped, &job, job.livemode, now)?.record_ops(org_id)?);
     match table.transact(ops).await {
         Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e),

@@ -259,15 +259,15 @@ impl JobRecords {
         if let (Outcome::Failed(error), Some(meta)) = (&outcome, &halted) {
             let object = json!({"object": "job_step", "job_id": job.id, "step_id": meta.id, "title": meta.title,
                 "intent": meta.intent, "status": "failed", "error": error});
-            ops.push(Event::new(EventType::JobStepFailed, &object, job.livemode, now)?.record_op(org_id)?);
+            ops.extend(Event::new(EventType::JobStepFailed, &object, job.livemode, now)?.record_ops(org_id)?);
         }
         if let Some(artifact) = &ended.artifact {
             if let Some(record) = self.table.get(&super::artifact::artifact_key(org_id, &artifact.id)).await? {
                 let record: super::artifact::Artifact = record.to_record()?;
-                ops.push(Event::new(EventType::ArtifactCreated, &record, job.livemode, now)?.record_op(org_id)?);
+                ops.extend(Event::new(EventType::ArtifactCreated, &record, job.livemode, now)?.record_ops(org_id)?);
             }
         }
-        ops.push(Event::new(kind, &ended, job.livemode, now)?.record_op(org_id)?);
+        ops.extend(Event::new(kind, &ended, job.livemode, now)?.record_ops(org_id)?);
         match self.table.transact(ops).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed) => return Ok(None), // another delivery ended it

@@ -220,15 +220,15 @@ impl Jobs {
             approved.metadata = metadata;
         }
         let event = Event::new(EventType::JobApproved, &approved, job.livemode, now)?;
-        let ops = vec![
+        let ops: Vec<WriteOp> = vec![
             WriteOp::Update { key: job_key(&org.id, job_id), update, condition: Condition::equals("status", JobStatus::Pending.as_str()) },
             WriteOp::Update {
                 key: running_key(&org.id),
                 update: Update::new().add("count", 1),
                 condition: Condition::counter_within("count", 1, i64::from(limit)),
             },
-            event.record_op(&org.id)?,
         ];
+        let ops = [ops, event.record_ops(&org.id)?.into()].concat();
         let ops = crate::idempotency::with_outcome(ops, STEP_APPROVE, &approved)?;
         match self.records.table.transact(ops).await {
             Ok(()) => {}

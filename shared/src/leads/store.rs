@@ -479,13 +479,13 @@ impl JobLeadWriter<'_> {
         Ok(ops)
     }
 
-    /// The `lead.qualified` event of a lead that is hot now and was not `before`.
-    fn qualified_event(&self, before: Option<&Lead>, lead: &Lead) -> StoreResult<Option<WriteOp>> {
+    /// The `lead.qualified` event of a lead that is hot now and was not `before` (its two writes).
+    fn qualified_event(&self, before: Option<&Lead>, lead: &Lead) -> StoreResult<Vec<WriteOp>> {
         let hot = |l: &Lead| l.lead_status == Some(LeadStatus::Hot);
         if !hot(lead) || before.is_some_and(hot) {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        Ok(Some(Event::new(EventType::LeadQualified, lead, self.livemode, self.now)?.record_op(self.org_id)?))
+        Ok(Event::new(EventType::LeadQualified, lead, self.livemode, self.now)?.record_ops(self.org_id)?.into())
     }
 }
 

@@ -89,10 +89,8 @@ impl Research {
         let thread = stored.thread;
         let update = Update::new().set(STATE, DELETING).set("deleted_at", now.to_string());
         let event = Event::new(EventType::ThreadDeleted, &thread, caller.livemode, now)?;
-        let ops = vec![
-            WriteOp::Update { key: thread_key(org, &thread.id), update, condition: Condition::equals(STATE, ACTIVE) },
-            event.record_op(org)?,
-        ];
+        let mut ops = vec![WriteOp::Update { key: thread_key(org, &thread.id), update, condition: Condition::equals(STATE, ACTIVE) }];
+        ops.extend(event.record_ops(org)?);
         match self.table.transact(ops).await {
             Ok(()) => {
                 crate::events::nudge_fan_out(self.steps.as_ref()).await;

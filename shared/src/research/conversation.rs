@@ -292,7 +292,7 @@ impl Research {
             Event::new(EventType::PlanCreated, &plan, caller.livemode, now)?,
             Event::new(EventType::MessageCreated, &reply, caller.livemode, now)?,
         ] {
-            ops.push(event.record_op(org)?);
+            ops.extend(event.record_ops(org)?);
         }
         let posted = Posted { message, plan, job };
         let ops = idempotency::with_outcome(ops, STEP_POST, &posted)?;

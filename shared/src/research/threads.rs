@@ -181,7 +181,8 @@ impl Research {
         let stored = StoredThread { thread: thread.clone(), state: ACTIVE.into(), livemode: caller.livemode };
         let put = WriteOp::Put { item: Item::from_record(thread_key(&caller.org_id, &thread.id), &stored)?, condition: Condition::Absent };
         let event = Event::new(EventType::ThreadCreated, &thread, caller.livemode, now)?;
-        let ops = idempotency::with_outcome(vec![put, event.record_op(&caller.org_id)?], STEP_CREATE_THREAD, &thread)?;
+        let [event, marker] = event.record_ops(&caller.org_id)?;
+        let ops = idempotency::with_outcome(vec![put, event, marker], STEP_CREATE_THREAD, &thread)?;
         self.table.transact(ops).await?;
         crate::events::nudge_fan_out(self.steps.as_ref()).await;
         Ok(thread)

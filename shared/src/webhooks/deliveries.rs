@@ -29,7 +29,7 @@ use super::endpoints::{endpoint_key, signing_secrets, subscribed, Endpoint, Endp
 use super::signing;
 use crate::accounts::{org_partition, Caller};
 use crate::error::{ResearchError, ResearchResult};
-use crate::events::{Event, OUTBOX};
+use crate::events::{Event, EVENT_SK, OUTBOX, OUTBOX_EVENT_SK, OUTBOX_SK};
 use crate::ids;
 use crate::jobs::artifact::Format;
 use crate::tasks::Task;
@@ -224,9 +224,10 @@ impl Deliveries {
     }
 
     /// Fans out up to [`FANOUT_BATCH`] events from the outbox; returns how many it took out
-    /// (fewer than it read when a concurrent fan-out took them first). The batch costs three
-    /// writes whatever its size: the new delivery records in one call, their first attempts in
-    /// one queue batch, the outbox removals in one call.
+    /// (fewer than it read when a concurrent fan-out took them first). The outbox holds small
+    /// markers ([`Event::record_ops`]): an event is read only when its organization has an
+    /// endpoint. The batch costs three writes whatever its size: the new delivery records in one
+    /// call, their first attempts in one queue batch, the marker removals in one call.
     pub async fn fan_out(&self) -> StoreResult<usize> {
         let page = self.table.query(Query::gsi1(OUTBOX).limit(FANOUT_BATCH)).await?;
         let mut cached: Option<(String, Vec<Endpoint>)> = None;
@@ -241,7 +242,7 @@ impl Deliveries {
             if endpoints.is_empty() {
                 continue; // nobody listens: the event only leaves the outbox
             }
-            let event: Event = item.to_record()?;
+            let Some(event) = self.outbox_event(item).await? else { continue };
             for endpoint in endpoints.iter().filter(|e| subscribed(e, &event, job_of(&event))) {
                 let id = fanout_delivery_id(&event, &endpoint.id);
                 let (_, record) = self.pending_record(org_id, &endpoint.id, &id, &event.id, event.kind.as_str(), payload(&event)?)?;
@@ -260,24 +261,42 @@ impl Deliveries {
                 self.queue.send_batch(&first_attempts, Duration::ZERO).await?;
             }
         }
-        self.leave_outbox(page.items.iter().map(|item| item.key.clone()).collect()).await
+        self.leave_outbox(&page.items).await
     }
 
-    /// Takes fanned-out events out of the outbox and returns how many this call took out. Each
-    /// removal holds only while the event is still in the outbox, so when fan-outs race over one
+    /// The event an outbox entry stands for: its marker's event, read from the table (`None`
+    /// once the event has expired), or the entry itself where an event recorded before the
+    /// markers existed carries its outbox entry on its own item.
+    async fn outbox_event(&self, entry: &Item) -> StoreResult<Option<Event>> {
+        if entry.key.sk.starts_with(EVENT_SK) {
+            return entry.to_record().map(Some);
+        }
+        let Some(event_sk) = entry.str(OUTBOX_EVENT_SK) else { return Ok(None) };
+        self.table.get(&Key::new(entry.key.pk.clone(), event_sk)).await?.map(|item| item.to_record()).transpose()
+    }
+
+    /// Takes fanned-out entries out of the outbox and returns how many this call took out. Each
+    /// removal holds only while the entry is still in the outbox, so when fan-outs race over one
     /// batch (the worker runs queued ones side by side, and every job chunk queues one), those
     /// that lost count nothing and their chains of continuations end. Counting what they read
     /// instead kept every chain alive while the outbox held a full batch: a 10,000-row job's
     /// 20,000 `lead.qualified` events were fanned out many times over (61 s instead of 21 s).
-    async fn leave_outbox(&self, keys: Vec<Key>) -> StoreResult<usize> {
-        if keys.is_empty() {
+    async fn leave_outbox(&self, entries: &[Item]) -> StoreResult<usize> {
+        if entries.is_empty() {
             return Ok(0);
         }
-        let removals = keys
-            .into_iter()
-            .map(|key| {
-                let done = Update::new().remove(GSI1_PK).remove(GSI1_SK);
-                vec![WriteOp::Update { key, update: done, condition: Condition::equals(GSI1_PK, OUTBOX) }]
+        let removals = entries
+            .iter()
+            .map(|entry| {
+                let key = entry.key.clone();
+                let op = if key.sk.starts_with(OUTBOX_SK) {
+                    WriteOp::Delete { key, condition: Condition::Exists }
+                } else {
+                    // An event recorded before the markers: it stays, out of the outbox.
+                    let done = Update::new().remove(GSI1_PK).remove(GSI1_SK);
+                    WriteOp::Update { key, update: done, condition: Condition::equals(GSI1_PK, OUTBOX) }
+                };
+                vec![op]
             })
             .collect();
         Ok(self.table.transact_groups(removals).await?.into_iter().filter(|&taken| taken).count())

@@ -70,6 +70,8 @@ pub struct SqliteDb {
 
 /// Read-only connections per database file (the development machine has 2 cores).
 const READERS: usize = 2;
+/// The writer's page cache, as SQLite's `cache_size` takes it (negative: KiB): 16 MiB.
+const WRITER_CACHE_KIB: i64 = -16 * 1024;
 
 impl SqliteDb {
     /// Opens (creating if needed) the database file and applies the schema.
@@ -77,6 +79,12 @@ impl SqliteDb {
         let mut conn = Connection::open(path).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        // The writer's page cache: a job chunk touches the lead, pointer, index and event b-trees
+        // at once, and SQLite's default 2 MiB cache re-read their pages on every chunk.
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB).map_err(backend)?;
+        // Checkpoint the WAL every 16 MiB instead of every 4 MiB: fewer copies of hot pages into
+        // the main file (and their fsyncs) while a job writes.
+        conn.pragma_update(None, "wal_autocheckpoint", 4_096).map_err(backend)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
         migrate_index_columns(&mut conn)?;
@@ -383,6 +391,22 @@ impl Table for SqliteTable {
     }
 }
 
+/// The least string greater than every string that starts with `prefix` (`None` when there is
+/// none, or the prefix is empty). SQLite compares text byte by byte, and UTF-8's byte order is
+/// code-point order, so raising the last code point that can be raised (dropping the ones after
+/// it) gives that bound.
+fn past_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// Builds the SELECT for a query: the partition, the key range, the cursor position, live items
 /// only, in index order, one more row than the page so we know whether another page follows.
 fn query_sql(query: &Query, cursor: Option<&Cursor>, now: i64) -> (String, Vec<SqlValue>) {
@@ -395,9 +419,16 @@ fn query_sql(query: &Query, cursor: Option<&Cursor>, now: i64) -> (String, Vec<S
     }
     match &query.range {
         KeyRange::All => {}
+        // A range, not `substr(..) = ?`, so SQLite seeks the index to the prefix instead of
+        // reading every row of the partition (which made a prefix query cost more as an
+        // organization's partition grew).
         KeyRange::Prefix(p) => {
-            sql.push_str(&format!(" AND substr({sort_col}, 1, length(?)) = ?"));
-            args.extend([SqlValue::Text(p.clone()), SqlValue::Text(p.clone())]);
+            sql.push_str(&format!(" AND {sort_col} >= ?"));
+            args.push(SqlValue::Text(p.clone()));
+            if let Some(past) = past_prefix(p) {
+                sql.push_str(&format!(" AND {sort_col} < ?"));
+                args.push(SqlValue::Text(past));
+            }
         }
         KeyRange::Between(lo, hi) => {
             sql.push_str(&format!(" AND {sort_col} >= ? AND {sort_col} <= ?"));
@@ -617,6 +648,36 @@ impl Queue for SqliteQueue {
 mod tests {
     use super::*;
     use quarry_ports::clock::ManualClock;
+
+    #[test]
+    fn a_prefix_becomes_a_range_that_holds_exactly_its_strings() {
+        assert_eq!(past_prefix("EVT#").as_deref(), Some("EVT$"));
+        assert_eq!(past_prefix("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(past_prefix("\u{D7FF}").as_deref(), Some("\u{E000}"), "surrogates are skipped");
+        assert_eq!(past_prefix(""), None);
+        assert_eq!(past_prefix("\u{10FFFF}"), None);
+        let past = past_prefix("LEAD#").unwrap();
+        for inside in ["LEAD#", "LEAD#zzz", "LEAD#\u{10FFFF}\u{10FFFF}"] {
+            assert!(inside >= "LEAD#" && inside < past.as_str(), "{inside}");
+        }
+        assert!("LEAD$" >= past.as_str() && "LEAD" < "LEAD#");
+    }
+
+    #[test]
+    fn a_prefix_query_seeks_the_index() {
+        let query = Query::partition("ORG#1").prefix("EVT#");
+        let (sql, _) = query_sql(&query, None, 0);
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params!["ORG#1", "EVT#", "EVT$", 0, 101], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|step| step.contains("sk>? AND sk<?") || step.contains("sk>?) AND (sk<?")), "{plan:?}");
+    }
 
     /// The `items` table as files written before `gsi2` / `gsi3` existed have it.
     const OLD_SCHEMA: &str = r#"

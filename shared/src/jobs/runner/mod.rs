@@ -257,7 +257,7 @@ impl JobRunner {
             .set(quarry_ports::table::GSI1_SK, heartbeat_sk(now.unix(), &job.id));
         let mut ops = vec![WriteOp::Update { key: job_key(org_id, &job.id), update, condition: Condition::equals(RUN_POSITION, at) }];
         for event in &events {
-            ops.push(event.record_op(org_id)?);
+            ops.extend(event.record_ops(org_id)?);
         }
         match self.records.table.transact(ops).await {
             Ok(()) => Ok(true),
