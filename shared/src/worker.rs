@@ -154,7 +154,7 @@ impl Worker {
                 match cascade.run(org_id, thread_id).await? {
                     CascadeProgress::Done => {
                         tracing::info!(org_id, thread_id, "thread deleted");
-                        crate::events::nudge_fan_out(self.storage.steps.as_ref()).await;
+                        crate::events::nudge_fan_out(self.storage.deliveries.as_ref()).await;
                         Ok(())
                     }
                     CascadeProgress::Continue => self.storage.steps.send(&task.to_body(), Duration::ZERO).await.map(drop),
@@ -164,8 +164,9 @@ impl Worker {
             Task::RunJob { org_id, job_id, position } => self.runner().run_chunk(org_id, job_id, position).await,
             Task::FanOut => {
                 if self.deliveries.fan_out().await? == FANOUT_BATCH {
-                    // More are waiting: continue in a fresh message rather than loop here.
-                    self.storage.steps.send(&Task::FanOut.to_body(), Duration::ZERO).await?;
+                    // More are waiting: continue in a fresh message rather than loop here, on the
+                    // notification lane (the deliveries queue), beside the deliveries it makes.
+                    self.storage.deliveries.send(&Task::FanOut.to_body(), Duration::ZERO).await?;
                 }
                 Ok(())
             }
@@ -186,6 +187,7 @@ impl Worker {
     pub fn runner(&self) -> JobRunner {
         let s = &self.storage;
         JobRunner::new(s.table.clone(), s.blobs.clone(), s.steps.clone(), self.clock.clone(), self.fetcher.clone(), self.web.clone())
+            .with_notifications(s.deliveries.clone())
     }
 
     /// Handles one delivery of a message. On the last delivery SQS allows ([`MAX_RECEIVES`]), a

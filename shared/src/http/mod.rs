@@ -218,8 +218,13 @@ impl AppState {
         let client = quarry_engine::net::guarded_client(policy, crate::webhooks::deliveries::DELIVERY_TIMEOUT);
         let deliveries =
             Deliveries::new(table.clone(), storage.deliveries.clone(), storage.blobs.clone(), clock.clone(), client, endpoints.clone());
-        let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner).with_target_policy(policy);
+        // Webhook fan-out goes to the deliveries queue: notifications have their own lane and
+        // never wait behind job chunks on the steps queue.
+        let research = Research::new(table.clone(), storage.steps.clone(), clock.clone(), planner)
+            .with_target_policy(policy)
+            .with_notifications(storage.deliveries.clone());
         let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone())
+            .with_notifications(storage.deliveries.clone())
             .with_artifact_retention(artifact_retention_days);
         let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
         AppState(Arc::new(Inner {

@@ -91,6 +91,8 @@ pub(super) struct JobRecords {
     pub(super) table: Arc<dyn Table>,
     pub(super) blobs: Arc<dyn Blobs>,
     pub(super) steps: Arc<dyn Queue>,
+    /// Where webhook fan-out nudges go: the steps queue unless a lane of its own is set.
+    pub(super) notifications: Arc<dyn Queue>,
     pub(super) clock: SharedClock,
 }
 
@@ -274,7 +276,7 @@ impl JobRecords {
             Err(e) => return Err(e),
         }
         self.sync_thread_status(org_id, &ended).await?;
-        crate::events::nudge_fan_out(self.steps.as_ref()).await;
+        crate::events::nudge_fan_out(self.notifications.as_ref()).await;
         Ok(Some(ended))
     }
 

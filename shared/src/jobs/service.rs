@@ -85,7 +85,13 @@ pub struct Jobs {
 impl Jobs {
     pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
         let artifact_retention = super::artifact::retention(super::artifact::DEFAULT_RETENTION_DAYS);
-        Jobs { records: JobRecords { table, blobs, steps, clock }, artifact_retention }
+        Jobs { records: JobRecords { table, blobs, notifications: steps.clone(), steps, clock }, artifact_retention }
+    }
+
+    /// The same jobs sending webhook fan-out nudges to `queue` (the deliveries queue in the API).
+    pub fn with_notifications(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.records.notifications = queue;
+        self
     }
 
     /// The same jobs with artifact files kept `days` after they are written.
@@ -245,7 +251,7 @@ impl Jobs {
             Err(e) => return Err(e.into()),
         }
         self.records.sync_thread_status(&org.id, &approved).await?;
-        crate::events::nudge_fan_out(self.records.steps.as_ref()).await;
+        crate::events::nudge_fan_out(self.records.notifications.as_ref()).await;
         self.records.enqueue(&org.id, job_id, &position(0, 0)).await?;
         Ok(approved)
     }

@@ -93,7 +93,7 @@ impl Research {
         ops.extend(event.record_ops(org)?);
         match self.table.transact(ops).await {
             Ok(()) => {
-                crate::events::nudge_fan_out(self.steps.as_ref()).await;
+                crate::events::nudge_fan_out(self.notifications.as_ref()).await;
                 Ok(())
             }
             // Deleted by a concurrent request: that one enqueued the cascade.

@@ -213,7 +213,7 @@ impl Research {
                 };
                 let event = Event::new(EventType::PlanRejected, &object, caller.livemode, now)?;
                 EventLog::new(self.table.as_ref()).record(&caller.org_id, &event).await?;
-                crate::events::nudge_fan_out(self.steps.as_ref()).await;
+                crate::events::nudge_fan_out(self.notifications.as_ref()).await;
                 Err(ResearchError::Rejected(rejection.message))
             }
         }
@@ -298,7 +298,7 @@ impl Research {
         let ops = idempotency::with_outcome(ops, STEP_POST, &posted)?;
         match self.table.transact(ops).await {
             Ok(()) => {
-                crate::events::nudge_fan_out(self.steps.as_ref()).await;
+                crate::events::nudge_fan_out(self.notifications.as_ref()).await;
                 Ok(posted)
             }
             Err(StoreError::ConditionFailed) => Err(self.explain_lost_race(org, &thread.id, previous.as_ref()).await),

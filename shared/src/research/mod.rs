@@ -41,6 +41,9 @@ pub use crate::error::{ResearchError, ResearchResult};
 pub struct Research {
     table: Arc<dyn Table>,
     steps: Arc<dyn Queue>,
+    /// Where webhook fan-out nudges go ([`Research::with_notifications`]; the steps queue unless
+    /// set), so notifications can have a lane of their own beside job chunks.
+    notifications: Arc<dyn Queue>,
     clock: SharedClock,
     planner: Arc<dyn Planner>,
     /// Which attachment URLs are accepted: an internal address written as an IP literal is
@@ -51,7 +54,14 @@ pub struct Research {
 impl Research {
     /// Research with the default outbound policy (public addresses only).
     pub fn new(table: Arc<dyn Table>, steps: Arc<dyn Queue>, clock: SharedClock, planner: Arc<dyn Planner>) -> Self {
-        Research { table, steps, clock, planner, policy: TargetPolicy::default() }
+        Research { table, notifications: steps.clone(), steps, clock, planner, policy: TargetPolicy::default() }
+    }
+
+    /// The same research sending its webhook fan-out nudges to `queue` (the deliveries queue in
+    /// the API: notifications then never wait behind job chunks on the steps queue).
+    pub fn with_notifications(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.notifications = queue;
+        self
     }
 
     /// The same research judging attachment URLs by `policy` (test suites allow loopback).

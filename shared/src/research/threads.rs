@@ -184,7 +184,7 @@ impl Research {
         let [event, marker] = event.record_ops(&caller.org_id)?;
         let ops = idempotency::with_outcome(vec![put, event, marker], STEP_CREATE_THREAD, &thread)?;
         self.table.transact(ops).await?;
-        crate::events::nudge_fan_out(self.steps.as_ref()).await;
+        crate::events::nudge_fan_out(self.notifications.as_ref()).await;
         Ok(thread)
     }
 

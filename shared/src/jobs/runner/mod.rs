@@ -110,7 +110,14 @@ impl JobRunner {
         fetcher: Fetcher,
         web: WebSource,
     ) -> Self {
-        JobRunner { records: JobRecords { table, blobs, steps, clock }, fetcher, web }
+        JobRunner { records: JobRecords { table, blobs, notifications: steps.clone(), steps, clock }, fetcher, web }
+    }
+
+    /// The same runner sending webhook fan-out nudges to `queue` (the worker passes the
+    /// deliveries queue, so a chunk's notifications never queue in front of the next chunk).
+    pub fn with_notifications(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.records.notifications = queue;
+        self
     }
 
     /// Writes the leads of `job` into its partition.
@@ -181,7 +188,7 @@ impl JobRunner {
         if !self.advance(org_id, &job, at, &advance, events).await? {
             return Ok(()); // another delivery advanced it
         }
-        crate::events::nudge_fan_out(self.records.steps.as_ref()).await;
+        crate::events::nudge_fan_out(self.records.notifications.as_ref()).await;
         match chunk.ceiling {
             // The ceiling's rows are billed and kept; the job ends at its new position.
             Some(reason) => self.stop_at(org_id, &job.id, &plan, &advance.next, reason).await,
