@@ -10,7 +10,7 @@ use quarry_store::Embedded;
 
 /// A bench's store: the embedded backend over a temporary directory (removed when dropped).
 pub struct BenchStore {
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
     pub embedded: Embedded,
     pub accounts: Accounts,
     pub settings: Settings,
@@ -24,7 +24,7 @@ impl BenchStore {
         let embedded = Embedded::open(dir.path(), "http://127.0.0.1:8080", vec![7; 32], clock.clone()).unwrap();
         let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
         let settings = Settings::from_env().expect("the environment's settings");
-        BenchStore { _dir: dir, embedded, accounts, settings, clock }
+        BenchStore { dir, embedded, accounts, settings, clock }
     }
 
     /// A new Scale-tier organization and a test-mode secret key with every scope: (org ID, key).
