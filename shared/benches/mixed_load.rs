@@ -243,7 +243,7 @@ async fn main() {
         seeded = size;
 
         let until = Instant::now() + run;
-        let db = store.dir.path().join("quarry.db");
+        let db = store.db_file();
         let depths = tokio::task::spawn_blocking(move || queue_depths(db, until + Duration::from_secs(1)));
         let job = {
             let api = api.clone();
@@ -287,7 +287,7 @@ async fn main() {
         }
     }
     println!("last run served {:.0} % of the first run's rate", 100.0 * rates[rates.len() - 1] / rates[0]);
-    let db = store.dir.path().join("quarry.db");
+    let db = store.db_file();
     let (left, took) = tokio::task::spawn_blocking(move || drain(&db, Duration::from_secs(120))).await.unwrap();
     println!("after the load: the queues held {left} messages {:.1} s later (waiting at most 120 s for them to drain)", took.as_secs_f64());
 }

@@ -10,7 +10,7 @@ use quarry_store::Embedded;
 
 /// A bench's store: the embedded backend over a temporary directory (removed when dropped).
 pub struct BenchStore {
-    pub dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pub embedded: Embedded,
     pub accounts: Accounts,
     pub settings: Settings,
@@ -25,6 +25,12 @@ impl BenchStore {
         let accounts = Accounts::new(embedded.storage.table.clone(), clock.clone());
         let settings = Settings::from_env().expect("the environment's settings");
         BenchStore { dir, embedded, accounts, settings, clock }
+    }
+
+    /// The store's SQLite file (the load bench reads queue depths from it).
+    #[allow(dead_code)] // each bench compiles this module; only some read the file
+    pub fn db_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("quarry.db")
     }
 
     /// A new Scale-tier organization and a test-mode secret key with every scope: (org ID, key).
