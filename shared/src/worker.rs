@@ -66,6 +66,24 @@ pub struct Worker {
     deliveries: Deliveries,
     /// The web engine for live jobs (same guard and host overrides as `fetcher`).
     web: WebSource,
+    /// One fan-out at a time in this process ([`FanOutGate`]).
+    fan_out_gate: Arc<FanOutGate>,
+}
+
+/// Most outbox batches one fan-out message works through before it hands the rest to a fresh
+/// message (keeps one message far inside a Lambda's time limit).
+const FANOUT_BATCHES_PER_MESSAGE: usize = 50;
+
+/// Lets one fan-out run at a time in a process. Every write that records events nudges the
+/// fan-out, so under load thousands of nudges queue up; run side by side, they all read the same
+/// outbox batch and all but one of them do its work for nothing (the 64-wide notification lane
+/// fell to about 160 deliveries a second that way). A nudge that arrives while a fan-out runs
+/// only marks that more may be waiting, and the running one goes round again, so no nudge is
+/// lost; a crash loses nothing either, as the outbox itself is the record of what is left.
+#[derive(Default)]
+struct FanOutGate {
+    running: std::sync::atomic::AtomicBool,
+    again: std::sync::atomic::AtomicBool,
 }
 
 impl Worker {
@@ -95,7 +113,7 @@ impl Worker {
         let deliveries =
             Deliveries::new(storage.table.clone(), storage.deliveries.clone(), storage.blobs.clone(), clock.clone(), client, endpoints);
         let web = WebSource::new(fetcher.with_limits(CrawlConfig::default().page_limits));
-        Worker { storage, clock, fetcher, deliveries, web }
+        Worker { storage, clock, fetcher, deliveries, web, fan_out_gate: Arc::default() }
     }
 
     /// Verifies emails and searches the web as `settings` say (read once at start-up).
@@ -162,19 +180,43 @@ impl Worker {
                 }
             }
             Task::RunJob { org_id, job_id, position } => self.runner().run_chunk(org_id, job_id, position).await,
-            Task::FanOut => {
-                if self.deliveries.fan_out().await? == FANOUT_BATCH {
-                    // More are waiting: continue in a fresh message rather than loop here, on the
-                    // notification lane (the deliveries queue), beside the deliveries it makes.
-                    self.storage.deliveries.send(&Task::FanOut.to_body(), Duration::ZERO).await?;
-                }
-                Ok(())
-            }
+            Task::FanOut => self.fan_out_once_at_a_time().await,
             Task::Deliver { org_id, webhook_id, delivery_id, attempt } => {
                 self.deliveries.deliver(org_id, webhook_id, delivery_id, *attempt).await
             }
             Task::ExportLeads { org_id, export_id } => self.exports().run(org_id, export_id, self.clock.now().into()).await,
         }
+    }
+
+    /// Fans the outbox out, unless a fan-out is already running in this process, which then goes
+    /// round once more ([`FanOutGate`]).
+    async fn fan_out_once_at_a_time(&self) -> StoreResult<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let gate = &self.fan_out_gate;
+        gate.again.store(true, SeqCst);
+        let mut batches = 0;
+        // Whoever sets `again` after the running fan-out last looked at it, and finds it still
+        // running, is answered by the check after `running` is cleared.
+        while gate.again.load(SeqCst) && !gate.running.swap(true, SeqCst) {
+            let outcome = async {
+                while gate.again.swap(false, SeqCst) {
+                    batches += 1;
+                    if self.deliveries.fan_out().await? == FANOUT_BATCH {
+                        gate.again.store(true, SeqCst); // more are waiting
+                    }
+                    if batches >= FANOUT_BATCHES_PER_MESSAGE && gate.again.load(SeqCst) {
+                        // Continue in a fresh message, on the notification lane.
+                        self.storage.deliveries.send(&Task::FanOut.to_body(), Duration::ZERO).await?;
+                        gate.again.store(false, SeqCst);
+                    }
+                }
+                Ok(())
+            }
+            .await;
+            gate.running.store(false, SeqCst);
+            outcome?;
+        }
+        Ok(())
     }
 
     /// Lead exports over this worker's storage.
