@@ -210,7 +210,7 @@ impl Worker {
                         gate.again.store(false, SeqCst);
                     }
                 }
-                Ok(())
+                Ok::<(), quarry_ports::StoreError>(())
             }
             .await;
             gate.running.store(false, SeqCst);
