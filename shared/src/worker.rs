@@ -348,3 +348,35 @@ impl Worker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Event, EventLog, EventType, OUTBOX};
+    use quarry_ports::clock::ManualClock;
+    use quarry_ports::Query;
+
+    /// Fan-out messages handled side by side run one at a time, and the one running goes round
+    /// again for the others: together they empty an outbox of several batches, where each used
+    /// to take one batch and queue the rest as a new message.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn side_by_side_fan_outs_empty_the_outbox_between_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: SharedClock = ManualClock::new();
+        let embedded = quarry_store::Embedded::open(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
+        let worker = Worker::with_target_policy(embedded.storage.clone(), clock.clone(), TargetPolicy::LoopbackOnly);
+        let events = 3 * FANOUT_BATCH + 12;
+        for i in 0..events {
+            let event =
+                Event::new(EventType::JobSucceeded, &serde_json::json!({"id": format!("job_{i}")}), false, clock.now().into()).unwrap();
+            EventLog::new(embedded.storage.table.as_ref()).record("org_1", &event).await.unwrap();
+        }
+        let handled = futures_util::future::join_all((0..8).map(|_| worker.handle(&Task::FanOut))).await;
+        assert!(handled.iter().all(Result::is_ok), "{handled:?}");
+        assert!(embedded.storage.table.query(Query::gsi1(OUTBOX)).await.unwrap().items.is_empty(), "nothing is left for later");
+        assert!(
+            embedded.storage.deliveries.receive(10, Duration::from_secs(30)).await.unwrap().is_empty(),
+            "and no continuation was needed"
+        );
+    }
+}

@@ -676,10 +676,9 @@ mod tests {
         assert_eq!(sent["id"], json!(big.id));
     }
 
-    /// Fan-outs racing over one outbox (the worker runs queued ones side by side) each take out
-    /// only what they removed, together every event exactly once, and leave no event behind.
-    #[tokio::test]
-    async fn racing_fan_outs_take_each_event_once() {
+    /// Deliveries over a fresh embedded store: (the service, its table, its endpoints, the
+    /// directory to keep alive).
+    fn embedded_deliveries() -> (Deliveries, Arc<dyn Table>, Endpoints, SharedClock, tempfile::TempDir) {
         use quarry_ports::clock::ManualClock;
         use quarry_store::sqlite::{QueueSettings, SqliteDb, SqliteQueue, SqliteTable};
 
@@ -691,7 +690,43 @@ mod tests {
         let endpoints = Endpoints::new(table.clone(), clock.clone(), quarry_engine::net::TargetPolicy::LoopbackOnly);
         let blobs =
             Arc::new(quarry_store::files::FileBlobs::new(dir.path().join("blobs"), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()));
-        let deliveries = Deliveries::new(table.clone(), queue, blobs, clock.clone(), reqwest::Client::new(), endpoints);
+        let deliveries = Deliveries::new(table.clone(), queue, blobs, clock.clone(), reqwest::Client::new(), endpoints.clone());
+        (deliveries, table, endpoints, clock, dir)
+    }
+
+    /// An event recorded before the outbox markers existed (its own item in the outbox index)
+    /// is fanned out beside a new one, and stays stored, out of the outbox.
+    #[tokio::test]
+    async fn events_recorded_before_the_markers_are_still_fanned_out() {
+        let (deliveries, table, endpoints, clock, _dir) = embedded_deliveries();
+        let caller = Caller { org_id: "org_1".into(), livemode: false, plans_per_day: None };
+        let new =
+            super::super::endpoints::NewEndpoint { url: "http://127.0.0.1:9/hook".into(), events: None, description: None, enabled: None };
+        let endpoint = endpoints.create(&caller, new).await.unwrap().endpoint;
+        let now: Timestamp = clock.now().into();
+        let old = Event::new(crate::events::EventType::JobSucceeded, &json!({"id": "job_old"}), false, now).unwrap();
+        let old_key = Key::new("ORG#org_1", format!("{EVENT_SK}{}", old.id));
+        let old_sk = format!("{:013}#{}", now.0.timestamp_millis(), old.id);
+        table.put(Item::from_record(old_key.clone(), &old).unwrap().with_gsi1(OUTBOX, old_sk), Condition::Absent).await.unwrap();
+        let new = Event::new(crate::events::EventType::JobSucceeded, &json!({"id": "job_new"}), false, now).unwrap();
+        crate::events::EventLog::new(table.as_ref()).record("org_1", &new).await.unwrap();
+
+        assert_eq!(deliveries.fan_out().await.unwrap(), 2, "both leave the outbox");
+        assert!(table.query(Query::gsi1(OUTBOX)).await.unwrap().items.is_empty());
+        for event in [&old, &new] {
+            let record = table.get(&delivery_key("org_1", &endpoint.id, &fanout_delivery_id(event, &endpoint.id))).await.unwrap();
+            assert!(record.is_some(), "a delivery of {}", event.id);
+        }
+        let kept = table.get(&old_key).await.unwrap().expect("the old event stays in the log");
+        assert_eq!(kept.to_record::<Event>().unwrap(), old);
+        assert!(kept.str(GSI1_PK).is_none(), "and is out of the outbox index");
+    }
+
+    /// Fan-outs racing over one outbox (the worker runs queued ones side by side) each take out
+    /// only what they removed, together every event exactly once, and leave no event behind.
+    #[tokio::test]
+    async fn racing_fan_outs_take_each_event_once() {
+        let (deliveries, table, _, clock, _dir) = embedded_deliveries();
         let now: Timestamp = clock.now().into();
         let events = 2 * FANOUT_BATCH + 37;
         for i in 0..events {
