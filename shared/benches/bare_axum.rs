@@ -18,7 +18,7 @@ use quarry_shared::http::{self, AppState, Group};
 use tower::ServiceExt;
 
 mod support;
-use support::BenchStore;
+use support::{BenchStore, PROMPT};
 
 /// Concurrent clients, one connection each.
 const CLIENTS: usize = 8;
@@ -102,7 +102,7 @@ async fn readers(router: &axum::Router, store: &BenchStore, count: usize) -> Vec
                 .unwrap()
         };
         let thread = json_of(router.clone().oneshot(post("/v1/threads".into(), serde_json::json!({}))).await.unwrap()).await;
-        let prompt = serde_json::json!({"content": "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth."});
+        let prompt = serde_json::json!({"content": PROMPT});
         let uri = format!("/v1/threads/{}/messages", thread["id"].as_str().unwrap());
         let posted = json_of(router.clone().oneshot(post(uri, prompt)).await.unwrap()).await;
         readers.push(Reader { key: key.clone(), job_id: posted["job"]["id"].as_str().expect("the message drafts a job").into() });

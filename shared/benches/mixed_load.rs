@@ -32,12 +32,11 @@ use quarry_shared::worker::Worker;
 use serde_json::{json, Value};
 
 mod support;
-use support::BenchStore;
+use support::{BenchStore, PROMPT};
 
 const CLIENTS: usize = 8;
 /// Concurrent posters while the organization is grown between runs.
 const SEEDERS: usize = 16;
-const PROMPT: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
 
 /// A clock whose minutes pass 100 times faster than real ones (for the rate limiter only).
 struct FastMinutes {

@@ -16,7 +16,7 @@ use quarry_shared::research::{Caller, NewThread, Research};
 use tower::ServiceExt;
 
 mod support;
-use support::BenchStore;
+use support::{BenchStore, PROMPT};
 
 /// Concurrent clients, each with its own organization (so no client hits the rate limit).
 const CLIENTS: usize = 8;
@@ -26,8 +26,6 @@ const REQUESTS: usize = 250;
 /// Messages posted to one thread in the message scenario before moving to the next thread (the
 /// planner reads a thread's whole history, so this fixes the history length being measured).
 const MESSAGES_PER_THREAD: usize = 10;
-/// The prompt of the message scenario (the reference quickstart's).
-const PROMPT: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
 
 /// One benchmark client: its key and the threads it posts to.
 struct Client {

@@ -8,6 +8,10 @@ use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Scope, Tier};
 use quarry_shared::settings::Settings;
 use quarry_store::Embedded;
 
+/// The reference quickstart's prompt, which every request-path bench posts.
+#[allow(dead_code)] // each bench compiles this module; not all of them post
+pub const PROMPT: &str = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.";
+
 /// A bench's store: the embedded backend over a temporary directory (removed when dropped).
 pub struct BenchStore {
     dir: tempfile::TempDir,
