@@ -63,6 +63,10 @@ pub trait Blobs: Send + Sync + 'static {
     /// Stores (or replaces) an object.
     async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> StoreResult<()>;
 
+    /// A writer that stores an object a part at a time (for files too large to hold whole,
+    /// such as a big job's artifact); the object appears under `key` when it finishes.
+    async fn writer(&self, key: &BlobKey, content_type: &str) -> StoreResult<Box<dyn BlobWriter>>;
+
     /// The object, if it exists.
     async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>>;
 
@@ -71,6 +75,18 @@ pub trait Blobs: Send + Sync + 'static {
 
     /// A GET URL valid for `expires_in` (at most [`MAX_SIGNED_URL_LIFETIME`]).
     async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl>;
+}
+
+/// An object being written in parts (see [`Blobs::writer`]): nothing is visible under its key
+/// until [`BlobWriter::finish`], and a writer dropped before that leaves no object (on S3 an
+/// unfinished multipart upload, which the bucket's lifecycle rule aborts).
+#[async_trait]
+pub trait BlobWriter: Send {
+    /// Appends `bytes` to the object.
+    async fn write(&mut self, bytes: Bytes) -> StoreResult<()>;
+
+    /// Stores the object (replacing any under its key) and answers its size in bytes.
+    async fn finish(self: Box<Self>) -> StoreResult<u64>;
 }
 
 /// Blobs whose signed URLs the serving process checks itself (the embedded file store; S3 checks

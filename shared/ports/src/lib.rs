@@ -12,7 +12,7 @@ pub mod queue;
 pub mod storage;
 pub mod table;
 
-pub use blobs::{Blob, BlobKey, Blobs, SelfSignedBlobs, SignedUrl};
+pub use blobs::{Blob, BlobKey, BlobWriter, Blobs, SelfSignedBlobs, SignedUrl};
 pub use queue::{Queue, Received, MAX_QUEUE_DELAY};
 pub use table::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, Table, Update, WriteOp};
 

@@ -682,6 +682,18 @@ pub trait Table: Send + Sync + 'static {
     /// The live item under `key`, if any.
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>>;
 
+    /// The live items under `keys`, in the same order (`None` where there is none): for reads
+    /// of many known keys at once, e.g. the leads a job log entry names. This default reads them
+    /// one by one; the adapters read them in one call (one SQLite statement, `BatchGetItem`s of
+    /// up to 100 keys).
+    async fn get_many(&self, keys: &[Key]) -> StoreResult<Vec<Option<Item>>> {
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            items.push(self.get(key).await?);
+        }
+        Ok(items)
+    }
+
     /// Writes the whole item (replacing any item under its key) when `condition` holds.
     async fn put(&self, item: Item, condition: Condition) -> StoreResult<()>;
 

@@ -16,12 +16,13 @@ use utoipa::ToSchema;
 use super::{ArtifactRef, Job};
 use crate::accounts::org_partition;
 use crate::leads::render;
+use crate::leads::store::{job_data_partition, LEAD_SK};
 use crate::leads::Lead;
 use crate::ownership::BLOB_KEYS;
 use crate::plans::Plan;
 use quarry_planner::MAX_ROWS;
 use quarry_ports::clock::Timestamp;
-use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, StoreResult, Table, Update, WriteOp};
+use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
 const ARTIFACT_SK: &str = "ART#";
 /// Per format (`csv`, `json`, `xlsx`), when its file was last written (Unix seconds).
@@ -143,22 +144,11 @@ pub(super) fn plan_columns(plan: &Plan) -> Vec<String> {
 
 /// Writes the job's artifact from its leads (at most 10,000 rows), the plan's `columns` first,
 /// and returns its summary.
-pub(super) async fn write(
-    table: &dyn Table,
-    blobs: &dyn Blobs,
-    org_id: &str,
-    job: &Job,
-    columns: &[String],
-    leads: &[Lead],
-) -> StoreResult<ArtifactRef> {
+pub(super) async fn write(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, job: &Job, columns: &[String]) -> StoreResult<ArtifactRef> {
     let id = artifact_id(&job.id);
-    let sheet = render::tabulate(columns, leads, MAX_ROWS as usize);
-    let csv = render::to_csv(&sheet);
-    let json = render::to_json(leads);
+    let written = write_files(table, blobs, org_id, &job.id, columns, &[Format::Csv, Format::Json]).await?;
     let (csv_key, json_key) = (blob_key(org_id, &id, Format::Csv)?, blob_key(org_id, &id, Format::Json)?);
-    let bytes = csv.len() as u64;
-    blobs.put(&csv_key, Bytes::from(csv), Format::Csv.content_type()).await?;
-    blobs.put(&json_key, Bytes::from(json), Format::Json.content_type()).await?;
+    let bytes = written.csv_bytes;
     let now: Timestamp = job.updated_at;
     let artifact = Artifact {
         id: id.clone(),
@@ -166,9 +156,9 @@ pub(super) async fn write(
         job_id: job.id.clone(),
         thread_id: job.thread_id.clone(),
         format: Format::Csv,
-        rows: sheet.rows.len() as u64,
+        rows: written.rows,
         bytes,
-        columns: sheet.columns.clone(),
+        columns: written.columns,
         download_url: None,
         expires_at: None,
         created_at: now,
@@ -179,6 +169,97 @@ pub(super) async fn write(
     let pointer = crate::ownership::pointer_op(org_id, &job.thread_id, &format!("{ARTIFACT_SK}{id}"));
     table.transact(vec![WriteOp::Put { item, condition: Condition::None }, pointer]).await?;
     Ok(ArtifactRef { id, rows: artifact.rows, bytes })
+}
+
+/// Leads read per page while the files are written.
+const PAGE_LEADS: usize = 250;
+
+/// The job's leads a page at a time, in discovery order.
+struct LeadPages<'a> {
+    table: &'a dyn Table,
+    query: Query,
+    cursor: Option<String>,
+    done: bool,
+}
+
+impl<'a> LeadPages<'a> {
+    fn new(table: &'a dyn Table, org_id: &str, job_id: &str) -> Self {
+        let query = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK).limit(PAGE_LEADS);
+        LeadPages { table, query, cursor: None, done: false }
+    }
+
+    async fn next(&mut self) -> StoreResult<Option<Vec<Lead>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.table.query(self.query.clone().cursor(self.cursor.take())).await?;
+        self.cursor = page.next_cursor;
+        self.done = self.cursor.is_none();
+        Ok(Some(page.items.iter().map(Item::to_record).collect::<StoreResult<_>>()?))
+    }
+}
+
+/// What writing a job's files found.
+struct Written {
+    rows: u64,
+    columns: Vec<String>,
+    csv_bytes: u64,
+}
+
+/// Writes the job's CSV and JSON files (those of `formats`) from its leads, streamed: the leads
+/// are read a page at a time and the files go to the blob store as they grow, so nothing held
+/// grows with the job but the sheet's layout (a company key and a position per row). The sheet
+/// needs its columns before its first row, so the leads are read twice: once to lay the sheet
+/// out (and write the JSON), once to write the CSV.
+async fn write_files(
+    table: &dyn Table,
+    blobs: &dyn Blobs,
+    org_id: &str,
+    job_id: &str,
+    columns: &[String],
+    formats: &[Format],
+) -> StoreResult<Written> {
+    let artifact = artifact_id(job_id);
+    let mut layout = render::SheetLayout::new(MAX_ROWS as usize);
+    let mut json = match formats.contains(&Format::Json) {
+        true => Some(blobs.writer(&blob_key(org_id, &artifact, Format::Json)?, Format::Json.content_type()).await?),
+        false => None,
+    };
+    let mut pages = LeadPages::new(table, org_id, job_id);
+    let mut first = true;
+    while let Some(leads) = pages.next().await? {
+        leads.iter().for_each(|lead| layout.observe(lead));
+        if let Some(json) = json.as_mut() {
+            let mut bytes = Vec::with_capacity(leads.len() * 2048);
+            for lead in &leads {
+                bytes.push(if std::mem::take(&mut first) { b'[' } else { b',' });
+                serde_json::to_writer(&mut bytes, lead).map_err(|e| StoreError::Backend(format!("lead JSON: {e}")))?;
+            }
+            json.write(Bytes::from(bytes)).await?;
+        }
+    }
+    if let Some(mut json) = json {
+        json.write(Bytes::from_static(if first { b"[]" } else { b"]" })).await?;
+        json.finish().await?;
+    }
+    let mut rows = layout.row_writer(columns);
+    let mut written = Written { rows: layout.rows() as u64, columns: rows.columns().to_vec(), csv_bytes: 0 };
+    if !formats.contains(&Format::Csv) {
+        return Ok(written);
+    }
+    let mut csv = blobs.writer(&blob_key(org_id, &artifact, Format::Csv)?, Format::Csv.content_type()).await?;
+    let mut file = render::CsvFile::new(&written.columns);
+    let mut pages = LeadPages::new(table, org_id, job_id);
+    while let Some(leads) = pages.next().await? {
+        for lead in &leads {
+            rows.push(lead).iter().for_each(|row| file.row(row));
+        }
+        csv.write(Bytes::from(file.take())).await?;
+    }
+    rows.finish().iter().for_each(|row| file.row(row));
+    csv.write(Bytes::from(file.take())).await?;
+    written.csv_bytes = csv.finish().await?;
+    Ok(written)
 }
 
 /// The artifact files of an organization's jobs, kept `retention` after they are written.
@@ -221,14 +302,15 @@ impl Files<'_> {
         key: &BlobKey,
         now: Timestamp,
     ) -> StoreResult<()> {
-        let leads = crate::leads::store::job_leads(self.table, org_id, &artifact.job_id).await?;
-        let bytes = match format {
-            Format::Csv => render::to_csv(&render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize)),
-            Format::Json => render::to_json(&leads),
-            Format::Xlsx => render::to_xlsx(&render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize))
-                .map_err(quarry_ports::StoreError::Backend)?,
-        };
-        self.blobs.put(key, Bytes::from(bytes), format.content_type()).await?;
+        if format == Format::Xlsx {
+            // An XLSX workbook is built whole in memory (a zip of XML parts), so it is the one file
+            // not streamed: rendered on first request, at most 10,000 rows.
+            let leads = crate::leads::store::job_leads(self.table, org_id, &artifact.job_id).await?;
+            let bytes = render::to_xlsx(&render::tabulate(&artifact.columns, &leads, MAX_ROWS as usize)).map_err(StoreError::Backend)?;
+            self.blobs.put(key, Bytes::from(bytes), format.content_type()).await?;
+        } else {
+            write_files(self.table, self.blobs, org_id, &artifact.job_id, &artifact.columns, &[format]).await?;
+        }
         let mut files: Vec<serde_json::Value> = item.attrs.get(BLOB_KEYS).and_then(|v| v.as_array()).cloned().unwrap_or_default();
         if !files.iter().any(|f| f.as_str() == Some(key.as_str())) {
             files.push(key.as_str().into());

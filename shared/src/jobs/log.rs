@@ -5,15 +5,25 @@
 //! Entry IDs are fixed by where the runner was when it wrote them (step, row offset, index), so a
 //! replayed chunk rewrites the same entries instead of appending duplicates, and IDs sort in the
 //! order the job produced them.
+//!
+//! A `result` entry is stored as the IDs of its leads (`{lead_ids}`), not copies of them: the
+//! leads are already stored once in the same partition, and copying them made the log the
+//! largest thing a job wrote. Reading the log puts the leads in (`{leads}`, the documented
+//! shape) as they are when read: a lead edited since shows its edits, and a deleted lead is gone
+//! from the log too. Entries written before this kept their copies and are served as stored.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::leads::store::LEAD_SK;
+use crate::leads::Lead;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{Condition, Item, Key, KeyRange, Query, StoreResult, Table, WriteOp};
 
 const LOG_SK: &str = "LOG#";
+/// What a stored `result` entry holds: the IDs of its leads, in order.
+const LEAD_IDS: &str = "lead_ids";
 /// The step number used for the entries that end a job (after every real step).
 const END_STEP: usize = 999;
 
@@ -73,6 +83,11 @@ pub fn entry_id(step: Option<usize>, offset: u64, n: usize) -> String {
     format!("{:03}{offset:07}{n:03}", step.unwrap_or(END_STEP))
 }
 
+/// The data of a `result` entry reporting `leads`, as stored: their IDs.
+pub fn result_data(leads: &[Lead]) -> Value {
+    serde_json::json!({ LEAD_IDS: leads.iter().map(|lead| lead.id.as_str()).collect::<Vec<_>>() })
+}
+
 /// Writes entries of a job (idempotent: an entry with the same ID is overwritten, not repeated),
 /// all in one call: one commit on the embedded store, `BatchWriteItem`s on DynamoDB.
 pub async fn write(table: &dyn Table, partition: &str, entries: &[LogEntry]) -> StoreResult<()> {
@@ -97,7 +112,7 @@ pub async fn read_after(table: &dyn Table, partition: &str, after: Option<&str>,
         None => KeyRange::Prefix(LOG_SK.into()),
     };
     let page = table.query(Query::partition(partition).range(range).limit(limit)).await?;
-    page.items.iter().map(Item::to_record).collect()
+    with_leads(table, partition, page.items.iter().map(Item::to_record).collect::<StoreResult<_>>()?).await
 }
 
 /// One page of a job's entries in `order`, and the cursor of the next page.
@@ -109,7 +124,42 @@ pub async fn page(
     cursor: Option<String>,
 ) -> StoreResult<(Vec<LogEntry>, Option<String>)> {
     let page = table.query(Query::partition(partition).prefix(LOG_SK).order(order).limit(limit).cursor(cursor)).await?;
-    Ok((page.items.iter().map(Item::to_record).collect::<StoreResult<_>>()?, page.next_cursor))
+    let entries = with_leads(table, partition, page.items.iter().map(Item::to_record).collect::<StoreResult<_>>()?).await?;
+    Ok((entries, page.next_cursor))
+}
+
+/// The lead IDs a stored `result` entry names (none for any other entry, or an old `result`
+/// entry that holds its leads).
+fn result_lead_ids(entry: &LogEntry) -> Vec<String> {
+    let ids = entry.data.get(LEAD_IDS).and_then(Value::as_array).filter(|_| names_leads(entry));
+    ids.map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+}
+
+/// Whether the entry is a `result` entry stored as lead IDs.
+fn names_leads(entry: &LogEntry) -> bool {
+    entry.kind == EntryKind::Result && entry.data.get(LEAD_IDS).is_some_and(Value::is_array)
+}
+
+/// The entries with each `result` entry's lead IDs replaced by the leads, read in one call
+/// (see the module docs).
+async fn with_leads(table: &dyn Table, partition: &str, mut entries: Vec<LogEntry>) -> StoreResult<Vec<LogEntry>> {
+    let named: Vec<Vec<String>> = entries.iter().map(result_lead_ids).collect();
+    let keys: Vec<Key> = named.iter().flatten().map(|id| Key::new(partition, format!("{LEAD_SK}{id}"))).collect();
+    if keys.is_empty() {
+        return Ok(entries);
+    }
+    let mut found = table.get_many(&keys).await?.into_iter();
+    for (entry, ids) in entries.iter_mut().zip(&named).filter(|(entry, _)| names_leads(entry)) {
+        // A lead deleted since is left out (`flatten` skips the `None`).
+        let leads: Vec<Value> = found
+            .by_ref()
+            .take(ids.len())
+            .flatten()
+            .map(|item| item.to_record::<Lead>().map(|lead| serde_json::to_value(lead).unwrap_or_default()))
+            .collect::<StoreResult<_>>()?;
+        entry.data = serde_json::json!({ "leads": leads });
+    }
+    Ok(entries)
 }
 
 /// Every entry of a job, in order.

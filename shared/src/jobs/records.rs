@@ -13,11 +13,11 @@ use super::{job_key, running_key, ArtifactRef, Job, JobError, JobKind, JobStatus
 use crate::accounts::{org_partition, Caller};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, EventType};
-use crate::leads::store::{job_data_partition, job_leads};
+use crate::leads::store::{job_data_partition, LEAD_SK};
 use crate::plans::{plan_key, Plan};
 use crate::tasks::{self, Task};
 use quarry_ports::clock::{SharedClock, Timestamp};
-use quarry_ports::{Blobs, Condition, Item, Key, Queue, StoreError, StoreResult, Table, Update, WriteOp};
+use quarry_ports::{Blobs, Condition, Item, Key, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// Secondary-index partition listing running jobs by heartbeat (for the watchdog).
 pub(super) const RUNNING_INDEX: &str = "RUNNING";
@@ -148,9 +148,8 @@ impl JobRecords {
         at: &str,
         outcome: Outcome,
     ) -> StoreResult<()> {
-        let leads = job_leads(self.table.as_ref(), org_id, &job.id).await?;
         let columns = super::artifact::plan_columns(plan);
-        let artifact = super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, &columns, &leads).await?;
+        let artifact = super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, &columns).await?;
         self.finish(org_id, item, job, Some(at), outcome, Some(artifact)).await.map(drop)
     }
 
@@ -166,12 +165,12 @@ impl JobRecords {
         at: Option<&str>,
         error: JobError,
     ) -> StoreResult<()> {
-        let leads = job_leads(self.table.as_ref(), org_id, &job.id).await?;
-        let artifact = if leads.is_empty() {
+        let any_lead = Query::partition(job_data_partition(org_id, &job.id)).prefix(LEAD_SK).limit(1);
+        let artifact = if self.table.query(any_lead).await?.items.is_empty() {
             None
         } else {
             let columns = plan.map(super::artifact::plan_columns).unwrap_or_default();
-            Some(super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, &columns, &leads).await?)
+            Some(super::artifact::write(self.table.as_ref(), self.blobs.as_ref(), org_id, job, &columns).await?)
         };
         self.finish(org_id, item, job, at, Outcome::Failed(error), artifact).await.map(drop)
     }

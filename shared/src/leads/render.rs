@@ -43,7 +43,7 @@
 //! their row. When a company has two people with the same role, the first one fills the row.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
@@ -89,38 +89,164 @@ impl Sheet {
 /// Lays the leads out as a sheet with one row per company (see the module docs for the rules),
 /// at most `max_rows` rows.
 pub fn tabulate(expected_columns: &[String], leads: &[Lead], max_rows: usize) -> Sheet {
-    let rows = group_by_company(leads, max_rows);
-    let roles = role_prefixes_in_order(&rows);
-    let names = merge_columns(expected_columns, &standard_columns(&roles));
-    let columns: Vec<Column> = names.iter().map(|name| Column::resolve(name, &roles)).collect();
-    let cells = rows.iter().map(|row| columns.iter().map(|column| column.cell(row)).collect()).collect();
-    Sheet { columns: names, rows: cells }
+    let mut layout = SheetLayout::new(max_rows);
+    leads.iter().for_each(|lead| layout.observe(lead));
+    let mut rows = layout.row_writer(expected_columns);
+    let mut cells: Vec<Vec<Cell>> = leads.iter().flat_map(|lead| rows.push(lead)).collect();
+    cells.extend(rows.finish());
+    Sheet { columns: rows.columns().to_vec(), rows: cells }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-/// The leads that make up one row.
-type Row<'a> = Vec<&'a Lead>;
+/// Assigns leads to rows, a lead at a time, by the rules of the module docs. Run twice over the
+/// same leads in the same order, it assigns them the same rows.
+struct Grouping {
+    max_rows: usize,
+    row_of_key: HashMap<String, usize>,
+    rows: usize,
+}
 
-fn group_by_company(leads: &[Lead], max_rows: usize) -> Vec<Row<'_>> {
-    let mut rows: Vec<Row<'_>> = Vec::new();
-    let mut row_of_key: HashMap<String, usize> = HashMap::new();
-    for lead in leads {
+impl Grouping {
+    fn new(max_rows: usize) -> Self {
+        Grouping { max_rows, row_of_key: HashMap::new(), rows: 0 }
+    }
+
+    /// The row of the next lead, `None` when the sheet is full and the lead's company is not in it.
+    fn assign(&mut self, lead: &Lead) -> Option<usize> {
         let key = company_key(lead);
-        if let Some(&row) = key.as_ref().and_then(|k| row_of_key.get(k)) {
-            rows[row].push(lead);
-            continue;
+        if let Some(&row) = key.as_ref().and_then(|k| self.row_of_key.get(k)) {
+            return Some(row);
         }
-        if rows.len() >= max_rows {
-            continue;
+        if self.rows >= self.max_rows {
+            return None;
         }
         if let Some(key) = key {
-            row_of_key.insert(key, rows.len());
+            self.row_of_key.insert(key, self.rows);
         }
-        rows.push(vec![lead]);
+        self.rows += 1;
+        Some(self.rows - 1)
     }
-    rows
+}
+
+/// What a sheet's columns and rows are, learnt in one pass over its leads before any row is
+/// rendered, so a sheet can be written a row at a time from leads read a page at a time
+/// ([`RowWriter`]). It keeps a company key and a position per row, never the leads.
+pub struct SheetLayout {
+    grouping: Grouping,
+    /// For each row, the position (among the leads observed) of its last lead.
+    last_lead: Vec<u64>,
+    /// Every role prefix met, once each, in the order met.
+    role_names: Vec<String>,
+    /// For each row, its roles (indices into `role_names`) in the order its leads have them.
+    row_roles: Vec<Vec<u32>>,
+    observed: u64,
+}
+
+impl SheetLayout {
+    pub fn new(max_rows: usize) -> Self {
+        SheetLayout { grouping: Grouping::new(max_rows), last_lead: Vec::new(), role_names: Vec::new(), row_roles: Vec::new(), observed: 0 }
+    }
+
+    /// Takes note of the next lead.
+    pub fn observe(&mut self, lead: &Lead) {
+        if let Some(row) = self.grouping.assign(lead) {
+            if row == self.last_lead.len() {
+                self.last_lead.push(self.observed);
+                self.row_roles.push(Vec::new());
+            } else {
+                self.last_lead[row] = self.observed;
+            }
+            if let Some(person) = &lead.person {
+                let prefix = role_prefix(person);
+                let role = match self.role_names.iter().position(|name| *name == prefix) {
+                    Some(role) => role,
+                    None => {
+                        self.role_names.push(prefix);
+                        self.role_names.len() - 1
+                    }
+                } as u32;
+                if !self.row_roles[row].contains(&role) {
+                    self.row_roles[row].push(role);
+                }
+            }
+        }
+        self.observed += 1;
+    }
+
+    /// The number of rows of the sheet.
+    pub fn rows(&self) -> usize {
+        self.last_lead.len()
+    }
+
+    /// The role prefixes in the order a reader of the rows meets them (row by row, a row's
+    /// leads in input order).
+    fn roles(&self) -> Vec<String> {
+        let mut order: Vec<u32> = Vec::new();
+        for &role in self.row_roles.iter().flatten() {
+            if !order.contains(&role) {
+                order.push(role);
+            }
+        }
+        order.into_iter().map(|role| self.role_names[role as usize].clone()).collect()
+    }
+
+    /// A writer of the sheet's rows, with the `expected_columns` first: feed it the same leads in
+    /// the same order.
+    pub fn row_writer(&self, expected_columns: &[String]) -> RowWriter<'_> {
+        let roles = self.roles();
+        let names = merge_columns(expected_columns, &standard_columns(&roles));
+        let columns = names.iter().map(|name| Column::resolve(name, &roles)).collect();
+        RowWriter { layout: self, grouping: Grouping::new(self.grouping.max_rows), names, columns, open: BTreeMap::new(), next_row: 0, position: 0 }
+    }
+}
+
+/// Renders the rows of a [`SheetLayout`] in order as their leads arrive: a row is rendered once
+/// its last lead has arrived and every row before it is out. When a company's leads come
+/// together (as a job writes them) it holds one row's leads at a time.
+pub struct RowWriter<'a> {
+    layout: &'a SheetLayout,
+    grouping: Grouping,
+    names: Vec<String>,
+    columns: Vec<Column>,
+    /// Rows with leads still to come or waiting for an earlier row, by row.
+    open: BTreeMap<usize, Vec<Lead>>,
+    next_row: usize,
+    position: u64,
+}
+
+impl RowWriter<'_> {
+    /// The sheet's column names.
+    pub fn columns(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Takes the next lead; answers the rows it completes, in order.
+    pub fn push(&mut self, lead: &Lead) -> Vec<Vec<Cell>> {
+        let position = self.position;
+        self.position += 1;
+        let Some(row) = self.grouping.assign(lead) else { return Vec::new() };
+        self.open.entry(row).or_default().push(lead.clone());
+        let mut done = Vec::new();
+        while self.layout.last_lead.get(self.next_row).is_some_and(|&last| last <= position) {
+            let leads = self.open.remove(&self.next_row).unwrap_or_default();
+            done.push(self.render(&leads));
+            self.next_row += 1;
+        }
+        done
+    }
+
+    /// The rows still open (none when every lead observed was pushed).
+    pub fn finish(&mut self) -> Vec<Vec<Cell>> {
+        let open = std::mem::take(&mut self.open);
+        open.into_values().map(|leads| self.render(&leads)).collect()
+    }
+
+    fn render(&self, leads: &[Lead]) -> Vec<Cell> {
+        let row: Vec<&Lead> = leads.iter().collect();
+        self.columns.iter().map(|column| column.cell(&row)).collect()
+    }
 }
 
 /// What identifies a lead's company, if anything does. Domains and names live in separate
@@ -167,17 +293,6 @@ fn role_slug(title: &str) -> String {
         }
     }
     slug.trim_matches('_').to_string()
-}
-
-fn role_prefixes_in_order(rows: &[Row<'_>]) -> Vec<String> {
-    let mut prefixes: Vec<String> = Vec::new();
-    for person in rows.iter().flatten().filter_map(|lead| lead.person.as_ref()) {
-        let prefix = role_prefix(person);
-        if !prefixes.contains(&prefix) {
-            prefixes.push(prefix);
-        }
-    }
-    prefixes
 }
 
 fn standard_columns(role_prefixes: &[String]) -> Vec<String> {
@@ -497,7 +612,7 @@ pub struct CsvFile {
 impl CsvFile {
     /// A file with its header row.
     pub fn new(columns: &[String]) -> Self {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        let mut writer = csv_writer();
         write_csv_record(&mut writer, columns.iter().map(|name| neutralised(name)));
         CsvFile { writer, width: columns.len() }
     }
@@ -507,10 +622,23 @@ impl CsvFile {
         write_csv_record(&mut self.writer, row_cells(cells, self.width).map(csv_field));
     }
 
+    /// The bytes written since the last `take` (the header first), for a file streamed out as
+    /// it is written.
+    pub fn take(&mut self) -> Vec<u8> {
+        // The csv crate lends out no mutable buffer: swap in a fresh writer (it writes no header
+        // of its own) and take the old one's.
+        std::mem::replace(&mut self.writer, csv_writer()).into_inner().expect("CSV flushes to memory")
+    }
+
     /// The file's bytes.
     pub fn finish(self) -> Vec<u8> {
         self.writer.into_inner().expect("CSV flushes to memory")
     }
+}
+
+/// A CSV writer to memory with the artifact's conventions (CRLF line ends).
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
 }
 
 fn write_csv_record<'a>(writer: &mut csv::Writer<Vec<u8>>, fields: impl Iterator<Item = Cow<'a, str>>) {

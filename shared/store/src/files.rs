@@ -16,7 +16,7 @@ use sha2::Sha256;
 use quarry_ports::blobs::check_lifetime;
 use quarry_ports::blobs::DOWNLOAD_PATH;
 use quarry_ports::clock::SharedClock;
-use quarry_ports::{Blob, BlobKey, Blobs, SelfSignedBlobs, SignedUrl, StoreError, StoreResult};
+use quarry_ports::{Blob, BlobKey, BlobWriter, Blobs, SelfSignedBlobs, SignedUrl, StoreError, StoreResult};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -105,6 +105,49 @@ async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tokio::fs::rename(&tmp, path).await
 }
 
+/// A blob file being written: appended to a temporary file beside its place, then synced and
+/// renamed into place by `finish`, as `put` does, so a crash never leaves half a blob. Dropped
+/// unfinished, it removes the temporary file.
+struct FileWriter {
+    file: Option<tokio::io::BufWriter<tokio::fs::File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+    meta_path: PathBuf,
+    content_type: String,
+    written: u64,
+    /// Set once the file is in place.
+    done: bool,
+}
+
+#[async_trait]
+impl BlobWriter for FileWriter {
+    async fn write(&mut self, bytes: Bytes) -> StoreResult<()> {
+        let file = self.file.as_mut().ok_or_else(|| StoreError::Backend("blob file already finished".into()))?;
+        tokio::io::AsyncWriteExt::write_all(file, &bytes).await.map_err(io)?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    async fn finish(mut self: Box<Self>) -> StoreResult<u64> {
+        let mut file = self.file.take().ok_or_else(|| StoreError::Backend("blob file already finished".into()))?;
+        tokio::io::AsyncWriteExt::flush(&mut file).await.map_err(io)?;
+        file.get_ref().sync_all().await.map_err(io)?;
+        drop(file);
+        write_atomically(&self.meta_path, self.content_type.as_bytes()).await.map_err(io)?;
+        tokio::fs::rename(&self.tmp, &self.path).await.map_err(io)?;
+        self.done = true;
+        Ok(self.written)
+    }
+}
+
+impl Drop for FileWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 fn io(e: std::io::Error) -> StoreError {
     StoreError::Backend(format!("blob file: {e}"))
 }
@@ -114,6 +157,23 @@ impl Blobs for FileBlobs {
     async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> StoreResult<()> {
         write_atomically(&self.meta_path(key), content_type.as_bytes()).await.map_err(io)?;
         write_atomically(&self.data_path(key), &bytes).await.map_err(io)
+    }
+
+    async fn writer(&self, key: &BlobKey, content_type: &str) -> StoreResult<Box<dyn BlobWriter>> {
+        let path = self.data_path(key);
+        let dir = path.parent().expect("blob paths have a parent");
+        tokio::fs::create_dir_all(dir).await.map_err(io)?;
+        let tmp = dir.join(format!(".tmp-{}", ulid::Ulid::new()));
+        let file = tokio::fs::File::create(&tmp).await.map_err(io)?;
+        Ok(Box::new(FileWriter {
+            file: Some(tokio::io::BufWriter::with_capacity(256 * 1024, file)),
+            tmp,
+            path,
+            meta_path: self.meta_path(key),
+            content_type: content_type.to_string(),
+            written: 0,
+            done: false,
+        }))
     }
 
     async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>> {

@@ -36,3 +36,42 @@ pub async fn signed_url_downloads_without_credentials(blobs: Arc<dyn Blobs>) {
     assert_eq!(response.bytes().await.unwrap().to_vec(), body);
     assert!(blobs.signed_url(&k, Duration::from_secs(8 * 24 * 3600)).await.is_err(), "longer than 7 days is refused");
 }
+
+/// A file written in parts reads back whole, in order, and replaces what was there; over 8 MiB
+/// it takes more than one part (a multipart upload on S3), below that one.
+pub async fn written_in_parts_reads_back_whole(blobs: Arc<dyn Blobs>) {
+    let k = key("leads.json");
+    blobs.put(&k, Bytes::from_static(b"old"), "text/plain").await.unwrap();
+    let part: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let mut writer = blobs.writer(&k, "application/json").await.unwrap();
+    for _ in 0..19 {
+        writer.write(Bytes::from(part.clone())).await.unwrap();
+    }
+    assert_eq!(&blobs.get(&k).await.unwrap().unwrap().bytes[..], b"old", "nothing shows before it finishes");
+    assert_eq!(writer.finish().await.unwrap(), 19_000_000);
+    let got = blobs.get(&k).await.unwrap().expect("blob");
+    assert_eq!(got.content_type, "application/json");
+    assert_eq!(got.bytes.len(), 19_000_000);
+    assert!(got.bytes.chunks(part.len()).all(|chunk| chunk == part.as_slice()), "the parts come back in order");
+
+    let small = key("small.csv");
+    let mut writer = blobs.writer(&small, "text/csv").await.unwrap();
+    writer.write(Bytes::from_static(b"a,b\r\n")).await.unwrap();
+    writer.write(Bytes::from_static(b"1,2\r\n")).await.unwrap();
+    assert_eq!(writer.finish().await.unwrap(), 10);
+    assert_eq!(&blobs.get(&small).await.unwrap().unwrap().bytes[..], b"a,b\r\n1,2\r\n");
+}
+
+/// A writer dropped before it finishes leaves no object (and the old one in place).
+pub async fn an_unfinished_writer_leaves_nothing(blobs: Arc<dyn Blobs>) {
+    let (k, kept) = (key("never.csv"), key("kept.csv"));
+    let mut writer = blobs.writer(&k, "text/csv").await.unwrap();
+    writer.write(Bytes::from(vec![b'x'; 9 * 1024 * 1024])).await.unwrap();
+    drop(writer);
+    assert_eq!(blobs.get(&k).await.unwrap(), None);
+    blobs.put(&kept, Bytes::from_static(b"v1"), "text/csv").await.unwrap();
+    let mut writer = blobs.writer(&kept, "text/csv").await.unwrap();
+    writer.write(Bytes::from_static(b"v2")).await.unwrap();
+    drop(writer);
+    assert_eq!(&blobs.get(&kept).await.unwrap().unwrap().bytes[..], b"v1");
+}

@@ -466,6 +466,26 @@ pub async fn the_stream_and_the_logs_tell_the_same_story(s: TestServer) {
     assert_eq!(rest, live[3..].to_vec());
     let r = call(&s, Method::GET, &format!("/v1/jobs/{job_id}/stream"), &key).header("last-event-id", "evt_<script>").send().await.unwrap();
     assert_error(r, StatusCode::BAD_REQUEST, "invalid_request_error", Some("Last-Event-ID")).await;
+
+    // `result` entries carry the job's leads as the lead store has them, now: edits show, and a
+    // deleted lead is gone from the log too.
+    let result_leads = |entries: &[Value]| -> Vec<Value> {
+        entries.iter().filter(|e| e["type"] == "result").flat_map(|e| e["data"]["leads"].as_array().unwrap().clone()).collect()
+    };
+    let logged = result_leads(logs["data"].as_array().unwrap());
+    let stored = all_leads(&s, &key, job_id, "").await;
+    let ids = |leads: &[Value]| leads.iter().map(|l| l["id"].as_str().unwrap().to_string()).collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(ids(&logged), ids(&stored), "the log's results are the job's leads");
+    assert_eq!(logged[0], stored.iter().find(|l| l["id"] == logged[0]["id"]).unwrap().clone(), "whole lead objects");
+    let (edited, deleted) = (logged[0]["id"].as_str().unwrap(), logged[1]["id"].as_str().unwrap());
+    let r = call(&s, Method::PATCH, &format!("/v1/leads/{edited}"), &key).json(&json!({"tags": ["called"]})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = call(&s, Method::DELETE, &format!("/v1/leads/{deleted}"), &key).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let logs = get(&s, &key, &format!("/v1/jobs/{job_id}/logs")).await;
+    let logged = result_leads(logs["data"].as_array().unwrap());
+    assert_eq!(logged.iter().find(|l| l["id"] == edited).unwrap()["tags"], json!(["called"]));
+    assert!(logged.iter().all(|l| l["id"] != deleted), "a deleted lead leaves the log");
 }
 
 pub async fn open_streams_are_limited_per_tier(s: TestServer) {

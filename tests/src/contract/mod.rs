@@ -65,6 +65,7 @@ define_suite!(
         foreign_cursors_are_rejected,
         transactions_are_all_or_nothing,
         grouped_transactions_fail_alone,
+        many_keys_are_read_in_one_call,
         expired_items_are_never_returned,
         reserved_attributes_are_checked,
     ]
@@ -79,7 +80,7 @@ define_suite!(
 define_suite!(
     $
     /// Every `Blobs` contract test, over an `Arc<dyn Blobs>` expression.
-    blobs_suite, blobs, [put_get_delete, signed_url_downloads_without_credentials]
+    blobs_suite, blobs, [put_get_delete, signed_url_downloads_without_credentials, written_in_parts_reads_back_whole, an_unfinished_writer_leaves_nothing]
 );
 
 define_suite!(

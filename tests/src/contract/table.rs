@@ -399,6 +399,36 @@ pub async fn grouped_transactions_fail_alone(f: TableFixture) {
     let repeated = vec![claim("B"), vec![WriteOp::Put { item: item(&pk, "B", json!({})), condition: Condition::None }]];
     assert!(matches!(f.table.transact_groups(repeated).await, Err(StoreError::Invalid(_))));
     assert_eq!(f.table.get(&Key::new(&pk, "B")).await.unwrap(), None, "a refused call writes nothing");
+
+    // A condition late in a group undoes the unconditional writes before it.
+    let late = vec![
+        WriteOp::Put { item: item(&pk, "EARLY", json!({})), condition: Condition::None },
+        WriteOp::Update { key: Key::new(&pk, "TAKEN"), update: Update::new().set("v", 9), condition: Condition::equals("v", 1) },
+    ];
+    assert_eq!(f.table.transact_groups(vec![late, single("LATER")]).await.unwrap(), [false, true]);
+    assert_eq!(f.table.get(&Key::new(&pk, "EARLY")).await.unwrap(), None, "nothing of a failed group is written");
+    assert_eq!(f.table.get(&Key::new(&pk, "TAKEN")).await.unwrap().unwrap().i64("v"), Some(0));
+}
+
+/// `get_many` answers each key's live item in the keys' order, `None` for a missing or expired
+/// one, and takes more keys than one backend call does (DynamoDB's is 100) and repeated keys.
+pub async fn many_keys_are_read_in_one_call(f: TableFixture) {
+    let pk = unique("P");
+    let puts: Vec<Vec<WriteOp>> =
+        (0..150).map(|i| vec![WriteOp::Put { item: item(&pk, &format!("K{i:03}"), json!({"i": i})), condition: Condition::None }]).collect();
+    f.table.transact_groups(puts).await.unwrap();
+    let soon = f.clock.unix() + 60;
+    f.table.put(item(&pk, "GONE", json!({})).expires_at(soon), Condition::None).await.unwrap();
+    f.clock.advance(Duration::from_secs(61));
+    let mut keys: Vec<Key> = (0..150).rev().map(|i| Key::new(&pk, format!("K{i:03}"))).collect();
+    keys.extend([Key::new(&pk, "MISSING"), Key::new(&pk, "GONE"), Key::new(&pk, "K007")]);
+    let got = f.table.get_many(&keys).await.unwrap();
+    assert_eq!(got.len(), 153);
+    let values: Vec<Option<i64>> = got.iter().map(|item| item.as_ref().and_then(|i| i.i64("i"))).collect();
+    let expected: Vec<Option<i64>> = (0..150).rev().map(Some).chain([None, None, Some(7)]).collect();
+    assert_eq!(values, expected);
+    assert_eq!(got[0].as_ref().unwrap().key, keys[0]);
+    assert!(f.table.get_many(&[]).await.unwrap().is_empty());
 }
 
 pub async fn expired_items_are_never_returned(f: TableFixture) {

@@ -79,7 +79,7 @@ impl JobRunner {
             }
             entries.push((EntryKind::Log, json!({ "message": message })));
         }
-        entries.extend(written.leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+        entries.extend(written.leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, crate::jobs::log::result_data(batch))));
         let lead_ids = written.leads.iter().map(|l| l.id.clone()).collect();
         let ceiling = written.ceiling_hit.then(|| {
             format!("Stopped at the max_credits ceiling of {}: the next company would have gone over it.", job.max_credits.unwrap_or(0))

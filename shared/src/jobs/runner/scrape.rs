@@ -142,7 +142,7 @@ impl JobRunner {
         let slots: Vec<(u64, usize)> = rows.iter().map(|r| (r.index, r.slot)).collect();
         let leads = self.lead_writer(org_id, job).store_chunk(criteria, rows, started).await?;
         tally.new_leads += slots.iter().zip(&leads).filter(|((row, slot), lead)| lead.id == lead_id(&job.id, *row, *slot)).count() as u64;
-        entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+        entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, crate::jobs::log::result_data(batch))));
         let reached = offset + tally.processed;
         let next = if reached < total || ceiling { position(0, reached) } else { position(1, 0) };
         let ceiling = ceiling.then(|| {

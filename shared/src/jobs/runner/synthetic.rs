@@ -21,7 +21,7 @@ impl JobRunner {
         let leads = self.write_synthetic_rows(org_id, job, plan, offset, end).await?;
         let mut entries =
             vec![(EntryKind::Log, json!({"message": format!("Captured {} companies (rows {} to {}).", end - offset, offset + 1, end)}))];
-        entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, json!({"leads": batch}))));
+        entries.extend(leads.chunks(RESULT_BATCH).map(|batch| (EntryKind::Result, crate::jobs::log::result_data(batch))));
         let next = if end < target { position(0, end) } else { position(1, 0) };
         let lead_ids = leads.iter().map(|l| l.id.clone()).collect();
         Ok(Chunk { next, delivered: end - offset, tenths: 0, entries, ceiling: None, lead_ids, scrape: None })

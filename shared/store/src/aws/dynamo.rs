@@ -27,6 +27,7 @@ use quarry_ports::table::{validate_transaction, Cursor, PRIMARY_KEY_ATTRS, TTL};
 use quarry_ports::{Condition, Index, Item, Key, KeyRange, Order, Page, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
 mod groups;
+mod reads;
 
 /// Name of the secondary index `gsi1pk` / `gsi1sk` in the DynamoDB table. Every secondary index
 /// is named by [`Index::name`]: `gsi1`, `gsi2`, `gsi3`.
@@ -277,6 +278,10 @@ impl Table for DynamoTable {
         check_key(key)?;
         let now = self.now();
         Ok(self.get_raw(key).await?.filter(|item| !item.is_expired(now)))
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> StoreResult<Vec<Option<Item>>> {
+        self.batch_get(keys).await
     }
 
     async fn put(&self, item: Item, condition: Condition) -> StoreResult<()> {

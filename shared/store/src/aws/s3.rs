@@ -6,13 +6,13 @@ use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_sdk_s3::types::{BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 
 use quarry_ports::blobs::check_lifetime;
 use quarry_ports::clock::SharedClock;
-use quarry_ports::{Blob, BlobKey, Blobs, SignedUrl, StoreError, StoreResult};
+use quarry_ports::{Blob, BlobKey, BlobWriter, Blobs, SignedUrl, StoreError, StoreResult};
 
 /// Content type reported for an object stored without one.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -47,6 +47,120 @@ impl S3Blobs {
     }
 }
 
+/// Bytes per part of a multipart upload (S3 takes 5 MiB to 5 GiB, the last part any size).
+const PART_BYTES: usize = 8 * 1024 * 1024;
+
+/// An object written to S3 a part at a time, so at most one part is in memory: an object that
+/// ends under one part is one `PutObject`; a larger one is a multipart upload, completed by
+/// `finish`. An upload left unfinished (the writer dropped, an error) is aborted when it can be,
+/// and otherwise by the bucket's lifecycle rule; until completed it is not an object.
+struct S3Writer {
+    blobs: S3Blobs,
+    key: BlobKey,
+    content_type: String,
+    buffer: Vec<u8>,
+    upload_id: Option<String>,
+    parts: Vec<CompletedPart>,
+    written: u64,
+}
+
+impl S3Writer {
+    /// Sends the buffer as the next part, starting the upload first if it has not started.
+    async fn send_part(&mut self) -> StoreResult<()> {
+        let (client, bucket, key) = (&self.blobs.client, &self.blobs.bucket, &self.key);
+        let upload_id = match &self.upload_id {
+            Some(id) => id.clone(),
+            None => {
+                let out = client
+                    .create_multipart_upload()
+                    .bucket(bucket)
+                    .key(key.as_str())
+                    .content_type(&self.content_type)
+                    .send()
+                    .await
+                    .map_err(|e| self.blobs.fail("CreateMultipartUpload", key, e))?;
+                let id = out.upload_id.ok_or_else(|| StoreError::Backend(format!("S3 gave no upload ID for `{key}`")))?;
+                self.upload_id = Some(id.clone());
+                id
+            }
+        };
+        let number = self.parts.len() as i32 + 1;
+        let body = ByteStream::from(std::mem::take(&mut self.buffer));
+        let sent = client.upload_part().bucket(bucket).key(key.as_str()).upload_id(&upload_id).part_number(number).body(body).send().await;
+        match sent {
+            Ok(out) => {
+                self.parts.push(CompletedPart::builder().set_e_tag(out.e_tag).part_number(number).build());
+                Ok(())
+            }
+            Err(e) => {
+                let error = self.blobs.fail("UploadPart", key, e);
+                self.abort().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Aborts the upload, best effort (the lifecycle rule removes what this cannot).
+    async fn abort(&mut self) {
+        if let Some(id) = self.upload_id.take() {
+            // Best effort: an upload this cannot abort is the lifecycle rule's.
+            let _ = self.blobs.client.abort_multipart_upload().bucket(&self.blobs.bucket).key(self.key.as_str()).upload_id(id).send().await;
+        }
+    }
+}
+
+#[async_trait]
+impl BlobWriter for S3Writer {
+    async fn write(&mut self, bytes: Bytes) -> StoreResult<()> {
+        self.buffer.extend_from_slice(&bytes);
+        self.written += bytes.len() as u64;
+        if self.buffer.len() >= PART_BYTES {
+            self.send_part().await?;
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self: Box<Self>) -> StoreResult<u64> {
+        if self.upload_id.is_none() {
+            let bytes = Bytes::from(std::mem::take(&mut self.buffer));
+            self.blobs.put(&self.key, bytes, &self.content_type).await?;
+            return Ok(self.written);
+        }
+        if !self.buffer.is_empty() {
+            self.send_part().await?;
+        }
+        let upload_id = self.upload_id.clone().unwrap_or_default();
+        let parts = CompletedMultipartUpload::builder().set_parts(Some(std::mem::take(&mut self.parts))).build();
+        let completed = self
+            .blobs
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.blobs.bucket)
+            .key(self.key.as_str())
+            .upload_id(upload_id)
+            .multipart_upload(parts)
+            .send()
+            .await;
+        if let Err(e) = completed {
+            let error = self.blobs.fail("CompleteMultipartUpload", &self.key, e);
+            self.abort().await;
+            return Err(error);
+        }
+        self.upload_id = None;
+        Ok(self.written)
+    }
+}
+
+impl Drop for S3Writer {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (self.upload_id.take(), tokio::runtime::Handle::try_current()) else { return };
+        let (client, bucket, key) = (self.blobs.client.clone(), self.blobs.bucket.clone(), self.key.to_string());
+        runtime.spawn(async move {
+            let _ = client.abort_multipart_upload().bucket(bucket).key(key).upload_id(id).send().await;
+        });
+    }
+}
+
 #[async_trait]
 impl Blobs for S3Blobs {
     async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> StoreResult<()> {
@@ -60,6 +174,19 @@ impl Blobs for S3Blobs {
             .await
             .map_err(|e| self.fail("PutObject", key, e))?;
         Ok(())
+    }
+
+    async fn writer(&self, key: &BlobKey, content_type: &str) -> StoreResult<Box<dyn BlobWriter>> {
+        let content_type = if content_type.is_empty() { DEFAULT_CONTENT_TYPE } else { content_type };
+        Ok(Box::new(S3Writer {
+            blobs: self.clone(),
+            key: key.clone(),
+            content_type: content_type.to_string(),
+            buffer: Vec::new(),
+            upload_id: None,
+            parts: Vec::new(),
+            written: 0,
+        }))
     }
 
     async fn get(&self, key: &BlobKey) -> StoreResult<Option<Blob>> {
