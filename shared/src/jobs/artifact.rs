@@ -174,28 +174,47 @@ pub(super) async fn write(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, jo
 /// Leads read per page while the files are written.
 const PAGE_LEADS: usize = 250;
 
-/// The job's leads a page at a time, in discovery order.
+/// The job's leads a page at a time, in discovery order, each page read while the one before
+/// is being rendered (the read runs on the store's thread, the rendering on the caller's).
 struct LeadPages<'a> {
     table: &'a dyn Table,
     query: Query,
-    cursor: Option<String>,
-    done: bool,
+    next: Option<NextPage<'a>>,
 }
+
+type NextPage<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<(Vec<Lead>, Option<String>)>> + Send + 'a>>;
 
 impl<'a> LeadPages<'a> {
     fn new(table: &'a dyn Table, org_id: &str, job_id: &str) -> Self {
         let query = Query::partition(job_data_partition(org_id, job_id)).prefix(LEAD_SK).limit(PAGE_LEADS);
-        LeadPages { table, query, cursor: None, done: false }
+        let mut pages = LeadPages { table, query, next: None };
+        pages.next = Some(pages.read(None));
+        pages
     }
 
+    /// Reads the page at `cursor`.
+    fn read(&self, cursor: Option<String>) -> NextPage<'a> {
+        let (table, query) = (self.table, self.query.clone().cursor(cursor));
+        Box::pin(async move {
+            let page = table.query(query).await?;
+            let leads = page.items.into_iter().map(Item::into_record).collect::<StoreResult<_>>()?;
+            Ok((leads, page.next_cursor))
+        })
+    }
+
+    /// The next page, with the one after it already being read.
     async fn next(&mut self) -> StoreResult<Option<Vec<Lead>>> {
-        if self.done {
-            return Ok(None);
+        let Some(reading) = self.next.take() else { return Ok(None) };
+        let (leads, cursor) = reading.await?;
+        if cursor.is_some() {
+            let mut ahead = self.read(cursor);
+            // Start it now: poll once so its query is on the store's thread while the caller works.
+            if let std::task::Poll::Ready(done) = futures_util::poll!(&mut ahead) {
+                ahead = Box::pin(std::future::ready(done));
+            }
+            self.next = Some(ahead);
         }
-        let page = self.table.query(self.query.clone().cursor(self.cursor.take())).await?;
-        self.cursor = page.next_cursor;
-        self.done = self.cursor.is_none();
-        Ok(Some(page.items.iter().map(Item::to_record).collect::<StoreResult<_>>()?))
+        Ok(Some(leads))
     }
 }
 

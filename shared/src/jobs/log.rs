@@ -155,7 +155,7 @@ async fn with_leads(table: &dyn Table, partition: &str, mut entries: Vec<LogEntr
             .by_ref()
             .take(ids.len())
             .flatten()
-            .map(|item| item.to_record::<Lead>().map(|lead| serde_json::to_value(lead).unwrap_or_default()))
+            .map(|item| item.into_record::<Lead>().map(|lead| serde_json::to_value(lead).unwrap_or_default()))
             .collect::<StoreResult<_>>()?;
         entry.data = serde_json::json!({ "leads": leads });
     }

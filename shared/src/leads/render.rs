@@ -198,7 +198,15 @@ impl SheetLayout {
         let roles = self.roles();
         let names = merge_columns(expected_columns, &standard_columns(&roles));
         let columns = names.iter().map(|name| Column::resolve(name, &roles)).collect();
-        RowWriter { layout: self, grouping: Grouping::new(self.grouping.max_rows), names, columns, open: BTreeMap::new(), next_row: 0, position: 0 }
+        RowWriter {
+            layout: self,
+            grouping: Grouping::new(self.grouping.max_rows),
+            names,
+            columns,
+            open: BTreeMap::new(),
+            next_row: 0,
+            position: 0,
+        }
     }
 }
 

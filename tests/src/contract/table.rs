@@ -414,8 +414,9 @@ pub async fn grouped_transactions_fail_alone(f: TableFixture) {
 /// one, and takes more keys than one backend call does (DynamoDB's is 100) and repeated keys.
 pub async fn many_keys_are_read_in_one_call(f: TableFixture) {
     let pk = unique("P");
-    let puts: Vec<Vec<WriteOp>> =
-        (0..150).map(|i| vec![WriteOp::Put { item: item(&pk, &format!("K{i:03}"), json!({"i": i})), condition: Condition::None }]).collect();
+    let puts: Vec<Vec<WriteOp>> = (0..150)
+        .map(|i| vec![WriteOp::Put { item: item(&pk, &format!("K{i:03}"), json!({"i": i})), condition: Condition::None }])
+        .collect();
     f.table.transact_groups(puts).await.unwrap();
     let soon = f.clock.unix() + 60;
     f.table.put(item(&pk, "GONE", json!({})).expires_at(soon), Condition::None).await.unwrap();

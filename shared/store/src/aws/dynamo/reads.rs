@@ -48,13 +48,8 @@ impl DynamoTable {
                 tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
             }
             let request = built(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build())?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(|e| self.fail("BatchGetItem", e))?;
+            let out =
+                self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(|e| self.fail("BatchGetItem", e))?;
             items.extend(out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
             keys = out.unprocessed_keys.and_then(|mut left| left.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
         }
