@@ -109,7 +109,7 @@ async fn main() {
         let mut keys = Vec::new();
         for _ in 0..CLIENTS {
             let (org_id, key) = store.organization_with_key().await;
-            let caller = Caller { org_id, livemode: false, plans_per_day: None };
+            let caller = Caller { org_id, livemode: false, plans_per_day: None, key_id: None, member_id: None };
             let mut threads = Vec::new();
             for _ in 0..REQUESTS.div_ceil(MESSAGES_PER_THREAD) {
                 threads.push(research.create_thread(&caller, NewThread::default()).await.unwrap().id);

@@ -124,7 +124,7 @@ async fn main() {
     let embedded = Embedded::open(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
     let storage = embedded.storage;
     let org = Accounts::new(storage.table.clone(), clock.clone()).create_organization("bench", Tier::Scale, 0).await.unwrap();
-    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None, key_id: None, member_id: None };
     let endpoints = Endpoints::new(storage.table.clone(), clock.clone(), TargetPolicy::AllowLoopback);
     endpoints.create(&caller, NewEndpoint { url, ..NewEndpoint::default() }).await.unwrap();
 

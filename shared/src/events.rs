@@ -72,11 +72,14 @@ pub enum EventType {
     UsageBudgetExceeded,
     #[serde(rename = "api_key.rotated")]
     ApiKeyRotated,
+    /// The balance fell under 20 % of the period's grant (the LeadScraper event), once a period.
+    #[serde(rename = "credit.low")]
+    CreditLow,
 }
 
 impl EventType {
     /// The catalog, in documentation order.
-    pub const ALL: [EventType; 22] = [
+    pub const ALL: [EventType; 23] = [
         EventType::ThreadCreated,
         EventType::ThreadDeleted,
         EventType::MessageCreated,
@@ -99,12 +102,13 @@ impl EventType {
         EventType::UsageBudgetWarning,
         EventType::UsageBudgetExceeded,
         EventType::ApiKeyRotated,
+        EventType::CreditLow,
     ];
 
     /// The wire name, e.g. `plan.created`.
     pub fn as_str(self) -> &'static str {
         // Kept in the order of `ALL`; a unit test checks it against the serde names.
-        const NAMES: [&str; 22] = [
+        const NAMES: [&str; 23] = [
             "thread.created",
             "thread.deleted",
             "message.created",
@@ -127,6 +131,7 @@ impl EventType {
             "usage.budget.warning",
             "usage.budget.exceeded",
             "api_key.rotated",
+            "credit.low",
         ];
         NAMES[EventType::ALL.iter().position(|t| *t == self).expect("in the catalog")]
     }
@@ -229,7 +234,7 @@ mod tests {
 
     #[test]
     fn catalog_names_match_serde() {
-        assert_eq!(EventType::ALL.len(), 22);
+        assert_eq!(EventType::ALL.len(), 23);
         for t in EventType::ALL {
             assert_eq!(serde_json::to_value(t).unwrap(), Value::String(t.as_str().to_string()));
         }

@@ -36,6 +36,63 @@ impl utoipa::PartialSchema for TimeText {
 
 impl utoipa::ToSchema for TimeText {}
 
+/// A day bound (`from`, `to` of a usage report) as the OpenAPI document states it: an ISO 8601
+/// date (`2026-12-01`), or empty for the default.
+pub struct DateText;
+
+impl utoipa::PartialSchema for DateText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let date = ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)));
+        let blank = ObjectBuilder::new().schema_type(Type::String).max_length(Some(0));
+        let schema =
+            OneOfBuilder::new().item(date).item(blank).description(Some("An ISO 8601 date such as 2026-12-01; empty is the default."));
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(schema.build()))
+    }
+}
+
+impl utoipa::ToSchema for DateText {}
+
+/// A date or a time bound (`start_date`, `end_date` of the credit ledger): an ISO 8601 date, an
+/// ISO 8601 date-time, or empty for no bound.
+pub struct DateOrTimeText;
+
+impl utoipa::PartialSchema for DateOrTimeText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let of = |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
+        let blank = ObjectBuilder::new().schema_type(Type::String).max_length(Some(0));
+        let schema = OneOfBuilder::new()
+            .item(of(KnownFormat::Date))
+            .item(of(KnownFormat::DateTime))
+            .item(blank)
+            .description(Some("An ISO 8601 date (2026-12-01) or time (2026-12-01T09:30:00Z); empty is no bound."));
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(schema.build()))
+    }
+}
+
+impl utoipa::ToSchema for DateOrTimeText {}
+
+/// Reads a `start_date`/`end_date` bound: a date is its first instant (`start`) or the first
+/// instant of the next day (`end`, so the day is included); a time is itself (`end` includes
+/// it). Empty is no bound; anything else is a 400 naming `param`.
+pub fn parse_date_bound(raw: Option<&str>, param: &str, end: bool) -> ResearchResult<Option<Timestamp>> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
+    if let Some(time) = Timestamp::parse(raw) {
+        return Ok(Some(if end { Timestamp(time.0 + chrono::Duration::milliseconds(1)) } else { time }));
+    }
+    match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(day) => {
+            let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+            Ok(Some(Timestamp(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc())))
+        }
+        Err(_) => Err(ResearchError::invalid(
+            param,
+            format!("`{param}` must be an ISO 8601 date (2026-12-01) or time (2026-12-01T09:30:00Z); got `{raw}`."),
+        )),
+    }
+}
+
 /// An http(s) URL field as the OpenAPI document states it: text starting `http://` or
 /// `https://` (any case), at most [`quarry_engine::net::MAX_URL_CHARS`] characters. What passes
 /// that and still cannot be used (unparsable, no host, an address that is not allowed) is a 422

@@ -6,6 +6,7 @@
 //! Lambda entries (`functions/`) pick the adapters and are thin wrappers around what lives here.
 
 pub mod accounts;
+pub mod billing;
 pub mod error;
 pub mod events;
 pub mod filters;

@@ -97,7 +97,8 @@ async fn threads_plans_and_the_step_worker_run_as_lambdas() {
         Arc::new(SystemClock),
         Arc::new(quarry_planner::RulePlanner::new()),
     );
-    let caller = quarry_shared::research::Caller { org_id: org.id.clone(), livemode: true, plans_per_day: None };
+    let caller =
+        quarry_shared::research::Caller { org_id: org.id.clone(), livemode: true, plans_per_day: None, key_id: None, member_id: None };
     research.delete_thread(&caller, thread_id, false).await.unwrap();
     let fixture = std::fs::read_to_string(format!("{}/events/sqs-steps.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let mut sqs: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&fixture).unwrap();

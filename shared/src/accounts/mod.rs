@@ -54,6 +54,10 @@ pub struct Caller {
     pub livemode: bool,
     /// Plans the organization may draft per UTC day; `None` when unlimited.
     pub plans_per_day: Option<u32>,
+    /// The key making the request, and the member it belongs to: usage is billed to them.
+    /// `None` for callers that are not an API key (benches, the operator's tools).
+    pub key_id: Option<String>,
+    pub member_id: Option<String>,
 }
 
 impl Caller {

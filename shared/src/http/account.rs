@@ -1,4 +1,5 @@
-//! The `account` endpoint group: the caller, its organization, and API keys.
+//! The `account` endpoint group: the caller, its organization, its account (plan, credits,
+//! subscription), and API keys.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,14 +9,15 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{Admin, Authorized, PublicRead};
+use super::auth::{Admin, Authorized, PublicRead, Read};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::KeyIdPath;
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
-use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope};
+use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
+use crate::billing::{Balance, Period};
 use crate::ids::{has_prefix, prefix};
 use quarry_ports::clock::Timestamp;
 
@@ -24,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_me))
         .routes(routes!(get_organization))
+        .routes(routes!(get_account))
         .routes(routes!(list_api_keys, create_api_key))
         .routes(routes!(revoke_api_key))
 }
@@ -57,6 +60,56 @@ async fn get_me(auth: Authorized<PublicRead>) -> Json<Me> {
     responses((status = 200, body = OrganizationObject), RateLimited, V1Errors))]
 async fn get_organization(auth: Authorized<PublicRead>) -> Json<OrganizationObject> {
     Json(OrganizationObject::from(&auth.principal.organization))
+}
+
+/// The billing subscription of an account: the monthly grant and the current period.
+#[derive(Serialize, ToSchema)]
+pub struct Subscription {
+    /// Always `active`: a self-hosted organization's grant renews every month.
+    #[schema(example = "active")]
+    pub status: &'static str,
+    pub current_period_start: Timestamp,
+    pub current_period_end: Timestamp,
+    /// Credits granted at the start of every month (the operator sets it).
+    pub monthly_credits: u64,
+}
+
+/// The account: the organization, its plan, its credits and its subscription.
+#[derive(Serialize, ToSchema)]
+pub struct Account {
+    /// The organization's ID.
+    pub id: String,
+    #[schema(example = "account")]
+    pub object: &'static str,
+    pub name: String,
+    pub plan: Tier,
+    pub credits: Balance,
+    pub subscription: Subscription,
+    pub created_at: Timestamp,
+}
+
+/// The account: plan, credit balance and lifetime totals (the ledger's sums), and the current
+/// billing period.
+#[utoipa::path(get, path = "/v1/account", operation_id = "account.retrieve", tag = "account",
+    responses((status = 200, body = Account), RateLimited, V1Errors))]
+async fn get_account(State(state): State<AppState>, auth: Authorized<Read>) -> ApiResult<Json<Account>> {
+    let org = &auth.principal.organization;
+    let credits = state.billing().balance(org).await?;
+    let period = Period::of(state.clock().now().into());
+    Ok(Json(Account {
+        id: org.id.clone(),
+        object: "account",
+        name: org.name.clone(),
+        plan: org.tier,
+        credits,
+        subscription: Subscription {
+            status: "active",
+            current_period_start: Timestamp(period.start()),
+            current_period_end: Timestamp(period.end()),
+            monthly_credits: org.monthly_credits,
+        },
+        created_at: org.created_at,
+    }))
 }
 
 /// The organization's API keys (metadata only; secrets are never returned).

@@ -68,6 +68,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         tracing::warn!(error = %e, "could not record key use");
     }
     req.extensions_mut().insert(principal);
+    // `/v1/usage` reports this minute's use from it.
+    req.extensions_mut().insert(decision);
     let mut response = next.run(req).await;
     set_rate_headers(response.headers_mut(), &decision);
     response

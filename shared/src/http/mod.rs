@@ -6,7 +6,8 @@
 //! | Routes | Group | File |
 //! |---|---|---|
 //! | `GET /health`, `GET /openapi.json`, `GET /openapi.yaml` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
-//! | `/v1/me`, `/v1/organization`, `/v1/api-keys[/{key_id}]` | `account` | `account.rs` |
+//! | `/v1/me`, `/v1/organization`, `/v1/account`, `/v1/api-keys[/{key_id}]` | `account` | `account.rs` |
+//! | `/v1/usage`, `/v1/usage/budget`, `/v1/credits/usage` | `usage` | `usage.rs` |
 //! | `/v1/threads[/{thread_id}]`, `/v1/threads/{thread_id}/messages` | `threads` | `threads.rs` |
 //! | `/v1/plans/{plan_id}[/replan]` | `plans` | `plans.rs` |
 //! | `/v1/jobs[/{job_id}]`, `/v1/jobs/{job_id}/{approve,stop,cancel,summary,logs}` | `jobs` | `jobs.rs` |
@@ -47,6 +48,7 @@ pub mod scrape;
 pub mod search;
 pub mod stream;
 pub mod threads;
+pub mod usage;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -63,6 +65,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::accounts::Caller;
 use crate::accounts::{Accounts, Mode, Principal};
+use crate::billing::Billing;
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::Jobs;
 use crate::operations::Operations;
@@ -90,11 +93,12 @@ pub enum Group {
     Webhooks,
     Scrape,
     Leads,
+    Usage,
 }
 
 impl Group {
     /// Every group, in the order the local server mounts them.
-    pub const ALL: [Group; 10] = [
+    pub const ALL: [Group; 11] = [
         Group::Account,
         Group::Threads,
         Group::Plans,
@@ -105,6 +109,7 @@ impl Group {
         Group::Webhooks,
         Group::Scrape,
         Group::Leads,
+        Group::Usage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -119,6 +124,7 @@ impl Group {
             Group::Webhooks => "webhooks",
             Group::Scrape => "scrape",
             Group::Leads => "leads",
+            Group::Usage => "usage",
         }
     }
 
@@ -134,6 +140,7 @@ impl Group {
             Group::Webhooks => webhooks::routes(),
             Group::Scrape => scrape::routes(),
             Group::Leads => leads::routes(),
+            Group::Usage => usage::routes(),
         }
     }
 }
@@ -142,6 +149,7 @@ struct Inner {
     storage: Storage,
     clock: SharedClock,
     accounts: Accounts,
+    billing: Billing,
     rate_limiter: RateLimiter,
     idempotency: IdempotencyStore,
     research: Research,
@@ -241,6 +249,7 @@ impl AppState {
             jobs,
             operations,
             accounts: Accounts::new(table.clone(), clock.clone()),
+            billing: Billing::new(table.clone(), clock.clone()),
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
             features: groups.iter().map(|g| g.name()).collect(),
@@ -268,6 +277,11 @@ impl AppState {
 
     pub fn accounts(&self) -> &Accounts {
         &self.0.accounts
+    }
+
+    /// Credits: the ledger, balances, budgets, usage.
+    pub fn billing(&self) -> &Billing {
+        &self.0.billing
     }
 
     pub fn rate_limiter(&self) -> &RateLimiter {
@@ -305,6 +319,8 @@ impl AppState {
             org_id: principal.org_id().to_string(),
             livemode: principal.key.mode == Mode::Live,
             plans_per_day: principal.organization.tier.limits().plans_per_day,
+            key_id: Some(principal.key.id.clone()),
+            member_id: None,
         }
     }
 

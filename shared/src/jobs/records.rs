@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::log::{self, entry_id, EntryKind, LogEntry};
 use super::{job_key, running_key, ArtifactRef, Job, JobError, JobKind, JobStatus, Progress};
 use crate::accounts::{org_partition, Caller};
+use crate::billing::{Billing, Ended, JobCharge};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, EventType};
 use crate::leads::store::{job_data_partition, LEAD_SK};
@@ -44,9 +45,9 @@ pub(super) fn heartbeat_sk(unix: i64, job_id: &str) -> String {
     format!("{unix:012}#{job_id}")
 }
 
-pub(super) fn usage_key(org_id: &str, now: Timestamp) -> Key {
-    Key::new(org_partition(org_id), format!("USAGE#{}", now.0.format("%Y-%m")))
-}
+/// Attributes of a running job's item naming who approved it: usage is billed to them.
+pub(super) const APPROVED_KEY: &str = "approved_key_id";
+pub(super) const APPROVED_MEMBER: &str = "approved_member_id";
 
 /// The progress of a job about to run step `step` (0-based) of `plan`.
 pub(super) fn progress_at(plan: &Plan, step: usize) -> Progress {
@@ -94,9 +95,16 @@ pub(super) struct JobRecords {
     /// Where webhook fan-out nudges go: the steps queue unless a lane of its own is set.
     pub(super) notifications: Arc<dyn Queue>,
     pub(super) clock: SharedClock,
+    /// The credit ledger a live job's end bills into.
+    pub(super) billing: Billing,
 }
 
 impl JobRecords {
+    pub(super) fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
+        let billing = Billing::new(table.clone(), clock.clone());
+        JobRecords { table, blobs, notifications: steps.clone(), steps, clock, billing }
+    }
+
     pub(super) fn now(&self) -> Timestamp {
         self.clock.now().into()
     }
@@ -253,10 +261,26 @@ impl JobRecords {
         if was_running {
             ops.push(WriteOp::Update { key: running_key(org_id), update: Update::new().add("count", -1), condition: Condition::None });
         }
-        if ended.credits_used > 0 {
-            let usage = Update::new().add("credits", ended.credits_used as i64);
-            ops.push(WriteOp::Update { key: usage_key(org_id, now), update: usage, condition: Condition::None });
+        let charge = JobCharge {
+            job_id: &job.id,
+            thread_id: &job.thread_id,
+            livemode: job.livemode,
+            credits: ended.credits_used,
+            rows,
+            ended: match status {
+                JobStatus::Succeeded => Ended::Succeeded,
+                JobStatus::Stopped => Ended::Stopped,
+                _ => Ended::Failed,
+            },
+            api_key_id: item.str(APPROVED_KEY),
+            member_id: item.str(APPROVED_MEMBER),
+        };
+        let billed = job.livemode && ended.credits_used > 0;
+        if billed {
+            // The period's grant is written before the usage it pays for.
+            self.ensure_period(org_id).await?;
         }
+        ops.extend(self.billing.job_end_ops(org_id, &charge)?);
         if let (Outcome::Failed(error), Some(meta)) = (&outcome, &halted) {
             let object = json!({"object": "job_step", "job_id": job.id, "step_id": meta.id, "title": meta.title,
                 "intent": meta.intent, "status": "failed", "error": error});
@@ -275,8 +299,34 @@ impl JobRecords {
             Err(e) => return Err(e),
         }
         self.sync_thread_status(org_id, &ended).await?;
+        if billed {
+            self.check_alerts(org_id).await?;
+        }
         crate::events::nudge_fan_out(self.notifications.as_ref()).await;
         Ok(Some(ended))
+    }
+
+    async fn organization(&self, org_id: &str) -> StoreResult<Option<crate::accounts::Organization>> {
+        crate::accounts::Accounts::new(self.table.clone(), self.clock.clone()).organization(org_id).await
+    }
+
+    /// Makes sure the current period's grant is in the ledger (see [`Billing::ensure_period`]).
+    async fn ensure_period(&self, org_id: &str) -> StoreResult<()> {
+        match self.organization(org_id).await? {
+            Some(org) => self.billing.ensure_period(&org).await.map(drop),
+            None => Ok(()), // the organization is being deleted: nothing to bill it for
+        }
+    }
+
+    /// Records the budget and balance alerts the job's usage made due. Best effort after the
+    /// job's own transaction: a failure is logged, and the next billing checks again.
+    async fn check_alerts(&self, org_id: &str) -> StoreResult<()> {
+        if let Some(org) = self.organization(org_id).await? {
+            if let Err(e) = self.billing.check_alerts(&org).await {
+                tracing::warn!(error = %e, org_id, "could not check the budget alerts");
+            }
+        }
+        Ok(())
     }
 
     /// Keeps the thread's `last_job_status` (its list filter) true when its last job changes.

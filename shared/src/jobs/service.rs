@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::log::{self, LogEntry};
 use super::records::{
-    heartbeat_sk, live_report, position, usage_key, JobRecords, Outcome, CREDIT_TENTHS, ORG_ID, ROWS_DONE, RUNNING_INDEX, RUN_POSITION,
+    heartbeat_sk, live_report, position, JobRecords, Outcome, APPROVED_KEY, APPROVED_MEMBER, CREDIT_TENTHS, ORG_ID, ROWS_DONE,
+    RUNNING_INDEX, RUN_POSITION,
 };
 use super::{job_key, running_key, Job, JobStatus};
 use crate::accounts::{Caller, Organization};
@@ -85,7 +86,7 @@ pub struct Jobs {
 impl Jobs {
     pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn Blobs>, steps: Arc<dyn Queue>, clock: SharedClock) -> Self {
         let artifact_retention = super::artifact::retention(super::artifact::DEFAULT_RETENTION_DAYS);
-        Jobs { records: JobRecords { table, blobs, notifications: steps.clone(), steps, clock }, artifact_retention }
+        Jobs { records: JobRecords::new(table, blobs, steps, clock), artifact_retention }
     }
 
     /// The same jobs sending webhook fan-out nudges to `queue` (the deliveries queue in the API).
@@ -168,10 +169,21 @@ impl Jobs {
         Ok(super::summary::summarize(&job, &plan, &leads, &notes))
     }
 
-    /// Credits the organization has used this month.
-    pub async fn used_this_month(&self, org_id: &str) -> StoreResult<u64> {
-        let item = self.records.table.get(&usage_key(org_id, self.records.now())).await?;
-        Ok(item.and_then(|i| i.i64("credits")).unwrap_or(0).max(0) as u64)
+    /// Refuses a live job needing `needed` credits when the balance cannot pay for it or the
+    /// monthly budget would not allow it (402 `insufficient_credits`, saying which).
+    async fn check_credits(&self, org: &Organization, job_id: &str, needed: u64) -> ResearchResult<()> {
+        let billing = &self.records.billing;
+        let left = billing.balance(org).await?.balance.max(0) as u64;
+        if needed > left {
+            return Err(ResearchError::InsufficientCredits(format!(
+                "Job {job_id} needs about {needed} credits and your organization has {left} left. Lower max_rows or max_credits, or ask the operator to raise the monthly allowance."
+            )));
+        }
+        let (_, counters) = billing.period_counters(org).await?;
+        match billing.budget(&org.id).await?.refusal(counters.used, needed) {
+            Some(reason) => Err(ResearchError::InsufficientCredits(format!("Job {job_id}: {reason}"))),
+            None => Ok(()),
+        }
     }
 
     /// Starts a pending job: checks the concurrent-job limit and (live keys) the credit balance,
@@ -186,13 +198,7 @@ impl Jobs {
         }
         if job.livemode {
             let needed = approval.max_credits.map_or(job.credits_estimate, |m| m.min(job.credits_estimate));
-            let used = self.used_this_month(&org.id).await?;
-            let left = org.monthly_credits.saturating_sub(used);
-            if needed > left {
-                return Err(ResearchError::InsufficientCredits(format!(
-                    "Job {job_id} needs about {needed} credits and your organization has {left} left this month. Lower max_rows or max_credits, or raise the allowance."
-                )));
-            }
+            self.check_credits(org, job_id, needed).await?;
         }
         let now = self.records.now();
         let limit = org.tier.limits().concurrent_jobs;
@@ -212,6 +218,12 @@ impl Jobs {
         }
         if let Some(url) = &approval.webhook_url {
             update = update.set("webhook_url", url.as_str());
+        }
+        if let Some(key_id) = &caller.key_id {
+            update = update.set(APPROVED_KEY, key_id.as_str());
+        }
+        if let Some(member_id) = &caller.member_id {
+            update = update.set(APPROVED_MEMBER, member_id.as_str());
         }
         let metadata = approval.metadata.map(|changes| crate::metadata::merge(&job.metadata, changes)).transpose()?;
         if let Some(metadata) = &metadata {

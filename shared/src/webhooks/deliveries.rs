@@ -699,7 +699,7 @@ mod tests {
     #[tokio::test]
     async fn events_recorded_before_the_markers_are_still_fanned_out() {
         let (deliveries, table, endpoints, clock, _dir) = embedded_deliveries();
-        let caller = Caller { org_id: "org_1".into(), livemode: false, plans_per_day: None };
+        let caller = Caller { org_id: "org_1".into(), livemode: false, plans_per_day: None, key_id: None, member_id: None };
         let new =
             super::super::endpoints::NewEndpoint { url: "http://127.0.0.1:9/hook".into(), events: None, description: None, enabled: None };
         let endpoint = endpoints.create(&caller, new).await.unwrap().endpoint;

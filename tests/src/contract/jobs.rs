@@ -238,8 +238,6 @@ fn seed_csv() -> String {
 /// bill what they deliver, and grow the organization's lead index, which a later live job
 /// without attachments discovers from. `max_credits` stops a live job at its ceiling.
 pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer) {
-    use quarry_shared::jobs::Jobs;
-
     use crate::fixtures::{FixtureSite, Page};
     let site = FixtureSite::serve(vec![
         ("seeds.csv", Page { content_type: "text/csv; charset=utf-8", body: seed_csv() }),
@@ -323,8 +321,22 @@ pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer)
     let rows = job["artifact"]["rows"].as_u64().unwrap();
     assert!((25..101).contains(&rows), "{job}");
 
-    let jobs = Jobs::new(s.storage.table.clone(), s.storage.blobs.clone(), s.storage.steps.clone(), s.clock.clone());
-    assert_eq!(jobs.used_this_month(&org.id).await.unwrap(), 100 + 68 + used, "monthly usage adds up the jobs");
+    // Each job's usage is one ledger entry, and the balance is what the grant has left.
+    let total = (100 + 68 + used) as i64;
+    let usage = get(&s, &key, "/v1/usage").await;
+    assert_eq!(usage["credits"]["used"], total, "monthly usage adds up the jobs: {usage}");
+    assert_eq!(usage["jobs"]["succeeded"], 2, "{usage}");
+    assert_eq!(usage["jobs"]["stopped"], 1, "{usage}");
+    let ledger = get(&s, &key, "/v1/credits/usage?limit=100").await;
+    let entries = ledger["data"].as_array().unwrap();
+    let billed: Vec<i64> = entries.iter().filter(|e| e["type"] == "usage").map(|e| e["amount"].as_i64().unwrap()).collect();
+    assert_eq!(billed.iter().sum::<i64>(), -total, "{ledger}");
+    assert_eq!(billed.len(), 3, "one entry per billed job: {ledger}");
+    assert!(entries.iter().any(|e| e["type"] == "usage" && e["job_id"] == capped), "{ledger}");
+    let grant = entries.iter().find(|e| e["type"] == "grant").expect("the month's grant");
+    let account = get(&s, &key, "/v1/account").await;
+    assert_eq!(account["credits"]["balance"], grant["amount"].as_i64().unwrap() - total, "{account}");
+    assert_eq!(account["credits"]["total_used"], total, "{account}");
 }
 
 /// Live jobs read the listed companies' sites (the engine's fixture web on loopback, under the

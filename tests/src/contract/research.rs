@@ -481,7 +481,7 @@ pub async fn the_daily_plan_quota_holds(s: TestServer) {
     let org = s.org(Tier::Starter).await;
     let clock = s.manual_clock.clone().expect("a manual clock");
     let research = Research::new(s.storage.table.clone(), s.storage.steps.clone(), s.clock.clone(), Arc::new(RulePlanner::new()));
-    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: Some(2) };
+    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: Some(2), key_id: None, member_id: None };
     let thread = research.create_thread(&caller, NewThread::default()).await.unwrap();
     let message = || NewMessage { content: FINTECH.into(), ..NewMessage::default() };
     research.post_message(&caller, &thread.id, message()).await.unwrap();

@@ -42,7 +42,7 @@ async fn status(jobs: &Jobs, org: &str, job: &str) -> JobStatus {
 
 /// The test-mode caller of `org` (the jobs here are drafted with test keys).
 fn test_caller(org: &str) -> Caller {
-    Caller { org_id: org.to_string(), livemode: false, plans_per_day: None }
+    Caller { org_id: org.to_string(), livemode: false, plans_per_day: None, key_id: None, member_id: None }
 }
 
 /// Independent disturbed runs, each with its own kill points.
@@ -59,7 +59,7 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
     // One organization, thread, plan and pending job, copied item for item into every store.
     let org = Accounts::new(calm.storage.table.clone(), clock.clone()).create_organization("crash", Tier::Scale, 0).await.unwrap();
     let research = Research::new(calm.storage.table.clone(), calm.storage.steps.clone(), clock.clone(), Arc::new(RulePlanner::new()));
-    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None, key_id: None, member_id: None };
     let thread = research.create_thread(&caller, NewThread::default()).await.unwrap();
     let content = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng and Head of Growth.".to_string();
     let hints = Some(Hints { max_rows: Some(500), preferred_sources: vec![] });

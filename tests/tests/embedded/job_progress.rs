@@ -35,7 +35,7 @@ async fn after_first_chunk() -> Running {
     let store = Embedded::open(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
     let org = Accounts::new(store.storage.table.clone(), clock.clone()).create_organization("fail", Tier::Scale, 0).await.unwrap();
     let research = Research::new(store.storage.table.clone(), store.storage.steps.clone(), clock.clone(), Arc::new(RulePlanner::new()));
-    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None, key_id: None, member_id: None };
     let thread = research.create_thread(&caller, NewThread::default()).await.unwrap();
     let content = "Find Series A fintechs in France with 20+ engineers. Pull VP Eng.".to_string();
     let hints = Some(Hints { max_rows: Some(500), preferred_sources: vec![] });

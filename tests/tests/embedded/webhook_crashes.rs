@@ -35,7 +35,7 @@ async fn setup() -> Setup {
     let store = Embedded::open(dir.path(), "http://127.0.0.1:9", b"k".to_vec(), clock.clone()).unwrap();
     let org = Accounts::new(store.storage.table.clone(), clock.clone()).create_organization("o", Tier::Scale, 0).await.unwrap();
     let receiver = Receiver::start().await;
-    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None };
+    let caller = Caller { org_id: org.id.clone(), livemode: false, plans_per_day: None, key_id: None, member_id: None };
     let endpoints = Endpoints::new(store.storage.table.clone(), clock.clone(), TargetPolicy::AllowLoopback);
     let created = endpoints.create(&caller, NewEndpoint { url: receiver.url("hook"), ..NewEndpoint::default() }).await.unwrap();
     let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), TargetPolicy::AllowLoopback);
@@ -57,7 +57,7 @@ async fn take_all(s: &Setup) -> Vec<String> {
 }
 
 async fn status(s: &Setup) -> (DeliveryStatus, u32) {
-    let caller = Caller { org_id: s.org_id.clone(), livemode: false, plans_per_day: None };
+    let caller = Caller { org_id: s.org_id.clone(), livemode: false, plans_per_day: None, key_id: None, member_id: None };
     let (page, _) = s.worker.deliveries().list(&caller, &s.webhook_id, quarry_ports::Order::Desc, 10, None).await.unwrap();
     assert_eq!(page.len(), 1, "one delivery: {page:?}");
     (page[0].status, page[0].attempt)

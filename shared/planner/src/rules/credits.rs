@@ -71,6 +71,15 @@ pub(super) fn delivered_tenths(persons_found: u64) -> u64 {
     COMPANY_TENTHS + PERSON_TENTHS * persons_found
 }
 
+/// The price of a live row as delivered, in tenths: the company, each person found, each
+/// billed enrichment dimension when the company's site was read (`enriched`), and each verified
+/// email, up to one per person found and only when the plan verifies emails.
+pub(super) fn billed_tenths(criteria: &Criteria, persons_found: u64, enriched: bool, emails_verified: u64) -> u64 {
+    let dimensions = if enriched { billed_dimensions(criteria).len() as u64 } else { 0 };
+    let emails = if criteria.verify_emails { emails_verified.min(persons_found) } else { 0 };
+    delivered_tenths(persons_found) + DIMENSION_TENTHS * dimensions + VERIFIED_EMAIL_TENTHS * emails
+}
+
 /// Whole credits for the plan, rounded up.
 pub(super) fn estimate(criteria: &Criteria) -> u64 {
     (u64::from(rows(criteria)) * tenths_per_row(criteria)).div_ceil(10)

@@ -102,10 +102,11 @@ impl RulePlanner {
         credits::tenths_per_row(criteria)
     }
 
-    /// The price of one live row as delivered, in tenths of a credit: 0.5 for the company and
-    /// 0.5 per person found (a row is never billed for people it does not have).
-    pub fn delivered_tenths(persons_found: u64) -> u64 {
-        credits::delivered_tenths(persons_found)
+    /// The price of one live row as the job delivered it, in tenths of a credit: the company,
+    /// each person found, each enrichment dimension the plan priced when the company's site was
+    /// read (`enriched`), and each verified email of a person found.
+    pub fn billed_tenths(criteria: &Criteria, persons_found: u64, enriched: bool, emails_verified: u64) -> u64 {
+        credits::billed_tenths(criteria, persons_found, enriched, emails_verified)
     }
 
     /// The rows a plan for `criteria` works on (its `max_rows`, or [`Self::DEFAULT_ROWS`]).

@@ -149,7 +149,9 @@ impl JobRunner {
             written.web.emails_checked += report.emails_checked;
             written.web.emails_inferred += report.emails_inferred;
             // A company that yielded no lead (a search hit whose site said nothing) costs nothing.
-            let price = if drafts.is_empty() { 0 } else { RulePlanner::delivered_tenths(filled) };
+            let enriched = report.pages > 0;
+            let verified = if plan.criteria.verify_emails { report.emails_checked } else { 0 };
+            let price = if drafts.is_empty() { 0 } else { RulePlanner::billed_tenths(&plan.criteria, filled, enriched, verified) };
             if budget.is_some_and(|budget| written.tenths + price > budget) {
                 written.ceiling_hit = true;
                 break;

@@ -110,7 +110,7 @@ impl JobRunner {
         fetcher: Fetcher,
         web: WebSource,
     ) -> Self {
-        JobRunner { records: JobRecords { table, blobs, notifications: steps.clone(), steps, clock }, fetcher, web }
+        JobRunner { records: JobRecords::new(table, blobs, steps, clock), fetcher, web }
     }
 
     /// The same runner sending webhook fan-out nudges to `queue` (the worker passes the
@@ -145,6 +145,12 @@ impl JobRunner {
         }
         if step >= plan.steps.len() || plan.steps[step].intent == Intent::Export {
             return self.records.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Succeeded).await;
+        }
+        // A live job checks the monthly budget before each chunk of work it would bill.
+        if job.livemode {
+            if let Some(reason) = self.records.billing.checkpoint(org_id, job.credits_used).await? {
+                return self.records.end_with_artifact(org_id, &item, &job, &plan, at, Outcome::Stopped(reason)).await;
+            }
         }
         let meta = &plan.steps[step];
         let mut chunk = if step == 0 && job.kind == JobKind::Scrape {
