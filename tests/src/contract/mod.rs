@@ -3,6 +3,7 @@
 //! `tests/aws/ports_aws.rs` runs the same functions on DynamoDB, S3 and SQS (moto).
 
 pub mod api;
+pub mod billing;
 pub mod blobs;
 pub mod jobs;
 pub mod leads;
@@ -120,6 +121,18 @@ define_suite!(
         the_cascade_removes_owned_blobs_and_partitions,
         events_record_what_happened,
         the_daily_plan_quota_holds,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every credits contract test (ledger, usage, budgets, alerts), over a `TestServer`
+    /// expression on a manual clock.
+    billing_suite, billing, [
+        the_ledger_sums_to_the_balance_and_usage_reports_it,
+        a_new_month_grants_again_and_only_the_grant_expires,
+        budgets_refuse_approvals_and_stop_live_jobs,
+        a_low_balance_alerts_once_and_blocks_what_it_cannot_pay,
     ]
 );
 

@@ -4,6 +4,7 @@
 
 mod api_aws;
 mod aws_smoke;
+mod billing_aws;
 mod jobs_aws;
 mod leads_aws;
 mod ports_aws;

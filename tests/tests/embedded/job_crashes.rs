@@ -36,8 +36,12 @@ impl Dice {
     }
 }
 
+/// The job's status, whichever mode it was made in.
 async fn status(jobs: &Jobs, org: &str, job: &str) -> JobStatus {
-    jobs.job(&test_caller(org), job).await.unwrap().status
+    match jobs.job(&test_caller(org), job).await {
+        Ok(job) => job.status,
+        Err(_) => jobs.job(&Caller { livemode: true, ..test_caller(org) }, job).await.unwrap().status,
+    }
 }
 
 /// The test-mode caller of `org` (the jobs here are drafted with test keys).
@@ -102,7 +106,9 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
 
     let mut kills = 0;
     for (run, store) in disturbed.iter().enumerate() {
-        kills += run_disturbed(store, &manual, &clock, &org.id, &job_id, window, 0x9E37_79B9_7F4A_7C15 + run as u64).await;
+        kills +=
+            run_disturbed(store, &manual, &clock, &org.id, &job_id, window, 0x9E37_79B9_7F4A_7C15 + run as u64, TargetPolicy::default())
+                .await;
         let runner = runner(store);
         let job = runner.job(&caller, &job_id).await.unwrap();
         assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
@@ -124,9 +130,10 @@ async fn run_disturbed(
     job_id: &str,
     window: u64,
     seed: u64,
+    policy: TargetPolicy,
 ) -> usize {
     let jobs = Jobs::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
-    let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), TargetPolicy::default());
+    let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), policy);
     let mut dice = Dice(seed);
     let (mut kills, mut rounds) = (0, 0);
     while !status(&jobs, org_id, job_id).await.is_terminal() {
@@ -160,6 +167,61 @@ async fn run_disturbed(
         }
     }
     kills
+}
+
+/// A live job killed at random points, then sent a stale copy of a chunk message, bills its
+/// credits into the ledger exactly once: one usage entry, and a balance that is the grant less it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_job_killed_at_random_points_bills_exactly_once() {
+    use quarry_planner::{Attachment, AttachmentKind};
+    use quarry_shared::billing::{Billing, EntryKind, LedgerEntry};
+    use quarry_tests::fixtures::{FixtureSite, Page};
+
+    let mut csv = String::from("Company Name,Website,Country,Industry,Employees,Contact,Job Title,E-mail\n");
+    for i in 0..150 {
+        let person = if i % 3 == 0 { format!("Person {i},Chief Technology Officer,person{i}@company{i}.fr") } else { ",,".into() };
+        csv.push_str(&format!("Company {i},https://www.company{i}.fr/,France,Financial Services,{},{person}\n", 100 + i));
+    }
+    let site = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: csv })]).await;
+    let manual = ManualClock::new();
+    let clock: SharedClock = manual.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), &clock);
+    let org = Accounts::new(store.storage.table.clone(), clock.clone()).create_organization("crash", Tier::Scale, 1_000).await.unwrap();
+    let research = Research::new(store.storage.table.clone(), store.storage.steps.clone(), clock.clone(), Arc::new(RulePlanner::new()))
+        .with_target_policy(TargetPolicy::LoopbackOnly);
+    let caller = Caller { livemode: true, ..test_caller(&org.id) };
+    let thread = research.create_thread(&caller, NewThread::default()).await.unwrap();
+    let attachments = vec![Attachment { kind: AttachmentKind::Csv, url: site.url("seeds.csv") }];
+    let content = "For each company in the attached CSV, pull the CTO.".to_string();
+    let posted = research.post_message(&caller, &thread.id, NewMessage { content, attachments, ..NewMessage::default() }).await.unwrap();
+    let job_id = posted.job.id.clone();
+    let jobs = Jobs::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
+    jobs.approve(&caller, &org, &job_id, Approval::default()).await.unwrap();
+    // The first chunk's message, kept to be delivered again once the job has ended.
+    let first = store.storage.steps.receive(1, VISIBILITY).await.unwrap().remove(0);
+    store.storage.steps.send(&first.body, Duration::ZERO).await.unwrap();
+    store.storage.steps.delete(&first.receipt).await.unwrap();
+
+    let window = Duration::from_millis(40).as_micros() as u64;
+    let kills = run_disturbed(&store, &manual, &clock, &org.id, &job_id, window, 0xC0FF_EE00_D15E_A5E5, TargetPolicy::LoopbackOnly).await;
+    assert!(kills >= 3, "the test killed the worker only {kills} times");
+    let job = jobs.job(&caller, &job_id).await.unwrap();
+    assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
+    assert_eq!(job.credits_used, 100, "150 companies at 0.5 and 50 CTOs at 0.5");
+    let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), TargetPolicy::LoopbackOnly);
+    worker.handle_delivery(&first.body, 2).await.unwrap();
+
+    let billing = Billing::new(store.storage.table.clone(), clock.clone());
+    let query = Query::partition(format!("ORG#{}", org.id)).prefix("TXN#");
+    let ledger: Vec<LedgerEntry> = quarry_ports::table::query_all_records(store.storage.table.as_ref(), query).await.unwrap();
+    let usage: Vec<&LedgerEntry> = ledger.iter().filter(|e| e.kind == EntryKind::Usage).collect();
+    assert_eq!(usage.len(), 1, "one usage entry however often the job was killed ({kills} kills): {ledger:?}");
+    assert_eq!(usage[0].amount, -100);
+    assert_eq!(usage[0].job_id.as_deref(), Some(job_id.as_str()));
+    let balance = billing.balance(&org).await.unwrap();
+    assert_eq!((balance.balance, balance.total_used), (900, 100), "the balance is the grant less the job, once");
+    assert_eq!(ledger.iter().map(|e| e.amount).sum::<i64>(), balance.balance);
 }
 
 /// A job whose chunk message died with the process goes on as soon as a worker starts over the

@@ -3,6 +3,7 @@
 //! Run it alone with `cargo test -p quarry-tests --test embedded`.
 
 mod api_embedded;
+mod billing_embedded;
 mod job_crashes;
 mod job_progress;
 mod jobs_embedded;
