@@ -6,6 +6,7 @@ mod api_embedded;
 mod job_crashes;
 mod job_progress;
 mod jobs_embedded;
+mod keys_embedded;
 mod leads_embedded;
 mod llm_planner;
 mod ports_embedded;
