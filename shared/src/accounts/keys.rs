@@ -396,9 +396,8 @@ impl Accounts {
         let grace = chrono::Duration::seconds(grace.seconds() as i64);
         let revoked_at = Timestamp::from(now + grace);
         let replaced_key = ApiKey { revoked_at: Some(revoked_at), replaced_by: Some(key.id.clone()), ..old };
-        let update = Update::new()
-            .set("revoked_at", serde_json::to_value(revoked_at).expect("timestamp"))
-            .set("replaced_by", key.id.as_str());
+        let update =
+            Update::new().set("revoked_at", serde_json::to_value(revoked_at).expect("timestamp")).set("replaced_by", key.id.as_str());
         // Only a key still unrevoked: a concurrent revoke or rotation makes this one fail whole.
         ops.push(WriteOp::Update {
             key: key_record_key(org_id, key_id),

@@ -5,11 +5,11 @@
 //! Only successes are kept: an unknown secret is looked up every time, so a key minted by another
 //! process works at once. A cached key is checked against the clock on every hit, for its expiry
 //! and for its revocation time, so a rotation's grace period ends on time even for a key verified
-//! a moment before it ends. A revoke, a rotation, a key's use being recorded, or a change to the organization
-//! made through this process's [`super::Accounts`] updates or drops the entries at once. A change
-//! made by **another** process (another Lambda instance, `quarry keys revoke` beside a running
-//! `quarry serve`) reaches this one within [`VERIFIED_KEY_TTL`]: a revoked key may be accepted
-//! for up to that long by instances that had verified it just before.
+//! a moment before it ends. A revoke, a rotation, a key's use being recorded, or a change to the
+//! organization made through this process's [`super::Accounts`] updates or drops the entries at
+//! once. A change made by **another** process (another Lambda instance, `quarry keys revoke`
+//! beside a running `quarry serve`) reaches this one within [`VERIFIED_KEY_TTL`]: a revoked key
+//! may be accepted for up to that long by instances that had verified it just before.
 
 use std::collections::HashMap;
 use std::sync::RwLock;

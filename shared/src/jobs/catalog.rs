@@ -229,22 +229,29 @@ mod tests {
         let (table, blobs) = (store.storage.table.clone(), store.storage.blobs.clone());
         let artifacts = Artifacts::new(table.clone(), blobs.clone(), clock.clone(), 90);
         let org = "org_01HXA5Q6T9ZJ3N1V0B7K2M4P8R";
-        let new = NewJob { thread_id: "thr_01HXA5Q6T9ZJ3N1V0B7K2M4P8R", plan_id: "pln_1", steps: 1, credits_estimate: 0, livemode: false, auto_approve: false };
+        let new = NewJob {
+            thread_id: "thr_01HXA5Q6T9ZJ3N1V0B7K2M4P8R",
+            plan_id: "pln_1",
+            steps: 1,
+            credits_estimate: 0,
+            livemode: false,
+            auto_approve: false,
+        };
         let job = Job::pending(new_id(prefix::JOB), new, clock.now().into());
         table.put(Item::from_record(super::super::job_key(org, &job.id), &job).unwrap(), Condition::None).await.unwrap();
         let written = super::super::artifact::write(table.as_ref(), blobs.as_ref(), org, &job, &[]).await.unwrap();
         let test = caller(org, false);
         let shared = || artifacts.list_shareable(org, false, Order::Desc, 20, None);
 
-        assert_eq!(ids(artifacts.list(&test, Order::Desc, 20, None).await).await, [written.id.clone()]);
+        assert_eq!(ids(artifacts.list(&test, Order::Desc, 20, None).await).await, [written.id.as_str()]);
         assert!(ids(artifacts.list(&caller(org, true), Order::Desc, 20, None).await).await.is_empty(), "another mode's");
         assert!(ids(shared().await).await.is_empty(), "not shared until marked");
         assert!(artifacts.set_shareable(&test, &written.id, true).await.unwrap().shareable);
-        assert_eq!(ids(shared().await).await, [written.id.clone()]);
+        assert_eq!(ids(shared().await).await, [written.id.as_str()]);
         assert!(ids(artifacts.list_shareable(org, true, Order::Desc, 20, None).await).await.is_empty(), "its own mode only");
 
         super::super::artifact::write(table.as_ref(), blobs.as_ref(), org, &job, &[]).await.unwrap();
-        assert_eq!(ids(shared().await).await, [written.id.clone()], "still shared after the rewrite");
+        assert_eq!(ids(shared().await).await, [written.id.as_str()], "still shared after the rewrite");
         assert!(artifacts.shared(org, false, &written.id, Format::Csv).await.unwrap().shareable);
         assert!(matches!(artifacts.shared(org, true, &written.id, Format::Csv).await, Err(ResearchError::NotFound { .. })));
 
@@ -256,7 +263,7 @@ mod tests {
         // A record from before the mode was stored on it: its job's mode decides.
         let key = artifact_key(org, &written.id);
         table.update(&key, Update::new().remove(LIVEMODE), Condition::Exists).await.unwrap();
-        assert_eq!(ids(artifacts.list(&test, Order::Desc, 20, None).await).await, [written.id.clone()]);
+        assert_eq!(ids(artifacts.list(&test, Order::Desc, 20, None).await).await, [written.id.as_str()]);
         assert!(ids(artifacts.list(&caller(org, true), Order::Desc, 20, None).await).await.is_empty());
         assert!(matches!(artifacts.set_shareable(&caller(org, true), &written.id, true).await, Err(ResearchError::NotFound { .. })));
     }

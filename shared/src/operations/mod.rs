@@ -15,8 +15,8 @@ pub use start::{ApprovedJob, StartRequest};
 
 use crate::accounts::{Caller, Organization};
 use crate::error::{ResearchError, ResearchResult};
-use crate::jobs::scrape::ScrapeRequest;
 use crate::jobs::artifact::Artifact;
+use crate::jobs::scrape::ScrapeRequest;
 use crate::jobs::{Approval, Artifacts, Jobs};
 use crate::research::{NewMessage, Posted, Research};
 use crate::webhooks::Endpoints;

@@ -171,16 +171,26 @@ pub async fn a_grace_period_keeps_the_old_key_working_until_it_ends(s: TestServe
     let (other, other_secret) = mint(&s, &admin, json!({"name": "laptop"})).await;
     json_of(rotate(&s, &admin, &id(&other), Some(json!({"grace_period_seconds": 3600}))).await, StatusCode::CREATED).await;
     assert_eq!(me(&s, &other_secret).await, 200);
-    let revoked = json_of(call(&s, Method::DELETE, &format!("/v1/api-keys/{}", id(&other)), &admin).send().await.unwrap(), StatusCode::OK).await;
+    let revoked =
+        json_of(call(&s, Method::DELETE, &format!("/v1/api-keys/{}", id(&other)), &admin).send().await.unwrap(), StatusCode::OK).await;
     assert_eq!(chrono::DateTime::parse_from_rfc3339(revoked["revoked_at"].as_str().unwrap()).unwrap().timestamp(), s.clock.unix());
-    assert_error(call(&s, Method::GET, "/v1/me", &other_secret).send().await.unwrap(), StatusCode::UNAUTHORIZED, "authentication_error", None)
-        .await;
+    assert_error(
+        call(&s, Method::GET, "/v1/me", &other_secret).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "authentication_error",
+        None,
+    )
+    .await;
 }
 
 pub async fn rotations_are_recorded_and_delivered(s: TestServer) {
     let (org, admin) = s.org_with_key(Tier::Scale).await;
     let receiver = Receiver::start().await;
-    let endpoint = json_of(post(&s, &admin, "/v1/webhooks", json!({"url": receiver.url("keys"), "events": ["api_key.rotated"]})).await, StatusCode::CREATED).await;
+    let endpoint = json_of(
+        post(&s, &admin, "/v1/webhooks", json!({"url": receiver.url("keys"), "events": ["api_key.rotated"]})).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let (old, _) = mint(&s, &admin, json!({"name": "ci", "scopes": ["read"]})).await;
     let rotated = json_of(rotate(&s, &admin, &id(&old), Some(json!({"grace_period_seconds": 60}))).await, StatusCode::CREATED).await;
     let secret = rotated["secret"].as_str().unwrap();
@@ -266,7 +276,7 @@ pub async fn publishable_keys_see_only_shareable_artifacts(s: TestServer) {
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
 
     // Now the publishable key lists and reads exactly that one, download link included.
-    assert_eq!(listed(&s, &public).await, [first.clone()]);
+    assert_eq!(listed(&s, &public).await, [first.as_str()]);
     let read = json_of(get_json(&s, &public, &format!("/v1/artifacts/{first}")).await, StatusCode::OK).await;
     assert_eq!(read["shareable"], true);
     assert_eq!(read["job_id"], first_job.as_str());
@@ -296,7 +306,13 @@ pub async fn publishable_keys_see_only_shareable_artifacts(s: TestServer) {
     assert_error(share(&s, &live_admin, &first, false).await, StatusCode::NOT_FOUND, "not_found", Some("artifact_id")).await;
 
     // Every other route still refuses publishable keys.
-    for path in [format!("/v1/jobs/{first_job}"), format!("/v1/jobs/{first_job}/leads"), "/v1/threads".into(), "/v1/leads".into(), "/v1/api-keys".into()] {
+    for path in [
+        format!("/v1/jobs/{first_job}"),
+        format!("/v1/jobs/{first_job}/leads"),
+        "/v1/threads".into(),
+        "/v1/leads".into(),
+        "/v1/api-keys".into(),
+    ] {
         assert_error(get_json(&s, &public, &path).await, StatusCode::FORBIDDEN, "permission_error", None).await;
     }
 
@@ -319,7 +335,7 @@ pub async fn deleting_a_thread_unshares_its_artifacts(s: TestServer) {
     assert_eq!(listed(&s, &public).await, [kept.clone(), doomed.clone()]);
 
     json_of(call(&s, Method::DELETE, &format!("/v1/threads/{thread}"), &admin).send().await.unwrap(), StatusCode::OK).await;
-    assert_eq!(listed(&s, &public).await, [kept.clone()], "withdrawn at once, before the cascade runs");
+    assert_eq!(listed(&s, &public).await, [kept.as_str()], "withdrawn at once, before the cascade runs");
     let r = get_json(&s, &public, &format!("/v1/artifacts/{doomed}")).await;
     assert_error(r, StatusCode::NOT_FOUND, "not_found", Some("artifact_id")).await;
     assert_error(share(&s, &admin, &doomed, true).await, StatusCode::NOT_FOUND, "not_found", Some("artifact_id")).await;
@@ -327,7 +343,7 @@ pub async fn deleting_a_thread_unshares_its_artifacts(s: TestServer) {
     // The cascade then removes the record itself.
     for _ in 0..300 {
         if !listed(&s, &admin).await.contains(&doomed) {
-            assert_eq!(listed(&s, &public).await, [kept.clone()]);
+            assert_eq!(listed(&s, &public).await, [kept.as_str()]);
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
