@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::accounts::org_partition;
-use crate::ids::{new_id, prefix};
+use crate::ids::{new_id, org_partition, prefix};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{Condition, Item, Key, Order, Query, StoreResult, Table, WriteOp};
 

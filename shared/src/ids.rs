@@ -20,6 +20,11 @@ pub mod prefix {
     pub const STEP: &str = "stp";
 }
 
+/// Partition of everything an organization owns: `ORG#<org_id>`.
+pub fn org_partition(org_id: &str) -> String {
+    format!("ORG#{org_id}")
+}
+
 /// A new ID such as `job_01HXA5Q6T9ZJ3N1V0B7K2M4P8R`.
 ///
 /// IDs minted by one process are strictly increasing, even within one millisecond (a monotonic

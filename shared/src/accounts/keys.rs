@@ -1,8 +1,13 @@
-//! API keys: minting, listing, revoking and authenticating.
+//! API keys: minting, listing, revoking, rotating and authenticating.
 //!
 //! Two items per key, written in one transaction:
 //! - `ORG#<org>` / `KEY#<key_id>`: the key record (metadata + secret hash), listed per org;
 //! - `KEYHASH#<sha256>` / `KEYHASH`: the lookup that authentication reads with one consistent get.
+//!
+//! A revocation is a time on the key record (`revoked_at`): now for a revoke, now or later for a
+//! rotation with a grace period, so a key being rotated out keeps working until its time comes
+//! and is refused from then on, with no background job to flip it. Authentication (and the
+//! verified-key cache) compares that time with the clock on every request.
 
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
@@ -11,6 +16,7 @@ use utoipa::ToSchema;
 
 use super::{org_partition, Accounts, Organization};
 use crate::error::{ResearchError, ResearchResult};
+use crate::events::{Event, EventType};
 use crate::ids::{new_id, prefix};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::table::query_matching;
@@ -91,13 +97,87 @@ pub struct ApiKey {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
+    /// When the key stops working, or stopped: the time of a revoke, or the end of the grace
+    /// period of a rotation (a time still to come while the old key overlaps its replacement).
     pub revoked_at: Option<Timestamp>,
+    /// The key that replaced this one, when it was rotated.
+    pub replaced_by: Option<String>,
 }
 
 impl ApiKey {
     pub fn has_scope(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
     }
+
+    /// True once the key's revocation has taken effect at `now` (a rotation's grace period
+    /// still running is not yet revoked).
+    pub fn is_revoked(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.revoked_at.is_some_and(|t| t.0 <= now)
+    }
+
+    /// True once the key has expired at `now`.
+    pub fn is_expired(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.expires_at.is_some_and(|t| t.0 <= now)
+    }
+}
+
+/// Longest grace period of a rotation, during which the old key keeps working beside the new one:
+/// 7 days.
+pub const MAX_ROTATION_GRACE_SECS: u64 = 7 * 24 * 3600;
+
+/// How long a rotated-out key keeps working: 0 (it stops at once, the default) to
+/// [`MAX_ROTATION_GRACE_SECS`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RotationGrace(u64);
+
+impl RotationGrace {
+    /// The grace period a rotate request asks for (`None`: none); past seven days is a 422
+    /// naming `grace_period_seconds`.
+    pub fn parse(seconds: Option<u64>) -> ResearchResult<RotationGrace> {
+        match seconds.unwrap_or(0) {
+            s if s > MAX_ROTATION_GRACE_SECS => Err(ResearchError::unprocessable(
+                "grace_period_seconds",
+                format!("`grace_period_seconds` is at most {MAX_ROTATION_GRACE_SECS} (7 days); got {s}."),
+            )),
+            s => Ok(RotationGrace(s)),
+        }
+    }
+
+    pub fn seconds(self) -> u64 {
+        self.0
+    }
+}
+
+/// A rotation: the new key's metadata and the key it replaced, as the old key is now (its
+/// `revoked_at` when it stops working, `replaced_by` naming the new key). The payload of the
+/// `api_key.rotated` event; never a secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KeyRotation {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// The key this one replaced.
+    pub replaced_key: ApiKey,
+}
+
+/// Why a key could not be rotated.
+fn rotation_conflict(key: &ApiKey, now: chrono::DateTime<chrono::Utc>) -> Option<ResearchError> {
+    let id = &key.id;
+    if key.is_revoked(now) {
+        return Some(ResearchError::Conflict(format!("API key {id} is revoked, so it cannot be rotated. Create a new key instead.")));
+    }
+    if let (Some(successor), Some(until)) = (&key.replaced_by, key.revoked_at) {
+        return Some(ResearchError::Conflict(format!(
+            "API key {id} was already rotated: it is replaced by {successor} and stops working at {until}. Rotate {successor} \
+             instead, or revoke {id} now with DELETE /v1/api-keys/{id}."
+        )));
+    }
+    if key.revoked_at.is_some() {
+        return Some(ResearchError::Conflict(format!("API key {id} is being revoked, so it cannot be rotated.")));
+    }
+    if key.is_expired(now) {
+        return Some(ResearchError::Conflict(format!("API key {id} has expired, so it cannot be rotated. Create a new key instead.")));
+    }
+    None
 }
 
 /// What to mint.
@@ -238,6 +318,15 @@ fn lookup_key(hash: &str) -> Key {
 /// The idempotency step of minting a key. (The recorded outcome holds the secret, as the stored
 /// response does, for the key's 24-hour replay window.)
 const STEP_CREATE: &str = "api_key";
+/// The idempotency step of rotating a key (its outcome holds the new secret, likewise).
+const STEP_ROTATE: &str = "api_key_rotation";
+
+/// A key about to be stored: its metadata, its secret, and the two writes that store it.
+struct Minted {
+    key: ApiKey,
+    secret: String,
+    ops: Vec<WriteOp>,
+}
 
 impl Accounts {
     /// Mints a key; returns its metadata and the secret, which is never retrievable again.
@@ -245,6 +334,15 @@ impl Accounts {
         if let Some(created) = crate::idempotency::recovered(STEP_CREATE) {
             return Ok(created);
         }
+        let Minted { key, secret, ops } = self.mint(org_id, new)?;
+        let created = (key, secret);
+        self.table.transact(crate::idempotency::with_outcome(ops, STEP_CREATE, &created)?).await?;
+        Ok(created)
+    }
+
+    /// A new key's metadata and secret, and the writes that store it (the record and the lookup,
+    /// each only if absent).
+    fn mint(&self, org_id: &str, new: NewKey) -> StoreResult<Minted> {
         let random = Alphanumeric.sample_string(&mut rand::rng(), SECRET_RANDOM_LEN);
         let prefix = secret_prefix(new.kind, new.mode);
         let secret = format!("{prefix}{random}");
@@ -261,6 +359,7 @@ impl Accounts {
             last_used_at: None,
             expires_at: new.expires_at,
             revoked_at: None,
+            replaced_by: None,
         };
         let hash = hash_secret(&secret);
         let record = StoredKey { key: key.clone(), secret_hash: hash.clone() };
@@ -269,9 +368,61 @@ impl Accounts {
             WriteOp::Put { item: Item::from_record(key_record_key(org_id, &key.id), &record)?, condition: Condition::Absent },
             WriteOp::Put { item: Item::from_record(lookup_key(&hash), &lookup)?, condition: Condition::Absent },
         ];
-        let created = (key, secret);
-        self.table.transact(crate::idempotency::with_outcome(ops, STEP_CREATE, &created)?).await?;
-        Ok(created)
+        Ok(Minted { key, secret, ops })
+    }
+
+    /// Rotates a key of `mode`: mints a key with its name, type, mode, scopes and expiry, and
+    /// revokes the old one when `grace` has passed (at once for none), recording
+    /// `api_key.rotated`, all in one transaction: the new key and its lookup, the old key's
+    /// revocation (only if it is still unrevoked), the event. Returns the rotation and the new
+    /// secret, shown this once. A key of another mode or organization is `NotFound`; a revoked,
+    /// expired or already rotated key is a `Conflict`. Jobs are untouched: nothing of a job
+    /// depends on the key that started it.
+    pub async fn rotate_key(&self, org_id: &str, mode: Mode, key_id: &str, grace: RotationGrace) -> ResearchResult<(KeyRotation, String)> {
+        if let Some(rotated) = crate::idempotency::recovered(STEP_ROTATE) {
+            return Ok(rotated);
+        }
+        let not_found = || ResearchError::NotFound { what: "API key", id: key_id.to_string(), param: "key_id" };
+        if !crate::ids::has_prefix(key_id, prefix::API_KEY) {
+            return Err(not_found());
+        }
+        let old = self.key(org_id, key_id).await?.filter(|k| k.mode == mode).ok_or_else(not_found)?;
+        let now = self.clock.now();
+        if let Some(conflict) = rotation_conflict(&old, now) {
+            return Err(conflict);
+        }
+        let new = NewKey { name: old.name.clone(), kind: old.kind, mode: old.mode, scopes: old.scopes.clone(), expires_at: old.expires_at };
+        let Minted { key, secret, mut ops } = self.mint(org_id, new)?;
+        let grace = chrono::Duration::seconds(grace.seconds() as i64);
+        let revoked_at = Timestamp::from(now + grace);
+        let replaced_key = ApiKey { revoked_at: Some(revoked_at), replaced_by: Some(key.id.clone()), ..old };
+        let update =
+            Update::new().set("revoked_at", serde_json::to_value(revoked_at).expect("timestamp")).set("replaced_by", key.id.as_str());
+        // Only a key still unrevoked: a concurrent revoke or rotation makes this one fail whole.
+        ops.push(WriteOp::Update {
+            key: key_record_key(org_id, key_id),
+            update,
+            condition: Condition::equals("revoked_at", serde_json::Value::Null),
+        });
+        let rotation = KeyRotation { key, replaced_key };
+        ops.extend(Event::new(EventType::ApiKeyRotated, &rotation, mode == Mode::Live, now.into())?.record_ops(org_id)?);
+        let rotated = (rotation, secret);
+        match self.table.transact(crate::idempotency::with_outcome(ops, STEP_ROTATE, &rotated)?).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed) => {
+                // Revoked or rotated meanwhile: say which, as a repeat of the request would.
+                let current = self.key(org_id, key_id).await?.ok_or_else(not_found)?;
+                let now = self.clock.now();
+                return Err(rotation_conflict(&current, now)
+                    .unwrap_or_else(|| ResearchError::Conflict(format!("API key {key_id} changed while it was rotated; try again."))));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.verified.forget_key(key_id);
+        if let Some(queue) = &self.notifications {
+            crate::events::nudge_fan_out(queue.as_ref()).await;
+        }
+        Ok(rotated)
     }
 
     /// A key of the organization.
@@ -302,10 +453,11 @@ impl Accounts {
     }
 
     /// Revokes a key of `mode` (any mode when `None`), idempotently: revoking twice keeps the first
-    /// time. `None` if not found, a key of another mode included.
+    /// time. A key rotated out with a grace period still running is revoked now, cutting the
+    /// grace short. `None` if not found, a key of another mode included.
     pub async fn revoke_key(&self, org_id: &str, mode: Option<Mode>, key_id: &str) -> StoreResult<Option<ApiKey>> {
         let Some(key) = self.key(org_id, key_id).await?.filter(|k| mode.is_none_or(|m| k.mode == m)) else { return Ok(None) };
-        if key.revoked_at.is_some() {
+        if key.is_revoked(self.clock.now()) {
             return Ok(Some(key));
         }
         let now = Timestamp::from(self.clock.now());
@@ -338,10 +490,10 @@ impl Accounts {
         let lookup: KeyLookup = lookup.to_record()?;
         let key = self.key(&lookup.organization_id, &lookup.key_id).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;
         let now = self.clock.now();
-        if key.revoked_at.is_some() {
+        if key.is_revoked(now) {
             return Err(AuthOutcome::Denied(AuthFailure::Revoked));
         }
-        if key.expires_at.is_some_and(|t| t.0 <= now) {
+        if key.is_expired(now) {
             return Err(AuthOutcome::Denied(AuthFailure::Expired));
         }
         let organization = self.organization(&key.organization_id).await?.ok_or(AuthOutcome::Denied(AuthFailure::Unknown))?;

@@ -9,7 +9,10 @@ mod organizations;
 mod tiers;
 mod verified;
 
-pub use keys::{is_well_formed, ApiKey, AuthFailure, AuthOutcome, KeyKind, Mode, NewKey, Principal, Scope};
+pub use keys::{
+    is_well_formed, ApiKey, AuthFailure, AuthOutcome, KeyKind, KeyRotation, Mode, NewKey, Principal, RotationGrace, Scope,
+    MAX_ROTATION_GRACE_SECS,
+};
 pub use organizations::{Organization, OrganizationObject};
 pub use tiers::{Tier, TierLimits};
 pub use verified::VERIFIED_KEY_TTL;
@@ -17,7 +20,7 @@ pub use verified::VERIFIED_KEY_TTL;
 use std::sync::Arc;
 
 use quarry_ports::clock::SharedClock;
-use quarry_ports::Table;
+use quarry_ports::{Queue, Table};
 
 /// The accounts service: organizations, keys, authentication. Clones share one cache of
 /// verified keys ([`VERIFIED_KEY_TTL`]).
@@ -26,18 +29,27 @@ pub struct Accounts {
     table: Arc<dyn Table>,
     clock: SharedClock,
     verified: Arc<verified::VerifiedKeys>,
+    /// Where a recorded event's webhook fan-out is nudged (`api_key.rotated`); without one the
+    /// scheduler's sweep of the outbox delivers it within a minute.
+    notifications: Option<Arc<dyn Queue>>,
 }
 
 impl Accounts {
     pub fn new(table: Arc<dyn Table>, clock: SharedClock) -> Self {
-        Accounts { table, clock, verified: Arc::default() }
+        Accounts { table, clock, verified: Arc::default(), notifications: None }
+    }
+
+    /// The same accounts nudging the webhook fan-out on `queue` (the deliveries queue in the API)
+    /// after recording an event.
+    pub fn with_notifications(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.notifications = Some(queue);
+        self
     }
 }
 
-/// Partition of everything an organization owns.
-pub fn org_partition(org_id: &str) -> String {
-    format!("ORG#{org_id}")
-}
+/// Partition of everything an organization owns (defined beside the IDs, below the event log,
+/// which names it too: the accounts record `api_key.rotated`, so they sit above the log).
+pub use crate::ids::org_partition;
 
 /// What a record stored before test and live modes were separated counts as: live, the mode
 /// whose data a deployment must not lose.

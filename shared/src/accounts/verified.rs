@@ -3,11 +3,13 @@
 //! the largest part of a small read request's cost).
 //!
 //! Only successes are kept: an unknown secret is looked up every time, so a key minted by another
-//! process works at once. A revoke, a key's use being recorded, or a change to the organization
-//! made through this process's [`super::Accounts`] updates or drops the entries at once. A change
-//! made by **another** process (another Lambda instance, `quarry keys revoke` beside a running
-//! `quarry serve`) reaches this one within [`VERIFIED_KEY_TTL`]: a revoked key may be accepted
-//! for up to that long by instances that had verified it just before.
+//! process works at once. A cached key is checked against the clock on every hit, for its expiry
+//! and for its revocation time, so a rotation's grace period ends on time even for a key verified
+//! a moment before it ends. A revoke, a rotation, a key's use being recorded, or a change to the
+//! organization made through this process's [`super::Accounts`] updates or drops the entries at
+//! once. A change made by **another** process (another Lambda instance, `quarry keys revoke`
+//! beside a running `quarry serve`) reaches this one within [`VERIFIED_KEY_TTL`]: a revoked key
+//! may be accepted for up to that long by instances that had verified it just before.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -44,12 +46,13 @@ pub(super) struct VerifiedKeys {
 
 impl VerifiedKeys {
     /// The principal of `secret_hash` if it was verified less than [`VERIFIED_KEY_TTL`] ago and
-    /// has not expired since.
+    /// has neither expired nor reached its revocation time (a rotation's grace period) since.
+    /// A key past either is read again, and refused with the reason.
     pub(super) fn get(&self, secret_hash: &str, now: DateTime<Utc>) -> Option<Principal> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = entries.get(secret_hash).filter(|e| e.fresh(now))?;
-        let expired = entry.principal.key.expires_at.is_some_and(|t| t.0 <= now);
-        (!expired).then(|| entry.principal.clone())
+        let key = &entry.principal.key;
+        (!key.is_expired(now) && !key.is_revoked(now)).then(|| entry.principal.clone())
     }
 
     pub(super) fn put(&self, secret_hash: String, principal: Principal, now: DateTime<Utc>) {
@@ -71,7 +74,7 @@ impl VerifiedKeys {
         }
     }
 
-    /// Drops the entries of one key (revoked).
+    /// Drops the entries of one key (revoked or rotated).
     pub(super) fn forget_key(&self, key_id: &str) {
         self.write().retain(|_, e| e.principal.key.id != key_id);
     }

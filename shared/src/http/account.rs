@@ -1,5 +1,5 @@
 //! The `account` endpoint group: the caller, its organization, its account (plan, credits,
-//! subscription), and API keys.
+//! subscription), and API keys (minted, listed, revoked and rotated).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,12 +11,12 @@ use utoipa_axum::routes;
 
 use super::auth::{Admin, Authorized, PublicRead, Read};
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
 use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::KeyIdPath;
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
-use crate::accounts::{ApiKey, KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
+use crate::accounts::{ApiKey, KeyKind, KeyRotation, Mode, NewKey, OrganizationObject, RotationGrace, Scope, Tier};
 use crate::billing::{Balance, Period};
 use crate::ids::{has_prefix, prefix};
 use quarry_ports::clock::Timestamp;
@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_account))
         .routes(routes!(list_api_keys, create_api_key))
         .routes(routes!(revoke_api_key))
+        .routes(routes!(rotate_api_key))
 }
 
 /// The authenticated principal: the key in use and its organization.
@@ -179,4 +180,43 @@ async fn revoke_api_key(
     }
     let key = state.accounts().revoke_key(auth.org_id(), Some(auth.key.mode), &key_id).await?.ok_or_else(not_found)?;
     Ok(Json(key))
+}
+
+/// Body of `POST /v1/api-keys/{key_id}/rotate` (optional: no body rotates with no grace period).
+#[derive(Default, Deserialize, ToSchema)]
+pub struct RotateApiKey {
+    /// How long the old key keeps working beside the new one, in seconds: 0 (the default) revokes
+    /// it at once; at most 604800 (7 days; more is a 422).
+    #[schema(minimum = 0)]
+    pub grace_period_seconds: Option<u64>,
+}
+
+/// A rotated key: the new key's metadata and secret (shown this once), and the key it replaced.
+#[derive(Serialize, ToSchema)]
+pub struct RotatedApiKey {
+    #[serde(flatten)]
+    pub rotation: KeyRotation,
+    /// The new key's secret. It is not stored and cannot be shown again.
+    pub secret: String,
+}
+
+/// Rotates a key: mints a key with the same name, type, mode, scopes and expiry, returned with
+/// its secret this once, and revokes the old key at once or when `grace_period_seconds` have
+/// passed (it keeps working until then). Records `api_key.rotated`. A key already revoked,
+/// expired, or rotated (its grace period running) is a 409; revoke it, or rotate its replacement.
+/// Running jobs are not affected.
+#[utoipa::path(post, path = "/v1/api-keys/{key_id}/rotate", operation_id = "api_keys.rotate", tag = "account",
+    params(KeyIdPath), request_body(content = Option<RotateApiKey>),
+    responses((status = 201, body = RotatedApiKey), BadRequest, NotFound,
+        (status = 409, description = "`conflict`: the key is revoked, expired or already rotated, or the `Idempotency-Key` is in flight or was used for another request", body = super::error::ErrorEnvelope),
+        RateLimited, V1Errors))]
+async fn rotate_api_key(
+    State(state): State<AppState>,
+    auth: Authorized<Admin>,
+    ApiPath(KeyIdPath { key_id }): ApiPath<KeyIdPath>,
+    OptionalJson(body): OptionalJson<RotateApiKey>,
+) -> ApiResult<(StatusCode, Json<RotatedApiKey>)> {
+    let grace = RotationGrace::parse(body.grace_period_seconds)?;
+    let (rotation, secret) = state.accounts().rotate_key(auth.org_id(), auth.key.mode, &key_id, grace).await?;
+    Ok((StatusCode::CREATED, Json(RotatedApiKey { rotation, secret })))
 }

@@ -78,14 +78,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// A scope a route requires, as a type.
 pub trait RequiredScope: Send + Sync + 'static {
     const SCOPE: Scope;
-    /// Whether publishable (`pk_pub_`) keys may call the route. Only the key's own identity is
-    /// public today; every other route needs a secret key.
+    /// Whether publishable (`pk_pub_`) keys may call the route: the key's own identity and
+    /// organization, and the artifacts the organization marked shareable (the handler lets such
+    /// a key see only those); every other route needs a secret key.
     const PUBLISHABLE: bool = false;
 }
 
 /// Routes that only read an organization's research data (threads, plans, jobs, leads).
 pub struct Read;
-/// Reads a publishable key may make too (who am I, which organization).
+/// Reads a publishable key may make too (who am I, which organization, the shareable
+/// artifacts).
 pub struct PublicRead;
 /// Routes that start or change research (messages, approvals, stops, /search).
 pub struct Run;

@@ -6,12 +6,12 @@
 //! | Routes | Group | File |
 //! |---|---|---|
 //! | `GET /health`, `GET /openapi.json`, `GET /openapi.yaml` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
-//! | `/v1/me`, `/v1/organization`, `/v1/account`, `/v1/api-keys[/{key_id}]` | `account` | `account.rs` |
+//! | `/v1/me`, `/v1/organization`, `/v1/account`, `/v1/api-keys[/{key_id}]`, `/v1/api-keys/{key_id}/rotate` | `account` | `account.rs` |
 //! | `/v1/usage`, `/v1/usage/budget`, `/v1/credits/usage` | `usage` | `usage.rs` |
 //! | `/v1/threads[/{thread_id}]`, `/v1/threads/{thread_id}/messages` | `threads` | `threads.rs` |
 //! | `/v1/plans/{plan_id}[/replan]` | `plans` | `plans.rs` |
 //! | `/v1/jobs[/{job_id}]`, `/v1/jobs/{job_id}/{approve,stop,cancel,summary,logs}` | `jobs` | `jobs.rs` |
-//! | `/v1/jobs/{job_id}/leads`, `/v1/artifacts/{artifact_id}` | `artifacts` | `artifacts.rs` |
+//! | `/v1/jobs/{job_id}/leads`, `/v1/artifacts[/{artifact_id}]` | `artifacts` | `artifacts.rs` |
 //! | `/v1/jobs/{job_id}/stream` (SSE) | `stream` | `stream.rs` |
 //! | `/v1/search` | `search` | `search.rs` |
 //! | `/v1/webhooks[/{webhook_id}]`, `…/{rotate,test,deliveries}`, `…/deliveries/{delivery_id}/redeliver` | `webhooks` | `webhooks.rs` |
@@ -67,7 +67,7 @@ use crate::accounts::Caller;
 use crate::accounts::{Accounts, Mode, Principal};
 use crate::billing::Billing;
 use crate::idempotency::IdempotencyStore;
-use crate::jobs::Jobs;
+use crate::jobs::{Artifacts, Jobs};
 use crate::operations::Operations;
 use crate::ratelimit::RateLimiter;
 use crate::research::Research;
@@ -154,6 +154,7 @@ struct Inner {
     idempotency: IdempotencyStore,
     research: Research,
     jobs: Jobs,
+    artifacts: Artifacts,
     operations: Operations,
     endpoints: Endpoints,
     deliveries: Deliveries,
@@ -241,14 +242,16 @@ impl AppState {
         let jobs = Jobs::new(table.clone(), storage.blobs.clone(), storage.steps.clone(), clock.clone())
             .with_notifications(storage.deliveries.clone())
             .with_artifact_retention(artifact_retention_days);
-        let operations = Operations::new(research.clone(), jobs.clone(), endpoints.clone(), storage.blobs.clone());
+        let artifacts = Artifacts::new(table.clone(), storage.blobs.clone(), clock.clone(), artifact_retention_days);
+        let operations = Operations::new(research.clone(), jobs.clone(), artifacts.clone(), endpoints.clone(), storage.blobs.clone());
         AppState(Arc::new(Inner {
             endpoints,
             deliveries,
             research,
             jobs,
+            artifacts,
             operations,
-            accounts: Accounts::new(table.clone(), clock.clone()),
+            accounts: Accounts::new(table.clone(), clock.clone()).with_notifications(storage.deliveries.clone()),
             billing: Billing::new(table.clone(), clock.clone()),
             rate_limiter: RateLimiter::new(table.clone(), clock.clone()),
             idempotency: IdempotencyStore::new(table, clock.clone()),
@@ -298,6 +301,11 @@ impl AppState {
 
     pub fn jobs(&self) -> &Jobs {
         &self.0.jobs
+    }
+
+    /// Artifact lists and sharing.
+    pub fn artifacts(&self) -> &Artifacts {
+        &self.0.artifacts
     }
 
     /// The operations that span services (what the thicker endpoints call).

@@ -19,7 +19,7 @@ pub enum V1Errors {
     #[response(status = 401, example = json!({"error": {"code": "authentication_error", "message": "No API key provided. Send it as `Authorization: Bearer <key>` or in the `x-api-key` header.", "param": null, "request_id": "req_01HXA6H9J1K3M5N7P9Q1R3S5T7"}}))]
     Unauthorized(ErrorEnvelope),
     /// `permission_error`: the key lacks a scope the operation requires (publishable keys only
-    /// read the key's own identity and organization).
+    /// read the key's own identity and organization, and the artifacts marked shareable).
     #[response(status = 403, example = json!({"error": {"code": "permission_error", "message": "This API key lacks the `run` scope, which this endpoint requires. Use a key that has it, or create one with that scope.", "param": null, "request_id": "req_01HXA6H9J1K3M5N7P9Q1R3S5T7"}}))]
     Forbidden(ErrorEnvelope),
     /// `internal_error`: something failed on Quarry's side. Retry with exponential backoff; if it

@@ -8,6 +8,11 @@
 //! stay in the table. The record notes when each file was written (`files_written`), so a request
 //! for a file older than the retention renders it again from the job's leads instead of handing
 //! out a link to a file that may be gone.
+//!
+//! An artifact the organization marks `shareable` is readable with its publishable (`pk_pub_`)
+//! keys: while it is, the record sits in `gsi1` under `ARTSHARE#<org>#<live|test>` (see
+//! [`super::catalog`]). Rewriting the record (the end of a job, a replayed export) updates only the
+//! fields it writes, so the flag and its index entry survive it.
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -24,9 +29,14 @@ use quarry_planner::MAX_ROWS;
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{BlobKey, Blobs, Condition, Item, Key, Query, StoreError, StoreResult, Table, Update, WriteOp};
 
-const ARTIFACT_SK: &str = "ART#";
+pub(crate) const ARTIFACT_SK: &str = "ART#";
 /// Per format (`csv`, `json`, `xlsx`), when its file was last written (Unix seconds).
 const FILES_WRITTEN: &str = "files_written";
+/// The mode of the job, stored on the record (records written before it carry none: their job
+/// says).
+pub(crate) const LIVEMODE: &str = "livemode";
+/// The record's flag, the one field a rewrite never sets.
+pub(crate) const SHAREABLE: &str = "shareable";
 
 /// Days an artifact file is kept after it is written, unless configured otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
@@ -108,6 +118,10 @@ pub struct Artifact {
     pub download_url: Option<String>,
     pub expires_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// Whether the organization's publishable (`pk_pub_`) keys of the artifact's mode may list
+    /// and read it (`PATCH /v1/artifacts/{id}`); false until set.
+    #[serde(default)]
+    pub shareable: bool,
 }
 
 /// The artifact ID of a job: fixed by the job, so a replayed export rewrites the same artifact.
@@ -143,7 +157,8 @@ pub(super) fn plan_columns(plan: &Plan) -> Vec<String> {
 }
 
 /// Writes the job's artifact from its leads (at most 10,000 rows), the plan's `columns` first,
-/// and returns its summary.
+/// and returns its summary. The record is updated rather than replaced, so what the user set on
+/// it (`shareable`, and with it the record's place in the shared index) outlives a rewrite.
 pub(super) async fn write(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, job: &Job, columns: &[String]) -> StoreResult<ArtifactRef> {
     let id = artifact_id(&job.id);
     let written = write_files(table, blobs, org_id, &job.id, columns, &[Format::Csv, Format::Json]).await?;
@@ -162,12 +177,18 @@ pub(super) async fn write(table: &dyn Table, blobs: &dyn Blobs, org_id: &str, jo
         download_url: None,
         expires_at: None,
         created_at: now,
+        shareable: false,
     };
-    let item = Item::from_record(artifact_key(org_id, &id), &artifact)?
-        .with(BLOB_KEYS, serde_json::json!([csv_key.as_str(), json_key.as_str()]))
-        .with(FILES_WRITTEN, serde_json::json!({"csv": now.unix(), "json": now.unix()}));
+    let mut fields = Item::from_record(artifact_key(org_id, &id), &artifact)?.attrs;
+    fields.remove(SHAREABLE);
+    let update = fields
+        .into_iter()
+        .fold(Update::new(), |update, (name, value)| update.set(&name, value))
+        .set(LIVEMODE, job.livemode)
+        .set(BLOB_KEYS, serde_json::json!([csv_key.as_str(), json_key.as_str()]))
+        .set(FILES_WRITTEN, serde_json::json!({"csv": now.unix(), "json": now.unix()}));
     let pointer = crate::ownership::pointer_op(org_id, &job.thread_id, &format!("{ARTIFACT_SK}{id}"));
-    table.transact(vec![WriteOp::Put { item, condition: Condition::None }, pointer]).await?;
+    table.transact(vec![WriteOp::Update { key: artifact_key(org_id, &id), update, condition: Condition::None }, pointer]).await?;
     Ok(ArtifactRef { id, rows: artifact.rows, bytes })
 }
 
@@ -294,20 +315,27 @@ impl Files<'_> {
     /// not exist in the organization.
     pub async fn fetch(&self, org_id: &str, artifact_id: &str, format: Format, now: Timestamp) -> StoreResult<Option<Artifact>> {
         let Some(item) = self.table.get(&artifact_key(org_id, artifact_id)).await? else { return Ok(None) };
+        self.fetch_item(org_id, &item, format, now).await.map(Some)
+    }
+
+    /// [`Self::fetch`] of an artifact record already read.
+    pub(crate) async fn fetch_item(&self, org_id: &str, item: &Item, format: Format, now: Timestamp) -> StoreResult<Artifact> {
         let mut artifact: Artifact = item.to_record()?;
+        let artifact_id = artifact.id.clone();
+        let artifact_id = artifact_id.as_str();
         let key = blob_key(org_id, artifact_id, format)?;
         let written = item.attrs.get(FILES_WRITTEN).and_then(|files| files.get(format.name())).and_then(serde_json::Value::as_i64);
         // Records written before `files_written` existed: the CSV and JSON date from the artifact.
         let written = written.or_else(|| (format != Format::Xlsx).then(|| artifact.created_at.unix()));
         let kept_until = written.map(|at| at.saturating_add(self.retention.as_secs() as i64));
         if kept_until.is_none_or(|until| now.unix() >= until) {
-            self.render_from_leads(org_id, &item, &artifact, format, &key, now).await?;
+            self.render_from_leads(org_id, item, &artifact, format, &key, now).await?;
         }
         let link = signed_link(self.blobs, org_id, artifact_id, format).await?;
         artifact.format = format;
         artifact.download_url = Some(link.url);
         artifact.expires_at = Some(link.expires_at.into());
-        Ok(Some(artifact))
+        Ok(artifact)
     }
 
     /// Writes the artifact's file in `format` from the job's leads (never purged) and notes it on

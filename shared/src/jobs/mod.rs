@@ -3,6 +3,7 @@
 //! with their plan; approving and executing them is the job runner's work.
 
 pub mod artifact;
+pub mod catalog;
 pub mod live;
 pub mod log;
 mod records;
@@ -12,6 +13,7 @@ pub mod service;
 pub mod summary;
 pub mod web;
 
+pub use catalog::Artifacts;
 pub use runner::JobRunner;
 pub use service::{Approval, Jobs};
 

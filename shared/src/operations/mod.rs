@@ -1,5 +1,6 @@
 //! Operations that span several services, as the API offers them: starting a job with its own
-//! webhook, posting a message with auto-approval, starting a URL scrape, and the one-shot search.
+//! webhook, posting a message with auto-approval, starting a URL scrape, the one-shot search, and
+//! sharing an artifact (only while its thread is not being deleted).
 //! Each takes parsed input (the types here and in `jobs::scrape` are the rules: a value that
 //! exists is valid) and is one call from its handler. The services below (research, jobs,
 //! webhooks) do not know this module; only the HTTP layer calls it.
@@ -13,9 +14,10 @@ pub use search::{SearchOutcome, SearchQuery, Wait, MAX_SEARCH_ROWS, SYNC_BUDGET}
 pub use start::{ApprovedJob, StartRequest};
 
 use crate::accounts::{Caller, Organization};
-use crate::error::ResearchResult;
+use crate::error::{ResearchError, ResearchResult};
+use crate::jobs::artifact::Artifact;
 use crate::jobs::scrape::ScrapeRequest;
-use crate::jobs::{Approval, Jobs};
+use crate::jobs::{Approval, Artifacts, Jobs};
 use crate::research::{NewMessage, Posted, Research};
 use crate::webhooks::Endpoints;
 use quarry_ports::Blobs;
@@ -25,6 +27,7 @@ use quarry_ports::Blobs;
 pub struct Operations {
     research: Research,
     jobs: Jobs,
+    artifacts: Artifacts,
     endpoints: Endpoints,
     blobs: Arc<dyn Blobs>,
     /// How long a `wait: sync` search waits for its job.
@@ -33,8 +36,8 @@ pub struct Operations {
 
 impl Operations {
     /// Operations whose sync searches wait [`SYNC_BUDGET`] (inside API Gateway's 29 s).
-    pub fn new(research: Research, jobs: Jobs, endpoints: Endpoints, blobs: Arc<dyn Blobs>) -> Self {
-        Operations { research, jobs, endpoints, blobs, search_wait: SYNC_BUDGET }
+    pub fn new(research: Research, jobs: Jobs, artifacts: Artifacts, endpoints: Endpoints, blobs: Arc<dyn Blobs>) -> Self {
+        Operations { research, jobs, artifacts, endpoints, blobs, search_wait: SYNC_BUDGET }
     }
 
     /// The same operations with sync searches waiting up to `wait` (the local server's own
@@ -56,6 +59,21 @@ impl Operations {
             }
         }
         Ok(posted)
+    }
+
+    /// Marks an artifact of the caller shareable with the organization's publishable keys, or
+    /// not. An artifact whose thread is being deleted is not found to share (its thread's delete
+    /// has unshared it, and the cascade is removing it); unsharing always works.
+    pub async fn share_artifact(&self, caller: &Caller, artifact_id: &str, shareable: bool) -> ResearchResult<Artifact> {
+        if shareable {
+            let artifact = self.artifacts.get(caller, artifact_id).await?;
+            self.research.thread(caller, &artifact.thread_id).await.map_err(|_| ResearchError::NotFound {
+                what: "Artifact",
+                id: artifact_id.to_string(),
+                param: "artifact_id",
+            })?;
+        }
+        self.artifacts.set_shareable(caller, artifact_id, shareable).await
     }
 
     /// Creates a scrape job and starts it at once. A scrape that cannot start now (credits,

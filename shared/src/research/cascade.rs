@@ -5,6 +5,10 @@
 //! bounded chunks, re-enqueueing itself until nothing is left, then deletes the thread record.
 //! Every chunk is idempotent, so a repeated or crashed run only repeats deletes.
 //!
+//! The thread's shareable artifacts are unshared as soon as it is marked (and again by a repeated
+//! delete, should the first have stopped in between), so publishable keys stop seeing them at
+//! once rather than when the cascade reaches them.
+//!
 //! Running jobs are stopped first: `?force=true` raises their stop flag, and the cascade waits for
 //! them to end (checking every [`STOP_POLL`]); a job still not stopped after [`STOP_GRACE`] is
 //! marked `stopped` by the cascade itself, so a dead runner cannot hold a deletion forever.
@@ -52,6 +56,7 @@ impl Research {
         let Some(stored) = load(self, caller, thread_id).await? else { return Err(ResearchError::thread_not_found(thread_id)) };
         let answer = |stopped| DeletedThread { id: thread_id.to_string(), object: "thread", deleted: true, stopped_job_ids: stopped };
         if stored.state == DELETING {
+            jobs::catalog::unshare_thread(self.table.as_ref(), org, thread_id).await?;
             self.enqueue_cascade(org, thread_id).await?;
             return Ok(answer(Vec::new()));
         }
@@ -67,6 +72,7 @@ impl Research {
             jobs::request_stop(self.table.as_ref(), org, job_id, now).await?;
         }
         self.mark_deleting(caller, stored, now).await?;
+        jobs::catalog::unshare_thread(self.table.as_ref(), org, thread_id).await?;
         self.enqueue_cascade(org, thread_id).await?;
         Ok(answer(running))
     }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod billing;
 pub mod blobs;
 pub mod jobs;
+pub mod keys;
 pub mod leads;
 pub mod probe;
 pub mod queue;
@@ -164,6 +165,19 @@ define_suite!(
         failing_receivers_are_retried_on_schedule,
         rotation_signs_twice_and_gone_disables,
         a_slow_receiver_does_not_hold_up_the_others,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every key-rotation and artifact-sharing contract test, over a `TestServer` expression on a
+    /// manual clock.
+    keys_suite, keys, [
+        rotation_mints_a_replacement_and_revokes_the_old_key,
+        a_grace_period_keeps_the_old_key_working_until_it_ends,
+        rotations_are_recorded_and_delivered,
+        publishable_keys_see_only_shareable_artifacts,
+        deleting_a_thread_unshares_its_artifacts,
     ]
 );
 

@@ -6,6 +6,7 @@ mod api_aws;
 mod aws_smoke;
 mod billing_aws;
 mod jobs_aws;
+mod keys_aws;
 mod leads_aws;
 mod ports_aws;
 mod probe_aws;

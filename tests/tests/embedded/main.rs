@@ -7,6 +7,7 @@ mod billing_embedded;
 mod job_crashes;
 mod job_progress;
 mod jobs_embedded;
+mod keys_embedded;
 mod leads_embedded;
 mod llm_planner;
 mod ports_embedded;

@@ -1,0 +1,8 @@
+//! Key rotation and artifact sharing on AWS (DynamoDB, S3, SQS in the moto emulator).
+
+use quarry_tests::server::TestServer;
+
+quarry_tests::keys_suite!(
+    #[ignore = "needs the AWS emulator: run infra/test.sh"]
+    fixture = TestServer::aws_manual().await
+);
