@@ -102,6 +102,9 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
     /// The key that replaced this one, when it was rotated.
     pub replaced_by: Option<String>,
+    /// The member the key belongs to (keys made by accepting an invitation), else `null`.
+    #[serde(default)]
+    pub member_id: Option<String>,
 }
 
 impl ApiKey {
@@ -322,10 +325,10 @@ const STEP_CREATE: &str = "api_key";
 const STEP_ROTATE: &str = "api_key_rotation";
 
 /// A key about to be stored: its metadata, its secret, and the two writes that store it.
-struct Minted {
-    key: ApiKey,
-    secret: String,
-    ops: Vec<WriteOp>,
+pub(super) struct Minted {
+    pub(super) key: ApiKey,
+    pub(super) secret: String,
+    pub(super) ops: Vec<WriteOp>,
 }
 
 impl Accounts {
@@ -334,7 +337,7 @@ impl Accounts {
         if let Some(created) = crate::idempotency::recovered(STEP_CREATE) {
             return Ok(created);
         }
-        let Minted { key, secret, ops } = self.mint(org_id, new)?;
+        let Minted { key, secret, ops } = self.mint(org_id, new, None)?;
         let created = (key, secret);
         self.table.transact(crate::idempotency::with_outcome(ops, STEP_CREATE, &created)?).await?;
         Ok(created)
@@ -342,7 +345,7 @@ impl Accounts {
 
     /// A new key's metadata and secret, and the writes that store it (the record and the lookup,
     /// each only if absent).
-    fn mint(&self, org_id: &str, new: NewKey) -> StoreResult<Minted> {
+    pub(super) fn mint(&self, org_id: &str, new: NewKey, member_id: Option<&str>) -> StoreResult<Minted> {
         let random = Alphanumeric.sample_string(&mut rand::rng(), SECRET_RANDOM_LEN);
         let prefix = secret_prefix(new.kind, new.mode);
         let secret = format!("{prefix}{random}");
@@ -360,6 +363,7 @@ impl Accounts {
             expires_at: new.expires_at,
             revoked_at: None,
             replaced_by: None,
+            member_id: member_id.map(str::to_string),
         };
         let hash = hash_secret(&secret);
         let record = StoredKey { key: key.clone(), secret_hash: hash.clone() };
@@ -392,7 +396,7 @@ impl Accounts {
             return Err(conflict);
         }
         let new = NewKey { name: old.name.clone(), kind: old.kind, mode: old.mode, scopes: old.scopes.clone(), expires_at: old.expires_at };
-        let Minted { key, secret, mut ops } = self.mint(org_id, new)?;
+        let Minted { key, secret, mut ops } = self.mint(org_id, new, old.member_id.as_deref())?;
         let grace = chrono::Duration::seconds(grace.seconds() as i64);
         let revoked_at = Timestamp::from(now + grace);
         let replaced_key = ApiKey { revoked_at: Some(revoked_at), replaced_by: Some(key.id.clone()), ..old };

@@ -5,6 +5,7 @@
 //! hashes: they carry 256 bits of randomness, so a plain hash cannot be brute-forced.
 
 mod keys;
+mod members;
 mod organizations;
 mod tiers;
 mod verified;
@@ -13,6 +14,7 @@ pub use keys::{
     is_well_formed, ApiKey, AuthFailure, AuthOutcome, KeyKind, KeyRotation, Mode, NewKey, Principal, RotationGrace, Scope,
     MAX_ROTATION_GRACE_SECS,
 };
+pub use members::{Invitation, Member, MemberRole, MemberStatus, NewMember, INVITATION_TTL_DAYS, MEMBER_PREFIX};
 pub use organizations::{Organization, OrganizationObject};
 pub use tiers::{Tier, TierLimits};
 pub use verified::VERIFIED_KEY_TTL;

@@ -16,7 +16,7 @@ use super::pagination::{ListParams, ListResponse, ListScope};
 use super::params::KeyIdPath;
 use super::responses::{BadRequest, Conflict, NotFound, RateLimited, V1Errors};
 use super::AppState;
-use crate::accounts::{ApiKey, KeyKind, KeyRotation, Mode, NewKey, OrganizationObject, RotationGrace, Scope, Tier};
+use crate::accounts::{ApiKey, KeyKind, KeyRotation, Member, Mode, NewKey, OrganizationObject, RotationGrace, Scope, Tier};
 use crate::billing::{Balance, Period};
 use crate::ids::{has_prefix, prefix};
 use quarry_ports::clock::Timestamp;
@@ -40,20 +40,28 @@ pub struct Me {
     /// True for live keys (real credits), false for test keys.
     pub livemode: bool,
     pub api_key: ApiKey,
+    /// The member the key belongs to (keys made by redeeming an invitation); `null` for keys
+    /// an admin or the operator minted.
+    pub user: Option<Member>,
     pub organization: OrganizationObject,
 }
 
 /// Who is calling.
 #[utoipa::path(get, path = "/v1/me", operation_id = "me.retrieve", tag = "account",
     responses((status = 200, body = Me), RateLimited, V1Errors))]
-async fn get_me(auth: Authorized<PublicRead>) -> Json<Me> {
+async fn get_me(State(state): State<AppState>, auth: Authorized<PublicRead>) -> ApiResult<Json<Me>> {
     let p = &auth.principal;
-    Json(Me {
+    let user = match &p.key.member_id {
+        Some(member_id) => state.accounts().member(p.org_id(), member_id).await?,
+        None => None,
+    };
+    Ok(Json(Me {
         object: "principal",
         livemode: p.key.mode == Mode::Live,
         api_key: p.key.clone(),
+        user,
         organization: OrganizationObject::from(&p.organization),
-    })
+    }))
 }
 
 /// The caller's organization, its tier and limits.

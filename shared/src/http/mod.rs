@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `GET /health`, `GET /openapi.json`, `GET /openapi.yaml` (unauthenticated; every router has them) | `account` on AWS | `health.rs` |
 //! | `/v1/me`, `/v1/organization`, `/v1/account`, `/v1/api-keys[/{key_id}]`, `/v1/api-keys/{key_id}/rotate` | `account` | `account.rs` |
+//! | `/v1/members[/{member_id}]`, `/v1/invitations/accept` (no key: the token authorizes it) | `account` | `members.rs` |
 //! | `/v1/usage`, `/v1/usage/budget`, `/v1/credits/usage` | `usage` | `usage.rs` |
 //! | `/v1/threads[/{thread_id}]`, `/v1/threads/{thread_id}/messages` | `threads` | `threads.rs` |
 //! | `/v1/plans/{plan_id}[/replan]` | `plans` | `plans.rs` |
@@ -35,6 +36,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod leads;
 pub mod listener;
+pub mod members;
 mod openapi;
 #[cfg(test)]
 mod openapi_tests;
@@ -130,7 +132,7 @@ impl Group {
 
     fn routes(self) -> OpenApiRouter<AppState> {
         match self {
-            Group::Account => account::routes(),
+            Group::Account => account::routes().merge(members::routes()),
             Group::Threads => threads::routes(),
             Group::Plans => plans::routes(),
             Group::Jobs => jobs::routes(),
@@ -328,7 +330,7 @@ impl AppState {
             livemode: principal.key.mode == Mode::Live,
             plans_per_day: principal.organization.tier.limits().plans_per_day,
             key_id: Some(principal.key.id.clone()),
-            member_id: None,
+            member_id: principal.key.member_id.clone(),
         }
     }
 
@@ -366,6 +368,21 @@ fn v1_routes(groups: &[Group]) -> OpenApiRouter<AppState> {
     groups.iter().fold(OpenApiRouter::new(), |api, group| api.merge(group.routes()))
 }
 
+/// The `/v1` routes served without a key (their own token authorizes them): redeeming an
+/// invitation, in the `account` group.
+fn public_v1_routes(groups: &[Group]) -> OpenApiRouter<AppState> {
+    if groups.contains(&Group::Account) {
+        members::public_routes()
+    } else {
+        OpenApiRouter::new()
+    }
+}
+
+/// `/v1` paths that take no key, so no rate limit, scope or idempotency layer applies to them.
+pub fn is_public_v1_path(path: &str) -> bool {
+    members::PUBLIC_PATHS.contains(&path)
+}
+
 /// The OpenAPI document of the whole API (every group), whichever groups this process serves.
 /// Built once from the route definitions, so it cannot drift from them, then completed with what
 /// every operation shares ([`openapi::complete`]). A JSON value, because utoipa's types cannot
@@ -374,6 +391,7 @@ pub fn openapi() -> &'static serde_json::Value {
     static DOC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
         let (_, mut doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
             .merge(v1_routes(&Group::ALL))
+            .merge(public_v1_routes(&Group::ALL))
             .routes(utoipa_axum::routes!(health::health))
             .routes(utoipa_axum::routes!(health::openapi_json))
             .routes(utoipa_axum::routes!(health::openapi_yaml))
@@ -406,7 +424,9 @@ pub fn router(state: AppState, extra: Option<Router<AppState>>) -> Router {
     let v1 = v1
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let (public, _) = public_v1_routes(&groups).split_for_parts();
     let mut app = Router::new()
+        .merge(public)
         .route("/health", get(health::health))
         .route("/openapi.json", get(health::openapi_json))
         .route("/openapi.yaml", get(health::openapi_yaml))

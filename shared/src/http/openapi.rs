@@ -49,7 +49,8 @@ fn envelope_response(description: &str) -> Value {
 fn add_shared_parts(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for (path, item) in paths.iter_mut() {
-        let v1 = path.starts_with("/v1/");
+        // A public `/v1` path (no key) has no rate limit, scope or idempotency layer.
+        let v1 = path.starts_with("/v1/") && !super::is_public_v1_path(path);
         let Some(item) = item.as_object_mut() else { continue };
         for (method, op) in item.iter_mut().filter(|(m, _)| METHODS.contains(&m.as_str())) {
             let write = v1 && WRITES.contains(&method.as_str());

@@ -94,6 +94,14 @@ pub struct KeyIdPath {
     pub key_id: String,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MemberIdPath {
+    /// The member's ID (`mem_…`)
+    #[param(example = "mem_01HXA6G8H0J2K4M6N8P0Q2R4S6")]
+    pub member_id: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
