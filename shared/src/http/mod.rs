@@ -304,7 +304,7 @@ impl AppState {
         Caller {
             org_id: principal.org_id().to_string(),
             livemode: principal.key.mode == Mode::Live,
-            plans_per_day: principal.organization.tier.limits().plans_per_day,
+            plans_per_day: principal.organization.limits().plans_per_day,
         }
     }
 

@@ -195,7 +195,7 @@ impl Jobs {
             }
         }
         let now = self.records.now();
-        let limit = org.tier.limits().concurrent_jobs;
+        let limit = org.limits().concurrent_jobs;
         let mut update = Update::new()
             .set("status", JobStatus::Running.as_str())
             .set("started_at", now.to_string())

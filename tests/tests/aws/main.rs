@@ -6,6 +6,7 @@ mod api_aws;
 mod aws_smoke;
 mod jobs_aws;
 mod leads_aws;
+mod operators_aws;
 mod ports_aws;
 mod probe_aws;
 mod research_aws;

@@ -8,6 +8,7 @@ mod job_progress;
 mod jobs_embedded;
 mod leads_embedded;
 mod llm_planner;
+mod operators_embedded;
 mod ports_embedded;
 mod probe_embedded;
 mod research_embedded;
