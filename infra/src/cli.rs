@@ -1,11 +1,16 @@
 //! Command-line interface: `serve` (the default), `keys …` and `org …`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use quarry_ports::clock::Timestamp;
-use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, OrganizationObject, Scope, Tier};
+use quarry_ports::Blobs;
+use quarry_shared::accounts::{
+    parse_organization_name, Accounts, KeyKind, Limit, LimitOverrides, Mode, NewKey, OrganizationChanges, OrganizationObject,
+    OverrideChange, Scope, Tier, VERIFIED_KEY_TTL,
+};
 use quarry_shared::settings::Settings;
 
 use crate::local::{organization, Local, OrgDefaultFlags};
@@ -28,7 +33,7 @@ enum Command {
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Show and configure organizations (tier, monthly credits).
+    /// Create, show, configure (tier, monthly credits, limit overrides) and delete organizations.
     #[command(subcommand)]
     Org(OrgCommand),
 }
@@ -55,6 +60,47 @@ impl DataDir {
             return Ok(crate::local::aws_accounts(table, settings.aws.endpoint_url.as_deref()).await);
         }
         Ok(Local::open(self.data_dir.as_ref().unwrap_or(&settings.server.data_dir), CLI_BASE_URL)?.accounts)
+    }
+
+    /// The accounts service and the blob store of the chosen store: the data directory's files,
+    /// or on AWS the bucket `bucket` (required there: the table alone does not name it).
+    async fn accounts_and_blobs(&self, settings: &Settings, bucket: Option<&str>) -> anyhow::Result<(Accounts, Arc<dyn Blobs>)> {
+        #[cfg(feature = "aws")]
+        if let Some(table) = self.aws_table.as_ref().or(settings.aws.table.as_ref()) {
+            let bucket = bucket.or(settings.aws.bucket.as_deref()).context(
+                "deleting an organization on AWS removes its files too: name the stack's bucket (its ArtifactsBucketName output) with --aws-bucket <name> (or QUARRY_BUCKET)",
+            )?;
+            let endpoint = settings.aws.endpoint_url.as_deref();
+            return Ok((crate::local::aws_accounts(table, endpoint).await, crate::local::aws_blobs(bucket, endpoint).await));
+        }
+        let _ = bucket;
+        let local = Local::open(self.data_dir.as_ref().unwrap_or(&settings.server.data_dir), CLI_BASE_URL)?;
+        Ok((local.accounts, local.embedded.storage.blobs.clone()))
+    }
+}
+
+/// The limit overrides `quarry org set` and `org create` take: a number (or `unlimited` plans a
+/// day) in place of the tier's value, or `default` to go back to it.
+#[derive(Args, Debug, Clone, Default)]
+struct LimitFlags {
+    /// Requests a minute, 1 to 1000000, instead of the tier's (`default`: the tier's).
+    #[arg(long, value_name = "N|default", value_parser = |raw: &str| Limit::RequestsPerMinute.parse_change(raw))]
+    requests_per_minute: Option<OverrideChange>,
+    /// Jobs running at once, 1 to 1000, instead of the tier's (`default`: the tier's).
+    #[arg(long, value_name = "N|default", value_parser = |raw: &str| Limit::ConcurrentJobs.parse_change(raw))]
+    concurrent_jobs: Option<OverrideChange>,
+    /// Plans drafted a day, 1 to 10000000 or `unlimited`, instead of the tier's (`default`: the tier's).
+    #[arg(long, value_name = "N|unlimited|default", value_parser = |raw: &str| Limit::PlansPerDay.parse_change(raw))]
+    plans_per_day: Option<OverrideChange>,
+    /// Open event streams (SSE), 1 to 100000, instead of the tier's (`default`: the tier's).
+    #[arg(long, value_name = "N|default", value_parser = |raw: &str| Limit::SseConnections.parse_change(raw))]
+    sse_connections: Option<OverrideChange>,
+}
+
+impl LimitFlags {
+    /// The changes the flags ask for, in the order of [`Limit::ALL`].
+    fn changes(&self) -> Vec<OverrideChange> {
+        [self.requests_per_minute, self.concurrent_jobs, self.plans_per_day, self.sse_connections].into_iter().flatten().collect()
     }
 }
 
@@ -118,10 +164,28 @@ enum OrgCommand {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Change an organization's tier and/or monthly credit allowance.
+    /// Create an organization (for another team) and print it as JSON; mint its keys with
+    /// `quarry keys create --org <id>`.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        /// Its name, 1 to 100 characters.
+        #[arg(long)]
+        name: String,
+        /// starter, growth or scale [default: QUARRY_DEFAULT_TIER, else scale]
+        #[arg(long)]
+        tier: Option<Tier>,
+        /// Monthly credit allowance [default: QUARRY_DEFAULT_CREDITS, else 1000000]
+        #[arg(long)]
+        credits: Option<u64>,
+        #[command(flatten)]
+        limits: LimitFlags,
+    },
+    /// Change an organization's tier, monthly credit allowance and limit overrides, and print it.
     Set {
         #[command(flatten)]
         data: DataDir,
+        /// Organization ID (default: the oldest organization).
         #[arg(long)]
         org: Option<String>,
         /// starter, growth or scale.
@@ -130,6 +194,30 @@ enum OrgCommand {
         /// Monthly credit allowance.
         #[arg(long)]
         credits: Option<u64>,
+        #[command(flatten)]
+        limits: LimitFlags,
+        /// Remove every limit override first (the tier's limits hold again, except those set
+        /// by the other flags of the same command).
+        #[arg(long)]
+        clear_overrides: bool,
+    },
+    /// Delete an organization and all of its data: keys, threads, jobs, leads, files, webhooks.
+    Delete {
+        #[command(flatten)]
+        data: DataDir,
+        /// The organization ID (`org_…`).
+        id: String,
+        /// Required: says you mean to delete everything the organization has. There is no undo.
+        #[arg(long)]
+        yes_delete_all_data: bool,
+        /// Seconds to wait between cutting off the organization's keys and jobs and deleting the
+        /// rest, so running servers stop serving it first (their cache of verified keys lasts 10 s).
+        #[arg(long, default_value_t = VERIFIED_KEY_TTL.num_seconds() as u64 + 5, value_parser = clap::value_parser!(u64).range(0..=600))]
+        settle_secs: u64,
+        /// The stack's bucket (its `ArtifactsBucketName` output), with --aws-table [env: QUARRY_BUCKET]
+        #[cfg(feature = "aws")]
+        #[arg(long)]
+        aws_bucket: Option<String>,
     },
 }
 
@@ -152,7 +240,7 @@ async fn keys(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
             let accounts = args.data.accounts(settings).await?;
             let (org, created) = organization(&accounts, args.org.as_deref(), &args.defaults.resolve(&settings.server)).await?;
             if created {
-                eprintln!("Created organization {} (tier {}).", org.id, org.tier.as_str());
+                eprintln!("Created organization {} ({}).", org.id, crate::local::describe(&org));
             }
             let kind = if args.public { KeyKind::Publishable } else { KeyKind::Secret };
             let mode = if args.live { Mode::Live } else { Mode::Test };
@@ -215,11 +303,65 @@ async fn org(cmd: OrgCommand, settings: &Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        OrgCommand::Set { data, org, tier, credits } => {
+        OrgCommand::Create { data, name, tier, credits, limits } => {
+            let name = parse_organization_name(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let overrides = limits.changes().into_iter().fold(LimitOverrides::default(), LimitOverrides::with);
+            let accounts = data.accounts(settings).await?;
+            let tier = tier.unwrap_or(settings.server.default_tier);
+            let org = accounts.create_organization_with(&name, tier, credits.unwrap_or(settings.server.default_credits), overrides).await?;
+            eprintln!(
+                "Created organization {} ({}). Mint its keys with `quarry keys create --org {}`.",
+                org.id,
+                crate::local::describe(&org),
+                org.id
+            );
+            println!("{}", serde_json::to_string(&OrganizationObject::from(&org))?);
+            Ok(())
+        }
+        OrgCommand::Set { data, org, tier, credits, limits, clear_overrides } => {
             let accounts = data.accounts(settings).await?;
             let id = existing_org(&accounts, org.as_deref()).await?;
-            let org = accounts.update_organization(&id, tier, credits).await?.with_context(|| format!("no organization {id}"))?;
+            let mut overrides: Vec<OverrideChange> =
+                if clear_overrides { Limit::ALL.map(OverrideChange::Clear).to_vec() } else { Vec::new() };
+            overrides.extend(limits.changes());
+            let changes = OrganizationChanges { tier, monthly_credits: credits, overrides };
+            let org = accounts.change_organization(&id, &changes).await?.with_context(|| format!("no organization {id}"))?;
             println!("{}", serde_json::to_string(&OrganizationObject::from(&org))?);
+            Ok(())
+        }
+        #[cfg_attr(not(feature = "aws"), allow(unused_variables))]
+        OrgCommand::Delete {
+            data,
+            id,
+            yes_delete_all_data,
+            settle_secs,
+            #[cfg(feature = "aws")]
+            aws_bucket,
+        } => {
+            anyhow::ensure!(
+                yes_delete_all_data,
+                "this deletes organization {id} and all of its data (keys, threads, jobs, leads, files, webhooks) with no undo: \
+                 run it again with --yes-delete-all-data to go ahead"
+            );
+            #[cfg(feature = "aws")]
+            let bucket = aws_bucket.as_deref();
+            #[cfg(not(feature = "aws"))]
+            let bucket = None;
+            let (accounts, blobs) = data.accounts_and_blobs(settings, bucket).await?;
+            let org = accounts.organization(&id).await?.with_context(|| format!("no organization {id} (see `quarry org list`)"))?;
+            eprintln!(
+                "Deleting organization {} ({}): its keys stop working now; waiting {settle_secs} s for running servers to let go of it…",
+                org.id, org.name
+            );
+            let deleted = accounts
+                .delete_organization(blobs.as_ref(), &id, std::time::Duration::from_secs(settle_secs))
+                .await?
+                .with_context(|| format!("no organization {id}"))?;
+            eprintln!(
+                "Deleted organization {id}: {} keys, {} jobs, {} items, {} files.",
+                deleted.keys, deleted.jobs, deleted.items, deleted.blobs
+            );
+            println!("{}", serde_json::to_string(&deleted)?);
             Ok(())
         }
     }

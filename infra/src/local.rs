@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use quarry_ports::clock::{SharedClock, SystemClock};
-use quarry_shared::accounts::{Accounts, Organization, Tier};
+use quarry_shared::accounts::{Accounts, Limit, LimitOverride, LimitOverrides, Organization, OverrideChange, Tier};
 use quarry_shared::settings::ServerSettings;
 use quarry_store::Embedded;
 
@@ -21,23 +21,39 @@ pub struct OrgDefaultFlags {
     /// Monthly credit allowance of an organization created automatically [env: QUARRY_DEFAULT_CREDITS] [default: 1000000]
     #[arg(long = "default-credits")]
     pub monthly_credits: Option<u64>,
+    /// Requests a minute of an organization created automatically, instead of its tier's (1 to 1000000) [env: QUARRY_DEFAULT_REQUESTS_PER_MINUTE]
+    #[arg(long = "default-requests-per-minute", value_name = "N", value_parser = |raw: &str| Limit::RequestsPerMinute.parse(raw))]
+    pub requests_per_minute: Option<LimitOverride>,
+    /// Concurrent jobs of an organization created automatically, instead of its tier's (1 to 1000) [env: QUARRY_DEFAULT_CONCURRENT_JOBS]
+    #[arg(long = "default-concurrent-jobs", value_name = "N", value_parser = |raw: &str| Limit::ConcurrentJobs.parse(raw))]
+    pub concurrent_jobs: Option<LimitOverride>,
+    /// Plans a day of an organization created automatically, instead of its tier's (1 to 10000000, or unlimited) [env: QUARRY_DEFAULT_PLANS_PER_DAY]
+    #[arg(long = "default-plans-per-day", value_name = "N|unlimited", value_parser = |raw: &str| Limit::PlansPerDay.parse(raw))]
+    pub plans_per_day: Option<LimitOverride>,
+    /// Open event streams of an organization created automatically, instead of its tier's (1 to 100000) [env: QUARRY_DEFAULT_SSE_CONNECTIONS]
+    #[arg(long = "default-sse-connections", value_name = "N", value_parser = |raw: &str| Limit::SseConnections.parse(raw))]
+    pub sse_connections: Option<LimitOverride>,
 }
 
 impl OrgDefaultFlags {
-    /// The flags over the settings.
+    /// The flags over the settings (each limit flag over its variable).
     pub fn resolve(&self, server: &ServerSettings) -> OrgDefaults {
+        let flags = [self.requests_per_minute, self.concurrent_jobs, self.plans_per_day, self.sse_connections];
+        let overrides = flags.into_iter().flatten().fold(server.default_overrides, |o, flag| o.with(OverrideChange::Set(flag)));
         OrgDefaults {
             tier: self.tier.unwrap_or(server.default_tier),
             monthly_credits: self.monthly_credits.unwrap_or(server.default_credits),
+            overrides,
         }
     }
 }
 
-/// Tier and credits of organizations the CLI or the first start creates.
+/// Tier, credits and limit overrides of organizations the CLI or the first start creates.
 #[derive(Clone, Copy, Debug)]
 pub struct OrgDefaults {
     pub tier: Tier,
     pub monthly_credits: u64,
+    pub overrides: LimitOverrides,
 }
 
 /// An opened data directory.
@@ -70,8 +86,24 @@ pub async fn organization(accounts: &Accounts, org_id: Option<&str>, defaults: &
     if let Some(org) = accounts.first_organization().await? {
         return Ok((org, false));
     }
-    let org = accounts.create_organization("Default organization", defaults.tier, defaults.monthly_credits).await?;
+    let org =
+        accounts.create_organization_with("Default organization", defaults.tier, defaults.monthly_credits, defaults.overrides).await?;
     Ok((org, true))
+}
+
+/// How the CLI names an organization's plan in a sentence: `tier scale`, and the limits in force
+/// when the operator overrode any of them.
+pub fn describe(org: &Organization) -> String {
+    let tier = format!("tier {}", org.tier.as_str());
+    if org.overrides.is_empty() {
+        return tier;
+    }
+    let limits = org.limits();
+    let plans = limits.plans_per_day.map_or("unlimited".to_string(), |n| n.to_string());
+    format!(
+        "{tier}; limits: {} requests a minute, {} concurrent jobs, {plans} plans a day, {} open streams",
+        limits.requests_per_minute, limits.concurrent_jobs, limits.sse_connections
+    )
 }
 
 /// Reads the download-signing key, creating a random one (readable by the owner only) if needed.
@@ -106,4 +138,13 @@ pub async fn aws_accounts(table: &str, endpoint: Option<&str>) -> Accounts {
     let config = sdk_config(endpoint).await;
     let clock: SharedClock = Arc::new(SystemClock);
     Accounts::new(Arc::new(DynamoTable::from_config(&config, table, clock.clone())), clock)
+}
+
+/// The blob store of a deployed stack: its S3 bucket (`endpoint`, as for [`aws_accounts`]).
+#[cfg(feature = "aws")]
+pub async fn aws_blobs(bucket: &str, endpoint: Option<&str>) -> Arc<dyn quarry_ports::Blobs> {
+    use quarry_store::aws::{s3, sdk_config};
+    let config = sdk_config(endpoint).await;
+    let clock: SharedClock = Arc::new(SystemClock);
+    Arc::new(s3::S3Blobs::new(s3::s3_client(&config, false), bucket, clock))
 }

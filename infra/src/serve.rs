@@ -81,7 +81,7 @@ async fn first_start(local: &Local, defaults: &OrgDefaults) -> anyhow::Result<()
     let mint = |mode, name: &str| NewKey { name: name.into(), kind: KeyKind::Secret, mode, scopes: Scope::ALL.to_vec(), expires_at: None };
     let (_, test) = local.accounts.create_key(&org.id, mint(Mode::Test, "Default test key")).await?;
     let (_, live) = local.accounts.create_key(&org.id, mint(Mode::Live, "Default live key")).await?;
-    println!("Created organization {} (tier {}). These keys are shown only once; keep them:", org.id, org.tier.as_str());
+    println!("Created organization {} ({}). These keys are shown only once; keep them:", org.id, crate::local::describe(&org));
     println!("  test key: {test}");
     println!("  live key: {live}");
     Ok(())

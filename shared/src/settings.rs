@@ -18,7 +18,7 @@ use quarry_engine::search::SearchConfig;
 use quarry_planner::LlmConfig;
 use quarry_ports::storage::AwsResources;
 
-use crate::accounts::Tier;
+use crate::accounts::{Limit, LimitOverrides, OverrideChange, Tier};
 use crate::jobs::web::{WebSettings, ENV_DNS_SERVERS, ENV_VERIFY_EMAILS};
 
 /// The settings of a Quarry process, grouped by concern.
@@ -55,6 +55,9 @@ pub struct ServerSettings {
     pub default_tier: Tier,
     /// [`Self::ENV_DEFAULT_CREDITS`], default [`Self::DEFAULT_CREDITS`].
     pub default_credits: u64,
+    /// [`Self::default_limit_env`] of each limit: overrides of the tier's limits given to an
+    /// organization created automatically; none by default.
+    pub default_overrides: LimitOverrides,
     /// [`Self::ENV_SEARCH_WAIT_SECS`], default [`Self::DEFAULT_SEARCH_WAIT`]: how long a
     /// `wait: sync` search of `quarry serve` waits for its job (Lambdas wait 25 s, inside API
     /// Gateway's 29 s).
@@ -72,6 +75,14 @@ impl ServerSettings {
     pub const ENV_DEFAULT_TIER: &'static str = "QUARRY_DEFAULT_TIER";
     /// Monthly credit allowance of an organization created automatically.
     pub const ENV_DEFAULT_CREDITS: &'static str = "QUARRY_DEFAULT_CREDITS";
+    /// Requests a minute of an organization created automatically (instead of its tier's).
+    pub const ENV_DEFAULT_REQUESTS_PER_MINUTE: &'static str = "QUARRY_DEFAULT_REQUESTS_PER_MINUTE";
+    /// Concurrent jobs of an organization created automatically.
+    pub const ENV_DEFAULT_CONCURRENT_JOBS: &'static str = "QUARRY_DEFAULT_CONCURRENT_JOBS";
+    /// Plans a day (or `unlimited`) of an organization created automatically.
+    pub const ENV_DEFAULT_PLANS_PER_DAY: &'static str = "QUARRY_DEFAULT_PLANS_PER_DAY";
+    /// Open event streams of an organization created automatically.
+    pub const ENV_DEFAULT_SSE_CONNECTIONS: &'static str = "QUARRY_DEFAULT_SSE_CONNECTIONS";
     /// Longest wait of a sync search on the local server, in seconds.
     pub const ENV_SEARCH_WAIT_SECS: &'static str = "QUARRY_SEARCH_WAIT_SECS";
     /// Default of [`Self::ENV_SEARCH_WAIT_SECS`]: two minutes, the time a 2,000-row test job takes
@@ -88,6 +99,16 @@ impl ServerSettings {
     pub const DEFAULT_TIER: Tier = Tier::Scale;
     /// Default of [`Self::ENV_DEFAULT_CREDITS`].
     pub const DEFAULT_CREDITS: u64 = 1_000_000;
+
+    /// The variable that overrides `limit` for an organization created automatically.
+    pub fn default_limit_env(limit: Limit) -> &'static str {
+        match limit {
+            Limit::RequestsPerMinute => Self::ENV_DEFAULT_REQUESTS_PER_MINUTE,
+            Limit::ConcurrentJobs => Self::ENV_DEFAULT_CONCURRENT_JOBS,
+            Limit::PlansPerDay => Self::ENV_DEFAULT_PLANS_PER_DAY,
+            Limit::SseConnections => Self::ENV_DEFAULT_SSE_CONNECTIONS,
+        }
+    }
 }
 
 impl Default for ServerSettings {
@@ -98,6 +119,7 @@ impl Default for ServerSettings {
             public_url: None,
             default_tier: Self::DEFAULT_TIER,
             default_credits: Self::DEFAULT_CREDITS,
+            default_overrides: LimitOverrides::default(),
             search_wait: Self::DEFAULT_SEARCH_WAIT,
         }
     }
@@ -193,6 +215,10 @@ impl Settings {
         ServerSettings::ENV_PUBLIC_URL,
         ServerSettings::ENV_DEFAULT_TIER,
         ServerSettings::ENV_DEFAULT_CREDITS,
+        ServerSettings::ENV_DEFAULT_REQUESTS_PER_MINUTE,
+        ServerSettings::ENV_DEFAULT_CONCURRENT_JOBS,
+        ServerSettings::ENV_DEFAULT_PLANS_PER_DAY,
+        ServerSettings::ENV_DEFAULT_SSE_CONNECTIONS,
         ServerSettings::ENV_SEARCH_WAIT_SECS,
         Settings::ENV_LOG,
         Settings::ENV_ARTIFACT_RETENTION_DAYS,
@@ -233,6 +259,13 @@ impl Settings {
 
         let mut server = ServerSettings::default();
         check(server_settings(&read, &mut server));
+        for limit in Limit::ALL {
+            let name = ServerSettings::default_limit_env(limit);
+            if let Some(raw) = read(name) {
+                let parsed = limit.parse(&raw).map_err(|e| format!("{name}: {e}"));
+                check(parsed.map(|value| server.default_overrides = server.default_overrides.with(OverrideChange::Set(value))));
+            }
+        }
         let mut log_filter = Self::DEFAULT_LOG_FILTER.to_owned();
         check(
             read(Self::ENV_LOG)
@@ -382,6 +415,10 @@ mod tests {
             (ServerSettings::ENV_PUBLIC_URL, "https://quarry.example.com"),
             (ServerSettings::ENV_DEFAULT_TIER, "Growth"),
             (ServerSettings::ENV_DEFAULT_CREDITS, "5000"),
+            (ServerSettings::ENV_DEFAULT_REQUESTS_PER_MINUTE, "12000"),
+            (ServerSettings::ENV_DEFAULT_CONCURRENT_JOBS, "40"),
+            (ServerSettings::ENV_DEFAULT_PLANS_PER_DAY, "unlimited"),
+            (ServerSettings::ENV_DEFAULT_SSE_CONNECTIONS, "500"),
             (ServerSettings::ENV_SEARCH_WAIT_SECS, "300"),
             (Settings::ENV_LOG, "warn,quarry_shared=debug"),
             (Settings::ENV_ARTIFACT_RETENTION_DAYS, "30"),
@@ -419,6 +456,12 @@ mod tests {
         assert_eq!(settings.server.public_url.as_deref(), Some("https://quarry.example.com"));
         assert_eq!((settings.server.default_tier, settings.server.default_credits), (Tier::Growth, 5000));
         assert_eq!(settings.server.search_wait.as_secs(), 300);
+        let overrides = settings.server.default_overrides;
+        assert_eq!(
+            (overrides.requests_per_minute, overrides.concurrent_jobs, overrides.sse_connections),
+            (Some(12_000), Some(40), Some(500))
+        );
+        assert_eq!(overrides.plans_per_day, Some(crate::accounts::LimitValue::Unlimited));
         assert_eq!(settings.artifact_retention_days, 30);
         assert_eq!(settings.log_filter, "warn,quarry_shared=debug");
         assert_eq!(settings.outbound.policy, TargetPolicy::AllowPrivate);
@@ -441,6 +484,10 @@ mod tests {
             (vec![(ServerSettings::ENV_DEFAULT_TIER, "gold")], ServerSettings::ENV_DEFAULT_TIER),
             (vec![(ServerSettings::ENV_DEFAULT_CREDITS, "-1")], ServerSettings::ENV_DEFAULT_CREDITS),
             (vec![(ServerSettings::ENV_SEARCH_WAIT_SECS, "0")], ServerSettings::ENV_SEARCH_WAIT_SECS),
+            (vec![(ServerSettings::ENV_DEFAULT_REQUESTS_PER_MINUTE, "0")], ServerSettings::ENV_DEFAULT_REQUESTS_PER_MINUTE),
+            (vec![(ServerSettings::ENV_DEFAULT_CONCURRENT_JOBS, "unlimited")], ServerSettings::ENV_DEFAULT_CONCURRENT_JOBS),
+            (vec![(ServerSettings::ENV_DEFAULT_PLANS_PER_DAY, "lots")], ServerSettings::ENV_DEFAULT_PLANS_PER_DAY),
+            (vec![(ServerSettings::ENV_DEFAULT_SSE_CONNECTIONS, "100001")], ServerSettings::ENV_DEFAULT_SSE_CONNECTIONS),
             (vec![(Settings::ENV_ARTIFACT_RETENTION_DAYS, "0")], Settings::ENV_ARTIFACT_RETENTION_DAYS),
             (vec![(Settings::ENV_LOG, "quarry=loud")], Settings::ENV_LOG),
             (vec![(TargetPolicy::ENV, "ture")], TargetPolicy::ENV),

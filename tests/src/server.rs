@@ -187,3 +187,19 @@ pub fn manual_clock() -> (Arc<ManualClock>, SharedClock) {
     let clock = ManualClock::new();
     (clock.clone(), clock)
 }
+
+impl TestServer {
+    /// Changes an organization through the `Accounts` service, as `quarry org set` does from
+    /// another process: the server's own cache of verified keys still holds the organization as
+    /// it was for up to [`quarry_shared::accounts::VERIFIED_KEY_TTL`] (a key minted afterwards
+    /// is verified afresh).
+    pub async fn change_org(&self, org_id: &str, changes: &quarry_shared::accounts::OrganizationChanges) -> Organization {
+        self.accounts.change_organization(org_id, changes).await.expect("change org").expect("the organization exists")
+    }
+
+    /// Deletes an organization with everything it owns, as `quarry org delete` does from another
+    /// process, waiting `settle` before removing what its keys and jobs leave behind.
+    pub async fn delete_org(&self, org_id: &str, settle: std::time::Duration) -> Option<quarry_shared::accounts::DeletedOrganization> {
+        self.accounts.delete_organization(self.storage.blobs.as_ref(), org_id, settle).await.expect("delete org")
+    }
+}

@@ -18,7 +18,7 @@ const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A `quarry` command with a clean environment: no inherited `QUARRY_*` variables, quiet logs,
 /// and a working directory of `cwd` so a default `.quarry/` never lands in the repository.
-fn quarry(cwd: &Path) -> Command {
+pub(crate) fn quarry(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quarry"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("QUARRY_") {
@@ -30,23 +30,23 @@ fn quarry(cwd: &Path) -> Command {
 }
 
 /// Runs `quarry ARGS --data-dir DIR` to completion.
-fn run(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Output {
     quarry(dir.parent().expect("data dir has a parent")).args(args).arg("--data-dir").arg(dir).output().expect("run quarry")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Runs a command that must succeed; returns its stdout.
-fn run_ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn run_ok(dir: &Path, args: &[&str]) -> String {
     let out = run(dir, args);
     assert!(out.status.success(), "quarry {args:?} failed ({}):\nstdout: {}\nstderr: {}", out.status, text(&out.stdout), text(&out.stderr));
     text(&out.stdout)
 }
 
 /// `quarry keys create …`: asserts stdout is exactly one line and returns it.
-fn create_key(dir: &Path, args: &[&str]) -> (String, String) {
+pub(crate) fn create_key(dir: &Path, args: &[&str]) -> (String, String) {
     let mut all = vec!["keys", "create"];
     all.extend_from_slice(args);
     let out = run(dir, &all);
@@ -92,7 +92,7 @@ fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
 }
 
 /// A running `quarry` server; killed (SIGKILL) on drop, so a failed assertion leaves no process.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`, from the "listening on" line.
     base: String,
@@ -104,12 +104,12 @@ struct Server {
 impl Server {
     /// Starts `quarry serve` (or the bare `quarry` form) on a fresh free port and waits for the
     /// "listening on" line.
-    fn start(dir: &Path, bare: bool) -> Server {
+    pub(crate) fn start(dir: &Path, bare: bool) -> Server {
         Server::start_with(dir, bare, &[])
     }
 
     /// [`Server::start`] with environment variables set for the server.
-    fn start_with(dir: &Path, bare: bool, env: &[(&str, String)]) -> Server {
+    pub(crate) fn start_with(dir: &Path, bare: bool, env: &[(&str, String)]) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let mut cmd = quarry(dir.parent().expect("data dir has a parent"));
@@ -173,12 +173,12 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// The key printed on first start for `kind` ("test" or "live"), if any.
-    fn printed_key(&self, kind: &str) -> Option<String> {
+    pub(crate) fn printed_key(&self, kind: &str) -> Option<String> {
         let label = format!("{kind} key:");
         self.banner.iter().find_map(|line| line.trim().strip_prefix(&label).map(|k| k.trim().to_string()))
     }
@@ -208,12 +208,12 @@ impl Drop for Server {
     }
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
 }
 
 /// `GET /v1/me` with `key`: status and body.
-async fn me(http: &reqwest::Client, server: &Server, key: &str) -> (u16, Value) {
+pub(crate) async fn me(http: &reqwest::Client, server: &Server, key: &str) -> (u16, Value) {
     let res = http.get(server.url("/v1/me")).bearer_auth(key).send().await.expect("GET /v1/me");
     let status = res.status().as_u16();
     (status, res.json().await.expect("JSON body"))
@@ -246,7 +246,7 @@ fn created_secret(status: u16, body: &str) -> String {
     secret
 }
 
-fn data_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+pub(crate) fn data_dir() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("data");
     (tmp, dir)

@@ -48,3 +48,47 @@ async fn keys_are_minted_in_the_stack_table() {
     let out = quarry(&endpoint, &["keys", "list", "--aws-table", &name]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
 }
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run infra/test.sh"]
+async fn organizations_are_created_configured_and_deleted_in_the_stack() {
+    use quarry_shared::accounts::{AuthFailure, AuthOutcome};
+    let clock = Arc::new(SystemClock);
+    let table = moto::fresh_table(clock.clone()).await;
+    let bucket = moto::fresh_bucket(clock.clone()).await;
+    let endpoint = moto::endpoint().await;
+    let (name, bucket_name) = (table.table_name().to_string(), bucket.bucket().to_string());
+    let ok = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let created: serde_json::Value = serde_json::from_str(&ok(quarry(
+        &endpoint,
+        &["org", "create", "--aws-table", &name, "--name", "Team B", "--concurrent-jobs", "40"],
+    )))
+    .unwrap();
+    let org = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["limits"]["concurrent_jobs"], 40);
+    let secret = ok(quarry(&endpoint, &["keys", "create", "--aws-table", &name, "--org", &org])).trim().to_string();
+    let set: serde_json::Value =
+        serde_json::from_str(&ok(quarry(&endpoint, &["org", "set", "--aws-table", &name, "--org", &org, "--plans-per-day", "unlimited"])))
+            .unwrap();
+    assert_eq!(set["overrides"]["plans_per_day"], "unlimited");
+    assert_eq!(set["overrides"]["concurrent_jobs"], 40);
+
+    let blob = quarry_ports::BlobKey::parse(&format!("artifacts/{org}/art_1/leads.csv")).unwrap();
+    quarry_ports::Blobs::put(bucket.as_ref(), &blob, "a\n".into(), "text/csv").await.unwrap();
+    let out = quarry(&endpoint, &["org", "delete", &org, "--aws-table", &name, "--yes-delete-all-data", "--settle-secs", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--aws-bucket"), "the bucket is asked for");
+    let deleted = ok(quarry(
+        &endpoint,
+        &["org", "delete", &org, "--aws-table", &name, "--aws-bucket", &bucket_name, "--yes-delete-all-data", "--settle-secs", "0"],
+    ));
+    assert!(deleted.contains("\"deleted\":true"), "{deleted}");
+    let accounts = Accounts::new(table.clone(), clock);
+    assert!(matches!(accounts.authenticate(Some(&secret)).await, Err(AuthOutcome::Denied(AuthFailure::Unknown))));
+    assert!(accounts.organization(&org).await.unwrap().is_none());
+    assert!(quarry_ports::Blobs::get(bucket.as_ref(), &blob).await.unwrap().is_none(), "its files are gone");
+}

@@ -73,6 +73,11 @@ pub trait Blobs: Send + Sync + 'static {
     /// Deletes the object; deleting a missing object is not an error.
     async fn delete(&self, key: &BlobKey) -> StoreResult<()>;
 
+    /// Deletes every object under the folder `folder` (whose keys start with `folder/`; not an
+    /// object named `folder` itself, nor `folder2/…`) and answers how many there were: for
+    /// removing everything of one owner at once, such as a deleted organization's files.
+    async fn delete_under(&self, folder: &BlobKey) -> StoreResult<u64>;
+
     /// A GET URL valid for `expires_in` (at most [`MAX_SIGNED_URL_LIFETIME`]).
     async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl>;
 }

@@ -318,6 +318,14 @@ fn lookup_key(hash: &str) -> Key {
     Key::new(format!("KEYHASH#{hash}"), "KEYHASH")
 }
 
+/// The hash lookups of every key of an organization, read from its key records: what deleting
+/// the organization removes first, so that none of its keys authenticates again.
+pub(super) async fn key_lookups(table: &dyn quarry_ports::Table, org_id: &str) -> StoreResult<Vec<Key>> {
+    let query = Query::partition(org_partition(org_id)).prefix("KEY#");
+    let records: Vec<StoredKey> = quarry_ports::table::query_all_records(table, query).await?;
+    Ok(records.iter().map(|stored| lookup_key(&stored.secret_hash)).collect())
+}
+
 /// The idempotency step of minting a key. (The recorded outcome holds the secret, as the stored
 /// response does, for the key's 24-hour replay window.)
 const STEP_CREATE: &str = "api_key";

@@ -4,18 +4,22 @@
 //! carries scopes and a mode (test or live). Secrets are shown once and stored only as SHA-256
 //! hashes: they carry 256 bits of randomness, so a plain hash cannot be brute-forced.
 
+mod deletion;
 mod keys;
 mod members;
 mod organizations;
+mod overrides;
 mod tiers;
 mod verified;
 
+pub use deletion::{DeletedOrganization, ORGANIZATION_BLOB_FOLDERS};
 pub use keys::{
     is_well_formed, ApiKey, AuthFailure, AuthOutcome, KeyKind, KeyRotation, Mode, NewKey, Principal, RotationGrace, Scope,
     MAX_ROTATION_GRACE_SECS,
 };
 pub use members::{Invitation, Member, MemberRole, MemberStatus, NewMember, INVITATION_TTL_DAYS, MEMBER_PREFIX};
-pub use organizations::{Organization, OrganizationObject};
+pub use organizations::{parse_organization_name, Organization, OrganizationChanges, OrganizationObject, MAX_ORGANIZATION_NAME};
+pub use overrides::{Limit, LimitOverride, LimitOverrides, LimitValue, OverrideChange};
 pub use tiers::{Tier, TierLimits};
 pub use verified::VERIFIED_KEY_TTL;
 
@@ -59,7 +63,7 @@ pub(crate) fn live_by_default() -> bool {
     true
 }
 
-/// Who is asking: the organization, whether the key is live, and the tier's daily plan quota.
+/// Who is asking: the organization, whether the key is live, and its daily plan quota.
 /// Every API-facing read and change takes it, and sees only the objects of its organization and
 /// its mode: another mode's object is as absent as another organization's.
 #[derive(Clone, Debug)]

@@ -50,7 +50,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Err(AuthOutcome::Denied(failure)) => return ApiError::authentication(failure.message()).into_response(),
         Err(AuthOutcome::Failed(e)) => return ApiError::internal(e).into_response(),
     };
-    let limit = principal.organization.tier.limits().requests_per_minute;
+    let limit = principal.organization.limits().requests_per_minute;
     let bucket = match principal.key.kind {
         KeyKind::Publishable => Bucket::Publishable,
         KeyKind::Secret => Bucket::Secret,

@@ -328,7 +328,7 @@ impl AppState {
         Caller {
             org_id: principal.org_id().to_string(),
             livemode: principal.key.mode == Mode::Live,
-            plans_per_day: principal.organization.tier.limits().plans_per_day,
+            plans_per_day: principal.organization.limits().plans_per_day,
             key_id: Some(principal.key.id.clone()),
             member_id: principal.key.member_id.clone(),
         }

@@ -67,7 +67,7 @@ async fn stream_job(
             return Err(ApiError::invalid("Last-Event-ID", "`Last-Event-ID` must be the `id` of an event of this stream."));
         }
     }
-    let limit = auth.organization.tier.limits().sse_connections;
+    let limit = auth.organization.limits().sse_connections;
     let lease = Lease::take(state.storage().table.clone(), state.clock().clone(), auth.org_id(), limit).await?;
     let cursor = Cursor {
         runner: state.jobs().clone(),

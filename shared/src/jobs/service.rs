@@ -201,7 +201,7 @@ impl Jobs {
             self.check_credits(org, job_id, needed).await?;
         }
         let now = self.records.now();
-        let limit = org.tier.limits().concurrent_jobs;
+        let limit = org.limits().concurrent_jobs;
         let mut update = Update::new()
             .set("status", JobStatus::Running.as_str())
             .set("started_at", now.to_string())

@@ -197,6 +197,37 @@ impl Blobs for FileBlobs {
         Ok(())
     }
 
+    async fn delete_under(&self, folder: &BlobKey) -> StoreResult<u64> {
+        let (data, meta) = (self.data_path(folder), self.meta_path(folder));
+        tokio::task::spawn_blocking(move || {
+            // An object named like the folder is a file, not the folder: it stays.
+            if !data.is_dir() {
+                return Ok(0);
+            }
+            let mut objects = 0;
+            let mut dirs = vec![data.clone()];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(&dir)? {
+                    let entry = entry?;
+                    if entry.file_type()?.is_dir() {
+                        dirs.push(entry.path());
+                    } else if !entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                        objects += 1;
+                    }
+                }
+            }
+            std::fs::remove_dir_all(&data)?;
+            match std::fs::remove_dir_all(&meta) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            Ok(objects)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+        .map_err(io)
+    }
+
     async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl> {
         check_lifetime(expires_in)?;
         // The link carries whole seconds, so the reported expiry is the second it stops working.

@@ -75,3 +75,24 @@ pub async fn an_unfinished_writer_leaves_nothing(blobs: Arc<dyn Blobs>) {
     drop(writer);
     assert_eq!(&blobs.get(&kept).await.unwrap().unwrap().bytes[..], b"v1");
 }
+
+/// Deleting a folder removes every object under it, however deep, and nothing beside it: not a
+/// sibling folder whose name starts the same, nor an object named like the folder.
+pub async fn a_folder_is_deleted_whole(blobs: Arc<dyn Blobs>) {
+    let root = format!("contract/{}", ulid::Ulid::new());
+    let at = |path: &str| BlobKey::parse(&format!("{root}/{path}")).unwrap();
+    let under = [at("org_1/a.csv"), at("org_1/art_2/leads.json"), at("org_1/art_2/deep/page.html.gz")];
+    let beside = [at("org_10/a.csv"), at("org_1.csv")];
+    for key in under.iter().chain(&beside) {
+        blobs.put(key, Bytes::from_static(b"x"), "text/plain").await.unwrap();
+    }
+    assert_eq!(blobs.delete_under(&at("org_1")).await.unwrap(), 3);
+    for key in &under {
+        assert_eq!(blobs.get(key).await.unwrap(), None, "{key} is gone");
+    }
+    for key in &beside {
+        assert!(blobs.get(key).await.unwrap().is_some(), "{key} is not under the folder and stays");
+    }
+    assert_eq!(blobs.delete_under(&at("org_1")).await.unwrap(), 0, "deleting again finds nothing");
+    assert_eq!(blobs.delete_under(&at("nothing_here")).await.unwrap(), 0);
+}

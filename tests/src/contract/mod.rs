@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod jobs;
 pub mod keys;
 pub mod leads;
+pub mod operators;
 pub mod probe;
 pub mod queue;
 pub mod research;
@@ -82,7 +83,13 @@ define_suite!(
 define_suite!(
     $
     /// Every `Blobs` contract test, over an `Arc<dyn Blobs>` expression.
-    blobs_suite, blobs, [put_get_delete, signed_url_downloads_without_credentials, written_in_parts_reads_back_whole, an_unfinished_writer_leaves_nothing]
+    blobs_suite, blobs, [
+        put_get_delete,
+        signed_url_downloads_without_credentials,
+        written_in_parts_reads_back_whole,
+        an_unfinished_writer_leaves_nothing,
+        a_folder_is_deleted_whole,
+    ]
 );
 
 define_suite!(
@@ -213,5 +220,19 @@ define_suite!(
         a_retry_after_a_crash_does_not_write_again,
         slow_and_malformed_requests_are_bounded_and_enveloped,
         artifact_files_past_their_retention_are_rendered_from_the_leads,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every operator contract test (limit overrides, deleting an organization), over a
+    /// `TestServer` expression on a manual clock.
+    operators_suite, operators, [
+        limit_overrides_show_in_me_and_the_organization,
+        a_requests_per_minute_override_replaces_the_tiers,
+        a_concurrent_jobs_override_replaces_the_tiers,
+        a_plans_per_day_override_replaces_the_tiers,
+        an_sse_connections_override_replaces_the_tiers,
+        deleting_an_organization_removes_its_data,
     ]
 );

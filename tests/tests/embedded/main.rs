@@ -10,6 +10,7 @@ mod jobs_embedded;
 mod keys_embedded;
 mod leads_embedded;
 mod llm_planner;
+mod operators_embedded;
 mod ports_embedded;
 mod probe_embedded;
 mod research_embedded;

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration, Delete, ObjectIdentifier,
+};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 
@@ -208,6 +210,55 @@ impl Blobs for S3Blobs {
     async fn delete(&self, key: &BlobKey) -> StoreResult<()> {
         self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(|e| self.fail("DeleteObject", key, e))?;
         Ok(())
+    }
+
+    async fn delete_under(&self, folder: &BlobKey) -> StoreResult<u64> {
+        let prefix = format!("{folder}/");
+        let mut deleted = 0;
+        // Deleting what one page listed moves the rest up, so each round lists from the start.
+        loop {
+            let listed = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&prefix)
+                .max_keys(1_000)
+                .send()
+                .await
+                .map_err(|e| self.fail("ListObjectsV2", folder, e))?;
+            let keys: Vec<ObjectIdentifier> = listed
+                .contents()
+                .iter()
+                .filter_map(|object| object.key())
+                .filter_map(|key| ObjectIdentifier::builder().key(key).build().ok())
+                .collect();
+            if keys.is_empty() {
+                return Ok(deleted);
+            }
+            let count = keys.len() as u64;
+            let batch = Delete::builder()
+                .set_objects(Some(keys))
+                .quiet(true)
+                .build()
+                .map_err(|e| StoreError::Invalid(format!("cannot build the delete of `{folder}/`: {e}")))?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(batch)
+                .send()
+                .await
+                .map_err(|e| self.fail("DeleteObjects", folder, e))?;
+            if let Some(failed) = out.errors().first() {
+                return Err(StoreError::Backend(format!(
+                    "S3 DeleteObjects under `{folder}/` in bucket `{}` failed for `{}`: {}",
+                    self.bucket,
+                    failed.key().unwrap_or("?"),
+                    failed.message().unwrap_or("no message")
+                )));
+            }
+            deleted += count;
+        }
     }
 
     async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> StoreResult<SignedUrl> {
