@@ -29,7 +29,7 @@ fn seeds(rows: usize) -> String {
     csv
 }
 
-async fn seed_site(rows: usize) -> FixtureSite {
+pub(crate) async fn seed_site(rows: usize) -> FixtureSite {
     FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv; charset=utf-8", body: seeds(rows) })]).await
 }
 
@@ -44,7 +44,7 @@ async fn seeded_job(s: &TestServer, key: &str, site: &FixtureSite, rows: usize) 
 
 /// Runs a live job over 150 seed rows to its end, approved with `approval`: 150 companies at
 /// 0.5 and 50 CTOs at 0.5 = 100 credits (the plan estimates 165, verification included).
-async fn run_seeded_job(s: &TestServer, key: &str, site: &FixtureSite, approval: Value) -> (String, Value) {
+pub(crate) async fn run_seeded_job(s: &TestServer, key: &str, site: &FixtureSite, approval: Value) -> (String, Value) {
     let (thread, job_id) = seeded_job(s, key, site, 150).await;
     json_of(post(s, key, &format!("/v1/jobs/{job_id}/approve"), approval).await, StatusCode::OK).await;
     let job = until_ended(s, key, &job_id).await;

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod jobs;
 pub mod keys;
 pub mod leads;
+pub mod members;
 pub mod operators;
 pub mod probe;
 pub mod queue;
@@ -142,6 +143,13 @@ define_suite!(
         budgets_refuse_approvals_and_stop_live_jobs,
         a_low_balance_alerts_once_and_blocks_what_it_cannot_pay,
     ]
+);
+
+define_suite!(
+    $
+    /// Every members contract test (invitations, roles, removal), over a `TestServer`
+    /// expression on a manual clock.
+    members_suite, members, [members_are_invited_join_and_are_removed, invitations_expire_after_a_week]
 );
 
 define_suite!(

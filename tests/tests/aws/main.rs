@@ -8,6 +8,7 @@ mod billing_aws;
 mod jobs_aws;
 mod keys_aws;
 mod leads_aws;
+mod members_aws;
 mod operators_aws;
 mod ports_aws;
 mod probe_aws;

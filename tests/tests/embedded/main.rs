@@ -10,6 +10,7 @@ mod jobs_embedded;
 mod keys_embedded;
 mod leads_embedded;
 mod llm_planner;
+mod members_embedded;
 mod operators_embedded;
 mod ports_embedded;
 mod probe_embedded;
