@@ -1,13 +1,15 @@
 //! Members: the people of an organization. An admin invites someone by email with a role; the
 //! invitation is a one-time token (shown once, stored as its SHA-256 hash, valid for
 //! [`INVITATION_TTL_DAYS`]); redeeming it makes the member active and mints a key of theirs
-//! with the role's scopes, in one transaction. Usage of the jobs their keys approve is billed
+//! with the role's scopes, in one transaction; a retry with the same token within a day answers
+//! the same key. Usage of the jobs their keys approve is billed
 //! to them (`GET /v1/usage?group_by=member`); removing a member revokes their keys.
 //!
 //! Items, all but the lookup in the organization's partition:
 //! - `MEMBER#<mem_id>`: the member;
 //! - `MEMBEREMAIL#<email>`: one per address, so an address is a member once (put if absent);
-//! - `INVITE#<sha256>` / `INVITE`: the invitation's lookup (expires with it).
+//! - `INVITE#<sha256>` / `INVITE`: the invitation's lookup (expires with it; once redeemed, it
+//!   keeps the answer for a day, so a retry gets the same key).
 
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
@@ -141,6 +143,20 @@ fn invitation_key(token: &str) -> Key {
     Key::new(format!("INVITE#{}", hex::encode(Sha256::digest(token.as_bytes()))), "INVITE")
 }
 
+/// The attribute of a spent invitation holding the answer it gave, and how long it is kept.
+const REDEEMED: &str = "redeemed";
+pub const REDEEMED_REPLAY_SECS: i64 = 24 * 3600;
+
+/// The answer a spent invitation gave, if it was spent.
+fn redeemed(item: &Item) -> StoreResult<Option<(Member, ApiKey, String)>> {
+    match item.attrs.get(REDEEMED) {
+        Some(value) => {
+            serde_json::from_value(value.clone()).map(Some).map_err(|e| StoreError::Invalid(format!("redeemed invitation: {e}")))
+        }
+        None => Ok(None),
+    }
+}
+
 /// The idempotency steps of inviting and of removing (the invite's outcome holds the token, as
 /// the stored response does, for the replay window).
 const STEP_INVITE: &str = "member_invite";
@@ -209,15 +225,19 @@ impl Accounts {
     }
 
     /// Redeems an invitation: the member becomes active and gets a key of the role's scopes
-    /// (named `key_name`, or after them), in one transaction that also spends the token. Returns
-    /// the member, the key and its secret (shown this once). An unknown, used or expired token is
-    /// `NotFound`.
+    /// (named `key_name`, or after them), in one transaction that also marks the token spent
+    /// and keeps the answer on it for [`REDEEMED_REPLAY_SECS`], so a client whose connection
+    /// dropped can ask again with the same token and get the same key instead of losing it.
+    /// Returns the member, the key and its secret. An unknown or expired token is `NotFound`.
     pub async fn accept_invitation(&self, token: &str, key_name: Option<&str>) -> ResearchResult<(Member, ApiKey, String)> {
         let gone = || ResearchError::NotFound { what: "Invitation", id: "(the token)".into(), param: "token" };
         if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + TOKEN_RANDOM_LEN {
             return Err(gone());
         }
         let lookup_item = self.table.get(&invitation_key(token)).await?.ok_or_else(gone)?;
+        if let Some(redeemed) = redeemed(&lookup_item)? {
+            return Ok(redeemed);
+        }
         let lookup: InvitationLookup = lookup_item.to_record()?;
         let member = self.member(&lookup.organization_id, &lookup.member_id).await?.ok_or_else(gone)?;
         let now = self.clock.now();
@@ -229,20 +249,28 @@ impl Accounts {
         let new = NewKey { name, kind: KeyKind::Secret, mode: lookup.mode, scopes: member.role.scopes(), expires_at: None };
         let minted = self.mint(&lookup.organization_id, new, Some(&member.id))?;
         let joined = Member { status: MemberStatus::Active, joined_at: Some(now.into()), invitation_expires_at: None, ..member };
+        let answer = (joined.clone(), minted.key, minted.secret);
         let update = Update::new()
             .set("status", "active")
             .set("joined_at", serde_json::to_value(joined.joined_at).expect("timestamp"))
             .set("invitation_expires_at", serde_json::Value::Null);
+        let spent = Update::new()
+            .set(REDEEMED, serde_json::to_value(&answer).map_err(|e| StoreError::Invalid(e.to_string()))?)
+            .set(quarry_ports::table::TTL, now.timestamp() + REDEEMED_REPLAY_SECS);
         let mut ops = minted.ops;
-        ops.push(WriteOp::Delete { key: invitation_key(token), condition: Condition::Exists });
+        ops.push(WriteOp::Update { key: invitation_key(token), update: spent, condition: Condition::Exists });
         ops.push(WriteOp::Update {
             key: member_key(&lookup.organization_id, &joined.id),
             update,
             condition: Condition::equals("status", "invited"),
         });
         match self.table.transact(ops).await {
-            Ok(()) => Ok((joined, minted.key, minted.secret)),
-            Err(StoreError::ConditionFailed) => Err(gone()),
+            Ok(()) => Ok(answer),
+            // Redeemed by a concurrent request: its answer, or gone if the member went meanwhile.
+            Err(StoreError::ConditionFailed) => match self.table.get(&invitation_key(token)).await? {
+                Some(item) => redeemed(&item)?.ok_or_else(gone),
+                None => Err(gone()),
+            },
             Err(e) => Err(e.into()),
         }
     }

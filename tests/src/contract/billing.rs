@@ -161,6 +161,35 @@ pub async fn the_ledger_sums_to_the_balance_and_usage_reports_it(s: TestServer) 
     assert_eq!(since_today["data"][0]["type"], "usage");
 }
 
+/// A live job bills what its plan priced and it delivered: each enrichment dimension asked for,
+/// on every row whose company site was read.
+pub async fn priced_enrichment_is_billed_when_delivered(s: TestServer) {
+    use crate::fixtures::FixtureWeb;
+    let web = FixtureWeb::serve().await;
+    let csv = format!(
+        "Company,Website\nKontorwerk,{}\nHalyard Robotics,{}\nBrightwell,{}\n",
+        web.home("kontorwerk.de"),
+        web.home("halyardrobotics.com"),
+        web.home("brightwell.co.uk")
+    );
+    let files = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: csv })]).await;
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();
+    let message = json!({"content": "For each company in the attached CSV, pull the CEO and CTO. Add the tech stack.",
+        "attachments": [{"kind": "csv", "url": files.url("seeds.csv")}]});
+    let posted = json_of(post(&s, &key, &format!("/v1/threads/{thread}/messages"), message).await, StatusCode::CREATED).await;
+    assert!(posted["plan"]["criteria"]["enrich"].to_string().contains("tech_stack"), "{}", posted["plan"]);
+    let job_id = posted["job"]["id"].as_str().unwrap();
+    json_of(post(&s, &key, &format!("/v1/jobs/{job_id}/approve"), json!({})).await, StatusCode::OK).await;
+    let job = until_ended(&s, &key, job_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    // 3 companies at 0.5, 6 people at 0.5, and the tech stack of 3 read sites at 0.5 = 6.
+    assert_eq!(job["credits_used"], 6, "{job}");
+    let ledger = get(&s, &key, "/v1/credits/usage").await;
+    assert_eq!(ledger["data"][0]["amount"], -6, "{ledger}");
+}
+
 pub async fn a_new_month_grants_again_and_only_the_grant_expires(s: TestServer) {
     let clock = s.manual_clock.clone().expect("a manual clock");
     let org = s.org(Tier::Scale).await;

@@ -139,6 +139,7 @@ define_suite!(
     /// expression on a manual clock.
     billing_suite, billing, [
         the_ledger_sums_to_the_balance_and_usage_reports_it,
+        priced_enrichment_is_billed_when_delivered,
         a_new_month_grants_again_and_only_the_grant_expires,
         budgets_refuse_approvals_and_stop_live_jobs,
         a_low_balance_alerts_once_and_blocks_what_it_cannot_pay,
