@@ -106,9 +106,8 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
 
     let mut kills = 0;
     for (run, store) in disturbed.iter().enumerate() {
-        kills +=
-            run_disturbed(store, &manual, &clock, &org.id, &job_id, window, 0x9E37_79B9_7F4A_7C15 + run as u64, TargetPolicy::default())
-                .await;
+        let plan = KillPlan { window, seed: 0x9E37_79B9_7F4A_7C15 + run as u64 };
+        kills += run_disturbed(store, &manual, &clock, &org.id, &job_id, plan, TargetPolicy::default()).await;
         let runner = runner(store);
         let job = runner.job(&caller, &job_id).await.unwrap();
         assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
@@ -120,6 +119,13 @@ async fn a_job_killed_at_random_points_ends_exactly_like_an_undisturbed_one() {
     println!("killed the worker {kills} times over {DISTURBED_RUNS} runs");
 }
 
+/// When handlers are killed: after a random part of `window` µs, drawn from `seed`.
+#[derive(Clone, Copy)]
+struct KillPlan {
+    window: u64,
+    seed: u64,
+}
+
 /// Runs the job in `store` to its end, killing handlers after a random part of `window` µs.
 /// Returns how many handlers were killed.
 async fn run_disturbed(
@@ -128,10 +134,10 @@ async fn run_disturbed(
     clock: &SharedClock,
     org_id: &str,
     job_id: &str,
-    window: u64,
-    seed: u64,
+    kills: KillPlan,
     policy: TargetPolicy,
 ) -> usize {
+    let KillPlan { window, seed } = kills;
     let jobs = Jobs::new(store.storage.table.clone(), store.storage.blobs.clone(), store.storage.steps.clone(), clock.clone());
     let worker = Worker::with_target_policy(store.storage.clone(), clock.clone(), policy);
     let mut dice = Dice(seed);
@@ -204,7 +210,16 @@ async fn a_live_job_killed_at_random_points_bills_exactly_once() {
     store.storage.steps.delete(&first.receipt).await.unwrap();
 
     let window = Duration::from_millis(40).as_micros() as u64;
-    let kills = run_disturbed(&store, &manual, &clock, &org.id, &job_id, window, 0xC0FF_EE00_D15E_A5E5, TargetPolicy::LoopbackOnly).await;
+    let kills = run_disturbed(
+        &store,
+        &manual,
+        &clock,
+        &org.id,
+        &job_id,
+        KillPlan { window, seed: 0xC0FF_EE00_D15E_A5E5 },
+        TargetPolicy::LoopbackOnly,
+    )
+    .await;
     assert!(kills >= 3, "the test killed the worker only {kills} times");
     let job = jobs.job(&caller, &job_id).await.unwrap();
     assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
