@@ -96,10 +96,10 @@ pub struct NewMember {
 impl NewMember {
     /// The invitation a request asks for; a bad field is an error naming it.
     pub fn parse(email: &str, name: Option<&str>, role: Option<MemberRole>) -> ResearchResult<NewMember> {
-        let email = email.trim().to_ascii_lowercase();
         if email.is_empty() || email.chars().count() > MAX_EMAIL {
             return Err(ResearchError::invalid("email", format!("`email` must be 1 to {MAX_EMAIL} characters.")));
         }
+        let email = email.trim().to_ascii_lowercase();
         let plausible = email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
         });
@@ -312,7 +312,7 @@ mod tests {
     fn invitations_name_what_is_wrong() {
         let ok = NewMember::parse("  Ada@Example.COM ", Some(" Ada "), None).unwrap();
         assert_eq!((ok.email.as_str(), ok.name.as_deref(), ok.role), ("ada@example.com", Some("Ada"), MemberRole::Member));
-        for email in ["", "ada", "ada@localhost", "a b@example.com"] {
+        for email in ["", "   ", "ada", "ada@localhost", "a b@example.com"] {
             let param = match NewMember::parse(email, None, None) {
                 Err(ResearchError::Invalid { param, .. } | ResearchError::Unprocessable { param, .. }) => param,
                 other => panic!("{email}: {other:?}"),

@@ -27,7 +27,7 @@ pub(super) const TXN_SK: &str = "TXN#";
 /// What moved the credits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum EntryKind {
+pub enum TransactionKind {
     /// The period's allowance, at the period's start (positive).
     Grant,
     /// A job's credits, billed when it ends (negative).
@@ -48,7 +48,7 @@ pub struct LedgerEntry {
     #[schema(example = "credit_transaction")]
     pub object: String,
     #[serde(rename = "type")]
-    pub kind: EntryKind,
+    pub kind: TransactionKind,
     /// Credits added to (positive) or taken from (negative) the balance.
     pub amount: i64,
     pub description: String,
@@ -65,7 +65,7 @@ pub struct LedgerEntry {
 
 impl LedgerEntry {
     /// A new entry of `kind` for `amount`, dated `at`.
-    pub fn new(kind: EntryKind, amount: i64, description: impl Into<String>, at: Timestamp) -> Self {
+    pub fn new(kind: TransactionKind, amount: i64, description: impl Into<String>, at: Timestamp) -> Self {
         LedgerEntry {
             id: new_id(TXN_PREFIX),
             object: "credit_transaction".into(),
@@ -142,11 +142,11 @@ fn entry_updates(entry: &LedgerEntry) -> (Update, Update) {
     let amount = entry.amount;
     let totals = Update::new().add("balance", amount);
     match entry.kind {
-        EntryKind::Grant => (totals.add("total_granted", amount), Update::new().add("granted", amount)),
-        EntryKind::Adjustment => (totals.add("total_granted", amount), Update::new().add("adjusted", amount)),
+        TransactionKind::Grant => (totals.add("total_granted", amount), Update::new().add("granted", amount)),
+        TransactionKind::Adjustment => (totals.add("total_granted", amount), Update::new().add("adjusted", amount)),
         // `credits` is what the period used, net of refunds (the attribute predates the ledger).
-        EntryKind::Usage | EntryKind::Refund => (totals.add("total_used", -amount), Update::new().add("credits", -amount)),
-        EntryKind::Expiry => (totals, Update::new().add("expired", -amount)),
+        TransactionKind::Usage | TransactionKind::Refund => (totals.add("total_used", -amount), Update::new().add("credits", -amount)),
+        TransactionKind::Expiry => (totals, Update::new().add("expired", -amount)),
     }
 }
 
@@ -157,13 +157,13 @@ mod tests {
     #[test]
     fn derived_ids_are_stable_and_sort_by_their_date() {
         let at = Timestamp::parse("2026-12-01T00:00:00Z").unwrap();
-        let a = LedgerEntry::new(EntryKind::Grant, 10, "g", at).with_derived_id("org_1/2026-12/grant");
-        let b = LedgerEntry::new(EntryKind::Grant, 10, "g", at).with_derived_id("org_1/2026-12/grant");
-        let c = LedgerEntry::new(EntryKind::Grant, 10, "g", at).with_derived_id("org_2/2026-12/grant");
+        let a = LedgerEntry::new(TransactionKind::Grant, 10, "g", at).with_derived_id("org_1/2026-12/grant");
+        let b = LedgerEntry::new(TransactionKind::Grant, 10, "g", at).with_derived_id("org_1/2026-12/grant");
+        let c = LedgerEntry::new(TransactionKind::Grant, 10, "g", at).with_derived_id("org_2/2026-12/grant");
         assert_eq!(a.id, b.id);
         assert_ne!(a.id, c.id);
         assert!(crate::ids::has_prefix(&a.id, TXN_PREFIX));
-        let later = LedgerEntry::new(EntryKind::Usage, -1, "u", Timestamp::parse("2026-12-02T00:00:00Z").unwrap());
+        let later = LedgerEntry::new(TransactionKind::Usage, -1, "u", Timestamp::parse("2026-12-02T00:00:00Z").unwrap());
         assert!(entry_key("o", &a).sk < entry_key("o", &later).sk);
     }
 }

@@ -30,7 +30,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use budget::{Budget, BudgetObject, BudgetSettings};
-pub use ledger::{EntryKind, LedgerEntry, TXN_PREFIX};
+pub use ledger::{LedgerEntry, TransactionKind, TXN_PREFIX};
 pub use period::Period;
 pub use usage::{GroupBy, UsageQuery, UsageReport};
 
@@ -176,7 +176,7 @@ impl Billing {
         if expire > 0 {
             let at = Timestamp(period.start() - chrono::Duration::milliseconds(1));
             let description = format!("Unused credits of the {} grant (they do not roll over)", previous.label());
-            expiry = LedgerEntry::new(EntryKind::Expiry, -expire, description, at)
+            expiry = LedgerEntry::new(TransactionKind::Expiry, -expire, description, at)
                 .with_derived_id(&format!("{org_id}/{}/expiry", previous.label()));
             entries.push(&expiry);
         }
@@ -217,7 +217,7 @@ impl Billing {
             return Ok(vec![day_op]);
         }
         let description = format!("Job {} ({} rows)", charge.job_id, charge.rows);
-        let mut entry = LedgerEntry::new(EntryKind::Usage, -(charge.credits as i64), description, now);
+        let mut entry = LedgerEntry::new(TransactionKind::Usage, -(charge.credits as i64), description, now);
         entry.job_id = Some(charge.job_id.to_string());
         entry.thread_id = Some(charge.thread_id.to_string());
         entry.api_key_id = charge.api_key_id.map(str::to_string);
@@ -230,7 +230,7 @@ impl Billing {
     /// An operator's adjustment of `amount` credits (either sign), with a note for the ledger.
     pub async fn adjust(&self, org: &Organization, amount: i64, note: &str) -> StoreResult<LedgerEntry> {
         self.ensure_period(org).await?;
-        let entry = LedgerEntry::new(EntryKind::Adjustment, amount, note, self.now());
+        let entry = LedgerEntry::new(TransactionKind::Adjustment, amount, note, self.now());
         self.table.transact(entries_ops(&org.id, &[&entry], Vec::new())?).await?;
         self.check_alerts(org).await?;
         Ok(entry)
@@ -240,7 +240,7 @@ impl Billing {
     /// the refund's transaction): `None` when the job was refunded already.
     pub async fn refund_job(&self, org: &Organization, charge: &JobCharge<'_>, note: &str) -> StoreResult<Option<LedgerEntry>> {
         self.ensure_period(org).await?;
-        let mut refund = LedgerEntry::new(EntryKind::Refund, charge.credits as i64, note, self.now());
+        let mut refund = LedgerEntry::new(TransactionKind::Refund, charge.credits as i64, note, self.now());
         refund.job_id = Some(charge.job_id.to_string());
         refund.thread_id = Some(charge.thread_id.to_string());
         refund.api_key_id = charge.api_key_id.map(str::to_string);
@@ -323,7 +323,7 @@ const ALERT_MARKER_TTL_SECS: i64 = 35 * 86_400;
 /// month, so it is written once whoever writes it.
 fn grant_entry(org_id: &str, period: Period, monthly_credits: u64) -> LedgerEntry {
     let description = format!("Monthly credits for {}", period.label());
-    LedgerEntry::new(EntryKind::Grant, monthly_credits as i64, description, Timestamp(period.start()))
+    LedgerEntry::new(TransactionKind::Grant, monthly_credits as i64, description, Timestamp(period.start()))
         .with_derived_id(&format!("{org_id}/{}/grant", period.label()))
 }
 

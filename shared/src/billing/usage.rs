@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::budget::DateRange;
-use super::ledger::{EntryKind, LedgerEntry};
+use super::ledger::{LedgerEntry, TransactionKind};
 use super::period::Period;
 use super::{day_key, day_prefix, Billing};
 use crate::accounts::{org_partition, Mode, Organization};
@@ -55,11 +55,12 @@ impl UsageQuery {
         };
         let from = day(from, "from", period.first_day())?;
         let to = day(to, "to", period.last_day().max(from))?;
+        // Dates of the documented form that cannot go together are a 422, not a 400.
         if to < from {
-            return Err(ResearchError::invalid("to", "`to` must not be before `from`."));
+            return Err(ResearchError::unprocessable("to", "`to` must not be before `from`."));
         }
         if (to - from).num_days() >= MAX_DAYS {
-            return Err(ResearchError::invalid("from", format!("A report covers at most {MAX_DAYS} days; narrow `from` and `to`.")));
+            return Err(ResearchError::unprocessable("from", format!("A report covers at most {MAX_DAYS} days; narrow `from` and `to`.")));
         }
         Ok(UsageQuery { from, to, group_by })
     }
@@ -208,7 +209,7 @@ impl Billing {
             for item in page.items {
                 read += 1;
                 let entry: LedgerEntry = item.into_record()?;
-                if !matches!(entry.kind, EntryKind::Usage | EntryKind::Refund) {
+                if !matches!(entry.kind, TransactionKind::Usage | TransactionKind::Refund) {
                     continue;
                 }
                 let key = match by {
@@ -219,7 +220,7 @@ impl Billing {
                 };
                 let group = groups.entry(key).or_default();
                 group.0 -= entry.amount;
-                if entry.kind == EntryKind::Usage {
+                if entry.kind == TransactionKind::Usage {
                     group.1 += 1;
                 }
             }

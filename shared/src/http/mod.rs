@@ -348,7 +348,7 @@ impl AppState {
 #[openapi(
     info(title = "Quarry API", description = "Self-hostable lead research API. Errors use one envelope; every response carries X-Request-Id."),
     modifiers(&Security),
-    components(schemas(error::ErrorEnvelope)),
+    components(schemas(error::ErrorEnvelope, crate::filters::DateText, crate::filters::DateOrTimeText)),
     security(("bearer" = []), ("x-api-key" = []))
 )]
 struct ApiDoc;

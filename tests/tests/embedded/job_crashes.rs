@@ -180,7 +180,7 @@ async fn run_disturbed(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_job_killed_at_random_points_bills_exactly_once() {
     use quarry_planner::{Attachment, AttachmentKind};
-    use quarry_shared::billing::{Billing, EntryKind, LedgerEntry};
+    use quarry_shared::billing::{Billing, LedgerEntry, TransactionKind};
     use quarry_tests::fixtures::{FixtureSite, Page};
 
     let mut csv = String::from("Company Name,Website,Country,Industry,Employees,Contact,Job Title,E-mail\n");
@@ -230,7 +230,7 @@ async fn a_live_job_killed_at_random_points_bills_exactly_once() {
     let billing = Billing::new(store.storage.table.clone(), clock.clone());
     let query = Query::partition(format!("ORG#{}", org.id)).prefix("TXN#");
     let ledger: Vec<LedgerEntry> = quarry_ports::table::query_all_records(store.storage.table.as_ref(), query).await.unwrap();
-    let usage: Vec<&LedgerEntry> = ledger.iter().filter(|e| e.kind == EntryKind::Usage).collect();
+    let usage: Vec<&LedgerEntry> = ledger.iter().filter(|e| e.kind == TransactionKind::Usage).collect();
     assert_eq!(usage.len(), 1, "one usage entry however often the job was killed ({kills} kills): {ledger:?}");
     assert_eq!(usage[0].amount, -100);
     assert_eq!(usage[0].job_id.as_deref(), Some(job_id.as_str()));
