@@ -202,6 +202,17 @@ impl FixtureWeb {
         format!("http://{domain}:{}/", self.port)
     }
 
+    /// A seed CSV of three of the sites (Kontorwerk, Halyard Robotics, Brightwell), each with a
+    /// CEO and a CTO on its pages.
+    pub fn seed_list(&self) -> String {
+        format!(
+            "Company,Website\nKontorwerk,{}\nHalyard Robotics,{}\nBrightwell,{}\n",
+            self.home("kontorwerk.de"),
+            self.home("halyardrobotics.com"),
+            self.home("brightwell.co.uk")
+        )
+    }
+
     /// Requests so far, on every site.
     pub fn total_hits(&self) -> usize {
         self.hits.lock().unwrap().values().sum()

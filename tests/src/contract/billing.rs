@@ -79,6 +79,13 @@ async fn balance(s: &TestServer, key: &str) -> i64 {
     sum
 }
 
+/// Approving `job_id` is refused with 402 `insufficient_credits`, the message saying `why`.
+async fn refused_for_credits(s: &TestServer, key: &str, job_id: &str, why: &str) {
+    let r = post(s, key, &format!("/v1/jobs/{job_id}/approve"), json!({})).await;
+    let refused = assert_error(r, StatusCode::PAYMENT_REQUIRED, "insufficient_credits", None).await;
+    assert!(refused["error"]["message"].as_str().unwrap().contains(why), "{refused}");
+}
+
 /// A GET of `path` answers 400 naming `param`.
 async fn bad(s: &TestServer, key: &str, path: &str, param: &str) {
     let r = call(s, Method::GET, path, key).send().await.unwrap();
@@ -168,13 +175,7 @@ pub async fn the_ledger_sums_to_the_balance_and_usage_reports_it(s: TestServer) 
 pub async fn priced_enrichment_is_billed_when_delivered(s: TestServer) {
     use crate::fixtures::FixtureWeb;
     let web = FixtureWeb::serve().await;
-    let csv = format!(
-        "Company,Website\nKontorwerk,{}\nHalyard Robotics,{}\nBrightwell,{}\n",
-        web.home("kontorwerk.de"),
-        web.home("halyardrobotics.com"),
-        web.home("brightwell.co.uk")
-    );
-    let files = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: csv })]).await;
+    let files = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: web.seed_list() })]).await;
     let org = s.org(Tier::Scale).await;
     let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
     let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();
@@ -274,14 +275,7 @@ pub async fn budgets_refuse_approvals_and_stop_live_jobs(s: TestServer) {
 
     // New live approvals are refused, naming the budget.
     let (_, next) = seeded_job(&s, &key, &site, 10).await;
-    let refused = assert_error(
-        post(&s, &key, &format!("/v1/jobs/{next}/approve"), json!({})).await,
-        StatusCode::PAYMENT_REQUIRED,
-        "insufficient_credits",
-        None,
-    )
-    .await;
-    assert!(refused["error"]["message"].as_str().unwrap().contains("budget"), "{refused}");
+    refused_for_credits(&s, &key, &next, "budget").await;
 
     // The alerts were recorded once, and setting the budget again does not repeat them.
     json_of(put(&s, &key, "/v1/usage/budget", json!({"monthly_ceiling": 50})).await, StatusCode::OK).await;
@@ -318,14 +312,7 @@ pub async fn a_low_balance_alerts_once_and_blocks_what_it_cannot_pay(s: TestServ
 
     // 20 credits cannot pay for another 100.
     let (_, next) = seeded_job(&s, &key, &site, 150).await;
-    let refused = assert_error(
-        post(&s, &key, &format!("/v1/jobs/{next}/approve"), json!({})).await,
-        StatusCode::PAYMENT_REQUIRED,
-        "insufficient_credits",
-        None,
-    )
-    .await;
-    assert!(refused["error"]["message"].as_str().unwrap().contains("20 left"), "{refused}");
+    refused_for_credits(&s, &key, &next, "20 left").await;
     // A job capped within the balance runs, and the alert is not repeated.
     json_of(post(&s, &key, &format!("/v1/jobs/{next}/approve"), json!({"max_credits": 15})).await, StatusCode::OK).await;
     let job = until_ended(&s, &key, &next).await;

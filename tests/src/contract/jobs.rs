@@ -345,13 +345,7 @@ pub async fn live_jobs_enrich_seed_files_and_reuse_the_lead_index(s: TestServer)
 pub async fn live_jobs_read_company_sites(s: TestServer) {
     use crate::fixtures::{FixtureSite, FixtureWeb, Page};
     let web = FixtureWeb::serve().await;
-    let csv = format!(
-        "Company,Website\nKontorwerk,{}\nHalyard Robotics,{}\nBrightwell,{}\n",
-        web.home("kontorwerk.de"),
-        web.home("halyardrobotics.com"),
-        web.home("brightwell.co.uk")
-    );
-    let files = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: csv })]).await;
+    let files = FixtureSite::serve(vec![("seeds.csv", Page { content_type: "text/csv", body: web.seed_list() })]).await;
     let org = s.org(Tier::Scale).await;
     let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
     let thread = json_of(post(&s, &key, "/v1/threads", json!({})).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_string();
