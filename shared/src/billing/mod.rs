@@ -331,7 +331,7 @@ fn grant_entry(org_id: &str, period: Period, monthly_credits: u64) -> LedgerEntr
 fn ledger_range((from, to): (Option<Timestamp>, Option<Timestamp>)) -> quarry_ports::KeyRange {
     use quarry_ports::KeyRange;
     // `~` sorts after every digit and `#`, closing the range just before `to`'s millisecond.
-    let before = |t: Timestamp| format!("{}", ledger::sk_at(Timestamp(t.0 - chrono::Duration::milliseconds(1)))) + "~";
+    let before = |t: Timestamp| ledger::sk_at(Timestamp(t.0 - chrono::Duration::milliseconds(1))) + "~";
     match (from, to) {
         (None, None) => KeyRange::Prefix(TXN_SK.to_string()),
         (Some(from), None) => KeyRange::Between(ledger::sk_at(from), format!("{TXN_SK}~")),
