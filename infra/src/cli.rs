@@ -1,16 +1,19 @@
-//! Command-line interface: `serve` (the default), `keys …` and `org …`.
+//! Command-line interface: `serve` (the default), `keys …`, `org …` and `credits …`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use quarry_ports::clock::Timestamp;
-use quarry_ports::Blobs;
+use quarry_ports::clock::{SharedClock, Timestamp};
+use quarry_ports::{Blobs, Order, Table};
 use quarry_shared::accounts::{
-    parse_organization_name, Accounts, KeyKind, Limit, LimitOverrides, Mode, NewKey, OrganizationChanges, OrganizationObject,
+    parse_organization_name, Accounts, KeyKind, Limit, LimitOverrides, Mode, NewKey, Organization, OrganizationChanges, OrganizationObject,
     OverrideChange, Scope, Tier, VERIFIED_KEY_TTL,
 };
+use quarry_shared::billing::{Balance, Billing};
+use quarry_shared::error::ResearchError;
+use quarry_shared::jobs::service::MAX_REFUND_NOTE;
 use quarry_shared::settings::Settings;
 
 use crate::local::{organization, Local, OrgDefaultFlags};
@@ -36,6 +39,9 @@ enum Command {
     /// Create, show, configure (tier, monthly credits, limit overrides) and delete organizations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Show an organization's credits, adjust them, refund a job, and list the ledger.
+    #[command(subcommand)]
+    Credits(CreditsCommand),
 }
 
 /// Which store a command acts on: the embedded store of a data directory, or (with the `aws`
@@ -62,6 +68,22 @@ impl DataDir {
         Ok(Local::open(self.data_dir.as_ref().unwrap_or(&settings.server.data_dir), CLI_BASE_URL)?.accounts)
     }
 
+    /// The table of the chosen store and the clock its writes are dated by.
+    async fn table(&self, settings: &Settings) -> anyhow::Result<(Arc<dyn Table>, SharedClock)> {
+        #[cfg(feature = "aws")]
+        if let Some(table) = self.aws_table.as_ref().or(settings.aws.table.as_ref()) {
+            return Ok(crate::local::aws_table(table, settings.aws.endpoint_url.as_deref()).await);
+        }
+        let local = Local::open(self.data_dir.as_ref().unwrap_or(&settings.server.data_dir), CLI_BASE_URL)?;
+        Ok((local.embedded.storage.table.clone(), local.clock))
+    }
+
+    /// The accounts and the credit ledger of the chosen store.
+    async fn credits(&self, settings: &Settings) -> anyhow::Result<Credits> {
+        let (table, clock) = self.table(settings).await?;
+        Ok(Credits { accounts: Accounts::new(table.clone(), clock.clone()), billing: Billing::new(table.clone(), clock), table })
+    }
+
     /// The accounts service and the blob store of the chosen store: the data directory's files,
     /// or on AWS the bucket `bucket` (required there: the table alone does not name it).
     async fn accounts_and_blobs(&self, settings: &Settings, bucket: Option<&str>) -> anyhow::Result<(Accounts, Arc<dyn Blobs>)> {
@@ -77,6 +99,14 @@ impl DataDir {
         let local = Local::open(self.data_dir.as_ref().unwrap_or(&settings.server.data_dir), CLI_BASE_URL)?;
         Ok((local.accounts, local.embedded.storage.blobs.clone()))
     }
+}
+
+/// What the `credits` commands act on: the organizations, the ledger, and the table the jobs
+/// a refund reads are in.
+struct Credits {
+    accounts: Accounts,
+    billing: Billing,
+    table: Arc<dyn Table>,
 }
 
 /// The limit overrides `quarry org set` and `org create` take: a number (or `unlimited` plans a
@@ -221,6 +251,97 @@ enum OrgCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum CreditsCommand {
+    /// Print the balance, the lifetime totals and the current month's counters as one JSON object.
+    Show {
+        #[command(flatten)]
+        data: DataDir,
+        /// Organization ID (default: the oldest organization).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Add credits (a top-up) or take them away (a correction) with a note, as a ledger entry;
+    /// print the entry as JSON.
+    Adjust {
+        #[command(flatten)]
+        data: DataDir,
+        /// Credits to add (positive) or take away (negative, e.g. --amount -500), at most
+        /// 1000000000 either way.
+        #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_adjustment)]
+        amount: i64,
+        /// Why, for the ledger (1 to 500 characters).
+        #[arg(long, value_parser = parse_note)]
+        note: String,
+        /// Organization ID (default: the oldest organization).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Give back the credits a finished live job was billed (once per job); print the refund
+    /// entry as JSON.
+    Refund {
+        #[command(flatten)]
+        data: DataDir,
+        /// The job ID (`job_…`).
+        job_id: String,
+        /// Why, for the ledger (1 to 500 characters) [default: Refund of job <JOB_ID>]
+        #[arg(long, value_parser = parse_note)]
+        note: Option<String>,
+        /// Organization ID (default: the oldest organization).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Print the ledger, newest first, one JSON entry per line.
+    Ledger {
+        #[command(flatten)]
+        data: DataDir,
+        /// Organization ID (default: the oldest organization).
+        #[arg(long)]
+        org: Option<String>,
+        /// Print at most this many entries (the newest) [default: all]
+        #[arg(long, value_name = "N", value_parser = parse_limit)]
+        limit: Option<usize>,
+    },
+}
+
+/// Largest adjustment either way: a typo's extra zeros are refused rather than credited.
+const MAX_ADJUSTMENT: i64 = 1_000_000_000;
+
+/// `--amount`: a whole number of credits, not 0, within [`MAX_ADJUSTMENT`] either way.
+fn parse_adjustment(raw: &str) -> Result<i64, String> {
+    let amount: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a whole number of credits: e.g. --amount 500 adds credits, --amount -500 takes them away"))?;
+    if amount == 0 {
+        return Err("an adjustment of 0 moves no credits: give a positive amount to add credits (--amount 500) or a negative one to take them away (--amount -500)".into());
+    }
+    if amount.abs() > MAX_ADJUSTMENT {
+        return Err(format!("an adjustment is at most {MAX_ADJUSTMENT} credits either way; check the number of zeros"));
+    }
+    Ok(amount)
+}
+
+/// `--limit`: how many ledger entries to print, 1 or more.
+fn parse_limit(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{raw}` is not a number of entries: give 1 or more, or leave --limit out to print the whole ledger")),
+    }
+}
+
+/// `--note`: what the ledger entry says, not blank, at most [`MAX_REFUND_NOTE`] characters.
+fn parse_note(raw: &str) -> Result<String, String> {
+    let note = raw.trim();
+    if note.is_empty() {
+        return Err("the note may not be blank: say why the credits move (e.g. --note \"Refund: duplicate rows\")".into());
+    }
+    if note.chars().count() > MAX_REFUND_NOTE {
+        return Err(format!("the note is at most {MAX_REFUND_NOTE} characters"));
+    }
+    Ok(note.to_string())
+}
+
 /// The base URL the CLI's store uses when no server address is involved.
 const CLI_BASE_URL: &str = "http://127.0.0.1:8080";
 
@@ -231,6 +352,7 @@ pub async fn run(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve::run(args, settings).await,
         Some(Command::Keys(cmd)) => keys(cmd, settings).await,
         Some(Command::Org(cmd)) => org(cmd, settings).await,
+        Some(Command::Credits(cmd)) => credits(cmd, settings).await,
     }
 }
 
@@ -291,6 +413,123 @@ async fn existing_org(accounts: &Accounts, org: Option<&str>) -> anyhow::Result<
         None => {
             Ok(accounts.first_organization().await?.context("no organization yet: run `quarry keys create` or `quarry serve` first")?.id)
         }
+    }
+}
+
+/// The named organization, else the oldest.
+async fn existing_organization(accounts: &Accounts, org: Option<&str>) -> anyhow::Result<Organization> {
+    let id = existing_org(accounts, org).await?;
+    accounts.organization(&id).await?.with_context(|| format!("no organization {id} (see `quarry org list`)"))
+}
+
+async fn credits(cmd: CreditsCommand, settings: &Settings) -> anyhow::Result<()> {
+    match cmd {
+        CreditsCommand::Show { data, org } => {
+            let credits = data.credits(settings).await?;
+            let org = existing_organization(&credits.accounts, org.as_deref()).await?;
+            let balance = credits.billing.balance(&org).await?;
+            let (period, counters) = credits.billing.period_counters(&org).await?;
+            let shown = CreditsShown {
+                object: "credits",
+                organization_id: &org.id,
+                monthly_credits: org.monthly_credits,
+                balance,
+                period: PeriodShown {
+                    label: period.label(),
+                    from: period.first_day().to_string(),
+                    to: period.last_day().to_string(),
+                    granted: counters.granted,
+                    adjusted: counters.adjusted,
+                    used: counters.used,
+                    expired: counters.expired,
+                    rollover: counters.rollover,
+                },
+            };
+            println!("{}", serde_json::to_string(&shown)?);
+            Ok(())
+        }
+        CreditsCommand::Adjust { data, amount, note, org } => {
+            let credits = data.credits(settings).await?;
+            let org = existing_organization(&credits.accounts, org.as_deref()).await?;
+            let entry = credits.billing.adjust(&org, amount, &note).await?;
+            let balance = credits.billing.balance(&org).await?.balance;
+            eprintln!("Adjusted the credits of {} by {amount:+}: the balance is now {balance}.", org.id);
+            if balance < 0 {
+                eprintln!("The balance is below zero: live jobs are refused until it covers their estimate again.");
+            }
+            println!("{}", serde_json::to_string(&entry)?);
+            Ok(())
+        }
+        CreditsCommand::Refund { data, job_id, note, org } => {
+            let credits = data.credits(settings).await?;
+            let org = existing_organization(&credits.accounts, org.as_deref()).await?;
+            let refund = quarry_shared::jobs::service::refund(credits.table.as_ref(), &credits.billing, &org, &job_id, note.as_deref())
+                .await
+                .map_err(|e| refused(e, &org.id))?;
+            let balance = credits.billing.balance(&org).await?.balance;
+            eprintln!("Refunded {} credits of job {job_id} to {}: the balance is now {balance}.", refund.amount, org.id);
+            println!("{}", serde_json::to_string(&refund)?);
+            Ok(())
+        }
+        CreditsCommand::Ledger { data, org, limit } => {
+            let credits = data.credits(settings).await?;
+            let org = existing_organization(&credits.accounts, org.as_deref()).await?;
+            let mut left = limit.unwrap_or(usize::MAX);
+            let mut cursor = None;
+            while left > 0 {
+                let (entries, next) = credits.billing.ledger_page(&org, (None, None), Order::Desc, left.min(100), cursor).await?;
+                for entry in &entries {
+                    println!("{}", serde_json::to_string(entry)?);
+                }
+                left = left.saturating_sub(entries.len());
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// What `quarry credits show` prints: the balance and lifetime totals (as `GET /v1/account`
+/// shows them), and the current month's counters.
+#[derive(serde::Serialize)]
+struct CreditsShown<'a> {
+    object: &'static str,
+    organization_id: &'a str,
+    monthly_credits: u64,
+    #[serde(flatten)]
+    balance: Balance,
+    period: PeriodShown,
+}
+
+/// The current month's counters: its grant, the operator's adjustments, what it used (net of
+/// refunds), what expired in it, and the credits carried over into it.
+#[derive(serde::Serialize)]
+struct PeriodShown {
+    label: String,
+    from: String,
+    to: String,
+    granted: i64,
+    adjusted: i64,
+    used: i64,
+    expired: i64,
+    rollover: i64,
+}
+
+/// A domain refusal as the CLI says it.
+fn refused(e: ResearchError, org_id: &str) -> anyhow::Error {
+    match e {
+        ResearchError::NotFound { what, id, .. } => anyhow::anyhow!("no {} {id} in organization {org_id}", what.to_lowercase()),
+        ResearchError::Invalid { param, message } | ResearchError::Unprocessable { param, message } => {
+            anyhow::anyhow!("--{param}: {message}")
+        }
+        ResearchError::Conflict(message) | ResearchError::Rejected(message) | ResearchError::InsufficientCredits(message) => {
+            anyhow::anyhow!(message)
+        }
+        ResearchError::Store(e) => e.into(),
+        other => anyhow::anyhow!("{other:?}"),
     }
 }
 

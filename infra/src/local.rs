@@ -134,10 +134,18 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 /// `QUARRY_AWS_ENDPOINT_URL`, points it at an emulator instead).
 #[cfg(feature = "aws")]
 pub async fn aws_accounts(table: &str, endpoint: Option<&str>) -> Accounts {
+    let (table, clock) = aws_table(table, endpoint).await;
+    Accounts::new(table, clock)
+}
+
+/// A deployed stack's DynamoDB table (`endpoint`, as for [`aws_accounts`]) and the clock its
+/// writes are dated by.
+#[cfg(feature = "aws")]
+pub async fn aws_table(table: &str, endpoint: Option<&str>) -> (Arc<dyn quarry_ports::Table>, SharedClock) {
     use quarry_store::aws::{dynamo::DynamoTable, sdk_config};
     let config = sdk_config(endpoint).await;
     let clock: SharedClock = Arc::new(SystemClock);
-    Accounts::new(Arc::new(DynamoTable::from_config(&config, table, clock.clone())), clock)
+    (Arc::new(DynamoTable::from_config(&config, table, clock.clone())), clock)
 }
 
 /// The blob store of a deployed stack: its S3 bucket (`endpoint`, as for [`aws_accounts`]).

@@ -92,3 +92,45 @@ async fn organizations_are_created_configured_and_deleted_in_the_stack() {
     assert!(accounts.organization(&org).await.unwrap().is_none());
     assert!(quarry_ports::Blobs::get(bucket.as_ref(), &blob).await.unwrap().is_none(), "its files are gone");
 }
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run infra/test.sh"]
+async fn credits_are_adjusted_and_listed_in_the_stack() {
+    use quarry_shared::billing::Billing;
+    let clock = Arc::new(SystemClock);
+    let table = moto::fresh_table(clock.clone()).await;
+    let endpoint = moto::endpoint().await;
+    let name = table.table_name().to_string();
+    let ok = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json = |stdout: String| -> serde_json::Value { serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}")) };
+
+    let created = json(ok(quarry(&endpoint, &["org", "create", "--aws-table", &name, "--name", "Team C", "--credits", "300"])));
+    let org = created["id"].as_str().unwrap().to_string();
+    let shown = json(ok(quarry(&endpoint, &["credits", "show", "--aws-table", &name, "--org", &org])));
+    assert_eq!((shown["balance"].as_i64(), shown["period"]["granted"].as_i64()), (Some(300), Some(300)), "{shown}");
+    let entry = json(ok(quarry(
+        &endpoint,
+        &["credits", "adjust", "--aws-table", &name, "--org", &org, "--amount", "-120", "--note", "Correction"],
+    )));
+    assert_eq!((entry["type"].as_str(), entry["amount"].as_i64()), (Some("adjustment"), Some(-120)), "{entry}");
+
+    let accounts = Accounts::new(table.clone(), clock.clone());
+    let stored = accounts.organization(&org).await.unwrap().unwrap();
+    assert_eq!(Billing::new(table.clone(), clock).balance(&stored).await.unwrap().balance, 180, "written to the stack's table");
+    let shown = json(ok(quarry(&endpoint, &["credits", "show", "--aws-table", &name, "--org", &org])));
+    assert_eq!(shown["balance"], 180);
+    let lines = ok(quarry(&endpoint, &["credits", "ledger", "--aws-table", &name, "--org", &org]));
+    let kinds: Vec<String> = lines.lines().map(|l| json(l.to_string())["type"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, ["adjustment", "grant"], "{lines}");
+
+    let out = quarry(&endpoint, &["credits", "refund", "job_01KBQ3S7Y5B3C2M6Z3T4W5X6Y7", "--aws-table", &name, "--org", &org]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no job job_01KBQ3S7Y5B3C2M6Z3T4W5X6Y7"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

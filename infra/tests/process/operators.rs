@@ -10,13 +10,13 @@ use serde_json::{json, Value};
 use super::cli::{client, create_key, data_dir, me, quarry, run, run_ok, text, Server};
 
 /// The one JSON object a command printed.
-fn json_line(stdout: &str) -> Value {
+pub(crate) fn json_line(stdout: &str) -> Value {
     assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout:?}");
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout:?}"))
 }
 
 /// Runs a command that must fail; returns its stderr.
-fn run_err(dir: &std::path::Path, args: &[&str]) -> String {
+pub(crate) fn run_err(dir: &std::path::Path, args: &[&str]) -> String {
     let out = run(dir, args);
     assert!(!out.status.success(), "quarry {args:?} should fail, printed {}", text(&out.stdout));
     assert!(out.stdout.is_empty(), "nothing on stdout on failure: {}", text(&out.stdout));

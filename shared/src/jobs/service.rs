@@ -1,6 +1,7 @@
 //! The jobs service of the API: reading jobs, their leads, log, artifact and summary, approving a
-//! pending job (which enqueues its first chunk) and stopping one. It needs no fetcher and no web
-//! engine: the work of a job happens in the worker ([`super::runner::JobRunner`]).
+//! pending job (which enqueues its first chunk) and stopping one; and the operator's refund of a
+//! finished live job ([`refund`]). It needs no fetcher and no web engine: the work of a job
+//! happens in the worker ([`super::runner::JobRunner`]).
 
 use std::sync::Arc;
 
@@ -11,13 +12,14 @@ use super::records::{
 };
 use super::{job_key, running_key, Job, JobStatus};
 use crate::accounts::{Caller, Organization};
+use crate::billing::{Billing, Ended, EntryKind, JobCharge, LedgerEntry};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, EventType};
 use crate::leads::store::{job_data_partition, job_leads, LEAD_SK};
 use crate::leads::Lead;
 use crate::plans::{plan_key, Plan};
-use quarry_ports::clock::SharedClock;
-use quarry_ports::{Blobs, Condition, Item, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
+use quarry_ports::clock::{SharedClock, Timestamp};
+use quarry_ports::{Blobs, Condition, Item, Order, Query, Queue, StoreError, StoreResult, Table, Update, WriteOp};
 
 /// What approving a job may set.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -331,5 +333,111 @@ impl Jobs {
     /// Every lead of a job, in discovery order.
     pub async fn leads(&self, org_id: &str, job_id: &str) -> StoreResult<Vec<Lead>> {
         job_leads(self.records.table.as_ref(), org_id, job_id).await
+    }
+
+    /// Gives back the credits a finished live job of `org` was billed (see [`refund`]).
+    pub async fn refund(&self, org: &Organization, job_id: &str, note: Option<&str>) -> ResearchResult<LedgerEntry> {
+        refund(self.records.table.as_ref(), &self.records.billing, org, job_id, note).await
+    }
+}
+
+/// Longest note a refund's ledger entry takes.
+pub const MAX_REFUND_NOTE: usize = 500;
+
+/// Gives back the credits a finished live job of `org` was billed, once per job: an operator's
+/// decision, recorded as a `refund` entry of the ledger that names the job, its thread, and the
+/// key and member that approved it (so usage by key or member nets it out), with `note` as its
+/// description (`Refund of job …` without one).
+///
+/// Refused with a conflict: a job that has not ended (its credits are not billed yet), a test-mode
+/// job (it ran free), a job that billed nothing (failed jobs are not billed; a job stopped by the
+/// deletion of its thread never was), and a job refunded already. A job of either mode is looked
+/// up, so a test job is told apart from a missing one (404).
+///
+/// A function of the table and the ledger rather than of [`Jobs`] alone: the operator's CLI opens
+/// a deployment's table without its bucket and queues.
+pub async fn refund(
+    table: &dyn Table,
+    billing: &Billing,
+    org: &Organization,
+    job_id: &str,
+    note: Option<&str>,
+) -> ResearchResult<LedgerEntry> {
+    let note = match note.map(str::trim) {
+        None => format!("Refund of job {job_id}"),
+        Some("") => {
+            return Err(ResearchError::invalid(
+                "note",
+                "A refund's note may not be blank: say why the credits are given back, or leave the note out.",
+            ))
+        }
+        Some(n) if n.chars().count() > MAX_REFUND_NOTE => {
+            return Err(ResearchError::invalid("note", format!("A refund's note is at most {MAX_REFUND_NOTE} characters.")))
+        }
+        Some(n) => n.to_string(),
+    };
+    let not_found = || ResearchError::NotFound { what: "Job", id: job_id.to_string(), param: "job_id" };
+    if !crate::ids::has_prefix(job_id, crate::ids::prefix::JOB) {
+        return Err(not_found());
+    }
+    let item = table.get(&job_key(&org.id, job_id)).await?.ok_or_else(not_found)?;
+    let job: Job = item.to_record()?;
+    let ended = match job.status {
+        JobStatus::Succeeded => Ended::Succeeded,
+        JobStatus::Stopped => Ended::Stopped,
+        JobStatus::Failed => Ended::Failed,
+        status @ (JobStatus::Pending | JobStatus::Running) => {
+            return Err(ResearchError::Conflict(format!(
+                "Job {job_id} is {}: only a job that has ended can be refunded, since a job is billed when it ends. Stop it or wait for its end, then refund it.",
+                status.as_str()
+            )))
+        }
+    };
+    if !job.livemode {
+        return Err(ResearchError::Conflict(format!("Job {job_id} ran in test mode, which is free: it billed no credits to refund.")));
+    }
+    if job.credits_used == 0 {
+        let why = if ended == Ended::Failed { "failed, and failed jobs are not billed" } else { "used no credits" };
+        return Err(ResearchError::Conflict(format!("Job {job_id} {why}: there is nothing to refund.")));
+    }
+    if usage_entry(billing, org, &job).await?.is_none() {
+        return Err(ResearchError::Conflict(format!(
+            "Job {job_id} counted {} credits but the ledger has no usage entry for it (it ended without being billed): there is nothing to refund.",
+            job.credits_used
+        )));
+    }
+    let charge = JobCharge {
+        job_id,
+        thread_id: &job.thread_id,
+        livemode: true,
+        credits: job.credits_used,
+        rows: job.artifact.as_ref().map_or(0, |a| a.rows),
+        ended,
+        api_key_id: item.str(APPROVED_KEY),
+        member_id: item.str(APPROVED_MEMBER),
+    };
+    billing.refund_job(org, &charge, &note).await?.ok_or_else(|| {
+        ResearchError::Conflict(format!(
+            "Job {job_id} was refunded already: a job's credits are given back once, and its refund is in the ledger."
+        ))
+    })
+}
+
+/// The usage entry a live job's end wrote. It is dated a moment after the job's `finished_at`
+/// (both are read from the clock as the job ends), so the ledger is read
+/// from a minute before to an hour after, not whole.
+async fn usage_entry(billing: &Billing, org: &Organization, job: &Job) -> StoreResult<Option<LedgerEntry>> {
+    let Some(finished) = job.finished_at else { return Ok(None) };
+    let range = (Some(Timestamp(finished.0 - chrono::Duration::minutes(1))), Some(Timestamp(finished.0 + chrono::Duration::hours(1))));
+    let mut cursor = None;
+    loop {
+        let (entries, next) = billing.ledger_page(org, range, Order::Asc, 100, cursor).await?;
+        if let Some(entry) = entries.into_iter().find(|e| e.kind == EntryKind::Usage && e.job_id.as_deref() == Some(job.id.as_str())) {
+            return Ok(Some(entry));
+        }
+        match next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(None),
+        }
     }
 }

@@ -1,12 +1,15 @@
 //! The credits contract: the ledger and the balance it sums to, the monthly grant and its expiry,
 //! usage reports, budgets (refused approvals, stopped live jobs, alerts once a period) and the
-//! `credit.low` alert, over real HTTP with the worker running. On a manual clock (months are
+//! `credit.low` alert, and the operator's refund of a job ([`Jobs::refund`]), over real HTTP with
+//! the worker running. On a manual clock (months are
 //! moved by hand). Run on the embedded store (`tests/embedded/billing_embedded.rs`) and on AWS via
 //! moto (`tests/aws/billing_aws.rs`).
 
 use quarry_shared::accounts::{KeyKind, Mode, Organization, Scope, Tier};
 use quarry_shared::billing::{Billing, Ended, JobCharge, Period};
+use quarry_shared::error::ResearchError;
 use quarry_shared::events::EventLog;
+use quarry_shared::jobs::Jobs;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -320,4 +323,64 @@ pub async fn a_low_balance_alerts_once_and_blocks_what_it_cannot_pay(s: TestServ
     assert_eq!(balance(&s, &key).await, 20 - job["credits_used"].as_i64().unwrap());
     let events = EventLog::new(s.storage.table.as_ref()).all(&org.id).await.unwrap();
     assert_eq!(events.iter().filter(|e| e.kind.as_str() == "credit.low").count(), 1);
+}
+
+/// The message of a refund the operator's `Jobs::refund` refused as a conflict.
+fn conflict(refused: Result<quarry_shared::billing::LedgerEntry, ResearchError>) -> String {
+    match refused {
+        Err(ResearchError::Conflict(message)) => message,
+        other => panic!("a conflict, not {other:?}"),
+    }
+}
+
+pub async fn the_operator_refunds_a_finished_live_job_once(s: TestServer) {
+    let org = s.org(Tier::Scale).await;
+    let key = s.key(&org, KeyKind::Secret, Mode::Live, &Scope::ALL).await;
+    let key_id = get(&s, &key, "/v1/me").await["api_key"]["id"].as_str().unwrap().to_string();
+    let jobs = Jobs::new(s.storage.table.clone(), s.storage.blobs.clone(), s.storage.steps.clone(), s.clock.clone());
+    let site = seed_site(150).await;
+
+    // A pending job has billed nothing yet.
+    let (_, pending) = seeded_job(&s, &key, &site, 150).await;
+    let message = conflict(jobs.refund(&org, &pending, None).await);
+    assert!(message.contains("pending") && message.contains("ended"), "{message}");
+
+    let (thread, job) = run_seeded_job(&s, &key, &site, json!({})).await;
+    let job_id = job["id"].as_str().unwrap();
+    assert_eq!(balance(&s, &key).await, 9_900);
+    let refund = jobs.refund(&org, job_id, Some("  Refund: duplicate rows ")).await.expect("a finished live job is refunded");
+    assert_eq!(refund.kind, quarry_shared::billing::EntryKind::Refund);
+    assert_eq!(refund.amount, 100, "the job's credits_used");
+    assert_eq!(refund.description, "Refund: duplicate rows");
+    assert_eq!(refund.job_id.as_deref(), Some(job_id));
+    assert_eq!(refund.thread_id.as_deref(), Some(thread.as_str()));
+    assert_eq!(refund.api_key_id.as_deref(), Some(key_id.as_str()), "the key that approved the job");
+    assert_eq!(balance(&s, &key).await, 10_000, "the balance rose by the job's credits");
+    let account = get(&s, &key, "/v1/account").await;
+    assert_eq!(account["credits"], json!({"balance": 10_000, "total_purchased": 10_000, "total_used": 0}), "{account}");
+    let entries = ledger(&s, &key).await;
+    assert_eq!(entries[0]["id"], refund.id.as_str(), "the refund is the newest entry: {entries:?}");
+    assert_eq!((entries[0]["type"].as_str(), entries[0]["amount"].as_i64()), (Some("refund"), Some(100)));
+    let by_key = get(&s, &key, "/v1/usage?group_by=key").await;
+    assert_eq!(by_key["groups"], json!([{"key": key_id, "credits_used": 0, "jobs": 1}]), "the key's usage nets the refund: {by_key}");
+
+    // Once per job, whoever asks again.
+    let message = conflict(jobs.refund(&org, job_id, Some("again")).await);
+    assert!(message.contains("refunded already"), "{message}");
+    assert_eq!(balance(&s, &key).await, 10_000, "a second refund moves nothing");
+    assert!(matches!(jobs.refund(&org, job_id, Some("   ")).await, Err(ResearchError::Invalid { ref param, .. }) if param == "note"));
+
+    // Test keys run free, so their jobs have nothing to refund.
+    let test_key = s.key(&org, KeyKind::Secret, Mode::Test, &Scope::ALL).await;
+    let (_, test_job) = seeded_job(&s, &test_key, &site, 20).await;
+    json_of(post(&s, &test_key, &format!("/v1/jobs/{test_job}/approve"), json!({})).await, StatusCode::OK).await;
+    assert_eq!(until_ended(&s, &test_key, &test_job).await["status"], "succeeded");
+    let message = conflict(jobs.refund(&org, &test_job, None).await);
+    assert!(message.contains("test mode"), "{message}");
+
+    // Another organization has no such job, and neither has this one an unknown ID.
+    let other = s.org(Tier::Scale).await;
+    assert!(matches!(jobs.refund(&other, job_id, None).await, Err(ResearchError::NotFound { .. })));
+    assert!(matches!(jobs.refund(&org, "job_01KBQ3S7Y5B3C2M6Z3T4W5X6Y7", None).await, Err(ResearchError::NotFound { .. })));
+    assert_eq!(balance(&s, &key).await, 10_000);
 }

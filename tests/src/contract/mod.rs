@@ -135,7 +135,7 @@ define_suite!(
 
 define_suite!(
     $
-    /// Every credits contract test (ledger, usage, budgets, alerts), over a `TestServer`
+    /// Every credits contract test (ledger, usage, budgets, alerts, refunds), over a `TestServer`
     /// expression on a manual clock.
     billing_suite, billing, [
         the_ledger_sums_to_the_balance_and_usage_reports_it,
@@ -143,6 +143,7 @@ define_suite!(
         a_new_month_grants_again_and_only_the_grant_expires,
         budgets_refuse_approvals_and_stop_live_jobs,
         a_low_balance_alerts_once_and_blocks_what_it_cannot_pay,
+        the_operator_refunds_a_finished_live_job_once,
     ]
 );
 
