@@ -12,7 +12,7 @@ use super::records::{
 };
 use super::{job_key, running_key, Job, JobStatus};
 use crate::accounts::{Caller, Organization};
-use crate::billing::{Billing, Ended, EntryKind, JobCharge, LedgerEntry};
+use crate::billing::{Billing, Ended, JobCharge, LedgerEntry, TransactionKind};
 use crate::error::{ResearchError, ResearchResult};
 use crate::events::{Event, EventType};
 use crate::leads::store::{job_data_partition, job_leads, LEAD_SK};
@@ -432,7 +432,8 @@ async fn usage_entry(billing: &Billing, org: &Organization, job: &Job) -> StoreR
     let mut cursor = None;
     loop {
         let (entries, next) = billing.ledger_page(org, range, Order::Asc, 100, cursor).await?;
-        if let Some(entry) = entries.into_iter().find(|e| e.kind == EntryKind::Usage && e.job_id.as_deref() == Some(job.id.as_str())) {
+        if let Some(entry) = entries.into_iter().find(|e| e.kind == TransactionKind::Usage && e.job_id.as_deref() == Some(job.id.as_str()))
+        {
             return Ok(Some(entry));
         }
         match next {

@@ -349,7 +349,7 @@ pub async fn the_operator_refunds_a_finished_live_job_once(s: TestServer) {
     let job_id = job["id"].as_str().unwrap();
     assert_eq!(balance(&s, &key).await, 9_900);
     let refund = jobs.refund(&org, job_id, Some("  Refund: duplicate rows ")).await.expect("a finished live job is refunded");
-    assert_eq!(refund.kind, quarry_shared::billing::EntryKind::Refund);
+    assert_eq!(refund.kind, quarry_shared::billing::TransactionKind::Refund);
     assert_eq!(refund.amount, 100, "the job's credits_used");
     assert_eq!(refund.description, "Refund: duplicate rows");
     assert_eq!(refund.job_id.as_deref(), Some(job_id));
