@@ -145,3 +145,21 @@ pub(super) fn fit_budget(criteria: &mut Criteria) -> Result<(), PlanRejection> {
     criteria.max_rows = Some(u32::try_from(affordable_rows).unwrap_or(u32::MAX).min(rows(criteria)));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivered_row_bills_what_the_plan_priced_and_it_got() {
+        let criteria =
+            Criteria { enrich: vec![EnrichDimension::Funding, EnrichDimension::News], verify_emails: true, ..Criteria::default() };
+        // Company 5 + two people 10 + two dimensions 10 + two verified emails 2.
+        assert_eq!(billed_tenths(&criteria, 2, true, 2), 27);
+        // An unread site delivers no dimension; more addresses than people bill one each.
+        assert_eq!(billed_tenths(&criteria, 2, false, 5), 17);
+        // Verification turned off bills none.
+        let unverified = Criteria { verify_emails: false, ..criteria };
+        assert_eq!(billed_tenths(&unverified, 1, true, 3), 5 + 5 + 10);
+    }
+}
