@@ -279,42 +279,57 @@ impl Billing {
     /// only if absent, in the event's transaction). Returns whether any was recorded.
     pub async fn check_alerts(&self, org: &Organization) -> StoreResult<bool> {
         let period = self.ensure_period(org).await?;
-        let keys = [period_key(&org.id, period), credits_key(&org.id), budget::budget_key(&org.id)];
+        let marker_key = |name: &str| Key::new(org_partition(&org.id), format!("ALERT#{}#{name}", period.label()));
+        // The markers are read with the counters, so an alert already recorded costs no write.
+        let keys = [
+            period_key(&org.id, period),
+            credits_key(&org.id),
+            budget::budget_key(&org.id),
+            marker_key(WARNING),
+            marker_key(EXCEEDED),
+            marker_key(LOW),
+        ];
         let items = self.table.get_many(&keys).await?;
         let counters = PeriodCounters::from_item(items[0].as_ref());
         let balance = items[1].as_ref().and_then(|i| i.i64("balance")).unwrap_or(0);
         let budget = items[2].as_ref().map(Item::to_record::<Budget>).transpose()?.unwrap_or_default();
+        let recorded_already =
+            |name: &str| [WARNING, EXCEEDED, LOW].iter().position(|n| *n == name).is_some_and(|i| items[3 + i].is_some());
         let now = self.now();
         let mut due = Vec::new();
         if let Some(object) = budget.alert(counters.used, period) {
             if object.status != budget::BudgetStatus::Ok {
-                due.push(("usage.budget.warning", EventType::UsageBudgetWarning, serde_json::to_value(&object).unwrap_or_default()));
+                due.push((WARNING, EventType::UsageBudgetWarning, serde_json::to_value(&object).unwrap_or_default()));
             }
             if object.status == budget::BudgetStatus::Exceeded {
-                due.push(("usage.budget.exceeded", EventType::UsageBudgetExceeded, serde_json::to_value(&object).unwrap_or_default()));
+                due.push((EXCEEDED, EventType::UsageBudgetExceeded, serde_json::to_value(&object).unwrap_or_default()));
             }
         }
         let grant = counters.granted;
         if grant > 0 && balance * 5 < grant {
             let object = serde_json::json!({"object": "credit_balance", "balance": balance, "monthly_credits": grant,
                 "period": {"from": period.first_day().to_string(), "to": period.last_day().to_string()}});
-            due.push(("credit.low", EventType::CreditLow, object));
+            due.push((LOW, EventType::CreditLow, object));
         }
         let mut recorded = false;
-        for (name, kind, object) in due {
-            let marker = Item::new(Key::new(org_partition(&org.id), format!("ALERT#{}#{name}", period.label())))
-                .expires_at(period.end().timestamp() + ALERT_MARKER_TTL_SECS);
+        for (name, kind, object) in due.into_iter().filter(|(name, _, _)| !recorded_already(name)) {
+            let marker = Item::new(marker_key(name)).expires_at(period.end().timestamp() + ALERT_MARKER_TTL_SECS);
             let mut ops = vec![WriteOp::Put { item: marker, condition: Condition::Absent }];
             ops.extend(Event::new(kind, &object, true, now)?.record_ops(&org.id)?);
             match self.table.transact(ops).await {
                 Ok(()) => recorded = true,
-                Err(StoreError::ConditionFailed) => {}
+                Err(StoreError::ConditionFailed) => {} // another process recorded it just now
                 Err(e) => return Err(e),
             }
         }
         Ok(recorded)
     }
 }
+
+/// The alerts' marker names (their event types).
+const WARNING: &str = "usage.budget.warning";
+const EXCEEDED: &str = "usage.budget.exceeded";
+const LOW: &str = "credit.low";
 
 /// Alert markers outlive their period by this much (a late job end of the period still sees them).
 const ALERT_MARKER_TTL_SECS: i64 = 35 * 86_400;
