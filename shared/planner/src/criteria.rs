@@ -16,8 +16,16 @@ pub struct Criteria {
     /// sorted alphabetically.
     pub industries: Vec<String>,
     /// ISO 3166-1 alpha-2 country codes (`FR`, `US`, …), sorted alphabetically. Regions such as
-    /// `EU` or `DACH` are expanded to their member countries; a named city adds its country.
+    /// `EU` or `DACH` are expanded to their member countries, or to the members the request lists
+    /// ("LATAM (Mexico, Colombia and Chile)" is `CL`, `CO`, `MX`); a named city, state or province
+    /// adds its country.
     pub countries: Vec<String>,
+    /// US states (and DC) and Canadian provinces and territories, as ISO 3166-2 codes (`US-TX`,
+    /// `CA-ON`), sorted alphabetically. Each one's country is also in `countries`, and narrows that
+    /// country alone: `countries` `DE`, `US` with `regions` `US-TX` means Germany or Texas. Absent
+    /// (read as empty) in plans stored before regions were read.
+    #[serde(default)]
+    pub regions: Vec<String>,
     /// City names in English (`Berlin`, `New York`), sorted alphabetically. Each city's country is
     /// also in `countries`.
     pub cities: Vec<String>,
@@ -215,6 +223,7 @@ impl Criteria {
     pub fn normalize(&mut self) {
         sort_dedup(&mut self.industries);
         sort_dedup(&mut self.countries);
+        sort_dedup(&mut self.regions);
         sort_dedup(&mut self.cities);
         sort_dedup(&mut self.funding_stages);
         self.department_headcounts.sort_by_key(|d| d.department);

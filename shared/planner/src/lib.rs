@@ -14,5 +14,5 @@ mod rules;
 pub use criteria::*;
 pub use llm::{from_config, LlmConfig, LlmPlanner};
 pub use model::*;
-pub use rules::lookup::{country_code, industry_slug, read_title};
+pub use rules::lookup::{country_code, industry_slug, read_title, region_cities, region_name, region_of_city};
 pub use rules::RulePlanner;

@@ -32,6 +32,11 @@ impl Want {
         self.0.countries = strings(codes);
         self
     }
+    /// States and provinces by ISO 3166-2 code; their countries are given with `countries`.
+    fn regions(mut self, codes: &[&str]) -> Self {
+        self.0.regions = strings(codes);
+        self
+    }
     fn cities(mut self, names: &[&str]) -> Self {
         self.0.cities = strings(names);
         self
@@ -203,6 +208,8 @@ fn cases() -> Vec<Case> {
     cases.extend(language_cases());
     cases.extend(number_and_vocabulary_cases());
     cases.extend(rejection_cases());
+    cases.extend(region_cases());
+    cases.extend(narrowed_region_cases());
     cases
 }
 
@@ -689,6 +696,173 @@ fn number_and_vocabulary_cases() -> Vec<Case> {
     ]
 }
 
+/// US states and Canadian provinces: by name, adjective, "-based" and postal abbreviation in context.
+fn region_cases() -> Vec<Case> {
+    let fintech = || want().industries(&["fintech"]);
+    vec![
+        plan("Ontario-based fintechs", vec![msg("Ontario-based fintechs")], fintech().countries(&["CA"]).regions(&["CA-ON"])),
+        plan(
+            "healthcare in Texas, CTO",
+            vec![msg("Healthcare companies in Texas, CTO")],
+            want().industries(&["healthcare"]).countries(&["US"]).regions(&["US-TX"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "Texas-based SaaS startups",
+            vec![msg("Texas-based SaaS startups")],
+            want().industries(&["saas"]).countries(&["US"]).regions(&["US-TX"]),
+        ),
+        plan("NY-based: the state", vec![msg("NY-based fintechs")], fintech().countries(&["US"]).regions(&["US-NY"])),
+        plan(
+            "Austin, TX: the city and its state",
+            vec![msg("CTOs at fintechs in Austin, TX")],
+            fintech().countries(&["US"]).regions(&["US-TX"]).cities(&["Austin"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "in TX, CA and NY: a list gives CA its context",
+            vec![msg("Fintechs in TX, CA and NY")],
+            fintech().countries(&["US"]).regions(&["US-CA", "US-NY", "US-TX"]),
+        ),
+        plan("in CA alone is not read: California or Canada", vec![msg("Fintechs in CA")], fintech()),
+        plan(
+            "San Jose, CA: a city the vocabulary does not know",
+            vec![msg("SaaS companies in San Jose, CA")],
+            want().industries(&["saas"]).countries(&["US"]).regions(&["US-CA"]),
+        ),
+        plan("Berlin, DE is Germany, not Delaware", vec![msg("Fintechs in Berlin, DE")], fintech().countries(&["DE"]).cities(&["Berlin"])),
+        plan(
+            "ME the pronoun, OR after a city",
+            vec![msg("Help ME find SaaS companies in Portland, OR")],
+            want().industries(&["saas"]).countries(&["US"]).regions(&["US-OR"]),
+        ),
+        plan(
+            "capitals: IN and OR stay words",
+            vec![msg("FINTECHS IN TEXAS OR OKLAHOMA")],
+            fintech().countries(&["US"]).regions(&["US-OK", "US-TX"]),
+        ),
+        plan(
+            "Toronto, ON",
+            vec![msg("Startups in Toronto, ON with 50+ employees")],
+            want().countries(&["CA"]).regions(&["CA-ON"]).cities(&["Toronto"]).employees(Some(50), None),
+        ),
+        plan("Washington, D.C.", vec![msg("Fintechs in Washington, D.C.")], fintech().countries(&["US"]).regions(&["US-DC"])),
+        plan(
+            "Washington state and Oregon",
+            vec![msg("Fintechs in Washington state and Oregon")],
+            fintech().countries(&["US"]).regions(&["US-OR", "US-WA"]),
+        ),
+        plan(
+            "British Columbia is not Britain",
+            vec![msg("Head of Sales at fintechs in British Columbia and Quebec")],
+            fintech().countries(&["CA"]).regions(&["CA-BC", "CA-QC"]).roles(&[head_of(D::Sales)]).verified(),
+        ),
+        plan("New Mexico is not Mexico", vec![msg("Fintechs in New Mexico")], fintech().countries(&["US"]).regions(&["US-NM"])),
+        plan("New York alone is the city", vec![msg("Fintechs in New York")], fintech().countries(&["US"]).cities(&["New York"])),
+        plan(
+            "a state and another country",
+            vec![msg("Series A fintechs in California and Germany")],
+            fintech().countries(&["DE", "US"]).regions(&["US-CA"]).stages(&[F::SeriesA]),
+        ),
+        plan(
+            "French: en Californie",
+            vec![msg("Fintechs en Californie, CTO")],
+            fintech().countries(&["US"]).regions(&["US-CA"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "Alberta, 50 rows",
+            vec![msg("Series A SaaS in Alberta, 50 rows")],
+            want().industries(&["saas"]).countries(&["CA"]).regions(&["CA-AB"]).stages(&[F::SeriesA]).rows(50),
+        ),
+        plan(
+            "the US without Texas keeps the US (no excluded regions)",
+            vec![msg("Fintechs in the US without Texas")],
+            fintech().countries(&["US"]),
+        ),
+        plan("a later place replaces the region", vec![msg("Fintechs in Texas"), msg("now only Germany")], fintech().countries(&["DE"])),
+        plan(
+            "another state too",
+            vec![msg("Fintechs in Texas"), msg("Ohio too")],
+            fintech().countries(&["US"]).regions(&["US-OH", "US-TX"]),
+        ),
+        plan(
+            "another country too keeps the state",
+            vec![msg("Fintechs in Texas"), msg("Germany too")],
+            fintech().countries(&["DE", "US"]).regions(&["US-TX"]),
+        ),
+        plan(
+            "drop one of two states",
+            vec![msg("Fintechs in Texas and Ohio"), msg("drop Ohio")],
+            fintech().countries(&["US"]).regions(&["US-TX"]),
+        ),
+        plan("drop the only state drops its country", vec![msg("Fintechs in Texas"), msg("without Texas")], fintech()),
+        plan(
+            "narrow the US to two states",
+            vec![msg("SaaS companies in the US, CTO"), msg("only Texas and Florida")],
+            want().industries(&["saas"]).countries(&["US"]).regions(&["US-FL", "US-TX"]).roles(&[cto()]).verified(),
+        ),
+    ]
+}
+
+/// A region followed by the countries it is meant to cover.
+fn narrowed_region_cases() -> Vec<Case> {
+    let fintech = || want().industries(&["fintech"]);
+    let europe: Vec<&str> = [EU27, &["CH", "GB", "IS", "LI", "NO"]].concat();
+    vec![
+        plan(
+            "LATAM (Mexico, Colombia and Chile)",
+            vec![msg("Fintechs in LATAM (Mexico, Colombia and Chile)")],
+            fintech().countries(&["CL", "CO", "MX"]),
+        ),
+        plan(
+            "Europe, specifically France and Spain",
+            vec![msg("Heads of Data at fintechs in Europe, specifically France and Spain")],
+            fintech().countries(&["ES", "FR"]).roles(&[head_of(D::Data)]).verified(),
+        ),
+        plan(
+            "the Nordics: Sweden and Norway",
+            vec![msg("SaaS companies in the Nordics: Sweden and Norway")],
+            want().industries(&["saas"]).countries(&["NO", "SE"]),
+        ),
+        plan(
+            "DACH - Germany and Austria",
+            vec![msg("Fintechs in DACH - Germany and Austria, 100 rows")],
+            fintech().countries(&["AT", "DE"]).rows(100),
+        ),
+        plan(
+            "APAC (Singapore and Japan)",
+            vec![msg("CTOs at APAC (Singapore and Japan) fintechs")],
+            fintech().countries(&["JP", "SG"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "North America (Texas and Ontario)",
+            vec![msg("Fintechs in North America (Texas and Ontario)")],
+            fintech().countries(&["CA", "US"]).regions(&["CA-ON", "US-TX"]),
+        ),
+        plan(
+            "a listed country outside the region keeps the region",
+            vec![msg("Fintechs in Europe, Germany and the US")],
+            fintech().countries(&[europe.as_slice(), &["US"]].concat()),
+        ),
+        plan(
+            "LATAM (Brazil and Germany): Germany is not in LATAM",
+            vec![msg("Fintechs in LATAM (Brazil and Germany)")],
+            fintech().countries(&[
+                "AR", "BO", "BR", "CL", "CO", "CR", "CU", "DE", "DO", "EC", "GT", "HN", "MX", "NI", "PA", "PE", "PY", "SV", "UY", "VE",
+            ]),
+        ),
+        plan("emphasis keeps the whole region", vec![msg("Fintechs in Europe, especially France")], fintech().countries(&europe)),
+        plan(
+            "a refinement narrows a region",
+            vec![msg("SaaS companies in Europe, CTO"), msg("only the Nordics, namely Sweden and Norway")],
+            want().industries(&["saas"]).countries(&["NO", "SE"]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "German: Europa, nämlich Frankreich und Spanien",
+            vec![msg("Fintechs in Europa, nämlich Frankreich und Spanien")],
+            fintech().countries(&["ES", "FR"]),
+        ),
+    ]
+}
+
 fn rejection_cases() -> Vec<Case> {
     const ASK: &str = "Say who you are looking for";
     vec![
@@ -821,6 +995,16 @@ fn quickstart_plan_has_the_expected_shape() {
     assert!(plan.steps[2].expected_columns.contains(&"vp_engineering_email".to_string()));
     // 100 default rows × (0.5 company + 2 × 0.5 people + 2 × 0.1 verified emails) = 170.
     assert_eq!(plan.credits_estimate, 170);
+}
+
+#[test]
+fn steps_name_states_and_provinces_where_they_name_cities() {
+    let plan = draft(&[msg("CTOs at fintechs in Austin, TX")]).expect("plan");
+    assert_eq!(plan.title, "Fintech companies in Austin, Texas — CTO");
+    assert!(plan.steps[0].task.starts_with("Filter by industry=fintech, country=US, region=US-TX, city=Austin."), "{}", plan.steps[0].task);
+    let plan = draft(&[msg("Fintechs in Ontario and Germany")]).expect("plan");
+    assert_eq!(plan.title, "Fintech companies in Ontario, Germany", "a country no region narrows is named too");
+    assert!(plan.steps[0].task.contains("country=CA|DE, region=CA-ON."), "{}", plan.steps[0].task);
 }
 
 #[test]

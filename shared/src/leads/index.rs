@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dedupe::{self, fold_ascii};
 use super::{LeadDraft, SourceKind};
-use quarry_planner::Criteria;
+use quarry_planner::{region_of_city, Criteria};
 use quarry_ports::{table::query_matching, Condition, Item, Key, Query, StoreError, StoreResult, Table};
 
 /// Most index records one discovery query examines: a selective filter over a large index stops
@@ -169,7 +169,8 @@ fn company_fields(lead: &LeadDraft) -> serde_json::Map<String, serde_json::Value
 }
 
 /// Whether the company of `lead` is known to satisfy every company criterion: industries,
-/// countries, cities, funding stages, headcount range, department headcounts and technologies.
+/// countries, states or provinces (by the company's city), cities, funding stages, headcount
+/// range, department headcounts and technologies.
 /// A fact the index does not hold satisfies nothing, so the index never offers a company it
 /// cannot vouch for. Signals (hiring, recent funding) need dated evidence the index does not keep
 /// yet, so a request with signals matches no indexed company.
@@ -178,6 +179,14 @@ pub fn fits(lead: &LeadDraft, criteria: &Criteria) -> bool {
     let within = |values: &[String], value: Option<&String>| values.is_empty() || value.is_some_and(|v| values.contains(v));
     let city_ok = criteria.cities.is_empty()
         || company.hq_city.as_deref().is_some_and(|city| criteria.cities.iter().any(|c| fold_ascii(c) == fold_ascii(city)));
+    // A state or province narrows its own country. Leads carry no region, so the company's city
+    // places it, and a city the planner cannot place in one region vouches for none.
+    let region_ok = company.hq_country.as_deref().is_none_or(|country| {
+        let asked: Vec<&str> =
+            criteria.regions.iter().map(String::as_str).filter(|r| r.get(..2).is_some_and(|c| c.eq_ignore_ascii_case(country))).collect();
+        asked.is_empty()
+            || company.hq_city.as_deref().and_then(|city| region_of_city(country, city)).is_some_and(|region| asked.contains(&region))
+    });
     let stage_ok = criteria.funding_stages.is_empty()
         || company.funding_stage.as_deref().is_some_and(|stage| {
             criteria
@@ -205,6 +214,7 @@ pub fn fits(lead: &LeadDraft, criteria: &Criteria) -> bool {
     let tech_ok = criteria.technologies.iter().all(|t| stack.contains(t));
     within(&criteria.industries, company.industry.as_ref())
         && within(&criteria.countries, company.hq_country.as_ref())
+        && region_ok
         && city_ok
         && stage_ok
         && size_ok
@@ -336,6 +346,19 @@ mod tests {
         let mut with_stack = known.clone();
         with_stack.fields.insert("tech_stack".into(), serde_json::json!(["Snowflake", "dbt"]));
         assert!(fits(&with_stack, &stack));
+        let mut austin = company("alpha.com", "US", 80);
+        austin.company.as_mut().unwrap().hq_city = Some("Austin".into());
+        let mut portland = austin.clone();
+        portland.company.as_mut().unwrap().hq_city = Some("Portland".into());
+        let texas_or_france = Criteria { countries: vec!["FR".into(), "US".into()], regions: vec!["US-TX".into()], ..Criteria::default() };
+        assert!(fits(&austin, &texas_or_france), "Austin is in Texas");
+        assert!(fits(&known, &texas_or_france), "a region narrows its own country only");
+        assert!(!fits(&portland, &texas_or_france));
+        let oregon = Criteria { countries: vec!["US".into()], regions: vec!["US-OR".into()], ..Criteria::default() };
+        assert!(!fits(&portland, &oregon), "Portland is in Oregon and in Maine: no region is vouched for");
+        let mut cityless = austin.clone();
+        cityless.company.as_mut().unwrap().hq_city = None;
+        assert!(!fits(&cityless, &texas_or_france));
         let berlin = Criteria { cities: vec!["Berlin".into()], ..Criteria::default() };
         assert!(!fits(&known, &berlin));
         assert!(!fits(&LeadDraft::default(), &Criteria::default()), "a lead without a company is not a company");

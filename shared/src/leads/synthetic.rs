@@ -9,7 +9,7 @@
 //! leads, byte for byte, which makes a job's replay after a crash idempotent. Different indexes of
 //! one seed give different companies with distinct domains (guaranteed for the first 72,000).
 //!
-//! The criteria are honoured: country, city, industry, funding stage and size come from them
+//! The criteria are honoured: country, state or province (a city of it), city, industry, funding stage and size come from them
 //! (sensible defaults otherwise), department headcounts, required technologies, hiring and
 //! funding signals and the requested enrich dimensions become `fields`, and each requested role
 //! gets one person.
@@ -26,7 +26,7 @@ use self::locale::{Country, NamePack};
 use self::random::Rng;
 use super::dedupe::{field_paths, fold_ascii};
 use super::{Company, LeadDraft, Person, Source, SourceKind};
-use quarry_planner::{Criteria, Department, EnrichDimension, FundingStage, HeadcountRange, Role, Signal, SignalKind};
+use quarry_planner::{region_cities, Criteria, Department, EnrichDimension, FundingStage, HeadcountRange, Role, Signal, SignalKind};
 use quarry_ports::clock::Timestamp;
 
 /// The leads of synthetic company number `index` of the job seeded with `job_seed`: one per
@@ -133,14 +133,21 @@ fn draw_country(criteria: &Criteria, rng: &mut Rng) -> (String, &'static Country
 }
 
 /// A city of the criteria in this country, else one of theirs we cannot place (it may be here),
-/// else a real city of the country.
+/// else a real city of a state or province asked for in this country, else a real city of the
+/// country.
 fn draw_city(criteria: &Criteria, code: &str, country: &Country, rng: &mut Rng) -> Option<String> {
     let in_country: Vec<&String> =
         criteria.cities.iter().filter(|c| locale::country_of_city(c).is_some_and(|of| of.code.eq_ignore_ascii_case(code))).collect();
     let unplaced: Vec<&String> = criteria.cities.iter().filter(|c| locale::country_of_city(c).is_none()).collect();
+    let regions: Vec<&String> = criteria.regions.iter().filter(|r| r.get(..2).is_some_and(|c| c.eq_ignore_ascii_case(code))).collect();
     match (in_country.is_empty(), unplaced.is_empty(), country.cities.is_empty()) {
         (false, _, _) => Some(rng.pick(&in_country).to_string()),
         (true, false, _) => Some(rng.pick(&unplaced).to_string()),
+        // A state or province asked for in this country: one of its real cities.
+        (true, true, _) if !regions.is_empty() => {
+            let cities = region_cities(rng.pick(&regions).as_str());
+            (!cities.is_empty()).then(|| rng.pick(cities).to_string())
+        }
         (true, true, false) => Some(rng.pick(country.cities).to_string()),
         (true, true, true) => None,
     }
@@ -603,6 +610,17 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 2, "both countries are used");
+
+        let texas_or_germany = Criteria { countries: vec!["DE".into(), "US".into()], regions: vec!["US-TX".into()], ..Default::default() };
+        for lead in leads(&texas_or_germany, 0..100) {
+            let c = company(&lead);
+            let city = c.hq_city.as_deref().unwrap();
+            match c.hq_country.as_deref() {
+                Some("US") => assert!(quarry_planner::region_cities("US-TX").contains(&city), "{city} is not in Texas"),
+                Some("DE") => assert!(locale::country("DE").cities.contains(&city)),
+                other => panic!("unexpected country {other:?}"),
+            }
+        }
 
         let cities_only = Criteria { cities: vec!["Lyon".into()], ..Default::default() };
         let lead = &company_leads(&cities_only, SEED, 3, now())[0];

@@ -96,7 +96,7 @@ enum Field {
 fn field_of(item: &Item) -> Field {
     match item {
         Item::Industry(_) => Field::Industries,
-        Item::Country(_) | Item::City(_) => Field::Places,
+        Item::Country(_) | Item::Region(_) | Item::City(_) => Field::Places,
         Item::Stage(_) => Field::Stages,
         Item::Role(_) => Field::Roles,
         Item::Skill(_) => Field::Skills,
@@ -116,6 +116,7 @@ fn clear_replaced_fields(criteria: &mut Criteria, items: &[(Item, Mode)]) {
     }
     if replaced(Field::Places) {
         criteria.countries.clear();
+        criteria.regions.clear();
         criteria.cities.clear();
     }
     if replaced(Field::Stages) {
@@ -197,6 +198,7 @@ fn apply_item(criteria: &mut Criteria, item: &Item, mode: Mode) {
     match item {
         Item::Industry(slug) => toggle(&mut criteria.industries, slug.to_string(), keep),
         Item::Country(code) => toggle(&mut criteria.countries, code.to_string(), keep),
+        Item::Region(code) => apply_region(criteria, code, keep),
         Item::City(name) => toggle(&mut criteria.cities, name.to_string(), keep),
         Item::Stage(stage) => toggle(&mut criteria.funding_stages, *stage, keep),
         Item::Role(role) => toggle(&mut criteria.roles, role.clone(), keep),
@@ -221,6 +223,23 @@ fn apply_item(criteria: &mut Criteria, item: &Item, mode: Mode) {
         }
         Item::Enrich(dimension) => toggle(&mut criteria.enrich, *dimension, keep),
         Item::CompanyHeadcount(_) | Item::DepartmentHeadcount(_) | Item::VerifyEmails | Item::DropMostExpensiveStep => {}
+    }
+}
+
+/// A state or province comes with its country. Removing the last one asked for of a country
+/// removes the country too ("Texas", then "drop Texas", leaves no place), while removing one never
+/// asked for changes nothing: "the US without Texas" cannot be said, as there is no list of
+/// excluded regions, and reading it as "not the US" would be worse.
+fn apply_region(criteria: &mut Criteria, code: &str, keep: bool) {
+    let country = &code[..2];
+    if keep {
+        toggle(&mut criteria.regions, code.to_string(), true);
+        toggle(&mut criteria.countries, country.to_string(), true);
+    } else if criteria.regions.iter().any(|r| r == code) {
+        toggle(&mut criteria.regions, code.to_string(), false);
+        if !criteria.regions.iter().any(|r| r.starts_with(country) && r.as_bytes().get(2) == Some(&b'-')) {
+            toggle(&mut criteria.countries, country.to_string(), false);
+        }
     }
 }
 
@@ -259,17 +278,14 @@ fn source_slug(source: &str) -> String {
     known.unwrap_or_else(|| folded.split_whitespace().collect())
 }
 
-/// Restores the invariants after a turn: every city's country is listed, rows are capped,
+/// Restores the invariants after a turn: every city's and region's country is listed, rows are capped,
 /// verification follows the people, collections are in order.
 fn settle(reading: &mut Reading) {
     let criteria = &mut reading.criteria;
     let countries = criteria.countries.clone();
-    criteria.cities.retain(|city| city_country(city).is_none_or(|code| countries.iter().any(|c| c == code)));
+    criteria.cities.retain(|city| vocab::city_country(city).is_none_or(|code| countries.iter().any(|c| c == code)));
+    criteria.regions.retain(|region| countries.iter().any(|c| region.get(..2) == Some(c.as_str())));
     criteria.max_rows = criteria.max_rows.map(|rows| rows.min(MAX_ROWS));
     criteria.verify_emails = reading.verify_choice.unwrap_or(true) && !criteria.roles.is_empty();
     criteria.normalize();
-}
-
-fn city_country(name: &str) -> Option<&'static str> {
-    vocab::CITIES.iter().find(|(_, (city, _))| *city == name).map(|(_, (_, code))| *code)
 }

@@ -39,6 +39,29 @@ pub fn industry_slug(text: &str) -> Option<&'static str> {
     best.map(|(_, slug)| slug)
 }
 
+/// The English name of a US state or Canadian province by ISO 3166-2 code (`US-TX` → "Texas").
+pub fn region_name(code: &str) -> Option<&'static str> {
+    vocab::region_name(code)
+}
+
+/// The main cities of a state or province (`US-TX` → Austin, Houston, …); empty for an unknown code.
+pub fn region_cities(code: &str) -> &'static [&'static str] {
+    vocab::SUBDIVISIONS.iter().find(|s| s.code.eq_ignore_ascii_case(code)).map_or(&[], |s| s.cities)
+}
+
+/// The state or province (ISO 3166-2) of a city in `country` (alpha-2), when the city is one the
+/// vocabulary knows in exactly one region of that country: "Austin" in `US` is `US-TX`;
+/// "Portland" (Oregon and Maine) and cities it does not list are `None`.
+pub fn region_of_city(country: &str, city: &str) -> Option<&'static str> {
+    let wanted = folded_words(city);
+    let mut regions = vocab::SUBDIVISIONS
+        .iter()
+        .filter(|s| s.code[..2].eq_ignore_ascii_case(country.trim()))
+        .filter(|s| s.cities.iter().any(|known| folded_words(known) == wanted));
+    let first = regions.next()?;
+    regions.next().is_none().then_some(first.code)
+}
+
 /// The folded words of `text` joined by single spaces, as vocabulary phrases are written.
 fn folded_words(text: &str) -> String {
     Tokens::new(text).words().collect::<Vec<_>>().join(" ")
@@ -71,6 +94,39 @@ mod tests {
         assert_eq!(country_code("U.S."), Some("US"));
         assert_eq!(country_code("Atlantis"), None);
         assert_eq!(country_code("DACH"), None, "a region is not a country");
+    }
+
+    #[test]
+    fn regions_are_named_and_placed_by_their_cities() {
+        assert_eq!(region_name("US-TX"), Some("Texas"));
+        assert_eq!(region_name("ca-on"), Some("Ontario"));
+        assert_eq!(region_name("US-XX"), None);
+        assert_eq!(region_of_city("US", "Austin"), Some("US-TX"));
+        assert_eq!(region_of_city("us", " saint paul "), Some("US-MN"));
+        assert_eq!(region_of_city("CA", "Montréal"), Some("CA-QC"));
+        assert_eq!(region_of_city("US", "Portland"), None, "Portland is in Oregon and in Maine");
+        assert_eq!(region_of_city("GB", "Cambridge"), None, "only US and Canadian regions are known");
+        assert_eq!(region_of_city("US", "Cambridge"), Some("US-MA"));
+        assert_eq!(region_of_city("US", "Gotham"), None);
+        assert!(region_cities("US-TX").contains(&"Austin"));
+        assert!(region_cities("US-XX").is_empty());
+    }
+
+    #[test]
+    fn every_region_is_complete_and_distinct() {
+        let codes: Vec<&str> = vocab::SUBDIVISIONS.iter().map(|s| s.code).collect();
+        assert_eq!(codes.iter().filter(|c| c.starts_with("US-")).count(), 51, "50 states and DC");
+        assert_eq!(codes.iter().filter(|c| c.starts_with("CA-")).count(), 13, "10 provinces and 3 territories");
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len());
+        for subdivision in vocab::SUBDIVISIONS {
+            assert!(!subdivision.phrases.is_empty() && !subdivision.cities.is_empty(), "{}", subdivision.code);
+            for phrase in subdivision.phrases {
+                assert_eq!(super::super::text::fold(phrase), *phrase, "{phrase} is not folded");
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,12 @@
 //!    precedes them, which makes them a hiring signal instead of people to find), skills and
 //!    technologies ("with Python experience" is a skill, "using Snowflake" a technology), funding
 //!    stages, a recent-funding signal, deep-enrich dimensions and email verification, industries,
-//!    places (regions expand to countries, cities add their country), sources and output format.
+//!    places, sources and output format. Regions expand to their countries, or to the ones listed
+//!    right after them ("LATAM (Mexico, Colombia and Chile)", "the Nordics: Sweden and Norway",
+//!    "Europe, specifically France and Spain"); US states, DC and Canadian provinces and
+//!    territories, by name ("Texas", "Ontario-based") or by postal abbreviation where it is
+//!    plainly a place ("in TX", "Austin, TX", "NY-based"), add their country and are kept as
+//!    regions (`US-TX`); cities add their country.
 //!    Vocabulary lives in `vocab.rs` and `roles.rs`; plurals ending in -s/-es/-ies match by themselves.
 //! 3. **Modes.** Each item takes the nearest change word before it in its sentence, looking back
 //!    only across small words, list joiners and other items: "only"/"now"/"instead" replace a
@@ -47,6 +52,12 @@
 //!   time windows only attach to funding or hiring events ("founded in the last 2 years" is not read).
 //! - The US abbreviation in lowercase is only read after "in", "the" or "across", so "us"
 //!   the pronoun is not mistaken for the country.
+//! - A state abbreviation that is also a country code ("CA", "DE", "IN", "IL") is read only with
+//!   more context ("San Jose, CA", "in TX and CA"), so "fintechs in CA" names no place; "LA" is
+//!   never Louisiana; "OR", "ME", "OK", "IN" are states only in capitals after "in" or a comma.
+//!   "New York" is the city ("New York State" or "NY" the state), "Washington" the state,
+//!   "Georgia" the US state.
+//! - Regions narrow their own country but cannot be excluded: "the US without Texas" is the US.
 
 mod credits;
 mod history;

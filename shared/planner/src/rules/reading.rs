@@ -16,6 +16,8 @@ use super::vocab;
 pub(super) enum Item {
     Industry(&'static str),
     Country(&'static str),
+    /// A state or province, by ISO 3166-2 code (`US-TX`).
+    Region(&'static str),
     City(&'static str),
     Stage(FundingStage),
     CompanyHeadcount(HeadcountRange),
@@ -469,6 +471,31 @@ const RECENT_FUNDING: &[&str] = &[
 ];
 const HIRING_WINDOW_EVENTS: &[&str] = &["posted", "hiring", "opened", "listed"];
 
+/// Words after a region that say which of its countries are meant ("Europe, specifically France").
+/// Emphasis ("especially", "in particular") and examples ("such as", "e.g.") keep the whole region.
+const NARROWING_WORDS: &[&str] = &[
+    "specifically",
+    "namely",
+    "i e",
+    "ie",
+    "that is",
+    "only",
+    "just",
+    "namlich",
+    "konkret",
+    "a savoir",
+    "c est a dire",
+    "es decir",
+    "concretamente",
+    "especificamente",
+];
+/// Joiners inside a list of places.
+const LIST_JOINERS: &[&str] = &[",", "and", "or", "&", "/", "und", "oder", "et", "ou", "y", "o"];
+/// State abbreviations that are also English words in capitals ("OR", "ME", "OK", "IN").
+const WORD_LIKE_ABBREVIATIONS: &[&str] = &["in", "or", "me", "ok", "hi", "oh", "on"];
+/// Words after which a state or province abbreviation reads as a place ("in TX").
+const PLACE_WORDS: &[&str] = &["in", "across", "from", "throughout", "within", "around", "near", "outside"];
+
 const MOST_EXPENSIVE_STEP: &[&str] =
     &["most expensive step", "priciest step", "costliest step", "most expensive part", "teuersten schritt", "etape la plus chere"];
 
@@ -486,6 +513,7 @@ impl Reader {
         self.read_enrichment_and_verification();
         self.read_industries();
         self.read_places();
+        self.read_region_abbreviations();
         self.read_sources();
         self.read_formats();
         self.read_general_hiring(&windows);
@@ -865,29 +893,164 @@ impl Reader {
 
     fn read_places(&mut self) {
         self.scan(|r, at| {
-            let city = r.tokens.longest(at, vocab::CITIES).map(|(end, &(name, code))| (end, Place::City(name, code)));
-            let country = longest_grouped(&r.tokens, at, vocab::COUNTRIES).map(|(end, code)| (end, Place::Country(code)));
-            let country = country.or_else(|| r.lowercase_us(at).map(|end| (end, Place::Country("US"))));
-            let region = vocab::REGIONS
-                .iter()
-                .filter_map(|(_, codes, phrases)| r.tokens.longest_of(at, phrases).map(|end| (end, Place::Region(codes))))
-                .max_by_key(|(end, _)| *end);
-            // Longest wins; on a tie a city beats a country beats a region ("Mexico City", "Singapore").
-            let (end, place) =
-                [city, country, region].into_iter().flatten().fold(None, |best: Option<(usize, Place)>, candidate| match best {
-                    Some(b) if b.0 >= candidate.0 => Some(b),
-                    _ => Some(candidate),
-                })?;
-            match place {
-                Place::City(name, code) => {
-                    r.add(Item::City(name), at);
-                    r.add(Item::Country(code), at);
+            let (end, place) = r.place_at(at)?;
+            // "LATAM (Mexico, Colombia and Chile)": the region is the countries it is said to mean.
+            if let Place::Region(members) = place {
+                if let Some((listed, run_end)) = r.listed_members(end, members) {
+                    listed.into_iter().for_each(|place| r.add_place(place, at));
+                    return Some(run_end);
                 }
-                Place::Country(code) => r.add(Item::Country(code), at),
-                Place::Region(codes) => codes.iter().for_each(|code| r.add(Item::Country(code), at)),
             }
+            r.add_place(place, at);
             Some(end)
         });
+    }
+
+    /// The place named at `at`, with the index past it. The longest reading wins; on a tie a city
+    /// beats a state or province, which beats a country, which beats a region ("Mexico City",
+    /// "Singapore").
+    fn place_at(&self, at: usize) -> Option<(usize, Place)> {
+        let city = self.tokens.longest(at, vocab::CITIES).map(|(end, &(name, code))| (end, Place::City(name, code)));
+        let subdivision = vocab::SUBDIVISIONS
+            .iter()
+            .filter_map(|s| self.tokens.longest_of(at, s.phrases).map(|end| (end, Place::Subdivision(s))))
+            .max_by_key(|(end, _)| *end);
+        let country = longest_grouped(&self.tokens, at, vocab::COUNTRIES).map(|(end, code)| (end, Place::Country(code)));
+        let country = country.or_else(|| self.lowercase_us(at).map(|end| (end, Place::Country("US"))));
+        let region = vocab::REGIONS
+            .iter()
+            .filter_map(|(_, codes, phrases)| self.tokens.longest_of(at, phrases).map(|end| (end, Place::Region(codes))))
+            .max_by_key(|(end, _)| *end);
+        [city, subdivision, country, region].into_iter().flatten().fold(None, |best: Option<(usize, Place)>, candidate| match best {
+            Some(b) if b.0 >= candidate.0 => Some(b),
+            _ => Some(candidate),
+        })
+    }
+
+    fn add_place(&mut self, place: Place, at: usize) {
+        match place {
+            Place::City(name, code) => {
+                self.add(Item::City(name), at);
+                self.add(Item::Country(code), at);
+            }
+            // The region's country comes with it when the turn is applied (see `history.rs`).
+            Place::Subdivision(subdivision) => self.add(Item::Region(subdivision.code), at),
+            Place::Country(code) => self.add(Item::Country(code), at),
+            Place::Region(codes) => codes.iter().for_each(|code| self.add(Item::Country(code), at)),
+        }
+    }
+
+    /// The places listed right after a region as the part of it meant: "LATAM (Mexico, Colombia
+    /// and Chile)" (brackets are not tokens, so the list follows the region directly), "the
+    /// Nordics: Sweden and Norway", "Europe, specifically France and Spain". Every place listed
+    /// must lie in the region, or the region stands as said; a bare comma lists another place
+    /// ("Europe, Germany and the US"), so after a comma a narrowing word is needed.
+    fn listed_members(&self, end: usize, members: &[&str]) -> Option<(Vec<Place>, usize)> {
+        let mut at = end;
+        let separator = self.tokens.longest_of(at, &[":", "-", ","]);
+        at = separator.unwrap_or(at);
+        let narrowing = self.tokens.longest_of(at, NARROWING_WORDS);
+        at = narrowing.unwrap_or(at);
+        if separator.is_some_and(|after| self.tokens.text(after - 1) == ",") && narrowing.is_none() {
+            return None;
+        }
+        let mut listed = Vec::new();
+        let mut run_end = at;
+        while let Some((place_end, place)) = self.place_at(at) {
+            if !place.countries().iter().all(|code| members.contains(code)) {
+                return None;
+            }
+            listed.push(place);
+            run_end = place_end;
+            match self.tokens.longest_of(place_end, LIST_JOINERS) {
+                Some(after) => at = after,
+                None => break,
+            }
+        }
+        (!listed.is_empty()).then_some((listed, run_end))
+    }
+
+    /// State and province abbreviations, read only where they are plainly places: in capitals and
+    /// after a place word ("in TX"), a comma ("Austin, TX"), another place ("Austin TX", "in TX
+    /// and NY"), or before "-based" ("NY-based"). An abbreviation that is also a country's ISO
+    /// code ("CA", "DE", "IN", "IL", …) needs more: a comma after a place of its own country or an
+    /// unknown name ("San Jose, CA"), or another place of its country in the turn ("in TX and CA").
+    /// Lowercase abbreviations are read only right after a city or region of their country
+    /// ("austin, tx"), so "in", "or", "me" and "ok" stay words.
+    fn read_region_abbreviations(&mut self) {
+        // Each round can give the next its context ("in TX, CA and NY"): read until none is left.
+        loop {
+            let found: Vec<(usize, &'static vocab::Subdivision)> =
+                (0..self.tokens.len()).filter_map(|at| self.abbreviation_at(at).map(|s| (at, s))).collect();
+            if found.is_empty() {
+                break;
+            }
+            for (at, subdivision) in found {
+                self.tokens.claim(at, at + 1);
+                self.add(Item::Region(subdivision.code), at);
+            }
+        }
+    }
+
+    fn abbreviation_at(&self, at: usize) -> Option<&'static vocab::Subdivision> {
+        let token = self.tokens.get(at)?;
+        if self.tokens.is_claimed(at) || token.kind != Kind::Word || token.text.len() != 2 {
+            return None;
+        }
+        if vocab::UNREAD_ABBREVIATIONS.contains(&token.text.as_str()) {
+            return None;
+        }
+        let subdivision = vocab::SUBDIVISIONS.iter().find(|s| s.code[3..].eq_ignore_ascii_case(&token.text))?;
+        let country = &subdivision.code[..2];
+        let text_before = at.checked_sub(1).map_or("", |b| self.tokens.text(b));
+        // The country of the place mention `offset` tokens back.
+        let place_back = |offset: usize| at.checked_sub(offset).and_then(|b| self.place_country_at(b));
+        let after_comma = text_before == ",";
+        let comma_after_own_place = after_comma && place_back(2) == Some(country);
+        let after_own_place = place_back(1) == Some(country) || comma_after_own_place;
+        if !token.all_caps {
+            return after_own_place.then_some(subdivision);
+        }
+        // "San Jose, CA": a capitalised name the vocabulary does not know, not opening a sentence.
+        let after_unknown_name = after_comma
+            && at.checked_sub(2).is_some_and(|b| {
+                let name = self.tokens.get(b).filter(|t| t.kind == Kind::Word && t.capitalized && !self.tokens.is_claimed(b));
+                name.is_some() && self.tokens.sentence_start(b) != b
+            });
+        let after_place_word = PLACE_WORDS.contains(&text_before);
+        let context = if WORD_LIKE_ABBREVIATIONS.contains(&token.text.as_str()) {
+            // "OR", "ME", "OK", "IN" in capitals are words too: only "in OR" or "Portland, OR".
+            after_place_word || comma_after_own_place || after_unknown_name
+        } else {
+            let in_a_list = LIST_JOINERS.contains(&text_before) && place_back(2).is_some();
+            let before_based = self.tokens.text(at + 1) == "based";
+            after_place_word || after_own_place || after_unknown_name || in_a_list || place_back(1).is_some() || before_based
+        };
+        if !context {
+            return None;
+        }
+        let is_country_code = vocab::COUNTRIES.iter().any(|(code, _)| code.eq_ignore_ascii_case(&token.text));
+        let country_named = self.mentions.iter().any(|(item, _)| match item {
+            Item::Country(code) => *code == country,
+            Item::Region(code) => code.starts_with(country),
+            _ => false,
+        });
+        (!is_country_code || after_own_place || after_unknown_name || country_named).then_some(subdivision)
+    }
+
+    /// The single country of the place mention holding the claimed token `at`, if it is one.
+    fn place_country_at(&self, at: usize) -> Option<&'static str> {
+        if !self.tokens.is_claimed(at) {
+            return None;
+        }
+        let start = self.mentions.iter().filter(|(_, start)| *start <= at).map(|(_, start)| *start).max()?;
+        let mut countries = self.mentions.iter().filter(|(_, s)| *s == start).filter_map(|(item, _)| match item {
+            Item::Country(code) => Some(*code),
+            Item::Region(code) => Some(&code[..2]),
+            _ => None,
+        });
+        let first = countries.next()?;
+        countries.all(|c| c == first).then_some(first)
     }
 
     /// "US" in capitals, or "us" after "in"/"the"/"across" ("help us" is not a country).
@@ -940,7 +1103,9 @@ impl Reader {
         let starts: Vec<usize> = self
             .mentions
             .iter()
-            .filter(|(item, _)| matches!(item, Item::Role(_) | Item::Industry(_) | Item::Stage(_) | Item::Country(_) | Item::City(_)))
+            .filter(|(item, _)| {
+                matches!(item, Item::Role(_) | Item::Industry(_) | Item::Stage(_) | Item::Country(_) | Item::Region(_) | Item::City(_))
+            })
             .map(|(_, at)| *at)
             .collect();
         for at in 0..self.tokens.len() {
@@ -1036,7 +1201,7 @@ enum Group {
 fn group_of(item: &Item) -> Group {
     match item {
         Item::Industry(_) => Group::Industries,
-        Item::Country(_) | Item::City(_) => Group::Places,
+        Item::Country(_) | Item::Region(_) | Item::City(_) => Group::Places,
         Item::Stage(_) => Group::Stages,
         Item::Role(_) => Group::People,
         Item::Skill(_) | Item::Technology(_) => Group::Stack,
@@ -1046,11 +1211,23 @@ fn group_of(item: &Item) -> Group {
     }
 }
 
-/// A place mention before it becomes country and city items.
+/// A place mention before it becomes country, region and city items.
 enum Place {
     City(&'static str, &'static str),
+    Subdivision(&'static vocab::Subdivision),
     Country(&'static str),
     Region(&'static [&'static str]),
+}
+
+impl Place {
+    /// The countries the place lies in.
+    fn countries(&self) -> Vec<&'static str> {
+        match self {
+            Place::City(_, code) | Place::Country(code) => vec![code],
+            Place::Subdivision(subdivision) => vec![&subdivision.code[..2]],
+            Place::Region(codes) => codes.to_vec(),
+        }
+    }
 }
 
 /// The longest phrase of any group in `table` matching at `at`, with the group's key.

@@ -101,6 +101,7 @@ fn company_filters(criteria: &Criteria) -> Vec<String> {
     };
     add("industry", criteria.industries.clone());
     add("country", criteria.countries.clone());
+    add("region", criteria.regions.clone());
     add("city", criteria.cities.clone());
     add("stage", criteria.funding_stages.iter().map(|s| stage_slug(*s).to_string()).collect());
     if let Some(range) = criteria.company_headcount {
@@ -357,10 +358,18 @@ fn industry_label(slug: &str) -> &str {
     vocab::INDUSTRY_LABELS.iter().find(|(s, _)| *s == slug).map_or(slug, |(_, label)| label)
 }
 
-/// Cities if named, else a region whose members are exactly the countries, else country names.
+/// Cities and states or provinces if named (with each country none of them lies in), else a
+/// region whose members are exactly the countries, else country names.
 fn place_phrase(criteria: &Criteria) -> Option<String> {
-    if !criteria.cities.is_empty() {
-        return Some(criteria.cities.join(", "));
+    if !criteria.cities.is_empty() || !criteria.regions.is_empty() {
+        let mut names: Vec<String> = criteria.cities.clone();
+        names.extend(criteria.regions.iter().map(|code| vocab::region_name(code).unwrap_or(code).to_string()));
+        let covered = |country: &str| {
+            criteria.regions.iter().any(|r| r.get(..2) == Some(country))
+                || criteria.cities.iter().any(|city| vocab::city_country(city) == Some(country))
+        };
+        names.extend(criteria.countries.iter().filter(|c| !covered(c)).map(|code| country_name(code)));
+        return Some(names.join(", "));
     }
     if criteria.countries.is_empty() {
         return None;

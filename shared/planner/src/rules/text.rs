@@ -27,6 +27,8 @@ pub(super) struct Token {
     pub text: String,
     /// Whether the original word was written in capitals ("US" rather than "us").
     pub all_caps: bool,
+    /// Whether the original word starts with a capital letter ("Austin", "US").
+    pub capitalized: bool,
 }
 
 /// A message's tokens with a claimed flag per token.
@@ -213,7 +215,8 @@ fn read_word(chars: &[char], start: usize, tokens: &mut Vec<Token>) -> usize {
     raw.iter().for_each(|&c| fold_char(c, &mut text));
     let letters = raw.iter().filter(|c| c.is_alphabetic());
     let all_caps = raw.len() > 1 && letters.clone().count() > 0 && letters.clone().all(|c| c.is_uppercase());
-    tokens.push(Token { kind: Kind::Word, text, all_caps });
+    let capitalized = raw.first().is_some_and(|c| c.is_uppercase());
+    tokens.push(Token { kind: Kind::Word, text, all_caps, capitalized });
     end
 }
 
@@ -240,11 +243,11 @@ fn read_number_or_word(chars: &[char], start: usize, tokens: &mut Vec<Token>) ->
     let suffix: String = chars[end..suffix_end].iter().flat_map(|c| c.to_lowercase()).collect();
     if suffix.is_empty() || suffix == "k" || suffix == "m" {
         text.push_str(&suffix);
-        tokens.push(Token { kind: Kind::Number, text, all_caps: false });
+        tokens.push(Token { kind: Kind::Number, text, all_caps: false, capitalized: false });
     } else {
         let mut word = text;
         word.push_str(&suffix);
-        tokens.push(Token { kind: Kind::Word, text: word, all_caps: false });
+        tokens.push(Token { kind: Kind::Word, text: word, all_caps: false, capitalized: false });
     }
     suffix_end
 }
@@ -264,8 +267,8 @@ fn symbol_width(chars: &[char], at: usize) -> usize {
 fn push_symbol(chars: &[char], at: usize, tokens: &mut Vec<Token>) {
     let prev = at.checked_sub(1).map(|j| chars[j]);
     let next = chars.get(at + 1).copied();
-    let symbol = |s: &str| Token { kind: Kind::Symbol, text: s.to_string(), all_caps: false };
-    let brk = Token { kind: Kind::Break, text: ".".to_string(), all_caps: false };
+    let symbol = |s: &str| Token { kind: Kind::Symbol, text: s.to_string(), all_caps: false, capitalized: false };
+    let brk = Token { kind: Kind::Break, text: ".".to_string(), all_caps: false, capitalized: false };
     let token = match chars[at] {
         // A hyphen inside a word only splits it; next to digits or spaces it is a range dash.
         '-' | '‐' if prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_alphabetic) => None,

@@ -59,6 +59,7 @@ pub(super) fn check_reading(turn: &Turn, reading: &Reading) -> Result<(), PlanRe
 pub(super) fn has_audience(criteria: &Criteria) -> bool {
     !(criteria.industries.is_empty()
         && criteria.countries.is_empty()
+        && criteria.regions.is_empty()
         && criteria.cities.is_empty()
         && criteria.funding_stages.is_empty()
         && criteria.company_headcount.is_none()

@@ -749,3 +749,106 @@ pub(super) const GREETINGS: &[&str] = &[
     "ok",
     "okay",
 ];
+
+/// A US state (or DC) or a Canadian province or territory: a region within a country.
+pub(super) struct Subdivision {
+    /// ISO 3166-2 code, `US-TX`, `CA-ON`; the part after the dash is the postal abbreviation.
+    pub code: &'static str,
+    /// English name, as used in plan titles.
+    pub name: &'static str,
+    /// Names and adjectives that read as the region (the postal abbreviation is read apart, in context).
+    pub phrases: &'static [&'static str],
+    /// Its largest cities and its capital, English spelling: a company's city places it in the region.
+    pub cities: &'static [&'static str],
+}
+
+/// Postal abbreviations never read as a region: "LA" is Los Angeles far more often than Louisiana.
+pub(super) const UNREAD_ABBREVIATIONS: &[&str] = &["la"];
+
+macro_rules! subdivision {
+    ($code:literal, $name:literal, $phrases:expr, $cities:expr) => {
+        Subdivision { code: $code, name: $name, phrases: $phrases, cities: $cities }
+    };
+}
+
+/// The 50 US states, the District of Columbia, and Canada's 10 provinces and 3 territories.
+/// "New York" alone is the city (see [`CITIES`]); the state is "New York State" or "NY".
+#[rustfmt::skip]
+pub(super) const SUBDIVISIONS: &[Subdivision] = &[
+    subdivision!("US-AL", "Alabama", &["alabama"], &["Birmingham", "Huntsville", "Montgomery"]),
+    subdivision!("US-AK", "Alaska", &["alaska"], &["Anchorage", "Juneau"]),
+    subdivision!("US-AZ", "Arizona", &["arizona"], &["Phoenix", "Scottsdale", "Tempe", "Tucson"]),
+    subdivision!("US-AR", "Arkansas", &["arkansas"], &["Little Rock", "Bentonville"]),
+    subdivision!("US-CA", "California", &["california", "californian", "socal", "norcal", "southern california", "northern california", "californie", "kalifornien"],
+        &["San Francisco", "Los Angeles", "San Diego", "San Jose", "Palo Alto", "Mountain View", "Oakland", "Sacramento"]),
+    subdivision!("US-CO", "Colorado", &["colorado"], &["Denver", "Boulder", "Colorado Springs"]),
+    subdivision!("US-CT", "Connecticut", &["connecticut"], &["Stamford", "Hartford", "New Haven"]),
+    subdivision!("US-DE", "Delaware", &["delaware"], &["Wilmington", "Dover"]),
+    subdivision!("US-DC", "Washington DC", &["district of columbia", "washington dc", "washington d c", "washington , dc", "washington , d c", "d c"], &["Washington"]),
+    subdivision!("US-FL", "Florida", &["florida", "floride"], &["Miami", "Tampa", "Orlando", "Jacksonville", "Tallahassee"]),
+    subdivision!("US-GA", "Georgia", &["georgia"], &["Atlanta", "Savannah"]),
+    subdivision!("US-HI", "Hawaii", &["hawaii", "hawai"], &["Honolulu"]),
+    subdivision!("US-ID", "Idaho", &["idaho"], &["Boise"]),
+    subdivision!("US-IL", "Illinois", &["illinois"], &["Chicago", "Springfield"]),
+    subdivision!("US-IN", "Indiana", &["indiana"], &["Indianapolis"]),
+    subdivision!("US-IA", "Iowa", &["iowa"], &["Des Moines"]),
+    subdivision!("US-KS", "Kansas", &["kansas"], &["Wichita", "Overland Park", "Topeka"]),
+    subdivision!("US-KY", "Kentucky", &["kentucky"], &["Louisville", "Lexington", "Frankfort"]),
+    subdivision!("US-LA", "Louisiana", &["louisiana", "louisiane"], &["New Orleans", "Baton Rouge"]),
+    subdivision!("US-ME", "Maine", &["maine"], &["Portland", "Augusta"]),
+    subdivision!("US-MD", "Maryland", &["maryland"], &["Baltimore", "Bethesda", "Annapolis"]),
+    subdivision!("US-MA", "Massachusetts", &["massachusetts"], &["Boston", "Cambridge", "Worcester"]),
+    subdivision!("US-MI", "Michigan", &["michigan"], &["Detroit", "Ann Arbor", "Grand Rapids", "Lansing"]),
+    subdivision!("US-MN", "Minnesota", &["minnesota"], &["Minneapolis", "Saint Paul"]),
+    subdivision!("US-MS", "Mississippi", &["mississippi"], &["Jackson"]),
+    subdivision!("US-MO", "Missouri", &["missouri", "kansas city"], &["Kansas City", "St. Louis"]),
+    subdivision!("US-MT", "Montana", &["montana"], &["Bozeman", "Billings", "Helena"]),
+    subdivision!("US-NE", "Nebraska", &["nebraska"], &["Omaha", "Lincoln"]),
+    subdivision!("US-NV", "Nevada", &["nevada"], &["Las Vegas", "Reno", "Carson City"]),
+    subdivision!("US-NH", "New Hampshire", &["new hampshire"], &["Manchester", "Concord"]),
+    subdivision!("US-NJ", "New Jersey", &["new jersey"], &["Newark", "Jersey City", "Princeton", "Trenton"]),
+    subdivision!("US-NM", "New Mexico", &["new mexico", "nouveau mexique"], &["Albuquerque", "Santa Fe"]),
+    subdivision!("US-NY", "New York State", &["new york state", "state of new york", "upstate new york", "etat de new york"],
+        &["New York", "Brooklyn", "Buffalo", "Rochester", "Albany"]),
+    subdivision!("US-NC", "North Carolina", &["north carolina", "caroline du nord", "carolina del norte"], &["Charlotte", "Raleigh", "Durham"]),
+    subdivision!("US-ND", "North Dakota", &["north dakota"], &["Fargo", "Bismarck"]),
+    subdivision!("US-OH", "Ohio", &["ohio"], &["Columbus", "Cleveland", "Cincinnati"]),
+    subdivision!("US-OK", "Oklahoma", &["oklahoma"], &["Oklahoma City", "Tulsa"]),
+    subdivision!("US-OR", "Oregon", &["oregon"], &["Portland", "Salem"]),
+    subdivision!("US-PA", "Pennsylvania", &["pennsylvania", "pennsylvanie", "pensilvania"], &["Philadelphia", "Pittsburgh", "Harrisburg"]),
+    subdivision!("US-RI", "Rhode Island", &["rhode island"], &["Providence"]),
+    subdivision!("US-SC", "South Carolina", &["south carolina", "caroline du sud", "carolina del sur"], &["Charleston", "Columbia", "Greenville"]),
+    subdivision!("US-SD", "South Dakota", &["south dakota"], &["Sioux Falls", "Pierre"]),
+    subdivision!("US-TN", "Tennessee", &["tennessee"], &["Nashville", "Memphis", "Knoxville"]),
+    subdivision!("US-TX", "Texas", &["texas", "texan", "tejas"], &["Austin", "Houston", "Dallas", "San Antonio", "Fort Worth"]),
+    subdivision!("US-UT", "Utah", &["utah"], &["Salt Lake City", "Provo", "Lehi"]),
+    subdivision!("US-VT", "Vermont", &["vermont"], &["Burlington", "Montpelier"]),
+    subdivision!("US-VA", "Virginia", &["virginia", "virginie"], &["Arlington", "Richmond", "Virginia Beach", "Reston"]),
+    subdivision!("US-WA", "Washington", &["washington", "washington state", "state of washington"], &["Seattle", "Bellevue", "Redmond", "Spokane", "Olympia"]),
+    subdivision!("US-WV", "West Virginia", &["west virginia"], &["Charleston", "Morgantown"]),
+    subdivision!("US-WI", "Wisconsin", &["wisconsin"], &["Milwaukee", "Madison"]),
+    subdivision!("US-WY", "Wyoming", &["wyoming"], &["Cheyenne", "Jackson"]),
+    subdivision!("CA-AB", "Alberta", &["alberta"], &["Calgary", "Edmonton"]),
+    subdivision!("CA-BC", "British Columbia", &["british columbia", "colombie britannique", "columbia britanica", "britisch kolumbien"], &["Vancouver", "Victoria"]),
+    subdivision!("CA-MB", "Manitoba", &["manitoba"], &["Winnipeg"]),
+    subdivision!("CA-NB", "New Brunswick", &["new brunswick", "nouveau brunswick"], &["Moncton", "Fredericton", "Saint John"]),
+    subdivision!("CA-NL", "Newfoundland and Labrador", &["newfoundland and labrador", "newfoundland", "terre neuve et labrador", "terre neuve"], &["St. John's"]),
+    subdivision!("CA-NS", "Nova Scotia", &["nova scotia", "nouvelle ecosse"], &["Halifax"]),
+    subdivision!("CA-NT", "Northwest Territories", &["northwest territories", "territoires du nord ouest"], &["Yellowknife"]),
+    subdivision!("CA-NU", "Nunavut", &["nunavut"], &["Iqaluit"]),
+    subdivision!("CA-ON", "Ontario", &["ontario", "ontarian"], &["Toronto", "Ottawa", "Waterloo", "Kitchener", "Mississauga"]),
+    subdivision!("CA-PE", "Prince Edward Island", &["prince edward island", "pei", "ile du prince edouard"], &["Charlottetown"]),
+    subdivision!("CA-QC", "Quebec", &["quebec", "province of quebec"], &["Montreal", "Quebec City", "Laval"]),
+    subdivision!("CA-SK", "Saskatchewan", &["saskatchewan"], &["Saskatoon", "Regina"]),
+    subdivision!("CA-YT", "Yukon", &["yukon"], &["Whitehorse"]),
+];
+
+/// The English name of a state or province by ISO 3166-2 code (`US-TX` → Texas).
+pub(super) fn region_name(code: &str) -> Option<&'static str> {
+    SUBDIVISIONS.iter().find(|s| s.code.eq_ignore_ascii_case(code)).map(|s| s.name)
+}
+
+/// The country of a city of [`CITIES`], by its English name.
+pub(super) fn city_country(name: &str) -> Option<&'static str> {
+    CITIES.iter().find(|(_, (city, _))| *city == name).map(|(_, (_, code))| *code)
+}

@@ -16,7 +16,7 @@ use quarry_engine::search::WebSearch;
 use url::Url;
 
 use crate::leads::{Company, LeadDraft};
-use quarry_planner::Criteria;
+use quarry_planner::{region_name, Criteria};
 
 /// Most hits asked for in one search. A SearXNG page holds about ten, and directories and
 /// duplicates take a share, so a job asks for three hits per company it still needs, up to this.
@@ -90,7 +90,8 @@ pub fn is_directory(domain: &str) -> bool {
 }
 
 /// The search query for the company criteria of a plan: its industries and technologies, and
-/// its cities (else countries) when there are at most three: "fintech companies in Berlin",
+/// its cities (else its states or provinces with the other countries, else its countries) when
+/// there are at most three: "fintech companies in Berlin",
 /// "healthcare saas companies in Germany or Austria using snowflake". Roles, seniority and the
 /// like describe people, not companies, and stay out. `None` when the criteria name no industry
 /// or technology: "companies in Berlin" finds lists, not companies.
@@ -100,10 +101,16 @@ pub fn search_query(criteria: &Criteria) -> Option<String> {
     }
     let mut query: Vec<String> = criteria.industries.iter().map(|slug| slug.replace('_', " ")).collect();
     query.push("companies".into());
-    let places: Vec<String> = if criteria.cities.is_empty() {
-        criteria.countries.iter().map(|code| country_english_name(code).map_or_else(|| code.clone(), title_case)).collect()
-    } else {
+    let country_name = |code: &String| country_english_name(code).map_or_else(|| code.clone(), title_case);
+    let places: Vec<String> = if !criteria.cities.is_empty() {
         criteria.cities.clone()
+    } else if !criteria.regions.is_empty() {
+        // A state narrows its country: "in Texas or Germany", not "in Texas or United States".
+        let narrowed = |code: &String| criteria.regions.iter().any(|region| region.get(..2) == Some(code.as_str()));
+        let regions = criteria.regions.iter().map(|code| region_name(code).map_or_else(|| code.clone(), str::to_string));
+        regions.chain(criteria.countries.iter().filter(|code| !narrowed(code)).map(country_name)).collect()
+    } else {
+        criteria.countries.iter().map(country_name).collect()
     };
     if !places.is_empty() && places.len() <= MAX_PLACES {
         query.push(format!("in {}", places.join(" or ")));

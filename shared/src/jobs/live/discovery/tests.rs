@@ -62,6 +62,15 @@ fn queries_name_company_facts_only() {
     assert_eq!(search_query(&region).as_deref(), Some("healthcare companies"), "too many places name none");
     let unknown_code = Criteria { industries: vec!["fintech".into()], countries: vec!["LI".into()], ..Criteria::default() };
     assert_eq!(search_query(&unknown_code).as_deref(), Some("fintech companies in LI"));
+    let texas_or_germany = Criteria {
+        industries: vec!["fintech".into()],
+        countries: vec!["DE".into(), "US".into()],
+        regions: vec!["US-TX".into()],
+        ..Criteria::default()
+    };
+    assert_eq!(search_query(&texas_or_germany).as_deref(), Some("fintech companies in Texas or Germany"), "a state stands for its country");
+    let austin = Criteria { cities: vec!["Austin".into()], ..texas_or_germany };
+    assert_eq!(search_query(&austin).as_deref(), Some("fintech companies in Austin"), "a city is narrower still");
     let place_only = Criteria { cities: vec!["Berlin".into()], roles: vec![read_title("CTO").unwrap()], ..Criteria::default() };
     assert_eq!(search_query(&place_only), None);
 }
