@@ -210,6 +210,7 @@ fn cases() -> Vec<Case> {
     cases.extend(rejection_cases());
     cases.extend(region_cases());
     cases.extend(narrowed_region_cases());
+    cases.extend(written_number_cases());
     cases
 }
 
@@ -863,6 +864,75 @@ fn narrowed_region_cases() -> Vec<Case> {
     ]
 }
 
+/// Row counts, sizes and windows written in words.
+fn written_number_cases() -> Vec<Case> {
+    let fintech = || want().industries(&["fintech"]);
+    vec![
+        plan("fifty companies", vec![msg("Fifty fintech companies in France")], fintech().countries(&["FR"]).rows(50)),
+        plan(
+            "two hundred rows",
+            vec![msg("Two hundred rows of SaaS companies in Germany")],
+            want().industries(&["saas"]).countries(&["DE"]).rows(200),
+        ),
+        plan(
+            "between fifty and two hundred employees",
+            vec![msg("Fintechs in France with between fifty and two hundred employees")],
+            fintech().countries(&["FR"]).employees(Some(50), Some(200)),
+        ),
+        plan(
+            "a hundred CTOs",
+            vec![msg("A hundred CTOs at fintechs in Spain")],
+            fintech().countries(&["ES"]).roles(&[cto()]).rows(100).verified(),
+        ),
+        plan(
+            "twenty-five heads of growth",
+            vec![msg("Twenty-five Heads of Growth at SaaS companies")],
+            want().industries(&["saas"]).roles(&[head_of(D::Growth)]).rows(25).verified(),
+        ),
+        plan(
+            "two hundred and fifty leads",
+            vec![msg("Two hundred and fifty leads: fintechs in Spain")],
+            fintech().countries(&["ES"]).rows(250),
+        ),
+        plan(
+            "at least twenty engineers",
+            vec![msg("Fintechs with at least twenty engineers")],
+            fintech().department(D::Engineering, Some(20), None),
+        ),
+        plan(
+            "top fifty, over five thousand employees",
+            vec![msg("Top fifty healthcare companies in the UK with over five thousand employees")],
+            want().industries(&["healthcare"]).countries(&["GB"]).employees(Some(5001), None).rows(50),
+        ),
+        plan(
+            "raised in the last thirty days",
+            vec![msg("Fintechs in France that raised in the last thirty days")],
+            fintech().countries(&["FR"]).signals(&[funding(Some(30))]),
+        ),
+        plan(
+            "ten to fifty employees, a dozen rows",
+            vec![msg("A dozen proptech startups in Berlin with ten to fifty employees")],
+            want().industries(&["proptech"]).countries(&["DE"]).cities(&["Berlin"]).employees(Some(10), Some(50)).rows(12),
+        ),
+        plan(
+            "small counts in words count people, not rows",
+            vec![msg("The two founders of fintechs in Berlin")],
+            fintech().countries(&["DE"]).cities(&["Berlin"]).roles(&[role("Founder", S::CLevel, D::Executive)]).verified(),
+        ),
+        plan(
+            "one alone is not a number",
+            vec![msg("One CTO per fintech in France")],
+            fintech().countries(&["FR"]).roles(&[cto()]).verified(),
+        ),
+        plan("make it fifty rows", vec![msg("Fintechs in France"), msg("make it fifty rows")], fintech().countries(&["FR"]).rows(50)),
+        plan(
+            "digits with a scale word",
+            vec![msg("SaaS companies with 5 thousand employees or more, fifteen hundred rows")],
+            want().industries(&["saas"]).employees(Some(5000), None).rows(1500),
+        ),
+    ]
+}
+
 fn rejection_cases() -> Vec<Case> {
     const ASK: &str = "Say who you are looking for";
     vec![
@@ -1152,9 +1222,40 @@ fn numbers_and_ranges_parse() {
         ("moins de 200", None, Some(199)),
         ("más de 20", Some(21), None),
         ("entre 10 y 50", Some(10), Some(50)),
+        ("fifty", Some(50), Some(50)),
+        ("twenty-five", Some(25), Some(25)),
+        ("twenty five or more", Some(25), None),
+        ("a hundred", Some(100), Some(100)),
+        ("one hundred and one", Some(101), Some(101)),
+        ("two hundred and fifty", Some(250), Some(250)),
+        ("fifteen hundred", Some(1500), Some(1500)),
+        ("ten thousand", Some(10_000), Some(10_000)),
+        ("two thousand five hundred", Some(2500), Some(2500)),
+        ("a million", Some(1_000_000), Some(1_000_000)),
+        ("1.5 million", Some(1_500_000), Some(1_500_000)),
+        ("between fifty and two hundred", Some(50), Some(200)),
+        ("between a hundred and five hundred", Some(100), Some(500)),
+        ("fifty to a hundred", Some(50), Some(100)),
+        ("over ninety-nine", Some(100), None),
+        ("under twelve", None, Some(11)),
+        ("a dozen", Some(12), Some(12)),
     ];
     for &(text, min, max) in cases {
         assert_eq!(bounds(text), (min, max), "{text}");
+    }
+}
+
+#[test]
+fn words_that_are_not_numbers() {
+    let tokens = |text: &str| super::text::Tokens::new(text);
+    for text in ["one", "a", "an", "hundred", "thousand", "and fifty", "five five", "a CTO", "twenty twenty"] {
+        let read = super::numbers::number_at(&tokens(text), 0, true);
+        match text {
+            // Both read their first word only: "twenty twenty" is not 40.
+            "five five" => assert_eq!(read, Some((5, 1)), "{text}"),
+            "twenty twenty" => assert_eq!(read, Some((20, 1)), "{text}"),
+            _ => assert_eq!(read, None, "{text}"),
+        }
     }
 }
 
@@ -1183,6 +1284,9 @@ fn time_windows_read_as_days() {
     assert_eq!(window("les 7 derniers jours"), Some(7));
     assert_eq!(window("en los últimos 3 meses"), Some(90));
     assert_eq!(window("last-raised date"), None);
+    assert_eq!(window("in the last thirty days"), Some(30));
+    assert_eq!(window("within the past twenty-one days"), Some(21));
+    assert_eq!(window("in the last two years"), Some(730));
 }
 
 // ---------------------------------------------------------------------------------------------

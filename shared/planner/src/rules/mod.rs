@@ -8,7 +8,8 @@
 //! 2. **Readers.** A fixed sequence of readers scans the tokens, most specific first, and each
 //!    claims the words it uses so no word is read twice: credit budgets ("under 100 credits"),
 //!    time windows ("in the last 7 days"), numbers with their nouns ("20+ engineers",
-//!    "500–5000 employees", "a 500-row list", "top 200"), job titles (and whether a hiring word
+//!    "500–5000 employees", "a 500-row list", "top 200", "fifty companies", "between fifty and
+//!    two hundred employees"), job titles (and whether a hiring word
 //!    precedes them, which makes them a hiring signal instead of people to find), skills and
 //!    technologies ("with Python experience" is a skill, "using Snowflake" a technology), funding
 //!    stages, a recent-funding signal, deep-enrich dimensions and email verification, industries,
@@ -40,8 +41,11 @@
 //!
 //! - Only listed words are understood: an unknown industry, city or title is silently ignored,
 //!   and if nothing else is left the request is rejected as having no audience.
-//! - Numbers must be digits ("twenty engineers" is not read); a bare number before a size noun is
-//!   a minimum ("with 20 engineers" means 20 or more).
+//! - Numbers are digits or English words ("fifty", "twenty-five", "a hundred", "two hundred and
+//!   fifty"); number words in German, French or Spanish are not read, nor is "one" alone, and a
+//!   count in words before a role or an industry is a row count only from ten on ("the two
+//!   founders" counts people). A bare number before a size noun is a minimum ("with 20 engineers"
+//!   means 20 or more).
 //! - Negation is local: "not" or "without" governs the items right after it, so long sentences
 //!   such as "fintechs, but I don't want anything in Berlin" may be misread.
 //! - A new request that names no industry and no role ("companies in Germany with 50+ staff")

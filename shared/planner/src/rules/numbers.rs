@@ -1,6 +1,10 @@
 //! Numbers, ranges and time windows: "20+", "500–5000", "≥20", "over 50", "at least 10",
 //! "under 200", "between 10 and 50", "1k", "5,000", "10k+", "in the last 6 months".
 //!
+//! Numbers are digits ("5000", "1.5k", "5 thousand") or English words ("fifty", "twenty-five",
+//! "a hundred", "two hundred and fifty", "fifteen hundred", "a dozen"). "One" alone is not read
+//! ("one person per company"), nor are number words in other languages.
+//!
 //! Bounds are inclusive, so strict words move the number by one: "over 50" is at least 51 and
 //! "under 200" is at most 199. A bare number ("with 20 engineers") reads as a minimum.
 
@@ -122,13 +126,15 @@ const OR_FEWER: &[&str] = &["or fewer", "or less", "and under", "or under", "and
 /// Reads a quantity starting at `at`: an optional comparator, a number, an optional second number
 /// ("500–5000") and an optional "+"/"or more". Returns `None` unless a number is found.
 pub(super) fn quantity_at(tokens: &Tokens, at: usize) -> Option<Quantity> {
-    let (comparator, number_at) = match tokens.longest(at, COMPARATORS) {
-        Some((end, &c)) if number_token(tokens, end).is_some() => (Some(c), end),
+    let (comparator, first_at) = match tokens.longest(at, COMPARATORS) {
+        Some((end, &c)) if number_at(tokens, end, true).is_some() => (Some(c), end),
         _ => (None, at),
     };
-    let first = number_token(tokens, number_at)?;
-    let mut end = number_at + 1;
-    let second = range_end(tokens, end, comparator == Some(Comparator::Between));
+    // After "between", "and" joins the two ends ("between fifty and two hundred"), not the words
+    // of one number ("two hundred and fifty").
+    let between = comparator == Some(Comparator::Between);
+    let (first, mut end) = number_at(tokens, first_at, !between)?;
+    let second = range_end(tokens, end, between);
     let (mut min, mut max) = match (comparator, second) {
         (_, Some((upper, after))) => {
             end = after;
@@ -149,12 +155,134 @@ pub(super) fn quantity_at(tokens: &Tokens, at: usize) -> Option<Quantity> {
     Some(Quantity { min, max, bare, start: at, end })
 }
 
-/// The number at `at`, if the token there is an unclaimed number.
-pub(super) fn number_token(tokens: &Tokens, at: usize) -> Option<u32> {
-    if tokens.kind(at) != Some(Kind::Number) || tokens.is_claimed(at) {
+/// The number starting at `at` on unclaimed tokens, digits or words, with the index past it.
+/// `and_inside` lets "and" continue a number after "hundred" or "thousand" ("two hundred and fifty").
+pub(super) fn number_at(tokens: &Tokens, at: usize, and_inside: bool) -> Option<(u32, usize)> {
+    if tokens.is_claimed(at) {
         return None;
     }
-    parse_number(tokens.text(at))
+    if tokens.kind(at) == Some(Kind::Number) {
+        let text = tokens.text(at);
+        // "5 thousand", "1.5 million": digits times a scale word, unless already scaled ("10k").
+        if let Some((&scale, end)) = scale_after(tokens, at + 1).filter(|_| text.bytes().all(|b| b.is_ascii_digit() || b == b'.')) {
+            let value = (text.parse::<f64>().ok()? * f64::from(scale)).round();
+            return (value >= 0.0 && value <= f64::from(u32::MAX)).then_some((value as u32, end));
+        }
+        return Some((parse_number(text)?, at + 1));
+    }
+    written_number(tokens, at, and_inside)
+}
+
+/// The number ending just before `end` ("last twenty five days"), with its first index.
+pub(super) fn number_ending_at(tokens: &Tokens, end: usize) -> Option<(u32, usize)> {
+    (end.saturating_sub(MAX_NUMBER_WORDS)..end).find_map(|start| match number_at(tokens, start, true) {
+        Some((value, number_end)) if number_end == end => Some((value, start)),
+        _ => None,
+    })
+}
+
+/// The most words one written number spans ("two hundred and fifty thousand three hundred").
+const MAX_NUMBER_WORDS: usize = 10;
+
+const UNITS: &[(&str, u32)] =
+    &[("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9)];
+const TEENS: &[(&str, u32)] = &[
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+];
+const TENS: &[(&str, u32)] = &[
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fourty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+];
+/// Words that scale what comes before them.
+const SCALES: &[(&str, u32)] = &[("thousand", 1_000), ("million", 1_000_000)];
+
+/// A scale word ("thousand", "million") at `at`, with the index past it.
+fn scale_after(tokens: &Tokens, at: usize) -> Option<(&'static u32, usize)> {
+    let (end, scale) = tokens.longest(at, SCALES)?;
+    Some((scale, end))
+}
+
+/// What the last word of a written number was, which decides what may follow it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Nothing yet.
+    Start,
+    /// "a" before "hundred", "thousand" or "dozen".
+    Article,
+    Unit,
+    Teen,
+    Tens,
+    Hundred,
+    Scale,
+    Dozen,
+}
+
+/// An English number in words: "fifty", "twenty five" (hyphens split words), "a hundred",
+/// "two hundred and fifty", "fifteen hundred", "ten thousand", "a dozen".
+fn written_number(tokens: &Tokens, at: usize, and_inside: bool) -> Option<(u32, usize)> {
+    let word = |i: usize| -> Option<&str> { (tokens.kind(i) == Some(Kind::Word) && !tokens.is_claimed(i)).then(|| tokens.text(i)) };
+    let value_of = |table: &[(&str, u32)], i: usize| word(i).and_then(|w| table.iter().find(|(name, _)| *name == w)).map(|(_, v)| *v);
+    let (mut total, mut current, mut part, mut i) = (0u64, 0u64, Part::Start, at);
+    if matches!(word(at), Some("a" | "an")) && matches!(word(at + 1), Some("hundred" | "thousand" | "million" | "dozen")) {
+        (current, part, i) = (1, Part::Article, at + 1);
+    }
+    let mut end = None;
+    loop {
+        let after_tens_or_big = matches!(part, Part::Start | Part::Tens | Part::Hundred | Part::Scale);
+        let opens_group = matches!(part, Part::Start | Part::Hundred | Part::Scale);
+        if let Some(unit) = value_of(UNITS, i).filter(|_| after_tens_or_big) {
+            (current, part) = (current + u64::from(unit), Part::Unit);
+        } else if let Some(teen) = value_of(TEENS, i).filter(|_| opens_group) {
+            (current, part) = (current + u64::from(teen), Part::Teen);
+        } else if let Some(tens) = value_of(TENS, i).filter(|_| opens_group) {
+            (current, part) = (current + u64::from(tens), Part::Tens);
+        } else if word(i) == Some("hundred") && matches!(part, Part::Article | Part::Unit | Part::Teen) && current < 100 {
+            (current, part) = (current * 100, Part::Hundred);
+        } else if let Some(scale) = value_of(SCALES, i).filter(|_| !matches!(part, Part::Start | Part::Scale | Part::Dozen)) {
+            (total, current, part) = (total + current * u64::from(scale), 0, Part::Scale);
+        } else if word(i) == Some("dozen") && matches!(part, Part::Article | Part::Unit) {
+            (current, part) = (current * 12, Part::Dozen);
+        } else if and_inside && word(i) == Some("and") && matches!(part, Part::Hundred | Part::Scale) && starts_below_hundred(tokens, i + 1)
+        {
+            i += 1;
+            continue;
+        } else {
+            break;
+        }
+        i += 1;
+        if part != Part::Article {
+            end = Some(i);
+        }
+    }
+    let end = end?;
+    // "one" alone is a pronoun or an article as often as a number ("one person per company").
+    if end == at + 1 && word(at) == Some("one") {
+        return None;
+    }
+    let value = total + current;
+    (value > 0).then(|| (u32::try_from(value).unwrap_or(u32::MAX), end))
+}
+
+/// Whether a unit, teen or tens word starts at `at` (what "and" may lead to inside a number).
+fn starts_below_hundred(tokens: &Tokens, at: usize) -> bool {
+    let text = tokens.text(at);
+    !tokens.is_claimed(at) && [UNITS, TEENS, TENS].iter().any(|table| table.iter().any(|(name, _)| *name == text))
 }
 
 /// The second number of a range at `at` ("- 5000", "to 5k", "and 50" after "between").
@@ -164,8 +292,7 @@ fn range_end(tokens: &Tokens, at: usize, after_between: bool) -> Option<(u32, us
     if matches!(*joiner, "and" | "und" | "et" | "y") && !after_between {
         return None;
     }
-    let upper = number_token(tokens, at + 1)?;
-    Some((upper, at + 2))
+    number_at(tokens, at + 1, true)
 }
 
 /// Units of a time window, in days.
@@ -230,14 +357,13 @@ pub(super) struct Window {
 /// Reads a time window whose unit is at `unit_at`.
 pub(super) fn window_ending_with_unit(tokens: &Tokens, unit_at: usize) -> Option<Window> {
     let (end, &per_unit) = tokens.longest(unit_at, TIME_UNITS)?;
-    if let Some(count) = unit_at.checked_sub(1).and_then(|n| number_token(tokens, n)) {
-        let number_at = unit_at - 1;
-        let start = tokens.phrase_ends_at(number_at, WINDOW_OPENERS)?;
+    if let Some((count, number_start)) = number_ending_at(tokens, unit_at) {
+        let start = tokens.phrase_ends_at(number_start, WINDOW_OPENERS)?;
         return Some(Window { days: count.saturating_mul(per_unit), start, end });
     }
-    if let Some(start) = tokens.phrase_ends_at(unit_at, WINDOW_INFIXES) {
-        let count = start.checked_sub(1).and_then(|n| number_token(tokens, n))?;
-        return Some(Window { days: count.saturating_mul(per_unit), start: start - 1, end });
+    if let Some(infix) = tokens.phrase_ends_at(unit_at, WINDOW_INFIXES) {
+        let (count, number_start) = number_ending_at(tokens, infix)?;
+        return Some(Window { days: count.saturating_mul(per_unit), start: number_start, end });
     }
     // "last month", "past year": one unit.
     let start = tokens.phrase_ends_at(unit_at, WINDOW_OPENERS)?;

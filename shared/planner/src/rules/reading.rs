@@ -1109,11 +1109,12 @@ impl Reader {
             .map(|(_, at)| *at)
             .collect();
         for at in 0..self.tokens.len() {
-            if let Some(count) = numbers::number_token(&self.tokens, at) {
-                if starts.contains(&(at + 1)) {
-                    self.tokens.claim(at, at + 1);
-                    self.add(Item::MaxRows(count), at);
-                }
+            let Some((count, end)) = numbers::number_at(&self.tokens, at, true) else { continue };
+            // "the two founders" counts people, not rows: a count in words is read from ten on.
+            let written = self.tokens.kind(at) != Some(Kind::Number);
+            if starts.contains(&end) && (!written || count >= 10) {
+                self.tokens.claim(at, end);
+                self.add(Item::MaxRows(count), at);
             }
         }
     }
