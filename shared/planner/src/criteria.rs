@@ -30,6 +30,8 @@ pub struct Criteria {
     /// also in `countries`.
     pub cities: Vec<String>,
     /// Funding stages, any of which qualifies a company, in stage order (pre-seed first, public last).
+    /// A range lists every stage in it: "seed to Series B" is `seed`, `series_a`, `series_b`, and
+    /// "Series C+" or "Series C or later" runs through `growth` (public only when asked for).
     pub funding_stages: Vec<FundingStage>,
     /// Company size in employees, bounds inclusive; `None` when no size was given.
     pub company_headcount: Option<HeadcountRange>,

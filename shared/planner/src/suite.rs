@@ -211,6 +211,8 @@ fn cases() -> Vec<Case> {
     cases.extend(region_cases());
     cases.extend(narrowed_region_cases());
     cases.extend(written_number_cases());
+    cases.extend(stage_range_cases());
+    cases.extend(role_plural_cases());
     cases
 }
 
@@ -532,7 +534,8 @@ fn number_and_vocabulary_cases() -> Vec<Case> {
             want()
                 .industries(&["fintech"])
                 .countries(&["GB"])
-                .stages(&[F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus])
+                // "B or later" runs through the unlettered late rounds too; only public is left out.
+                .stages(&[F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus, F::Growth])
                 .roles(&[cto()])
                 .rows(50)
                 .verified(),
@@ -933,6 +936,65 @@ fn written_number_cases() -> Vec<Case> {
     ]
 }
 
+/// Stage ranges: from the first stage named to the last; "+" and "or later" through growth.
+fn stage_range_cases() -> Vec<Case> {
+    let fintech = || want().industries(&["fintech"]);
+    const C_ON: &[FundingStage] = &[F::SeriesC, F::SeriesD, F::SeriesEPlus, F::Growth];
+    const B_ON: &[FundingStage] = &[F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus, F::Growth];
+    const A_ON: &[FundingStage] = &[F::SeriesA, F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus, F::Growth];
+    vec![
+        plan("Series C+", vec![msg("Series C+ fintechs in Germany")], fintech().countries(&["DE"]).stages(C_ON)),
+        plan("Series B or later", vec![msg("Series B or later fintechs")], fintech().stages(B_ON)),
+        plan("Series A and beyond", vec![msg("Series A and beyond SaaS companies")], want().industries(&["saas"]).stages(A_ON)),
+        plan(
+            "seed to Series A",
+            vec![msg("Seed to Series A fintechs in France")],
+            fintech().countries(&["FR"]).stages(&[F::Seed, F::SeriesA]),
+        ),
+        plan(
+            "from pre-seed to Series B",
+            vec![msg("Fintechs from pre-seed to Series B")],
+            fintech().stages(&[F::PreSeed, F::Seed, F::SeriesA, F::SeriesB]),
+        ),
+        plan("Series B through growth stage", vec![msg("Series B through growth stage fintechs")], fintech().stages(B_ON)),
+        plan(
+            "between Series A and Series C is a range",
+            vec![msg("Fintechs between Series A and Series C")],
+            fintech().stages(&[F::SeriesA, F::SeriesB, F::SeriesC]),
+        ),
+        plan("Series A and Series C lists two", vec![msg("Series A and Series C fintechs")], fintech().stages(&[F::SeriesA, F::SeriesC])),
+        plan("at least Series B", vec![msg("Fintechs that are at least Series B")], fintech().stages(B_ON)),
+        plan(
+            "up to Series A",
+            vec![msg("Fintechs up to Series A, CTO")],
+            fintech().stages(&[F::PreSeed, F::Seed, F::SeriesA]).roles(&[cto()]).verified(),
+        ),
+        plan(
+            "growth stage or later includes public",
+            vec![msg("Growth-stage or later fintechs")],
+            fintech().stages(&[F::Growth, F::Public]),
+        ),
+        plan("Series C or public", vec![msg("Series C or public fintechs")], fintech().stages(&[F::SeriesC, F::Public])),
+        plan(
+            "Series B+ or public",
+            vec![msg("Series B+ or public fintechs")],
+            fintech().stages(&[F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus, F::Growth, F::Public]),
+        ),
+        plan("German: Serie B oder später", vec![msg("Fintechs der Serie B oder später")], fintech().stages(B_ON)),
+        plan("French: série B ou plus", vec![msg("Fintechs en France, série B ou plus")], fintech().countries(&["FR"]).stages(B_ON)),
+        plan(
+            "a later turn replaces the range",
+            vec![msg("Series C+ fintechs"), msg("instead seed to Series A")],
+            fintech().stages(&[F::Seed, F::SeriesA]),
+        ),
+    ]
+}
+
+/// Plural and grouped spellings of roles read as the one role.
+fn role_plural_cases() -> Vec<Case> {
+    vec![]
+}
+
 fn rejection_cases() -> Vec<Case> {
     const ASK: &str = "Say who you are looking for";
     vec![
@@ -1075,6 +1137,15 @@ fn steps_name_states_and_provinces_where_they_name_cities() {
     let plan = draft(&[msg("Fintechs in Ontario and Germany")]).expect("plan");
     assert_eq!(plan.title, "Fintech companies in Ontario, Germany", "a country no region narrows is named too");
     assert!(plan.steps[0].task.contains("country=CA|DE, region=CA-ON."), "{}", plan.steps[0].task);
+}
+
+#[test]
+fn titles_name_stage_ranges_shortly() {
+    let title = |text: &str| draft(&[msg(text)]).expect("plan").title;
+    assert_eq!(title("Series C+ fintechs"), "Series C+ fintech companies");
+    assert_eq!(title("Seed to Series B fintechs"), "Seed to Series B fintech companies");
+    assert_eq!(title("Seed or Series A fintechs"), "Seed/Series A fintech companies");
+    assert_eq!(title("Series A or C fintechs"), "Series A/Series C fintech companies");
 }
 
 #[test]

@@ -12,7 +12,9 @@
 //!    two hundred employees"), job titles (and whether a hiring word
 //!    precedes them, which makes them a hiring signal instead of people to find), skills and
 //!    technologies ("with Python experience" is a skill, "using Snowflake" a technology), funding
-//!    stages, a recent-funding signal, deep-enrich dimensions and email verification, industries,
+//!    stages and their ranges ("Series A–C", "seed to Series B", "between Series A and Series C",
+//!    "up to Series A"; "Series B+", "or later", "and beyond", "at least Series B" run through
+//!    growth, not to public), a recent-funding signal, deep-enrich dimensions and email verification, industries,
 //!    places, sources and output format. Regions expand to their countries, or to the ones listed
 //!    right after them ("LATAM (Mexico, Colombia and Chile)", "the Nordics: Sweden and Norway",
 //!    "Europe, specifically France and Spain"); US states, DC and Canadian provinces and

@@ -403,8 +403,60 @@ const STAGE_WORDS: &[(&str, FundingStage)] = {
 };
 const SERIES_WORDS: &[&str] = &["series", "serie"];
 /// After a stage: "or later" means every later lettered round.
-const OR_LATER: &[&str] = &["+", "or later", "and later", "and beyond", "or above", "and above", "onwards", "or higher"];
-const STAGE_RANGE_JOINERS: &[&str] = &["-", "to", "through", "bis", "a"];
+/// After a stage: every later stage up to growth ("Series B+" is B, C, D, E+ and growth). Public
+/// companies are asked for by name ("Series C or public"): "or later" means the later private rounds.
+const OR_LATER: &[&str] = &[
+    "+",
+    "or later",
+    "and later",
+    "or later stage",
+    "or later stages",
+    "and later stages",
+    "and beyond",
+    "or beyond",
+    "or above",
+    "and above",
+    "and up",
+    "onwards",
+    "onward",
+    "and onwards",
+    "or higher",
+    "and higher",
+    "or more",
+    "und spater",
+    "oder spater",
+    "oder hoher",
+    "ou plus",
+    "et plus",
+    "et au dela",
+    "ou au dela",
+    "o posterior",
+    "o posteriores",
+    "y posteriores",
+    "en adelante",
+    "o superior",
+];
+
+/// A bound before a stage: "at least Series B" runs to growth, "up to Series A" from pre-seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StageBound {
+    AtLeast,
+    AtMost,
+}
+const STAGE_BOUNDS: &[(&str, StageBound)] = &[
+    ("at least", StageBound::AtLeast),
+    ("post", StageBound::AtLeast),
+    ("mindestens", StageBound::AtLeast),
+    ("au moins", StageBound::AtLeast),
+    ("al menos", StageBound::AtLeast),
+    ("up to", StageBound::AtMost),
+    ("at most", StageBound::AtMost),
+    ("no later than", StageBound::AtMost),
+    ("bis zu", StageBound::AtMost),
+    ("jusqu a", StageBound::AtMost),
+    ("hasta", StageBound::AtMost),
+];
+const STAGE_RANGE_JOINERS: &[&str] = &["-", "to", "through", "thru", "until", "bis", "a", "jusqu a", "hasta"];
 /// Words after "seed" that make it a seed list, not a funding stage.
 const NOT_A_STAGE_AFTER_SEED: &[&str] = &["list", "lists", "csv", "file", "urls", "data", "companies list"];
 
@@ -765,16 +817,25 @@ impl Reader {
 
     fn read_stages(&mut self) {
         self.scan(|r, at| {
-            let (first, mut end) = r.stage_at(at)?;
-            let mut stages = vec![first];
-            // "Series A or B", "Series A–C", "Series B+".
+            // "at least Series B", "up to Series A": a bound before the stage.
+            let bound = r.tokens.longest(at, STAGE_BOUNDS).filter(|(after, _)| r.stage_at(at).is_none_or(|(_, end)| end <= *after));
+            let stage_start = bound.map_or(at, |(after, _)| after);
+            let (first, mut end) = r.stage_at(stage_start)?;
+            let mut stages = match bound {
+                Some((_, StageBound::AtLeast)) => stages_from(first),
+                Some((_, StageBound::AtMost)) => STAGES.iter().copied().filter(|s| *s <= first).collect(),
+                None => vec![first],
+            };
+            // "between Series A and Series C" is a range, where "Series A and Series C" lists two.
+            let between = bound.is_none() && r.tokens.phrase_ends_at(at, &["between", "zwischen", "entre"]).is_some();
+            // "Series A or B", "Series A–C", "seed to Series B", "Series B+", "Series C or later".
             loop {
+                let last = *stages.last().unwrap_or(&first);
                 if let Some(after) = r.tokens.longest_of(end, OR_LATER) {
-                    let last = *stages.last().unwrap_or(&first);
-                    stages.extend(later_lettered_stages(last));
+                    stages.extend(stages_from(last).into_iter().skip(1));
                     end = after;
-                } else if let Some((stage, after)) = r.stage_range_end(end, *stages.last().unwrap_or(&first)) {
-                    stages.extend(stage);
+                } else if let Some((range, after)) = r.stage_range_end(end, last, between && stages.len() == 1) {
+                    stages.extend(range);
                     end = after;
                 } else if let Some((stage, after)) = r.listed_stage_letter(end) {
                     stages.push(stage);
@@ -805,16 +866,24 @@ impl Reader {
         Some((stage, end))
     }
 
-    /// "– C", "to D" after a lettered stage: every stage up to that letter.
-    fn stage_range_end(&self, at: usize, from: FundingStage) -> Option<(Vec<FundingStage>, usize)> {
-        let joiner_end = self.tokens.longest_of(at, STAGE_RANGE_JOINERS)?;
-        let letter_at = SERIES_WORDS.iter().find_map(|w| self.tokens.match_phrase(joiner_end, w)).unwrap_or(joiner_end);
-        let to = stage_letter(self.tokens.text(letter_at))?;
-        if to <= from || self.tokens.is_claimed(letter_at) {
+    /// "– C", "to Series D", "through growth stage" after a stage (and "and C" after "between
+    /// Series A"): every stage after `from` up to the one named.
+    fn stage_range_end(&self, at: usize, from: FundingStage, and_joins: bool) -> Option<(Vec<FundingStage>, usize)> {
+        let joiner_end = self
+            .tokens
+            .longest_of(at, STAGE_RANGE_JOINERS)
+            .or_else(|| and_joins.then(|| self.tokens.longest_of(at, &["and", "und", "et", "y"])).flatten())?;
+        let (to, end) = match self.stage_at(joiner_end) {
+            Some(found) => found,
+            None if !self.tokens.is_claimed(joiner_end) && self.tokens.kind(joiner_end) == Some(Kind::Word) => {
+                (stage_letter(self.tokens.text(joiner_end))?, joiner_end + 1)
+            }
+            None => return None,
+        };
+        if to <= from {
             return None;
         }
-        let stages = LETTERED.iter().copied().filter(|s| *s > from && *s <= to).collect();
-        Some((stages, letter_at + 1))
+        Some((STAGES.iter().copied().filter(|s| *s > from && *s <= to).collect(), end))
     }
 
     /// ", B" or "and B" after a stage, when the letter cannot be an article ("and a CTO").
@@ -1245,8 +1314,11 @@ fn headcount_bounds(quantity: Quantity) -> (Option<u32>, Option<u32>) {
     }
 }
 
-const LETTERED: &[FundingStage] =
-    &[FundingStage::SeriesA, FundingStage::SeriesB, FundingStage::SeriesC, FundingStage::SeriesD, FundingStage::SeriesEPlus];
+/// Every stage, in order.
+const STAGES: &[FundingStage] = {
+    use FundingStage as F;
+    &[F::PreSeed, F::Seed, F::SeriesA, F::SeriesB, F::SeriesC, F::SeriesD, F::SeriesEPlus, F::Growth, F::Public]
+};
 
 fn stage_letter(text: &str) -> Option<FundingStage> {
     Some(match text {
@@ -1259,7 +1331,9 @@ fn stage_letter(text: &str) -> Option<FundingStage> {
     })
 }
 
-/// Every lettered stage after `stage` ("Series B+" is B, C, D and E+).
-fn later_lettered_stages(stage: FundingStage) -> Vec<FundingStage> {
-    LETTERED.iter().copied().filter(|s| *s > stage).collect()
+/// `stage` and every later private stage up to growth; from growth on, public too ("growth stage
+/// or later").
+fn stages_from(stage: FundingStage) -> Vec<FundingStage> {
+    let last = if stage >= FundingStage::Growth { FundingStage::Public } else { FundingStage::Growth };
+    STAGES.iter().copied().filter(|s| *s >= stage && *s <= last).collect()
 }

@@ -334,6 +334,36 @@ fn stage_label(stage: FundingStage) -> &'static str {
     }
 }
 
+/// Every stage, in order.
+const STAGE_ORDER: [FundingStage; 9] = [
+    FundingStage::PreSeed,
+    FundingStage::Seed,
+    FundingStage::SeriesA,
+    FundingStage::SeriesB,
+    FundingStage::SeriesC,
+    FundingStage::SeriesD,
+    FundingStage::SeriesEPlus,
+    FundingStage::Growth,
+    FundingStage::Public,
+];
+
+/// "Series A", "Seed/Series A", and for three or more stages in a row "Series B+" (through
+/// growth) or "Seed to Series B".
+fn stages_phrase(stages: &[FundingStage]) -> String {
+    let positions: Vec<usize> = stages.iter().filter_map(|s| STAGE_ORDER.iter().position(|o| o == s)).collect();
+    let consecutive = positions.windows(2).all(|pair| pair[1] == pair[0] + 1);
+    match (stages.first(), stages.last()) {
+        (Some(&first), Some(&last)) if stages.len() >= 3 && consecutive => {
+            if last == FundingStage::Growth {
+                format!("{}+", stage_label(first))
+            } else {
+                format!("{} to {}", stage_label(first), stage_label(last))
+            }
+        }
+        _ => stages.iter().map(|s| stage_label(*s)).collect::<Vec<_>>().join("/"),
+    }
+}
+
 /// "Series A fintech companies in France", "companies from the attached CSV".
 fn audience_phrase(criteria: &Criteria) -> String {
     if !criteria.seed.is_empty() {
@@ -341,7 +371,7 @@ fn audience_phrase(criteria: &Criteria) -> String {
     }
     let mut words: Vec<String> = Vec::new();
     if !criteria.funding_stages.is_empty() {
-        words.push(criteria.funding_stages.iter().map(|s| stage_label(*s)).collect::<Vec<_>>().join("/"));
+        words.push(stages_phrase(&criteria.funding_stages));
     }
     if !criteria.industries.is_empty() {
         let labels: Vec<&str> = criteria.industries.iter().map(|slug| industry_label(slug)).collect();
