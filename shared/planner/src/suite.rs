@@ -990,9 +990,81 @@ fn stage_range_cases() -> Vec<Case> {
     ]
 }
 
+fn revops_head() -> Role {
+    role("Head of Revenue Operations", S::Head, D::Operations)
+}
+
 /// Plural and grouped spellings of roles read as the one role.
 fn role_plural_cases() -> Vec<Case> {
-    vec![]
+    let saas = || want().industries(&["saas"]);
+    let vp_sales = || role("VP Sales", S::Vp, D::Sales);
+    vec![
+        plan(
+            "RevOps leaders",
+            vec![msg("RevOps leaders at SaaS companies in the US")],
+            saas().countries(&["US"]).roles(&[revops_head()]).verified(),
+        ),
+        plan(
+            "heads of marketing",
+            vec![msg("heads of marketing at fintechs in France")],
+            want().industries(&["fintech"]).countries(&["FR"]).roles(&[head_of(D::Marketing)]).verified(),
+        ),
+        plan("VPs of Sales", vec![msg("VPs of Sales at SaaS companies")], saas().roles(&[vp_sales()]).verified()),
+        plan(
+            "CTOs",
+            vec![msg("CTOs at Series A fintechs")],
+            want().industries(&["fintech"]).stages(&[F::SeriesA]).roles(&[cto()]).verified(),
+        ),
+        plan("Sales VPs", vec![msg("Sales VPs at SaaS companies")], saas().roles(&[vp_sales()]).verified()),
+        plan("VP's of Sales", vec![msg("VP's of Sales at SaaS companies")], saas().roles(&[vp_sales()]).verified()),
+        plan(
+            "engineering leadership",
+            vec![msg("Engineering leadership at SaaS companies")],
+            saas().roles(&[head_of(D::Engineering)]).verified(),
+        ),
+        plan(
+            "Heads of Growth and Marketing: one role each",
+            vec![msg("Heads of Growth and Marketing at SaaS companies")],
+            saas().roles(&[head_of(D::Growth), head_of(D::Marketing)]).verified(),
+        ),
+        plan(
+            "Sales and Marketing leaders: one role each",
+            vec![msg("Sales and Marketing leaders at SaaS companies in Germany")],
+            saas().countries(&["DE"]).roles(&[head_of(D::Sales), head_of(D::Marketing)]).verified(),
+        ),
+        plan(
+            "a department with its own seniority starts a new title",
+            vec![msg("Heads of Sales and Marketing Managers at SaaS companies")],
+            saas().roles(&[head_of(D::Sales), role("Marketing Manager", S::Manager, D::Marketing)]).verified(),
+        ),
+        plan(
+            "hiring Sales and Marketing leaders",
+            vec![msg("SaaS companies hiring Sales and Marketing leaders")],
+            saas().signals(&[hiring(Some(head_of(D::Sales))), hiring(Some(head_of(D::Marketing)))]),
+        ),
+        plan(
+            "VPs of three departments",
+            vec![msg("VPs of Sales, Marketing and Customer Success at SaaS companies")],
+            saas()
+                .roles(&[vp_sales(), role("VP Marketing", S::Vp, D::Marketing), role("VP Customer Success", S::Vp, D::CustomerSuccess)])
+                .verified(),
+        ),
+        plan(
+            "Chief Technology Officers and CFOs",
+            vec![msg("Chief Technology Officers and CFOs at SaaS companies")],
+            saas().roles(&[cto(), role("CFO", S::CLevel, D::Finance)]).verified(),
+        ),
+        plan(
+            "Directors of RevOps",
+            vec![msg("Directors of RevOps at SaaS companies")],
+            saas().roles(&[role("Director of Revenue Operations", S::Director, D::Operations)]).verified(),
+        ),
+        plan(
+            "add RevOps leaders",
+            vec![msg("SaaS companies in the US, CTO"), msg("add RevOps leaders")],
+            saas().countries(&["US"]).roles(&[cto(), revops_head()]).verified(),
+        ),
+    ]
 }
 
 fn rejection_cases() -> Vec<Case> {
@@ -1389,6 +1461,9 @@ fn roles_normalise_across_languages() {
             role("Director of Sales", S::Director, D::Sales),
         ),
         (&["Engineering Manager", "Engineering Managers"], role("Engineering Manager", S::Manager, D::Engineering)),
+        (&["RevOps leaders", "Heads of RevOps", "Revenue Operations Lead", "head of rev ops"], revops_head()),
+        (&["VPs of Sales", "Sales VPs", "VP's of Sales", "SVPs, Sales"], role("VP Sales", S::Vp, D::Sales)),
+        (&["Heads of Data", "data leaders", "Data leadership"], head_of(D::Data)),
     ];
     for (spellings, expected) in same {
         for spelling in *spellings {
@@ -1458,6 +1533,8 @@ fn vocabulary_is_written_folded() {
     phrases.extend(vocab::SOURCES.iter().map(|(p, _)| *p));
     phrases.extend(vocab::TECHNOLOGIES.iter().map(|(p, _)| *p));
     phrases.extend(super::roles::DEPARTMENTS.iter().map(|(p, _)| *p));
+    phrases.extend(super::roles::AREAS.iter().map(|(p, _)| *p));
+    phrases.extend(super::vocab::SUBDIVISIONS.iter().flat_map(|s| s.phrases.iter().copied()));
     for phrase in phrases {
         assert_eq!(fold(phrase), phrase, "{phrase} is not folded");
         assert!(!phrase.contains('-') && !phrase.contains("  ") && phrase == phrase.trim(), "{phrase:?}");

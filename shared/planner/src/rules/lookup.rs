@@ -81,6 +81,8 @@ mod tests {
         assert_eq!(read_title("Co-founder & CTO").unwrap().title, "Founder");
         assert_eq!(read_title("Geschäftsführer").unwrap().title, "CEO");
         assert_eq!(read_title("Senior Head of Growth").unwrap().title, "Head of Growth");
+        assert_eq!(read_title("Head of Revenue Operations").unwrap().title, "Head of Revenue Operations");
+        assert_eq!(read_title("RevOps Manager").unwrap().title, "Revenue Operations Manager");
         assert_eq!(read_title("Gardener"), None);
         assert_eq!(read_title(""), None);
     }

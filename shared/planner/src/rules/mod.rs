@@ -21,7 +21,10 @@
 //!    territories, by name ("Texas", "Ontario-based") or by postal abbreviation where it is
 //!    plainly a place ("in TX", "Austin, TX", "NY-based"), add their country and are kept as
 //!    regions (`US-TX`); cities add their country.
-//!    Vocabulary lives in `vocab.rs` and `roles.rs`; plurals ending in -s/-es/-ies match by themselves.
+//!    Vocabulary lives in `vocab.rs` and `roles.rs`; plurals ending in -s/-es/-ies match by themselves,
+//!    so "CTOs", "Heads of Data", "VPs of Sales", "Sales VPs" and "RevOps leaders" are one role
+//!    each, and a plural seniority shared by a list of departments gives one role per department
+//!    ("Heads of Growth and Marketing", "Sales and Marketing leaders").
 //! 3. **Modes.** Each item takes the nearest change word before it in its sentence, looking back
 //!    only across small words, list joiners and other items: "only"/"now"/"instead" replace a
 //!    field, "add"/"also" extend it, "without"/"skip"/"drop"/"no" remove from it. Unmarked items

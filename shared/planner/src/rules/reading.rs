@@ -685,7 +685,7 @@ impl Reader {
     fn read_roles(&mut self) {
         let mut last_hiring_end: Option<usize> = None;
         self.scan(|r, at| {
-            let (role, end) = roles::role_at(&r.tokens, at)?;
+            let (found, end) = roles::roles_at(&r.tokens, at)?;
             // "developer tools" is an industry, not a developer.
             if r.tokens.longest(at, vocab::INDUSTRIES).is_some_and(|(industry_end, _)| industry_end > end) {
                 return None;
@@ -695,13 +695,15 @@ impl Reader {
             if let Some(marker_start) = marker {
                 r.tokens.claim(marker_start, at);
             }
-            if marker.is_some() || continues_hiring_list {
-                r.add(Item::Signal(Signal { kind: SignalKind::Hiring, role: Some(role), within_days: None }), at);
-                last_hiring_end = Some(end);
-            } else {
-                r.add(Item::Role(role), at);
-                last_hiring_end = None;
+            let hiring = marker.is_some() || continues_hiring_list;
+            for role in found {
+                if hiring {
+                    r.add(Item::Signal(Signal { kind: SignalKind::Hiring, role: Some(role), within_days: None }), at);
+                } else {
+                    r.add(Item::Role(role), at);
+                }
             }
+            last_hiring_end = hiring.then_some(end);
             Some(end)
         });
     }

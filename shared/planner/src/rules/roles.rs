@@ -6,7 +6,12 @@
 //! Engineering", "Heads of Data", "Leiter Vertrieb", "directeur des ventes"); or a department and a
 //! trailing seniority word ("Engineering Manager", "Data Lead"). The canonical title is built from
 //! seniority and department ("VP Engineering", "Head of Growth", "Director of Sales",
-//! "Engineering Manager"), so every spelling of the same job compares equal.
+//! "Engineering Manager"), so every spelling of the same job compares equal. A few areas inside a
+//! department keep their own name ("RevOps leaders" is Head of Revenue Operations, in Operations).
+//!
+//! Plurals read as the one role ("CTOs", "Heads of Data", "VPs of Sales", "Sales VPs", "RevOps
+//! leaders"), and a plural seniority shared by a list of departments gives one role per department:
+//! "Heads of Growth and Marketing", "Sales and Marketing leaders".
 
 use super::super::{Department, Role, Seniority};
 use super::text::Tokens;
@@ -154,6 +159,12 @@ const SENIORITY_FIRST: &[(&str, Seniority)] = &[
 /// Seniority words that follow the department ("Engineering Manager", "Data Lead").
 const SENIORITY_LAST: &[(&str, Seniority)] = &[
     ("vp", S::Vp),
+    ("vps", S::Vp),
+    ("svp", S::Vp),
+    ("svps", S::Vp),
+    ("evp", S::Vp),
+    ("evps", S::Vp),
+    ("leadership", S::Head),
     ("head", S::Head),
     ("lead", S::Head),
     ("leader", S::Head),
@@ -164,7 +175,39 @@ const SENIORITY_LAST: &[(&str, Seniority)] = &[
 ];
 
 /// Words between a seniority word and the department.
-const CONNECTORS: &[&str] = &[",", "of", "of the", "for", "de", "des", "du", "de la", "del", "der", "fur", "d", "-", ":"];
+/// "VP's of Sales": the apostrophe splits off an "s".
+const CONNECTORS: &[&str] = &[",", "of", "of the", "for", "de", "des", "du", "de la", "del", "der", "fur", "d", "-", ":", "s", "s of"];
+
+/// Seniority words written in the plural, which a list of departments can share ("Heads of
+/// Growth and Marketing"); a singular one names one person with a combined remit.
+const PLURAL_SENIORITY: &[&str] = &[
+    "heads",
+    "vps",
+    "svps",
+    "evps",
+    "presidents",
+    "directors",
+    "managers",
+    "leaders",
+    "leads",
+    "leiter",
+    "directeurs",
+    "directrices",
+    "responsables",
+    "directores",
+    "jefes",
+];
+
+/// Joiners inside a list of departments.
+const DEPARTMENT_JOINERS: &[&str] = &[",", "and", "&", "/", "or", "und", "et", "y"];
+
+/// Areas inside a department that titles name on their own: the title keeps the area's name.
+pub(super) const AREAS: &[(&str, (&str, Department))] = &[
+    ("revops", ("Revenue Operations", D::Operations)),
+    ("rev ops", ("Revenue Operations", D::Operations)),
+    ("revenue operations", ("Revenue Operations", D::Operations)),
+    ("revenue ops", ("Revenue Operations", D::Operations)),
+];
 
 /// Department names as they appear in titles.
 pub(super) const DEPARTMENTS: &[(&str, Department)] = &[
@@ -254,9 +297,8 @@ pub(super) const DEPARTMENTS: &[(&str, Department)] = &[
     ("recht", D::Legal),
 ];
 
-/// The canonical title for a seniority and department.
-pub(super) fn canonical_title(seniority: Seniority, department: Department) -> String {
-    let name = department.label();
+/// The canonical title for a seniority and a department's (or area's) name.
+fn canonical_title(seniority: Seniority, name: &str) -> String {
     match seniority {
         S::Vp => format!("VP {name}"),
         S::Head => format!("Head of {name}"),
@@ -264,6 +306,65 @@ pub(super) fn canonical_title(seniority: Seniority, department: Department) -> S
         S::Manager => format!("{name} Manager"),
         S::CLevel => format!("Chief {name} Officer"),
         S::IndividualContributor => name.to_string(),
+    }
+}
+
+/// The roles of the title (or list of titles sharing a plural seniority) starting at `at`, with
+/// the index past them: "CTOs" is one, "Heads of Growth and Marketing" and "Sales and Marketing
+/// leaders" are two.
+pub(super) fn roles_at(tokens: &Tokens, at: usize) -> Option<(Vec<Role>, usize)> {
+    if let Some(listed) = departments_then_plural_seniority(tokens, at) {
+        return Some(listed);
+    }
+    let (role, mut end) = role_at(tokens, at)?;
+    let mut roles = vec![role.clone()];
+    let plural_first = tokens.longest(at, SENIORITY_FIRST).is_some_and(|(after, _)| PLURAL_SENIORITY.contains(&tokens.text(after - 1)));
+    if plural_first && role.seniority != S::CLevel && role.seniority != S::IndividualContributor {
+        while let Some((area, after)) = tokens.longest_of(end, DEPARTMENT_JOINERS).and_then(|joined| listed_area(tokens, joined)) {
+            roles.push(built_role(role.seniority, area));
+            end = after;
+        }
+    }
+    Some((roles, end))
+}
+
+/// "Sales and Marketing leaders", "Product, Design and Engineering directors": departments joined
+/// by "and" or commas, then one plural seniority word.
+fn departments_then_plural_seniority(tokens: &Tokens, at: usize) -> Option<(Vec<Role>, usize)> {
+    let (first, mut end) = area_at(tokens, at)?;
+    let mut areas = vec![first];
+    while let Some((area, after)) = tokens.longest_of(end, DEPARTMENT_JOINERS).and_then(|joined| area_at(tokens, joined)) {
+        areas.push(area);
+        end = after;
+    }
+    let (after, &seniority) = tokens.longest(end, SENIORITY_LAST)?;
+    if areas.len() < 2 || !PLURAL_SENIORITY.contains(&tokens.text(after - 1)) {
+        return None;
+    }
+    Some((areas.into_iter().map(|area| built_role(seniority, area)).collect(), after))
+}
+
+/// A department in a list, unless a seniority follows it (then it starts a title of its own:
+/// "Heads of Sales and Marketing Managers").
+fn listed_area(tokens: &Tokens, at: usize) -> Option<(Area, usize)> {
+    let (area, end) = area_at(tokens, at)?;
+    tokens.longest(end, SENIORITY_LAST).is_none().then_some((area, end))
+}
+
+/// A department or an area inside one, as a title names it.
+#[derive(Clone, Copy)]
+struct Area {
+    name: &'static str,
+    department: Department,
+}
+
+/// The longest department or area name at `at`.
+fn area_at(tokens: &Tokens, at: usize) -> Option<(Area, usize)> {
+    let department = tokens.longest(at, DEPARTMENTS).map(|(end, &department)| (Area { name: department.label(), department }, end));
+    let area = tokens.longest(at, AREAS).map(|(end, &(name, department))| (Area { name, department }, end));
+    match (department, area) {
+        (Some(d), Some(a)) => Some(if a.1 >= d.1 { a } else { d }),
+        (d, a) => d.or(a),
     }
 }
 
@@ -286,16 +387,16 @@ pub(super) fn role_at(tokens: &Tokens, at: usize) -> Option<(Role, usize)> {
 fn seniority_then_department(tokens: &Tokens, at: usize) -> Option<(Role, usize)> {
     let (after_seniority, &seniority) = tokens.longest(at, SENIORITY_FIRST)?;
     let department_at = tokens.longest_of(after_seniority, CONNECTORS).unwrap_or(after_seniority);
-    let (end, &department) = tokens.longest(department_at, DEPARTMENTS)?;
-    Some((built_role(seniority, department), end))
+    let (area, end) = area_at(tokens, department_at)?;
+    Some((built_role(seniority, area), end))
 }
 
 fn department_then_seniority(tokens: &Tokens, at: usize) -> Option<(Role, usize)> {
-    let (after_department, &department) = tokens.longest(at, DEPARTMENTS)?;
+    let (area, after_department) = area_at(tokens, at)?;
     let (end, &seniority) = tokens.longest(after_department, SENIORITY_LAST)?;
-    Some((built_role(seniority, department), end))
+    Some((built_role(seniority, area), end))
 }
 
-fn built_role(seniority: Seniority, department: Department) -> Role {
-    Role { title: canonical_title(seniority, department), seniority, department }
+fn built_role(seniority: Seniority, area: Area) -> Role {
+    Role { title: canonical_title(seniority, area.name), seniority, department: area.department }
 }
