@@ -728,6 +728,21 @@ fn region_cases() -> Vec<Case> {
         ),
         plan("in CA alone is not read: California or Canada", vec![msg("Fintechs in CA")], fintech()),
         plan(
+            "in MA and CT: the list makes MA a state",
+            vec![msg("Healthcare companies in MA and CT")],
+            want().industries(&["healthcare"]).countries(&["US"]).regions(&["US-CT", "US-MA"]),
+        ),
+        plan(
+            "OR after a comma in a list",
+            vec![msg("Fintechs in TX, OR and WA")],
+            fintech().countries(&["US"]).regions(&["US-OR", "US-TX", "US-WA"]),
+        ),
+        plan(
+            "lowercase after a city",
+            vec![msg("fintechs in austin, tx")],
+            fintech().countries(&["US"]).regions(&["US-TX"]).cities(&["Austin"]),
+        ),
+        plan(
             "San Jose, CA: a city the vocabulary does not know",
             vec![msg("SaaS companies in San Jose, CA")],
             want().industries(&["saas"]).countries(&["US"]).regions(&["US-CA"]),

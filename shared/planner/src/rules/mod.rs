@@ -62,8 +62,9 @@
 //! - The US abbreviation in lowercase is only read after "in", "the" or "across", so "us"
 //!   the pronoun is not mistaken for the country.
 //! - A state abbreviation that is also a country code ("CA", "DE", "IN", "IL") is read only with
-//!   more context ("San Jose, CA", "in TX and CA"), so "fintechs in CA" names no place; "LA" is
-//!   never Louisiana; "OR", "ME", "OK", "IN" are states only in capitals after "in" or a comma.
+//!   more context ("San Jose, CA", "in TX and CA", "in MA and CT"), so "fintechs in CA" and "in IL
+//!   and IN" name no place; "LA" is never Louisiana; "OR", "ME", "OK", "IN" are states only in
+//!   capitals right after "in" or a comma ("in WA or OR" is Washington alone).
 //!   "New York" is the city ("New York State" or "NY" the state), "Washington" the state,
 //!   "Georgia" the US state.
 //! - Regions narrow their own country but cannot be excluded: "the US without Texas" is the US.

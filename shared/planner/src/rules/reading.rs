@@ -1041,29 +1041,42 @@ impl Reader {
         (!listed.is_empty()).then_some((listed, run_end))
     }
 
-    /// State and province abbreviations, read only where they are plainly places: in capitals and
-    /// after a place word ("in TX"), a comma ("Austin, TX"), another place ("Austin TX", "in TX
-    /// and NY"), or before "-based" ("NY-based"). An abbreviation that is also a country's ISO
-    /// code ("CA", "DE", "IN", "IL", …) needs more: a comma after a place of its own country or an
-    /// unknown name ("San Jose, CA"), or another place of its country in the turn ("in TX and CA").
-    /// Lowercase abbreviations are read only right after a city or region of their country
-    /// ("austin, tx"), so "in", "or", "me" and "ok" stay words.
+    /// State and province abbreviations, read only where they are plainly places. A list of them
+    /// ("TX, CA and NY") is read as one: it must start after a place word ("in TX"), a comma after
+    /// a place or a capitalised name the vocabulary does not know ("Austin, TX", "San Jose, CA"),
+    /// or right after a place ("Austin TX"), or end before "-based" ("NY-based"). Only capitals
+    /// count, except right after a city or region of the abbreviation's country ("austin, tx").
+    /// An abbreviation that is also a country's ISO code ("CA", "DE", "IN", "IL", …) needs its
+    /// country to be plain: another abbreviation of the list that is not a country code ("in MA
+    /// and CT"), another place of that country in the turn, or a comma or adjacency after one.
+    /// "OR", "ME", "OK", "IN" and the like are English words in capitals too: they are read only
+    /// right after a place word or a comma ("in OR", "Portland, OR", "in TX, OR and WA").
     fn read_region_abbreviations(&mut self) {
-        // Each round can give the next its context ("in TX, CA and NY"): read until none is left.
+        // A list read can give the next one its context ("Austin, TX" then "and NM"): repeat until none is read.
         loop {
-            let found: Vec<(usize, &'static vocab::Subdivision)> =
-                (0..self.tokens.len()).filter_map(|at| self.abbreviation_at(at).map(|s| (at, s))).collect();
-            if found.is_empty() {
-                break;
+            let mut read_any = false;
+            let mut at = 0;
+            while at < self.tokens.len() {
+                let Some(list) = self.abbreviation_list(at) else {
+                    at += 1;
+                    continue;
+                };
+                at = list.last().map_or(at, |(last, _)| *last) + 1;
+                for (index, subdivision) in self.accepted_abbreviations(&list) {
+                    self.tokens.claim(index, index + 1);
+                    self.add(Item::Region(subdivision.code), index);
+                    read_any = true;
+                }
             }
-            for (at, subdivision) in found {
-                self.tokens.claim(at, at + 1);
-                self.add(Item::Region(subdivision.code), at);
+            if !read_any {
+                break;
             }
         }
     }
 
-    fn abbreviation_at(&self, at: usize) -> Option<&'static vocab::Subdivision> {
+    /// The subdivision a token could abbreviate: an unclaimed two-letter word in capitals (or in
+    /// lowercase right after a place of its country).
+    fn abbreviation_candidate(&self, at: usize) -> Option<&'static vocab::Subdivision> {
         let token = self.tokens.get(at)?;
         if self.tokens.is_claimed(at) || token.kind != Kind::Word || token.text.len() != 2 {
             return None;
@@ -1073,40 +1086,85 @@ impl Reader {
         }
         let subdivision = vocab::SUBDIVISIONS.iter().find(|s| s.code[3..].eq_ignore_ascii_case(&token.text))?;
         let country = &subdivision.code[..2];
-        let text_before = at.checked_sub(1).map_or("", |b| self.tokens.text(b));
-        // The country of the place mention `offset` tokens back.
-        let place_back = |offset: usize| at.checked_sub(offset).and_then(|b| self.place_country_at(b));
-        let after_comma = text_before == ",";
-        let comma_after_own_place = after_comma && place_back(2) == Some(country);
-        let after_own_place = place_back(1) == Some(country) || comma_after_own_place;
-        if !token.all_caps {
-            return after_own_place.then_some(subdivision);
+        let after_own_place = self.place_country_back(at, 1) == Some(country)
+            || (at.checked_sub(1).is_some_and(|b| self.tokens.text(b) == ",") && self.place_country_back(at, 2) == Some(country));
+        (token.all_caps || after_own_place).then_some(subdivision)
+    }
+
+    /// The list of abbreviation candidates starting at `at` ("TX, CA and NY"), joined by commas,
+    /// "and", "or", "/" or "&"; `None` unless `at` starts one.
+    fn abbreviation_list(&self, at: usize) -> Option<Vec<(usize, &'static vocab::Subdivision)>> {
+        let first = self.abbreviation_candidate(at)?;
+        let continues_one = at >= 2 && LIST_JOINERS.contains(&self.tokens.text(at - 1)) && self.abbreviation_candidate(at - 2).is_some();
+        if continues_one {
+            return None;
         }
+        let mut list = vec![(at, first)];
+        let mut end = at + 1;
+        while LIST_JOINERS.contains(&self.tokens.text(end)) {
+            let Some(next) = self.abbreviation_candidate(end + 1) else { break };
+            list.push((end + 1, next));
+            end += 2;
+        }
+        Some(list)
+    }
+
+    /// The members of an abbreviation list that read as regions (see [`Self::read_region_abbreviations`]).
+    fn accepted_abbreviations(&self, list: &[(usize, &'static vocab::Subdivision)]) -> Vec<(usize, &'static vocab::Subdivision)> {
+        let Some(&(start, _)) = list.first() else { return Vec::new() };
+        let last = list.last().map_or(start, |(index, _)| *index);
+        let text_before = start.checked_sub(1).map_or("", |b| self.tokens.text(b));
+        let after_comma = text_before == ",";
+        let after_place_word = PLACE_WORDS.contains(&text_before);
         // "San Jose, CA": a capitalised name the vocabulary does not know, not opening a sentence.
         let after_unknown_name = after_comma
-            && at.checked_sub(2).is_some_and(|b| {
+            && start.checked_sub(2).is_some_and(|b| {
                 let name = self.tokens.get(b).filter(|t| t.kind == Kind::Word && t.capitalized && !self.tokens.is_claimed(b));
                 name.is_some() && self.tokens.sentence_start(b) != b
             });
-        let after_place_word = PLACE_WORDS.contains(&text_before);
-        let context = if WORD_LIKE_ABBREVIATIONS.contains(&token.text.as_str()) {
-            // "OR", "ME", "OK", "IN" in capitals are words too: only "in OR" or "Portland, OR".
-            after_place_word || comma_after_own_place || after_unknown_name
-        } else {
-            let in_a_list = LIST_JOINERS.contains(&text_before) && place_back(2).is_some();
-            let before_based = self.tokens.text(at + 1) == "based";
-            after_place_word || after_own_place || after_unknown_name || in_a_list || place_back(1).is_some() || before_based
-        };
-        if !context {
-            return None;
+        let place_before = if after_comma { self.place_country_back(start, 2) } else { self.place_country_back(start, 1) };
+        let before_based = self.tokens.text(last + 1) == "based";
+        if !(after_place_word || after_unknown_name || place_before.is_some() || before_based) {
+            return Vec::new();
         }
-        let is_country_code = vocab::COUNTRIES.iter().any(|(code, _)| code.eq_ignore_ascii_case(&token.text));
-        let country_named = self.mentions.iter().any(|(item, _)| match item {
-            Item::Country(code) => *code == country,
-            Item::Region(code) => code.starts_with(country),
-            _ => false,
-        });
-        (!is_country_code || after_own_place || after_unknown_name || country_named).then_some(subdivision)
+        // After a comma, a word-like abbreviation follows a city, a region or a name, not a country ("the US, ME and …").
+        let comma_after_town = after_comma && (after_unknown_name || start.checked_sub(2).is_some_and(|b| self.is_city_or_region(b)));
+        let country_named = |country: &str| {
+            self.mentions.iter().any(|(item, _)| match item {
+                Item::Country(code) => *code == country,
+                Item::Region(code) => code.starts_with(country),
+                _ => false,
+            }) || list.iter().any(|(_, s)| s.code.starts_with(country) && !is_country_code(&s.code[3..]))
+        };
+        list.iter()
+            .copied()
+            .filter(|&(index, subdivision)| {
+                let abbreviation = &subdivision.code[3..];
+                let country = &subdivision.code[..2];
+                let word_like = WORD_LIKE_ABBREVIATIONS.iter().any(|w| w.eq_ignore_ascii_case(abbreviation));
+                let word_ok = !word_like
+                    || (index == start && (after_place_word || comma_after_town))
+                    || (index != start && self.tokens.text(index - 1) == ",");
+                let country_ok = !is_country_code(abbreviation)
+                    || place_before == Some(country)
+                    || (index == start && after_unknown_name)
+                    || country_named(country);
+                word_ok && country_ok
+            })
+            .collect()
+    }
+
+    /// The country of the place mention `offset` tokens before `at`.
+    fn place_country_back(&self, at: usize, offset: usize) -> Option<&'static str> {
+        at.checked_sub(offset).and_then(|b| self.place_country_at(b))
+    }
+
+    /// Whether the claimed token `at` belongs to a city or a state or province mention.
+    fn is_city_or_region(&self, at: usize) -> bool {
+        let start = self.mentions.iter().filter(|(_, start)| *start <= at).map(|(_, start)| *start).max();
+        self.tokens.is_claimed(at)
+            && start
+                .is_some_and(|start| self.mentions.iter().any(|(item, s)| *s == start && matches!(item, Item::City(_) | Item::Region(_))))
     }
 
     /// The single country of the place mention holding the claimed token `at`, if it is one.
@@ -1331,6 +1389,11 @@ fn stage_letter(text: &str) -> Option<FundingStage> {
         "e" | "f" | "g" | "h" | "e+" => FundingStage::SeriesEPlus,
         _ => return None,
     })
+}
+
+/// Whether a two-letter abbreviation is also the ISO code of a country the planner knows ("CA", "DE").
+fn is_country_code(abbreviation: &str) -> bool {
+    vocab::COUNTRIES.iter().any(|(code, _)| code.eq_ignore_ascii_case(abbreviation))
 }
 
 /// `stage` and every later private stage up to growth; from growth on, public too ("growth stage
