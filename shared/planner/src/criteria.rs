@@ -22,9 +22,11 @@ pub struct Criteria {
     pub countries: Vec<String>,
     /// US states (and DC) and Canadian provinces and territories, as ISO 3166-2 codes (`US-TX`,
     /// `CA-ON`), sorted alphabetically. Each one's country is also in `countries`, and narrows that
-    /// country alone: `countries` `DE`, `US` with `regions` `US-TX` means Germany or Texas. Absent
-    /// (read as empty) in plans stored before regions were read.
+    /// country alone: `countries` `DE`, `US` with `regions` `US-TX` means Germany or Texas. Plans
+    /// drafted before regions were read have none.
+    // Stored plans from before the field read it as empty; answers always carry it.
     #[serde(default)]
+    #[schema(required = true)]
     pub regions: Vec<String>,
     /// City names in English (`Berlin`, `New York`), sorted alphabetically. Each city's country is
     /// also in `countries`.

@@ -1582,8 +1582,13 @@ fn criteria_serialise_in_snake_case_and_round_trip() {
     assert_eq!(value["funding_stages"][0], "series_a");
     assert_eq!(value["roles"][0]["seniority"], "vp");
     assert_eq!(value["department_headcounts"][0]["department"], "engineering");
-    let back: Criteria = serde_json::from_value(value).expect("round trip");
+    let back: Criteria = serde_json::from_value(value.clone()).expect("round trip");
     assert_eq!(back, plan.criteria);
+    assert_eq!(value["regions"], serde_json::json!([]), "answers always carry regions");
+    let mut stored_before_regions = value;
+    stored_before_regions.as_object_mut().expect("object").remove("regions");
+    let old: Criteria = serde_json::from_value(stored_before_regions).expect("a plan stored before regions still reads");
+    assert!(old.regions.is_empty());
 }
 
 #[test]
