@@ -944,6 +944,33 @@ fn written_number_cases() -> Vec<Case> {
         ),
         plan("make it fifty rows", vec![msg("Fintechs in France"), msg("make it fifty rows")], fintech().countries(&["FR"]).rows(50)),
         plan(
+            "German: mehr als fünfzig Mitarbeitern",
+            vec![msg("Fintechs in Deutschland mit mehr als fünfzig Mitarbeitern")],
+            fintech().countries(&["DE"]).employees(Some(51), None),
+        ),
+        plan("German: zweihundert Fintechs", vec![msg("Zweihundert Fintechs in Deutschland")], fintech().countries(&["DE"]).rows(200)),
+        plan(
+            "French: entre cinquante et deux cents employés",
+            vec![msg("Fintechs en France entre cinquante et deux cents employés")],
+            fintech().countries(&["FR"]).employees(Some(50), Some(200)),
+        ),
+        plan("French: quatre-vingt-dix fintechs", vec![msg("Quatre-vingt-dix fintechs en France")], fintech().countries(&["FR"]).rows(90)),
+        plan(
+            "Spanish: más de treinta y cinco empleados",
+            vec![msg("Fintechs en España con más de treinta y cinco empleados")],
+            fintech().countries(&["ES"]).employees(Some(36), None),
+        ),
+        plan(
+            "Spanish: entre veinte y cincuenta empleados, doscientas filas",
+            vec![msg("Doscientas filas de fintechs en España entre veinte y cincuenta empleados")],
+            fintech().countries(&["ES"]).employees(Some(20), Some(50)).rows(200),
+        ),
+        plan(
+            "an article is not a number: un CTO",
+            vec![msg("Un CTO en las fintechs de Francia")],
+            fintech().countries(&["FR"]).roles(&[cto()]).verified(),
+        ),
+        plan(
             "digits with a scale word",
             vec![msg("SaaS companies with 5 thousand employees or more, fifteen hundred rows")],
             want().industries(&["saas"]).employees(Some(5000), None).rows(1500),
@@ -1397,6 +1424,23 @@ fn numbers_and_ranges_parse() {
         ("over ninety-nine", Some(100), None),
         ("under twelve", None, Some(11)),
         ("a dozen", Some(12), Some(12)),
+        ("fünfzig", Some(50), Some(50)),
+        ("zweihundertfünfzig", Some(250), Some(250)),
+        ("fünfundzwanzig", Some(25), Some(25)),
+        ("dreitausend", Some(3000), Some(3000)),
+        ("mehr als zwanzig", Some(21), None),
+        ("vingt et un", Some(21), Some(21)),
+        ("soixante-dix", Some(70), Some(70)),
+        ("soixante et onze", Some(71), Some(71)),
+        ("quatre-vingt-dix-neuf", Some(99), Some(99)),
+        ("deux cents", Some(200), Some(200)),
+        ("mille deux cents", Some(1200), Some(1200)),
+        ("au moins cinquante", Some(50), None),
+        ("treinta y cinco", Some(35), Some(35)),
+        ("doscientos cincuenta", Some(250), Some(250)),
+        ("dos mil", Some(2000), Some(2000)),
+        ("cien", Some(100), Some(100)),
+        ("entre veinte y cincuenta", Some(20), Some(50)),
     ];
     for &(text, min, max) in cases {
         assert_eq!(bounds(text), (min, max), "{text}");
@@ -1406,7 +1450,23 @@ fn numbers_and_ranges_parse() {
 #[test]
 fn words_that_are_not_numbers() {
     let tokens = |text: &str| super::text::Tokens::new(text);
-    for text in ["one", "a", "an", "hundred", "thousand", "and fifty", "five five", "a CTO", "twenty twenty"] {
+    for text in [
+        "one",
+        "a",
+        "an",
+        "hundred",
+        "thousand",
+        "and fifty",
+        "five five",
+        "a CTO",
+        "twenty twenty",
+        "un",
+        "una",
+        "ein",
+        "once",
+        "seize",
+        "fund",
+    ] {
         let read = super::numbers::number_at(&tokens(text), 0, true);
         match text {
             // Both read their first word only: "twenty twenty" is not 40.

@@ -46,10 +46,11 @@
 //!
 //! - Only listed words are understood: an unknown industry, city or title is silently ignored,
 //!   and if nothing else is left the request is rejected as having no audience.
-//! - Numbers are digits or English words ("fifty", "twenty-five", "a hundred", "two hundred and
-//!   fifty"); number words in German, French or Spanish are not read, nor is "one" alone, and a
-//!   count in words before a role or an industry is a row count only from ten on ("the two
-//!   founders" counts people). A bare number before a size noun is a minimum ("with 20 engineers"
+//! - Numbers are digits or words in English, French, Spanish and German ("fifty", "a hundred",
+//!   "quatre-vingt-dix", "treinta y cinco", "fünfzig"; German only as one word, so "zwei
+//!   Millionen" is not read). "One" alone is not a number in any of them ("un CTO"), nor are the
+//!   Spanish "once" and the French "seize" (English words too), and a count in words before a role
+//!   or an industry is a row count only from ten on ("the two founders" counts people). A bare number before a size noun is a minimum ("with 20 engineers"
 //!   means 20 or more).
 //! - Negation is local: "not" or "without" governs the items right after it, so long sentences
 //!   such as "fintechs, but I don't want anything in Berlin" may be misread.
