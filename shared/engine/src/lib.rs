@@ -13,5 +13,6 @@ pub mod crawl;
 pub mod domains;
 pub mod extract;
 pub mod net;
+pub mod opendata;
 pub mod search;
 pub mod verify;

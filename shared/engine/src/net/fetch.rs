@@ -118,6 +118,20 @@ pub enum FetchError {
     },
 }
 
+/// A failed fetch, with how long the server asked the caller to wait before asking again
+/// (`Retry-After` in seconds on a non-2xx answer; HTTP dates are not read).
+#[derive(Clone, Debug)]
+pub struct FailedFetch {
+    pub error: FetchError,
+    pub retry_after: Option<Duration>,
+}
+
+impl From<FetchError> for FailedFetch {
+    fn from(error: FetchError) -> Self {
+        FailedFetch { error, retry_after: None }
+    }
+}
+
 /// HTTP client for user-supplied URLs, guarded against reaching internal addresses. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Fetcher {
@@ -184,39 +198,60 @@ impl Fetcher {
 
     /// Fetches `url` with GET, following permitted redirects, and returns the whole body.
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
-        let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl { url: url.to_owned(), reason: e.to_string() })?;
+        self.get_accepting(url, None).await.map_err(|refused| refused.error)
+    }
+
+    /// Like [`Self::get`], sending `accept` as the `Accept` header when given, and saying on a
+    /// non-2xx answer how long its `Retry-After` header (in seconds) asks the caller to wait:
+    /// for public APIs (Wikidata, Overpass) that answer 429 when busy.
+    pub async fn get_accepting(&self, url: &str, accept: Option<&str>) -> Result<Fetched, FailedFetch> {
+        self.fetch(url, accept).await
+    }
+
+    async fn fetch(&self, url: &str, accept: Option<&str>) -> Result<Fetched, FailedFetch> {
+        let parsed = Url::parse(url).map_err(|e| FailedFetch::from(FetchError::InvalidUrl { url: url.to_owned(), reason: e.to_string() }))?;
         // Echo the caller's text unless it holds credentials, which must not end up in logs or job records.
         let shown = if has_credentials(&parsed) { redact(&parsed) } else { url.to_owned() };
         match vet(&parsed, self.policy) {
             Ok(()) => {}
-            Err(UrlProblem::Invalid(reason)) => return Err(FetchError::InvalidUrl { url: shown, reason }),
-            Err(UrlProblem::Refused(reason)) => return Err(FetchError::Refused { url: shown, reason }),
+            Err(UrlProblem::Invalid(reason)) => return Err(FetchError::InvalidUrl { url: shown, reason }.into()),
+            Err(UrlProblem::Refused(reason)) => return Err(FetchError::Refused { url: shown, reason }.into()),
         }
 
-        let mut response = self.client.get(parsed.clone()).send().await.map_err(|e| self.classify(&shown, &parsed, e))?;
+        let mut request = self.client.get(parsed.clone());
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        let mut response = request.send().await.map_err(|e| FailedFetch::from(self.classify(&shown, &parsed, e)))?;
         let status = response.status();
         if status.is_redirection() {
             if let Some(reason) = self.unfollowed_redirect(&response) {
-                return Err(FetchError::Refused { url: shown, reason });
+                return Err(FetchError::Refused { url: shown, reason }.into());
             }
         }
         if !status.is_success() {
-            return Err(FetchError::Status { url: shown, status: status.as_u16() });
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err(FailedFetch { error: FetchError::Status { url: shown, status: status.as_u16() }, retry_after });
         }
         let max = self.limits.max_bytes;
         let too_large = || FetchError::TooLarge { url: shown.clone(), limit: max };
         let declared = response.content_length();
         if declared.is_some_and(|len| len > max) {
-            return Err(too_large());
+            return Err(too_large().into());
         }
         let final_url = response.url().clone();
         let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
         // Pre-size from Content-Length (already known to be within the limit) but never trust it beyond that.
         let mut body = BytesMut::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&shown, &parsed, e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| FailedFetch::from(self.classify(&shown, &parsed, e)))? {
             if body.len() as u64 + chunk.len() as u64 > max {
-                return Err(too_large());
+                return Err(too_large().into());
             }
             body.extend_from_slice(&chunk);
         }
