@@ -17,6 +17,8 @@ use url::Url;
 
 use crate::net::USER_AGENT;
 
+pub mod brave;
+
 /// One search result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchHit {
@@ -281,6 +283,35 @@ fn parse_answer(body: &[u8]) -> Result<Vec<SearchHit>, AnswerProblem> {
         })
         .collect();
     Ok(hits)
+}
+
+/// Reads a provider's answer within [`MAX_ANSWER_BYTES`], mapping transport failures to the
+/// errors that name `host`.
+pub(crate) async fn read_answer(request: reqwest::RequestBuilder, host: &str, timeout: Duration) -> Result<Vec<u8>, SearchError> {
+    let host = host.to_string();
+    let transport = |e: reqwest::Error| {
+        if e.is_timeout() {
+            SearchError::Timeout { host: host.clone(), timeout }
+        } else {
+            SearchError::Unreachable { host: host.clone(), detail: root_cause(&e) }
+        }
+    };
+    let mut response = request.send().await.map_err(transport)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(SearchError::Status { host, status: status.as_u16() });
+    }
+    if response.content_length().is_some_and(|len| len > MAX_ANSWER_BYTES as u64) {
+        return Err(SearchError::TooLarge { host });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(SearchError::TooLarge { host });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The innermost cause of a transport error: what an operator can act on ("Connection refused").

@@ -5,8 +5,8 @@
 //! A live job works in two phases. First [`LiveSources::gather`] decides which companies the job
 //! covers: the rows of its seed CSVs and URL lists when it has any (it enriches those instead of
 //! discovering), otherwise the indexed companies that satisfy the plan's criteria, topped up by
-//! web search (`discovery`) when the index has fewer than the plan wants and the web engine has
-//! a search provider. The list is saved as the job's snapshot before any row is written, so every
+//! the open databases the operator enables (Wikidata and OpenStreetMap, `opendata`) and web
+//! search (`discovery`) when the index has fewer than the plan wants. The list is saved as the job's snapshot before any row is written, so every
 //! later chunk (and every replay of one) works on the same list however the index changes
 //! meanwhile. Then [`LiveSources::enrich`] turns one company into leads: the company merged with
 //! what its site and the index say about it, and one person per role of the plan from the seed
@@ -16,9 +16,11 @@
 //! missing.
 
 mod discovery;
+mod opendata;
 mod sources;
 
 pub use discovery::{is_directory, search_query, MAX_SEARCH_HITS};
+pub use opendata::{cache_key as open_data_cache_key, open_query, record_row, CACHE_SECONDS as OPEN_DATA_CACHE_SECONDS};
 pub use sources::{LiveSource, SourceOrder};
 
 use std::collections::HashSet;
@@ -30,6 +32,7 @@ use crate::leads::dedupe;
 use crate::leads::index::LeadIndex;
 use crate::leads::{seed, Company, LeadDraft, Person};
 use quarry_engine::net::{Fetched, Fetcher};
+use quarry_engine::opendata::Provider;
 use quarry_planner::{read_title, AttachmentKind, Criteria, Role, MAX_ROWS};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{StoreResult, Table};
@@ -52,6 +55,12 @@ pub struct Candidates {
     /// Absent from snapshots saved before search existed.
     #[serde(default)]
     pub from_search: usize,
+    /// How many rows came from Wikidata records (absent from snapshots saved before open data).
+    #[serde(default)]
+    pub from_wikidata: usize,
+    /// How many rows came from OpenStreetMap records.
+    #[serde(default)]
+    pub from_osm: usize,
     /// What the job could not use, in plain words (fetch failures, refused targets, skipped rows,
     /// missing sources), for its log and summary.
     pub notes: Vec<String>,
@@ -146,7 +155,9 @@ impl<'a> LiveSources<'a> {
         }
         let wanted = quarry_planner::RulePlanner::planned_rows(criteria).min(MAX_ROWS) as usize;
         let search = self.web.and_then(WebSource::search).filter(|_| self.order.reads(LiveSource::WebSearch));
-        for source in self.order.discovery() {
+        let enabled = self.web.map(WebSource::discovery).unwrap_or(&[]);
+        let discovery = self.order.discovery(enabled);
+        for source in discovery.iter().copied() {
             let missing = wanted.saturating_sub(candidates.rows.len());
             if missing == 0 {
                 break;
@@ -165,14 +176,39 @@ impl<'a> LiveSources<'a> {
                     candidates.rows.extend(found.rows);
                     candidates.notes.extend(found.notes);
                 }
+                LiveSource::Wikidata | LiveSource::OpenStreetMap => {
+                    let Some(web) = self.web else { continue };
+                    let provider = if source == LiveSource::Wikidata { Provider::Wikidata } else { Provider::OpenStreetMap };
+                    let found = opendata::discover(web.open_data(), self.table, provider, criteria, missing, &known, now).await;
+                    if provider == Provider::Wikidata {
+                        candidates.from_wikidata = found.rows.len();
+                    } else {
+                        candidates.from_osm = found.rows.len();
+                    }
+                    candidates.rows.extend(found.rows);
+                    candidates.notes.extend(found.notes);
+                }
                 LiveSource::SeedFiles | LiveSource::CompanyWebsites => {}
             }
         }
         if candidates.rows.is_empty() {
+            let open: Vec<&str> = discovery
+                .iter()
+                .filter_map(|s| match s {
+                    LiveSource::Wikidata => Some("Wikidata"),
+                    LiveSource::OpenStreetMap => Some("OpenStreetMap"),
+                    _ => None,
+                })
+                .collect();
+            let open_state = if open.is_empty() {
+                "no open data source (Wikidata, OpenStreetMap) is turned on".to_string()
+            } else {
+                format!("{} found none", open.join(" and "))
+            };
             let search_state = if search.is_some() { "web search found none either" } else { "no web search provider is configured" };
             candidates.notes.push(format!(
                 "The organization's lead index holds no company known to match this request (it grows with every live job), \
-                 no seed CSV was attached, and {search_state}."
+                 no seed CSV was attached, {open_state}, and {search_state}."
             ));
         }
         Ok(candidates)

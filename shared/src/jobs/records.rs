@@ -72,6 +72,10 @@ pub(super) struct LiveReport {
     pub from_index: u64,
     #[serde(default)]
     pub from_search: u64,
+    #[serde(default)]
+    pub from_wikidata: u64,
+    #[serde(default)]
+    pub from_osm: u64,
     pub notes: Vec<String>,
 }
 
@@ -353,13 +357,24 @@ fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -
         ),
         (false, _) => "Test mode: the rows are synthetic (plausible, never real) and cost nothing.".to_string(),
         (true, None) => "No source was read before the job ended.".to_string(),
-        (true, Some(r)) if r.from_seeds + r.from_index + r.from_search == 0 => {
+        (true, Some(r)) if r.from_seeds + r.from_index + r.from_search + r.from_wikidata + r.from_osm == 0 => {
             format!("No source had anything for this request, so nothing was invented: {}", r.notes.join(" "))
         }
-        (true, Some(r)) => format!(
-            "The companies came from the attached seed files ({}), the organization's lead index ({}) and web search ({}).",
-            r.from_seeds, r.from_index, r.from_search
-        ),
+        (true, Some(r)) => {
+            let mut sources = vec![
+                format!("the attached seed files ({})", r.from_seeds),
+                format!("the organization's lead index ({})", r.from_index),
+            ];
+            // The open databases are named when they gave something: most jobs never use them.
+            if r.from_wikidata > 0 {
+                sources.push(format!("Wikidata ({})", r.from_wikidata));
+            }
+            if r.from_osm > 0 {
+                sources.push(format!("OpenStreetMap ({})", r.from_osm));
+            }
+            let last = format!("web search ({})", r.from_search);
+            format!("The companies came from {} and {last}.", sources.join(", "))
+        }
     };
     match outcome {
         Outcome::Succeeded => format!("Found {rows} rows. {source}"),

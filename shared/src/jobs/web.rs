@@ -10,7 +10,10 @@
 mod emails;
 mod settings;
 
-pub use settings::{email_verifier_from_lookup, WebSettings, ENV_DNS_SERVERS, ENV_VERIFY_EMAILS};
+pub use settings::{
+    discovery_from_lookup, email_verifier_from_lookup, WebSettings, DEFAULT_DISCOVERY, ENV_DISCOVERY_SOURCES, ENV_DNS_SERVERS,
+    ENV_OVERPASS_URL, ENV_VERIFY_EMAILS, ENV_WIKIDATA_URL,
+};
 
 use std::sync::Arc;
 
@@ -18,6 +21,7 @@ use quarry_engine::crawl::{CrawlConfig, Crawler, SiteCrawl};
 use quarry_engine::domains::registrable_domain;
 use quarry_engine::extract::{extract, Extracted, Network, ProfileKind};
 use quarry_engine::net::Fetcher;
+use quarry_engine::opendata::{Endpoints, OpenDataClient};
 use quarry_engine::search::WebSearch;
 use quarry_engine::verify::EmailVerifier;
 use serde_json::{json, Map, Value};
@@ -62,6 +66,10 @@ pub struct WebSource {
     verifier: Option<Arc<EmailVerifier>>,
     /// Discovers company sites for live jobs, when set.
     search: Option<Arc<dyn WebSearch>>,
+    /// Asks Wikidata and OpenStreetMap for companies (through the crawler's guarded fetcher).
+    open_data: OpenDataClient,
+    /// The discovery sources the operator enables, in order (`QUARRY_DISCOVERY_SOURCES`).
+    discovery: Vec<super::live::LiveSource>,
 }
 
 impl WebSource {
@@ -69,7 +77,9 @@ impl WebSource {
     /// without verification or search.
     pub fn new(fetcher: Fetcher) -> Self {
         let config = CrawlConfig { max_depth: 1, max_pages: PAGES_PER_SITE, ..CrawlConfig::default() };
-        WebSource { crawler: Crawler::new(fetcher, config), verifier: None, search: None }
+        let open_data = OpenDataClient::new(&fetcher, Endpoints::default());
+        let discovery = WebSettings::default().discovery;
+        WebSource { crawler: Crawler::new(fetcher, config), verifier: None, search: None, open_data, discovery }
     }
 
     /// Verifies every address a site states with `verifier` and infers the addresses of the
@@ -85,9 +95,28 @@ impl WebSource {
         self
     }
 
-    /// Applies what the environment configures (verifier and search provider, either optional).
+    /// Lets live jobs discover companies from `sources` (in that order), asking the open data
+    /// providers at `endpoints`.
+    pub fn with_discovery(mut self, sources: Vec<super::live::LiveSource>, endpoints: Endpoints) -> Self {
+        self.open_data = OpenDataClient::new(self.crawler.fetcher(), endpoints);
+        self.discovery = sources;
+        self
+    }
+
+    /// Applies what the environment configures (verifier, search provider, discovery sources).
     pub fn with_settings(self, settings: &WebSettings) -> Self {
         WebSource { verifier: settings.verifier.clone(), search: settings.search.clone(), ..self }
+            .with_discovery(settings.discovery.clone(), settings.open_data.clone())
+    }
+
+    /// The discovery sources the operator enables, in order.
+    pub fn discovery(&self) -> &[super::live::LiveSource] {
+        &self.discovery
+    }
+
+    /// The client for Wikidata and OpenStreetMap.
+    pub fn open_data(&self) -> &OpenDataClient {
+        &self.open_data
     }
 
     /// Whether [`Self::site`] verifies addresses (a verifier is set).

@@ -46,6 +46,8 @@ pub fn source_strength(kind: &SourceKind) -> f64 {
         SourceKind::Web => 0.70,
         SourceKind::Index => 0.65,
         SourceKind::Seed => 0.60,
+        // Volunteers' records: usually right, often dated; below the company's own site.
+        SourceKind::OpenData => 0.55,
         // Never real; only ever "as good as the generator", and weaker than any real source.
         SourceKind::Synthetic => 0.50,
     }
@@ -146,6 +148,12 @@ mod tests {
         assert_eq!(confidence(&grounded_by(&[(SourceKind::Index, None)])), 0.65);
         assert_eq!(confidence(&grounded_by(&[(SourceKind::Seed, Some("https://files/seed.csv"))])), 0.60);
         assert_eq!(confidence(&grounded_by(&[(SourceKind::Synthetic, None)])), 0.50);
+    }
+
+    #[test]
+    fn open_records_rank_below_the_company_site_and_above_synthetic_rows() {
+        assert!(source_strength(&SourceKind::OpenData) < source_strength(&SourceKind::Web));
+        assert!(source_strength(&SourceKind::OpenData) > source_strength(&SourceKind::Synthetic));
     }
 
     #[test]

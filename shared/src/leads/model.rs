@@ -56,6 +56,9 @@ pub enum SourceKind {
     Seed,
     /// The organization's own lead index.
     Index,
+    /// A record of an open database (Wikidata, OpenStreetMap): what it states about a business,
+    /// cited by the record's page.
+    OpenData,
     /// Generated for a test-mode job: plausible, deterministic, never real.
     Synthetic,
 }

@@ -237,6 +237,11 @@ impl Crawler {
         Self::new(Fetcher::new(policy, config.page_limits), config)
     }
 
+    /// The fetcher every request goes through (its guard and host overrides).
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.inner.fetcher
+    }
+
     /// The configuration this crawler runs with.
     pub fn config(&self) -> &CrawlConfig {
         &self.inner.config

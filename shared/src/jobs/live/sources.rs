@@ -1,5 +1,5 @@
 //! Which of its sources a live job reads, and in what order: `hints.preferred_sources` (and the
-//! sources a prompt names or excludes) select among the four Quarry reads, so a user can say
+//! sources a prompt names or excludes) select among the six Quarry reads, so a user can say
 //! "only my lead index" or "web search first, then the index".
 //!
 //! The planner keeps every source name it was given, in the order given (it also knows names of
@@ -18,6 +18,10 @@ pub enum LiveSource {
     SeedFiles,
     /// The organization's own lead index (what earlier jobs grounded).
     LeadIndex,
+    /// Wikidata (its public SPARQL endpoint), to discover companies.
+    Wikidata,
+    /// OpenStreetMap (the Overpass API), to discover local businesses.
+    OpenStreetMap,
     /// The configured web search provider, to discover companies.
     WebSearch,
     /// The companies' own websites (team, about, contact and legal pages).
@@ -26,13 +30,22 @@ pub enum LiveSource {
 
 impl LiveSource {
     /// Every source, in the default order.
-    pub const ALL: [LiveSource; 4] = [LiveSource::SeedFiles, LiveSource::LeadIndex, LiveSource::WebSearch, LiveSource::CompanyWebsites];
+    pub const ALL: [LiveSource; 6] = [
+        LiveSource::SeedFiles,
+        LiveSource::LeadIndex,
+        LiveSource::Wikidata,
+        LiveSource::OpenStreetMap,
+        LiveSource::WebSearch,
+        LiveSource::CompanyWebsites,
+    ];
 
     /// The name documented for `hints.preferred_sources`.
     pub fn name(self) -> &'static str {
         match self {
             LiveSource::SeedFiles => "seed_files",
             LiveSource::LeadIndex => "lead_index",
+            LiveSource::Wikidata => "wikidata",
+            LiveSource::OpenStreetMap => "openstreetmap",
             LiveSource::WebSearch => "web_search",
             LiveSource::CompanyWebsites => "company_websites",
         }
@@ -45,7 +58,9 @@ impl LiveSource {
         match folded.as_str() {
             "seedfiles" | "seedfile" | "seeds" | "seed" | "attachments" | "files" => Some(LiveSource::SeedFiles),
             "leadindex" | "index" | "myleads" | "leads" => Some(LiveSource::LeadIndex),
-            "websearch" | "search" | "searxng" => Some(LiveSource::WebSearch),
+            "websearch" | "search" | "searxng" | "brave" | "bravesearch" => Some(LiveSource::WebSearch),
+            "wikidata" => Some(LiveSource::Wikidata),
+            "openstreetmap" | "osm" | "overpass" => Some(LiveSource::OpenStreetMap),
             "companywebsites" | "companywebsite" | "websites" | "website" | "companysites" | "sites" | "web" => {
                 Some(LiveSource::CompanyWebsites)
             }
@@ -59,11 +74,14 @@ impl LiveSource {
 pub struct SourceOrder {
     order: Vec<LiveSource>,
     unknown: Vec<String>,
+    /// Whether the job named the sources it prefers (else the operator's order of the discovery
+    /// sources applies).
+    chosen: bool,
 }
 
 impl Default for SourceOrder {
     fn default() -> Self {
-        SourceOrder { order: LiveSource::ALL.to_vec(), unknown: Vec::new() }
+        SourceOrder { order: LiveSource::ALL.to_vec(), unknown: Vec::new(), chosen: false }
     }
 }
 
@@ -80,11 +98,12 @@ impl SourceOrder {
                 None => unknown.push(name.clone()),
             }
         }
+        let chosen = !order.is_empty();
         if order.is_empty() {
             order = LiveSource::ALL.to_vec();
         }
         order.retain(|s| !excluded.contains(s));
-        SourceOrder { order, unknown }
+        SourceOrder { order, unknown, chosen }
     }
 
     /// Whether the job reads `source`.
@@ -92,9 +111,18 @@ impl SourceOrder {
         self.order.contains(&source)
     }
 
-    /// The discovery sources (index and search), in the order they are read.
-    pub fn discovery(&self) -> impl Iterator<Item = LiveSource> + '_ {
-        self.order.iter().copied().filter(|s| matches!(s, LiveSource::LeadIndex | LiveSource::WebSearch))
+    /// The discovery sources (index, open data and search), in the order they are read, among
+    /// those the operator enables (`enabled`, in the operator's order, see `QUARRY_DISCOVERY_SOURCES`;
+    /// the lead index is always enabled): the job's order when it named its sources, else the
+    /// index first and then the operator's order.
+    pub fn discovery(&self, enabled: &[LiveSource]) -> Vec<LiveSource> {
+        let discovers = |s: &LiveSource| matches!(s, LiveSource::LeadIndex | LiveSource::Wikidata | LiveSource::OpenStreetMap | LiveSource::WebSearch);
+        let allowed = |s: &LiveSource| *s == LiveSource::LeadIndex || enabled.contains(s);
+        if self.chosen {
+            self.order.iter().copied().filter(discovers).filter(allowed).collect()
+        } else {
+            std::iter::once(LiveSource::LeadIndex).chain(enabled.iter().copied()).filter(|s| discovers(s) && self.reads(*s)).collect()
+        }
     }
 
     /// What the job's notes say about the choice: names Quarry has no source for, and a
@@ -107,7 +135,7 @@ impl SourceOrder {
         let mut note = String::new();
         if !self.unknown.is_empty() {
             note.push_str(&format!(
-                "Quarry does not read {} (its sources are seed_files, lead_index, web_search and company_websites). ",
+                "Quarry does not read {} (its sources are seed_files, lead_index, wikidata, openstreetmap, web_search and company_websites). ",
                 self.unknown.join(", ")
             ));
         }
@@ -140,7 +168,8 @@ mod tests {
         assert_eq!(default.note(), None);
 
         let chosen = SourceOrder::of(&criteria(&["websearch", "leadindex", "linkedin"], &[]));
-        assert_eq!(chosen.discovery().collect::<Vec<_>>(), [LiveSource::WebSearch, LiveSource::LeadIndex]);
+        let enabled = [LiveSource::Wikidata, LiveSource::OpenStreetMap, LiveSource::WebSearch];
+        assert_eq!(chosen.discovery(&enabled), [LiveSource::WebSearch, LiveSource::LeadIndex]);
         assert!(!chosen.reads(LiveSource::CompanyWebsites) && !chosen.reads(LiveSource::SeedFiles));
         let note = chosen.note().unwrap();
         assert!(note.starts_with("Quarry does not read linkedin"), "{note}");
@@ -153,7 +182,19 @@ mod tests {
 
         // Excluded wins.
         let excluded = SourceOrder::of(&criteria(&[], &["search"]));
-        assert_eq!(excluded.discovery().collect::<Vec<_>>(), [LiveSource::LeadIndex]);
+        assert_eq!(excluded.discovery(&enabled), [LiveSource::LeadIndex, LiveSource::Wikidata, LiveSource::OpenStreetMap]);
         assert!(excluded.reads(LiveSource::CompanyWebsites));
+    }
+
+    #[test]
+    fn the_operator_enables_and_orders_the_discovery_sources() {
+        let by_default = SourceOrder::of(&criteria(&[], &[]));
+        assert_eq!(by_default.discovery(&[LiveSource::OpenStreetMap, LiveSource::Wikidata]), [LiveSource::LeadIndex, LiveSource::OpenStreetMap, LiveSource::Wikidata]);
+        assert_eq!(by_default.discovery(&[]), [LiveSource::LeadIndex], "QUARRY_DISCOVERY_SOURCES=none");
+        let osm_only = SourceOrder::of(&criteria(&["osm"], &["wikidata"]));
+        assert_eq!(osm_only.discovery(&[LiveSource::Wikidata, LiveSource::OpenStreetMap]), [LiveSource::OpenStreetMap]);
+        assert_eq!(osm_only.discovery(&[LiveSource::Wikidata]), Vec::<LiveSource>::new(), "the operator turned it off");
+        let no_wikidata = SourceOrder::of(&criteria(&[], &["Wikidata"]));
+        assert_eq!(no_wikidata.discovery(&[LiveSource::Wikidata, LiveSource::WebSearch]), [LiveSource::LeadIndex, LiveSource::WebSearch]);
     }
 }

@@ -45,10 +45,12 @@ impl JobRunner {
         let mut entries = Vec::new();
         if offset == 0 {
             let gathered = format!(
-                "Working through {} companies: {} from seed files, {} from the organization's lead index, {} from web search.",
+                "Working through {} companies: {} from seed files, {} from the organization's lead index, {} from Wikidata, {} from OpenStreetMap, {} from web search.",
                 candidates.rows.len(),
                 candidates.from_seeds,
                 candidates.from_index,
+                candidates.from_wikidata,
+                candidates.from_osm,
                 candidates.from_search
             );
             entries.push((EntryKind::Log, json!({"message": gathered})));
@@ -104,7 +106,8 @@ impl JobRunner {
         self.records.blobs.put(&key, bytes.into(), "application/json").await?;
         // The job owns the snapshot (a thread delete removes it) and keeps what the sources said.
         let report = json!({"from_seeds": candidates.from_seeds, "from_index": candidates.from_index,
-            "from_search": candidates.from_search, "notes": candidates.notes});
+            "from_search": candidates.from_search, "from_wikidata": candidates.from_wikidata, "from_osm": candidates.from_osm,
+            "notes": candidates.notes});
         let update = Update::new().set(BLOB_KEYS, json!([key.as_str()])).set(LIVE_SOURCES, report);
         match self.records.table.update(&job_key(org_id, &job.id), update, Condition::equals(RUN_POSITION, at)).await {
             Ok(_) => Ok(Some(candidates)),

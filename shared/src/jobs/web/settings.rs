@@ -7,11 +7,19 @@
 //! | `QUARRY_VERIFY_EMAILS` | `true` (default) or `false`: verify the addresses sites state, infer the missing ones |
 //! | `QUARRY_DNS_SERVERS` | comma-separated `ip:port` (or bare `ip`, port 53) name servers for MX look-ups; unset or empty: the system resolver |
 //! | `QUARRY_SEARCH_URL`, `QUARRY_SEARCH_TIMEOUT_MS`, `QUARRY_SEARCH_LANGUAGE`, `QUARRY_SEARCH_CATEGORIES` | the SearXNG provider, see [`SearchConfig`] |
+//! | `QUARRY_BRAVE_API_KEY`, `QUARRY_BRAVE_URL` | the Brave Search API, see [`BraveConfig`] (SearXNG wins when both are set) |
+//! | `QUARRY_DISCOVERY_SOURCES` | the discovery sources live jobs may use, in order: `wikidata`, `openstreetmap` (`osm`), `web_search`, comma-separated; default all three; `none` for none |
+//! | `QUARRY_WIKIDATA_URL`, `QUARRY_OVERPASS_URL` | the Wikidata SPARQL endpoint and the Overpass API (default the public ones) |
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use quarry_engine::opendata::Endpoints;
+use quarry_engine::search::brave::{BraveConfig, BraveSearch};
 use quarry_engine::search::{SearchConfig, SearxngSearch, WebSearch};
+use url::Url;
+
+use crate::jobs::live::LiveSource;
 use quarry_engine::verify::{DnsConfig, EmailVerifier};
 
 /// Turns email verification on (`true`, the default) or off (`false`).
@@ -19,13 +27,36 @@ pub const ENV_VERIFY_EMAILS: &str = "QUARRY_VERIFY_EMAILS";
 /// The name servers MX look-ups ask, instead of the system resolver.
 pub const ENV_DNS_SERVERS: &str = "QUARRY_DNS_SERVERS";
 
-/// The verifier and search provider the environment configures.
-#[derive(Clone, Default)]
+/// The discovery sources live jobs may use, in the order they are tried.
+pub const ENV_DISCOVERY_SOURCES: &str = "QUARRY_DISCOVERY_SOURCES";
+/// The Wikidata SPARQL endpoint (default [`Endpoints::WIKIDATA`]).
+pub const ENV_WIKIDATA_URL: &str = "QUARRY_WIKIDATA_URL";
+/// The Overpass API interpreter (default [`Endpoints::OVERPASS`]).
+pub const ENV_OVERPASS_URL: &str = "QUARRY_OVERPASS_URL";
+
+/// What `QUARRY_DISCOVERY_SOURCES` means when unset: every keyless open source, then web search.
+pub const DEFAULT_DISCOVERY: [LiveSource; 3] = [LiveSource::Wikidata, LiveSource::OpenStreetMap, LiveSource::WebSearch];
+
+/// The verifier, search provider and discovery sources the environment configures.
+#[derive(Clone)]
 pub struct WebSettings {
     /// `None` when `QUARRY_VERIFY_EMAILS=false`.
     pub verifier: Option<Arc<EmailVerifier>>,
-    /// `None` when `QUARRY_SEARCH_URL` is unset.
+    /// `None` when neither `QUARRY_SEARCH_URL` nor `QUARRY_BRAVE_API_KEY` is set.
     pub search: Option<Arc<dyn WebSearch>>,
+    /// The discovery sources live jobs may use, in order (besides the lead index, which is the
+    /// organization's own and always read first unless a job says otherwise).
+    pub discovery: Vec<LiveSource>,
+    /// Where Wikidata and Overpass are.
+    pub open_data: Endpoints,
+}
+
+/// Without the environment (test workers): web search when a provider is set, no open data, so
+/// nothing reaches a public endpoint unless asked to.
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings { verifier: None, search: None, discovery: vec![LiveSource::WebSearch], open_data: Endpoints::default() }
+    }
 }
 
 impl WebSettings {
@@ -33,12 +64,48 @@ impl WebSettings {
     /// names the variable and what it should hold.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let verifier = email_verifier_from_lookup(&lookup)?.map(Arc::new);
-        let search = match SearchConfig::from_lookup(&lookup)? {
-            Some(config) => Some(Arc::new(SearxngSearch::new(config)?) as Arc<dyn WebSearch>),
-            None => None,
+        let brave = BraveConfig::from_lookup(&lookup)?;
+        // An instance the operator runs (SearXNG) is preferred to a metered API key (Brave).
+        let search = match (SearchConfig::from_lookup(&lookup)?, brave) {
+            (Some(config), _) => Some(Arc::new(SearxngSearch::new(config)?) as Arc<dyn WebSearch>),
+            (None, Some(config)) => Some(Arc::new(BraveSearch::new(config)?) as Arc<dyn WebSearch>),
+            (None, None) => None,
         };
-        Ok(WebSettings { verifier, search })
+        let discovery = discovery_from_lookup(&lookup)?;
+        let read = |name: &str, default: &str| -> Result<Url, String> {
+            let raw = lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string());
+            Url::parse(&raw)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+                .ok_or_else(|| format!("{name} must be an http or https URL with a host, got {raw:?}"))
+        };
+        let open_data = Endpoints { wikidata: read(ENV_WIKIDATA_URL, Endpoints::WIKIDATA)?, overpass: read(ENV_OVERPASS_URL, Endpoints::OVERPASS)? };
+        Ok(WebSettings { verifier, search, discovery, open_data })
     }
+}
+
+/// Reads [`ENV_DISCOVERY_SOURCES`]: unset or empty is [`DEFAULT_DISCOVERY`], `none` is no source,
+/// anything else a comma-separated list of `wikidata`, `openstreetmap` (`osm`) and `web_search`.
+pub fn discovery_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Vec<LiveSource>, String> {
+    let Some(raw) = lookup(ENV_DISCOVERY_SOURCES).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        return Ok(DEFAULT_DISCOVERY.to_vec());
+    };
+    if raw.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut sources = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match LiveSource::from_name(name).filter(|s| DEFAULT_DISCOVERY.contains(s)) {
+            Some(source) if !sources.contains(&source) => sources.push(source),
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "{ENV_DISCOVERY_SOURCES} lists {name:?}, which is not a discovery source; use wikidata, openstreetmap and web_search, comma-separated, or none"
+                ))
+            }
+        }
+    }
+    Ok(sources)
 }
 
 /// The email verifier the environment asks for, or `None` when `QUARRY_VERIFY_EMAILS=false`.
@@ -144,5 +211,25 @@ mod tests {
         assert!(settings.verifier.is_some() && settings.search.is_some());
         let error = WebSettings::from_lookup(env(&[(ENV_VERIFY_EMAILS, "false"), (SearchConfig::ENV_URL, "searx")])).err().unwrap();
         assert!(error.starts_with(SearchConfig::ENV_URL), "{error}");
+    }
+
+    #[test]
+    fn discovery_sources_default_to_all_open_ones_and_can_be_chosen_or_turned_off() {
+        let off = (ENV_VERIFY_EMAILS, "false");
+        let default = WebSettings::from_lookup(env(&[off])).unwrap();
+        assert_eq!(default.discovery, DEFAULT_DISCOVERY);
+        assert_eq!(default.open_data, Endpoints::default());
+        let none = WebSettings::from_lookup(env(&[off, (ENV_DISCOVERY_SOURCES, " None ")])).unwrap();
+        assert!(none.discovery.is_empty());
+        let chosen = discovery_from_lookup(env(&[(ENV_DISCOVERY_SOURCES, "osm, web_search,osm")])).unwrap();
+        assert_eq!(chosen, [LiveSource::OpenStreetMap, LiveSource::WebSearch]);
+        let error = discovery_from_lookup(env(&[(ENV_DISCOVERY_SOURCES, "wikidata,lead_index")])).unwrap_err();
+        assert!(error.starts_with("QUARRY_DISCOVERY_SOURCES lists \"lead_index\""), "{error}");
+        let moved = WebSettings::from_lookup(env(&[off, (ENV_WIKIDATA_URL, "http://query.wikidata.org:8123/sparql")])).unwrap();
+        assert_eq!(moved.open_data.wikidata.as_str(), "http://query.wikidata.org:8123/sparql");
+        let error = WebSettings::from_lookup(env(&[off, (ENV_OVERPASS_URL, "overpass")])).err().unwrap();
+        assert!(error.starts_with(ENV_OVERPASS_URL), "{error}");
+        // Brave is used when it is the only provider; SearXNG wins when both are set.
+        assert!(WebSettings::from_lookup(env(&[off, (BraveConfig::ENV_API_KEY, "key")])).unwrap().search.is_some());
     }
 }
