@@ -1,6 +1,7 @@
 //! Discovery by web search: the query, the directory filter, and [`LiveSources::gather`] and
 //! [`LiveSources::enrich`] with a fake SearXNG and a company site on loopback over an SQLite
-//! table. Only loopback is ever reached: the fetcher allows nothing else.
+//! table, and discovery from open data with fake Wikidata and Overpass endpoints. Only loopback
+//! is ever reached: the fetcher allows nothing else.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,7 +16,7 @@ use quarry_engine::search::{SearchConfig, SearxngSearch};
 use serde_json::json;
 
 use super::*;
-use crate::jobs::live::{Candidates, LiveSources, WebReport};
+use crate::jobs::live::{Candidates, LiveSource, LiveSources, WebReport};
 use crate::jobs::web::WebSource;
 use crate::leads::dedupe::field_paths;
 use crate::leads::index::LeadIndex;
@@ -307,4 +308,134 @@ async fn preferred_sources_choose_and_order_the_discovery() {
     let row = found.rows.iter().find(|r| domain(r) == "kassenwerk.de").unwrap().clone();
     let (leads, _) = sources.enrich(ORG, row, &search_first.roles, at(), &mut report).await.unwrap();
     assert_eq!((report.sites, leads.len()), (0, 0), "a search row whose site is not read grounds nothing");
+}
+
+/// What the fake open data providers saw: the path and parameters, `Accept` and `User-Agent`.
+#[derive(Clone, Default)]
+struct FakeOpenData {
+    site_port: u16,
+    seen: Arc<Mutex<Vec<(String, String, String, String)>>>,
+    /// Answers 429 (with `Retry-After: 0`) to this many Overpass requests first.
+    busy: Arc<Mutex<usize>>,
+}
+
+async fn open_data(State(fake): State<FakeOpenData>, uri: Uri, headers: axum::http::HeaderMap) -> Response {
+    let params: HashMap<String, String> = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let asked = params.get("query").or(params.get("data")).cloned().unwrap_or_default();
+    fake.seen.lock().unwrap().push((uri.path().to_string(), asked, header(header::ACCEPT), header(header::USER_AGENT)));
+    let port = fake.site_port;
+    match uri.path() {
+        "/sparql" => {
+            let answer = json!({"head": {"vars": ["item", "itemLabel", "website", "countryCode", "hqLabel", "employees", "inception"]},
+                "results": {"bindings": [
+                    {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q900001"},
+                     "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Kassenwerk"},
+                     "website": {"type": "uri", "value": format!("http://kassenwerk.de:{port}/")},
+                     "countryCode": {"type": "literal", "value": "US"},
+                     "hqLabel": {"type": "literal", "xml:lang": "en", "value": "Austin"},
+                     "employees": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#decimal", "value": "40"},
+                     "inception": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#dateTime", "value": "2015-03-01T00:00:00Z"}},
+                    {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q900002"},
+                     "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Indexed Pay"},
+                     "website": {"type": "uri", "value": "https://www.indexed-pay.de/"}}
+                ]}});
+            ([(header::CONTENT_TYPE, "application/sparql-results+json")], answer.to_string()).into_response()
+        }
+        "/api/interpreter" => {
+            {
+                let mut busy = fake.busy.lock().unwrap();
+                if *busy > 0 {
+                    *busy -= 1;
+                    return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "0")]).into_response();
+                }
+            }
+            let answer = json!({"version": 0.6, "elements": [
+                {"type": "node", "id": 4242, "lat": 30.26, "lon": -97.74, "tags": {"amenity": "dentist", "name": "Barton Creek Dental",
+                 "phone": "+1 512 555 0142", "addr:street": "South Lamar Boulevard", "addr:housenumber": "1200", "addr:city": "Austin",
+                 "addr:country": "US", "opening_hours": "Mo-Fr 08:00-17:00"}}
+            ]});
+            ([(header::CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[tokio::test]
+async fn open_data_finds_companies_grounded_by_their_records_and_sites() {
+    let w = world(|_| json!([]), 200).await;
+    let fake = FakeOpenData { site_port: w.site_port, busy: Arc::new(Mutex::new(1)), ..FakeOpenData::default() };
+    let port = serve(axum::Router::new().fallback(open_data), fake.clone()).await;
+    let endpoints = quarry_engine::opendata::Endpoints {
+        wikidata: format!("http://127.0.0.1:{port}/sparql").parse().unwrap(),
+        overpass: format!("http://127.0.0.1:{port}/api/interpreter").parse().unwrap(),
+    };
+    let web = w.web.clone().with_discovery(vec![LiveSource::Wikidata, LiveSource::OpenStreetMap, LiveSource::WebSearch], endpoints);
+    let wanted = Criteria {
+        industries: vec!["robotics".into(), "dental_clinics".into()],
+        countries: vec!["US".into()],
+        regions: vec!["US-TX".into()],
+        cities: vec!["Austin".into()],
+        roles: vec![read_title("CTO").unwrap()],
+        max_rows: Some(4),
+        ..Criteria::default()
+    };
+    let sources = LiveSources::new(&w.table, Some(&web), &wanted);
+    // The table's clock is the wall clock, and it hides expired cache items by it.
+    let now = Timestamp(chrono::Utc::now());
+    let found = sources.gather(ORG, &wanted, &w.fetcher, now).await.unwrap();
+
+    let names: Vec<&str> = found.rows.iter().filter_map(|r| r.company.as_ref()?.name.as_deref()).collect();
+    assert_eq!(names, ["Kassenwerk", "Indexed Pay", "Barton Creek Dental"], "{:?}", found.notes);
+    assert_eq!((found.from_index, found.from_wikidata, found.from_osm, found.from_search), (0, 2, 1, 0));
+    assert_eq!(found.notes[..2], ["2 companies from Wikidata.".to_string(), "1 companies from OpenStreetMap.".to_string()]);
+    {
+        let seen = fake.seen.lock().unwrap();
+        // Wikidata once; Overpass twice: busy, then answered after the wait it asked for.
+        assert_eq!(seen.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["/sparql", "/api/interpreter", "/api/interpreter"]);
+        let (_, sparql, accept, agent) = &seen[0];
+        assert!(sparql.contains("wd:Q170978") && sparql.contains("\"US\"") && sparql.contains("\"Austin\"@en"), "{sparql}");
+        assert_eq!(accept, "application/sparql-results+json");
+        assert!(agent.starts_with("Quarry/") && agent.contains("github.com/quarry-leads/quarry"), "{agent}");
+        assert!(seen[2].1.contains("[\"amenity\"=\"dentist\"]") && seen[2].1.contains("out center tags"), "{}", seen[2].1);
+    }
+
+    // The record grounds what it states; the site read from its website grounds the rest.
+    let mut report = WebReport::default();
+    let (leads, filled) = sources.enrich(ORG, found.rows[0].clone(), &wanted.roles, at(), &mut report).await.unwrap();
+    assert_eq!((leads.len(), filled, report.sites), (1, 1, 1), "{leads:?}");
+    let lead = &leads[0];
+    assert_eq!(lead.person.as_ref().and_then(|p| p.full_name.as_deref()), Some("Lena Vogt"));
+    let company = lead.company.as_ref().unwrap();
+    assert_eq!((company.hq_city.as_deref(), company.employee_count), (Some("Austin"), Some(40)));
+    let record = lead.sources.iter().find(|s| s.kind == SourceKind::OpenData).expect("the record is a source");
+    assert_eq!(record.url.as_deref(), Some("https://www.wikidata.org/wiki/Q900001"));
+    assert!(record.fields.iter().any(|f| f == "company.employee_count") && record.fields.iter().any(|f| f == "fields.founded_year"));
+    assert!(lead.sources.iter().any(|s| s.kind == SourceKind::Web && s.fields.iter().any(|f| f == "person.full_name")));
+    for path in field_paths(lead) {
+        assert!(lead.sources.iter().any(|s| s.fields.contains(&path)), "{path} is grounded: {:?}", lead.sources);
+    }
+
+    // A record without a website is a company lead grounded by the record alone.
+    let mut report = WebReport::default();
+    let (leads, _) = sources.enrich(ORG, found.rows[2].clone(), &wanted.roles, at(), &mut report).await.unwrap();
+    assert_eq!((leads.len(), report.sites), (1, 0), "{leads:?}");
+    assert_eq!(leads[0].company.as_ref().and_then(|c| c.phone.as_deref()), Some("+15125550142"));
+    assert_eq!(leads[0].fields.get("opening_hours"), Some(&json!("Mo-Fr 08:00-17:00")));
+    assert!(leads[0].sources.iter().all(|s| s.kind == SourceKind::OpenData));
+
+    // The same query within a day is answered from the table, not sent again.
+    let again = sources.gather(ORG, &wanted, &w.fetcher, now).await.unwrap();
+    assert_eq!((again.from_wikidata, again.from_osm), (2, 1));
+    assert_eq!(fake.seen.lock().unwrap().len(), 3, "nothing new was sent");
+    assert!(again.notes[0].contains("kept from the last day"), "{:?}", again.notes);
+    let later = Timestamp::from_unix(now.unix() + crate::jobs::live::OPEN_DATA_CACHE_SECONDS + 1).unwrap();
+    sources.gather(ORG, &wanted, &w.fetcher, later).await.unwrap();
+    assert_eq!(fake.seen.lock().unwrap().len(), 5, "a day later the providers are asked again");
+
+    // Turned off by the operator: neither is asked, and the note says so.
+    let off = w.web.clone().with_discovery(Vec::new(), quarry_engine::opendata::Endpoints::default());
+    let nothing = LiveSources::new(&w.table, Some(&off), &wanted).gather(ORG, &wanted, &w.fetcher, now).await.unwrap();
+    assert!(nothing.rows.is_empty());
+    assert!(nothing.notes.last().unwrap().contains("no open data source (Wikidata, OpenStreetMap) is turned on"), "{:?}", nothing.notes);
 }
