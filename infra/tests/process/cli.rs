@@ -26,6 +26,9 @@ pub(crate) fn quarry(cwd: &Path) -> Command {
         }
     }
     cmd.env("QUARRY_LOG", "warn").current_dir(cwd).stdin(Stdio::null());
+    // Live jobs would otherwise ask the public Wikidata and Overpass endpoints (on by default);
+    // a test that wants them sets this and points their URLs at loopback stand-ins.
+    cmd.env("QUARRY_DISCOVERY_SOURCES", "web_search");
     cmd
 }
 
@@ -473,6 +476,8 @@ fn serve_refuses_bad_worker_settings() {
         (vec![("QUARRY_VERIFY_EMAILS", "maybe")], "QUARRY_VERIFY_EMAILS"),
         (vec![("QUARRY_DNS_SERVERS", "resolver")], "QUARRY_DNS_SERVERS"),
         (vec![("QUARRY_RESOLVE", "halyardrobotics.com")], "QUARRY_RESOLVE"),
+        (vec![("QUARRY_DISCOVERY_SOURCES", "wikidata,crunchbase")], "QUARRY_DISCOVERY_SOURCES"),
+        (vec![("QUARRY_WIKIDATA_URL", "query.wikidata.org/sparql")], "QUARRY_WIKIDATA_URL"),
     ] {
         let addr = format!("127.0.0.1:{}", free_port());
         let out = serve_expecting_refusal(tmp.path(), &dir, &addr, &env);
@@ -674,4 +679,119 @@ async fn live_research_finds_company_sites_through_web_search() {
         assert!(domain == "halyardrobotics.com", "only the fixture company has a site that says anything: {lead}");
     }
     assert_eq!(job["credits_used"].as_u64(), Some(leads.len() as u64), "credits for delivered rows only: {job}");
+}
+
+/// A live job through the binary with the default discovery sources (Wikidata, OpenStreetMap,
+/// then web search) and no search provider: Wikidata's answer names the companies, the crawler
+/// reads the website a record gives, and the leads are grounded by the record and the site. The
+/// stand-ins speak plain HTTP on loopback, so the test pins the providers' real host names with
+/// `QUARRY_RESOLVE` and sets `QUARRY_WIKIDATA_URL` / `QUARRY_OVERPASS_URL` to `http://` URLs on
+/// the stand-ins' ports (the public endpoints are https, which a stand-in cannot answer). With
+/// `QUARRY_DISCOVERY_SOURCES=none` the same job ends with 0 rows and says why.
+#[tokio::test]
+async fn live_research_finds_companies_in_open_data_with_default_settings() {
+    use quarry_tests::fixtures::{FixtureSite, FixtureWeb, Page};
+
+    let web = FixtureWeb::serve().await;
+    // The SPARQL 1.1 JSON results the Wikidata Query Service answers with: one company with a
+    // website (a fixture site) and one without.
+    let bindings = serde_json::json!({
+        "head": {"vars": ["item", "itemLabel", "website", "countryCode", "hqLabel", "employees", "inception"]},
+        "results": {"bindings": [
+            {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q190000001"},
+             "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Halyard Robotics"},
+             "website": {"type": "uri", "value": web.home("halyardrobotics.com")},
+             "countryCode": {"type": "literal", "value": "US"},
+             "hqLabel": {"type": "literal", "xml:lang": "en", "value": "Austin"},
+             "inception": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#dateTime", "value": "2017-01-01T00:00:00Z"}},
+            {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q190000002"},
+             "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Quiet Harbor Robotics"},
+             "countryCode": {"type": "literal", "value": "US"},
+             "employees": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#decimal", "value": "12"}}
+        ]}
+    });
+    let sparql = Page { content_type: "application/sparql-results+json", body: bindings.to_string() };
+    let wikidata = FixtureSite::serve(vec![("sparql", sparql)]).await;
+    let elements = Page { content_type: "application/json", body: r#"{"version": 0.6, "elements": []}"#.to_string() };
+    let overpass = FixtureSite::serve(vec![("api/interpreter", elements)]).await;
+    let port = |site: &FixtureSite| site.base_url.rsplit(':').next().unwrap().to_string();
+    let env = |sources: &str| {
+        vec![
+            ("QUARRY_ALLOW_PRIVATE_TARGETS", "true".to_string()),
+            ("QUARRY_RESOLVE", "halyardrobotics.com=127.0.0.1,query.wikidata.org=127.0.0.1,overpass-api.de=127.0.0.1".to_string()),
+            ("QUARRY_WIKIDATA_URL", format!("http://query.wikidata.org:{}/sparql", port(&wikidata))),
+            ("QUARRY_OVERPASS_URL", format!("http://overpass-api.de:{}/api/interpreter", port(&overpass))),
+            // The default, which the helper overrides for every other test; `none` turns it off.
+            ("QUARRY_DISCOVERY_SOURCES", sources.to_string()),
+            ("QUARRY_VERIFY_EMAILS", "false".to_string()),
+        ]
+    };
+    let prompt = "Find robotics companies in Austin, Texas. Pull the CTO.";
+
+    let (_tmp, dir) = data_dir();
+    let server = Server::start_with(&dir, false, &env("wikidata,openstreetmap,web_search"));
+    let (job, leads) = run_live_job(&server, prompt).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let summary = job["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("Wikidata (2)"), "the companies came from Wikidata: {summary}");
+    assert!(wikidata.hit_count() >= 1, "the Wikidata stand-in was asked");
+    // Robotics has no map tag (OpenStreetMap is for local businesses), so Overpass is not asked.
+    assert_eq!(overpass.hit_count(), 0);
+
+    let cto = leads.iter().find(|l| l["full_name"] == "Daniel Reyes").unwrap_or_else(|| panic!("no CTO lead: {leads:?}"));
+    assert_eq!(cto["company"]["domain"], "halyardrobotics.com", "{cto}");
+    let sources = cto["sources"].as_array().unwrap();
+    let record = sources.iter().find(|s| s["kind"] == "open_data").unwrap_or_else(|| panic!("the record is a source: {cto}"));
+    assert_eq!(record["url"], "https://www.wikidata.org/wiki/Q190000001", "{cto}");
+    assert!(record["fields"].to_string().contains("company.hq_city"), "{record}");
+    assert!(
+        sources.iter().any(|s| s["kind"] == "web" && s["url"].as_str().unwrap_or_default().contains("halyardrobotics.com")),
+        "the company's own pages ground the person: {cto}"
+    );
+    let quiet = leads.iter().find(|l| l["company"]["name"] == "Quiet Harbor Robotics").unwrap_or_else(|| panic!("{leads:?}"));
+    assert_eq!(quiet["company"]["employee_count"], 12, "{quiet}");
+    assert!(quiet["sources"].as_array().unwrap().iter().all(|s| s["kind"] == "open_data"), "grounded by the record alone: {quiet}");
+    assert_eq!(job["credits_used"].as_u64(), Some(leads.len() as u64), "credits for delivered rows only: {job}");
+    drop(server);
+
+    let asked = wikidata.hit_count();
+    let (_tmp, dir) = data_dir();
+    let server = Server::start_with(&dir, false, &env("none"));
+    let (job, leads) = run_live_job(&server, prompt).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let summary = job["summary"].as_str().unwrap_or_default();
+    assert!(summary.starts_with("Found 0 rows."), "{summary}");
+    assert!(summary.contains("no open data source (Wikidata, OpenStreetMap) is turned on"), "it says why: {summary}");
+    assert!(leads.is_empty());
+    assert_eq!((wikidata.hit_count(), overpass.hit_count()), (asked, 0), "turned off: neither was asked");
+}
+
+/// Posts `prompt` (at most 5 rows) in a new thread, approves its job, streams it to the end and
+/// returns the job and its leads.
+async fn run_live_job(server: &Server, prompt: &str) -> (Value, Vec<Value>) {
+    let key = server.printed_key("live").expect("live key printed");
+    let http = client();
+    let thread: Value =
+        http.post(server.url("/v1/threads")).bearer_auth(&key).json(&serde_json::json!({})).send().await.unwrap().json().await.unwrap();
+    let thread_id = thread["id"].as_str().unwrap_or_else(|| panic!("{thread}"));
+    let posted: Value = http
+        .post(server.url(&format!("/v1/threads/{thread_id}/messages")))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"content": prompt, "hints": {"max_rows": 5}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = posted["job"]["id"].as_str().unwrap_or_else(|| panic!("{posted}")).to_string();
+    let approved = http.post(server.url(&format!("/v1/jobs/{job_id}/approve"))).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(approved.status().as_u16(), 200, "{}", approved.text().await.unwrap());
+    let events = http.get(server.url(&format!("/v1/jobs/{job_id}/stream"))).bearer_auth(&key).send().await.unwrap().text().await.unwrap();
+    assert!(events.contains("event: done"), "{events}");
+    let job: Value = http.get(server.url(&format!("/v1/jobs/{job_id}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let page: Value =
+        http.get(server.url(&format!("/v1/leads?job_id={job_id}&limit=100"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let leads = page["data"].as_array().unwrap_or_else(|| panic!("{page}")).clone();
+    (job, leads)
 }
