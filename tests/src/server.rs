@@ -9,6 +9,7 @@ use quarry_ports::clock::{ManualClock, SharedClock, SystemClock};
 use quarry_ports::storage::Storage;
 use quarry_shared::accounts::{Accounts, KeyKind, Mode, NewKey, Organization, Scope, Tier};
 use quarry_shared::http::{self, AppState, Group};
+use quarry_shared::jobs::web::WebSettings;
 use quarry_shared::worker::Worker;
 use quarry_store::files::FileBlobs;
 use quarry_store::Embedded;
@@ -58,6 +59,7 @@ async fn spawn(
     storage: &Storage,
     clock: &SharedClock,
     manual: bool,
+    web: Option<&WebSettings>,
 ) -> String {
     let downloads = || blobs.clone().map(http::downloads::routes);
     let app = http::router(state(), downloads());
@@ -67,12 +69,23 @@ async fn spawn(
     let app = http::router(state().with_body_timeout(std::time::Duration::from_secs(1)), downloads());
     tokio::spawn(async move { http::listener::serve(listener, app, STRICT_LIMITS, std::future::pending()).await.expect("strict server") });
     let fetcher = Fetcher::with_hosts(TargetPolicy::LoopbackOnly, FetchLimits::ATTACHMENT, crate::fixtures::fixture_hosts());
+    // Without `web`, the worker has no search provider and no open data (nothing public is asked).
     let mut worker = Worker::with_fetcher(storage.clone(), clock.clone(), fetcher);
+    if let Some(web) = web {
+        worker = worker.with_web_settings(web);
+    }
     if manual {
         worker = worker.with_max_queue_delay(std::time::Duration::ZERO);
     }
     tokio::spawn(worker.run(std::future::pending()));
     strict_url
+}
+
+/// Which store a [`TestServer`] runs on, for suites that build their own server.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Embedded,
+    Aws,
 }
 
 impl TestServer {
@@ -83,16 +96,25 @@ impl TestServer {
 
     /// A server over a fresh embedded store, reading time from `clock`.
     pub async fn embedded_with_clock(clock: SharedClock) -> Self {
-        Self::embedded_with(clock, rules(), false).await
+        Self::embedded_with(clock, rules(), false, None).await
     }
 
     /// A server over a fresh embedded store with the given planner (e.g. an LLM planner aimed at
     /// a fake endpoint).
     pub async fn embedded_with_planner(clock: SharedClock, planner: Arc<dyn Planner>) -> Self {
-        Self::embedded_with(clock, planner, false).await
+        Self::embedded_with(clock, planner, false, None).await
     }
 
-    async fn embedded_with(clock: SharedClock, planner: Arc<dyn Planner>, manual: bool) -> Self {
+    /// A server on `backend` whose worker reads the web as `web` says (open data endpoints on
+    /// loopback stand-ins, say), on the wall clock.
+    pub async fn with_web(backend: Backend, web: WebSettings) -> Self {
+        match backend {
+            Backend::Embedded => Self::embedded_with(Arc::new(SystemClock), rules(), false, Some(web)).await,
+            Backend::Aws => Self::aws_with(Arc::new(SystemClock), false, Some(web)).await,
+        }
+    }
+
+    async fn embedded_with(clock: SharedClock, planner: Arc<dyn Planner>, manual: bool, web: Option<WebSettings>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         // Download links name the main listener, which is bound first.
         let (listener, base_url) = listen().await;
@@ -102,7 +124,7 @@ impl TestServer {
             AppState::configured(embedded.storage.clone(), clock.clone(), &Group::ALL, planner.clone(), TargetPolicy::LoopbackOnly)
                 .with_in_memory_rate_limits()
         };
-        let strict_url = spawn(listener, state, Some(embedded.blobs.clone()), &embedded.storage, &clock, manual).await;
+        let strict_url = spawn(listener, state, Some(embedded.blobs.clone()), &embedded.storage, &clock, manual, web.as_ref()).await;
         TestServer {
             base_url,
             strict_url,
@@ -122,17 +144,17 @@ impl TestServer {
     }
 
     pub async fn aws_with_clock(clock: SharedClock) -> Self {
-        Self::aws_with(clock, false).await
+        Self::aws_with(clock, false, None).await
     }
 
-    async fn aws_with(clock: SharedClock, manual: bool) -> Self {
+    async fn aws_with(clock: SharedClock, manual: bool, web: Option<WebSettings>) -> Self {
         let (listener, base_url) = listen().await;
         let (steps, _) = crate::moto::fresh_queue_with_dlq(5).await;
         let (deliveries, _) = crate::moto::fresh_queue_with_dlq(5).await;
         let (table, drop_table) = crate::moto::fresh_table_dropped_after(clock.clone()).await;
         let storage = Storage { table, blobs: crate::moto::fresh_bucket(clock.clone()).await, steps, deliveries, backend: "aws" };
         let state = || AppState::configured(storage.clone(), clock.clone(), &Group::ALL, rules(), TargetPolicy::LoopbackOnly);
-        let strict_url = spawn(listener, state, None, &storage, &clock, manual).await;
+        let strict_url = spawn(listener, state, None, &storage, &clock, manual, web.as_ref()).await;
         TestServer {
             base_url,
             strict_url,
@@ -149,13 +171,13 @@ impl TestServer {
     /// An embedded server on a manual clock.
     pub async fn embedded_manual() -> Self {
         let clock = ManualClock::new();
-        TestServer { manual_clock: Some(clock.clone()), ..Self::embedded_with(clock.clone(), rules(), true).await }
+        TestServer { manual_clock: Some(clock.clone()), ..Self::embedded_with(clock.clone(), rules(), true, None).await }
     }
 
     /// An AWS-backed server on a manual clock.
     pub async fn aws_manual() -> Self {
         let clock = ManualClock::new();
-        TestServer { manual_clock: Some(clock.clone()), ..Self::aws_with(clock.clone(), true).await }
+        TestServer { manual_clock: Some(clock.clone()), ..Self::aws_with(clock.clone(), true, None).await }
     }
 
     /// `base_url` + `path`.

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod billing;
 pub mod blobs;
+pub mod discovery;
 pub mod jobs;
 pub mod keys;
 pub mod leads;
@@ -170,6 +171,15 @@ define_suite!(
         search_runs_the_whole_pipeline_in_one_call,
         a_job_that_cannot_continue_fails_loudly,
         job_metadata_is_set_on_approval_and_patched,
+    ]
+);
+
+define_suite!(
+    $
+    /// Every live-discovery contract test, over a `Backend` expression (each test starts its
+    /// stand-ins first, then a server whose worker is pointed at them).
+    discovery_suite, discovery, [
+        live_jobs_discover_companies_in_open_data,
     ]
 );
 

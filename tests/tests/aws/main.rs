@@ -5,6 +5,7 @@
 mod api_aws;
 mod aws_smoke;
 mod billing_aws;
+mod discovery_aws;
 mod jobs_aws;
 mod keys_aws;
 mod leads_aws;

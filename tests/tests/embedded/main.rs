@@ -4,6 +4,7 @@
 
 mod api_embedded;
 mod billing_embedded;
+mod discovery_embedded;
 mod job_crashes;
 mod job_progress;
 mod jobs_embedded;
