@@ -361,10 +361,8 @@ fn summary(job: &Job, live: Option<&LiveReport>, rows: u64, outcome: &Outcome) -
             format!("No source had anything for this request, so nothing was invented: {}", r.notes.join(" "))
         }
         (true, Some(r)) => {
-            let mut sources = vec![
-                format!("the attached seed files ({})", r.from_seeds),
-                format!("the organization's lead index ({})", r.from_index),
-            ];
+            let mut sources =
+                vec![format!("the attached seed files ({})", r.from_seeds), format!("the organization's lead index ({})", r.from_index)];
             // The open databases are named when they gave something: most jobs never use them.
             if r.from_wikidata > 0 {
                 sources.push(format!("Wikidata ({})", r.from_wikidata));

@@ -50,11 +50,16 @@ async fn live_job(s: &TestServer, key: &str, prompt: &str) -> (Value, Vec<Value>
 
 pub async fn live_jobs_discover_companies_in_open_data(backend: Backend) {
     let web = FixtureWeb::serve().await;
-    let wikidata = FixtureSite::serve(vec![("sparql", Page { content_type: "application/sparql-results+json", body: wikidata_answer(&web) })]).await;
-    let overpass = FixtureSite::serve(vec![("api/interpreter", Page { content_type: "application/json", body: r#"{"elements": []}"#.into() })]).await;
+    let wikidata =
+        FixtureSite::serve(vec![("sparql", Page { content_type: "application/sparql-results+json", body: wikidata_answer(&web) })]).await;
+    let overpass =
+        FixtureSite::serve(vec![("api/interpreter", Page { content_type: "application/json", body: r#"{"elements": []}"#.into() })]).await;
     let settings = WebSettings {
         discovery: vec![LiveSource::Wikidata, LiveSource::OpenStreetMap, LiveSource::WebSearch],
-        open_data: Endpoints { wikidata: wikidata.url("sparql").parse().unwrap(), overpass: overpass.url("api/interpreter").parse().unwrap() },
+        open_data: Endpoints {
+            wikidata: wikidata.url("sparql").parse().unwrap(),
+            overpass: overpass.url("api/interpreter").parse().unwrap(),
+        },
         ..WebSettings::default()
     };
     let s = TestServer::with_web(backend, settings).await;

@@ -209,7 +209,8 @@ impl Fetcher {
     }
 
     async fn fetch(&self, url: &str, accept: Option<&str>) -> Result<Fetched, FailedFetch> {
-        let parsed = Url::parse(url).map_err(|e| FailedFetch::from(FetchError::InvalidUrl { url: url.to_owned(), reason: e.to_string() }))?;
+        let parsed =
+            Url::parse(url).map_err(|e| FailedFetch::from(FetchError::InvalidUrl { url: url.to_owned(), reason: e.to_string() }))?;
         // Echo the caller's text unless it holds credentials, which must not end up in logs or job records.
         let shown = if has_credentials(&parsed) { redact(&parsed) } else { url.to_owned() };
         match vet(&parsed, self.policy) {

@@ -11,7 +11,7 @@ pub mod fetch;
 pub mod guard;
 
 pub use client::{check_target, guarded_client};
-pub use fetch::{FetchError, FetchLimits, Fetched, Fetcher, FailedFetch, USER_AGENT};
+pub use fetch::{FailedFetch, FetchError, FetchLimits, Fetched, Fetcher, USER_AGENT};
 pub use guard::{host_overrides_from_lookup, is_internal, HostOverrides, TargetPolicy, RESOLVE_ENV};
 
 /// Longest URL a user may hand Quarry (attachments, scrape lists, webhook targets).

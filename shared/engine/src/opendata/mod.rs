@@ -139,7 +139,8 @@ pub struct OpenDataClient {
 impl OpenDataClient {
     /// A client fetching through `fetcher`'s guard and host overrides, with this module's limits.
     pub fn new(fetcher: &Fetcher, endpoints: Endpoints) -> Self {
-        let limits = FetchLimits { max_bytes: MAX_ANSWER_BYTES, timeout: TIMEOUT, connect_timeout: Duration::from_secs(10), max_redirects: 3 };
+        let limits =
+            FetchLimits { max_bytes: MAX_ANSWER_BYTES, timeout: TIMEOUT, connect_timeout: Duration::from_secs(10), max_redirects: 3 };
         OpenDataClient { fetcher: fetcher.with_limits(limits), endpoints, one_at_a_time: Arc::default(), max_wait: MAX_WAIT }
     }
 
@@ -198,8 +199,20 @@ fn host(url: &Url) -> String {
 
 /// Names of fields that end in -ics and are not plurals.
 const FIELDS_IN_ICS: &[&str] = &[
-    "robotics", "analytics", "logistics", "electronics", "genomics", "physics", "economics", "graphics", "optics",
-    "aeronautics", "cosmetics", "diagnostics", "therapeutics", "photonics",
+    "robotics",
+    "analytics",
+    "logistics",
+    "electronics",
+    "genomics",
+    "physics",
+    "economics",
+    "graphics",
+    "optics",
+    "aeronautics",
+    "cosmetics",
+    "diagnostics",
+    "therapeutics",
+    "photonics",
 ];
 
 /// The lowercase words of an industry slug, singular (`dental_clinics` → `dental`, `clinic`).

@@ -121,7 +121,8 @@ pub fn query(query: &OpenQuery) -> Option<String> {
         ql.push(format!("({})->.cities;", cities.join(" ")));
         ql.push(".cities map_to_area->.searchArea;".to_string());
     }
-    let selectors: Vec<String> = wanted.iter().map(|(k, v)| format!("nwr(area.searchArea)[{}={}][\"name\"];", string(k), string(v))).collect();
+    let selectors: Vec<String> =
+        wanted.iter().map(|(k, v)| format!("nwr(area.searchArea)[{}={}][\"name\"];", string(k), string(v))).collect();
     ql.push(format!("({});", selectors.join(" ")));
     ql.push(format!("out center tags {};", query.limit.clamp(1, MAX_RECORDS)));
     Some(ql.join("\n"))
@@ -163,7 +164,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<OpenRecord>, String> {
             // Several values are separated by `;`; the first is the main one.
             let first = |v: String| v.split(';').next().unwrap_or_default().trim().to_string();
             let name = tag("name")?;
-            let website = either("website", "contact:website").map(first).map(|w| if w.contains("://") { w } else { format!("https://{w}") });
+            let website =
+                either("website", "contact:website").map(first).map(|w| if w.contains("://") { w } else { format!("https://{w}") });
             let street = [tag("addr:housenumber"), tag("addr:street")].into_iter().flatten().collect::<Vec<_>>();
             let street = if tag("addr:country").as_deref().is_some_and(|c| matches!(c, "US" | "GB" | "CA" | "AU" | "IE" | "FR")) {
                 street.join(" ")

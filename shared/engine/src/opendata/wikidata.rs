@@ -96,10 +96,16 @@ pub fn sparql(query: &OpenQuery) -> Option<String> {
     }
     if !query.cities.is_empty() {
         let names: Vec<String> = query.cities.iter().map(|c| format!("{}@en", literal(c))).collect();
-        lines.push(format!("  VALUES ?wantedCity {{ {} }} ?item wdt:P159/wdt:P131* ?place . ?place rdfs:label ?wantedCity .", names.join(" ")));
+        lines.push(format!(
+            "  VALUES ?wantedCity {{ {} }} ?item wdt:P159/wdt:P131* ?place . ?place rdfs:label ?wantedCity .",
+            names.join(" ")
+        ));
     } else if !query.regions.is_empty() {
         let codes: Vec<String> = query.regions.iter().map(|c| literal(&c.to_uppercase())).collect();
-        lines.push(format!("  VALUES ?wantedRegion {{ {} }} ?item wdt:P159/wdt:P131* ?place . ?place wdt:P300 ?wantedRegion .", codes.join(" ")));
+        lines.push(format!(
+            "  VALUES ?wantedRegion {{ {} }} ?item wdt:P159/wdt:P131* ?place . ?place wdt:P300 ?wantedRegion .",
+            codes.join(" ")
+        ));
     }
     lines.extend([
         "  FILTER NOT EXISTS { ?item wdt:P576 ?dissolved . }".to_string(),
@@ -167,8 +173,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<OpenRecord>, String> {
             record.country = value("countryCode").filter(|c| c.len() == 2).map(|c| c.to_uppercase());
         }
         if record.city.is_none() {
-            // An unlabelled headquarters comes back as its entity URL.
-            record.city = value("hqLabel").filter(|c| !c.starts_with("http") && !(c.starts_with('Q') && c[1..].chars().all(|d| d.is_ascii_digit())));
+            // An unlabelled headquarters comes back as its QID (or entity URL): not a name.
+            record.city = value("hqLabel").filter(|c| !c.starts_with("http") && !is_qid(c));
         }
         if record.employees.is_none() {
             record.employees = value("employees").and_then(|n| n.parse::<f64>().ok()).filter(|n| *n >= 1.0 && *n < 1e8).map(|n| n as u32);
@@ -181,6 +187,11 @@ pub fn parse(body: &[u8]) -> Result<Vec<OpenRecord>, String> {
         }
     }
     Ok(records)
+}
+
+/// `Q` and digits only.
+fn is_qid(text: &str) -> bool {
+    text.strip_prefix('Q').is_some_and(|digits| !digits.is_empty() && digits.chars().all(|d| d.is_ascii_digit()))
 }
 
 /// The year of an `xsd:dateTime` (`1998-09-04T00:00:00Z`, `-0500-01-01T…`).
@@ -231,7 +242,9 @@ mod tests {
         }
         assert!(q.ends_with("LIMIT 40"), "{q}");
         assert!(!q.contains("P279*"), "the subclass walk times out: {q}");
-        let region = sparql(&OpenQuery { industries: vec!["saas".into()], regions: vec!["US-TX".into()], limit: 500, ..OpenQuery::default() }).unwrap();
+        let region =
+            sparql(&OpenQuery { industries: vec!["saas".into()], regions: vec!["US-TX".into()], limit: 500, ..OpenQuery::default() })
+                .unwrap();
         assert!(region.contains("?place wdt:P300 ?wantedRegion") && region.ends_with(&format!("LIMIT {}", MAX_RECORDS * 4)), "{region}");
         let url = request_url(&Url::parse("https://query.wikidata.org/sparql").unwrap(), "SELECT ?a WHERE {}");
         assert_eq!(url.as_str(), "https://query.wikidata.org/sparql?query=SELECT+%3Fa+WHERE+%7B%7D");

@@ -83,7 +83,10 @@ impl BraveSearch {
 
     fn page_url(&self, query: &str, offset: u32) -> Url {
         let mut url = self.config.url.clone();
-        url.query_pairs_mut().append_pair("q", query).append_pair("count", &PAGE_SIZE.to_string()).append_pair("offset", &offset.to_string());
+        url.query_pairs_mut()
+            .append_pair("q", query)
+            .append_pair("count", &PAGE_SIZE.to_string())
+            .append_pair("offset", &offset.to_string());
         url
     }
 
@@ -167,7 +170,8 @@ fn parse(body: &[u8]) -> Result<Vec<SearchHit>, Option<String>> {
             let url = Url::parse(raw.url?.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())?;
             // Brave marks query words in descriptions with <strong>.
             let clean = |t: Option<String>| {
-                t.map(|t| t.replace("<strong>", "").replace("</strong>", "").split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default()
+                t.map(|t| t.replace("<strong>", "").replace("</strong>", "").split_whitespace().collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default()
             };
             Some(SearchHit { url, title: clean(raw.title), snippet: clean(raw.description) })
         })
@@ -203,7 +207,9 @@ mod tests {
 
     #[test]
     fn configuration_needs_a_token_and_takes_a_url_override() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
         assert_eq!(BraveConfig::from_lookup(env(&[])).unwrap(), None);
         let config = BraveConfig::from_lookup(env(&[(BraveConfig::ENV_API_KEY, "tok")])).unwrap().unwrap();
         assert_eq!(config.url.as_str(), BraveConfig::DEFAULT_URL);

@@ -72,10 +72,9 @@ pub(super) async fn discover(
     };
     let Some(text) = text else {
         found.notes.push(match provider {
-            Provider::Wikidata => format!(
-                "Wikidata was not asked: Quarry maps none of the industries {} to a Wikidata class.",
-                words(&criteria.industries)
-            ),
+            Provider::Wikidata => {
+                format!("Wikidata was not asked: Quarry maps none of the industries {} to a Wikidata class.", words(&criteria.industries))
+            }
             Provider::OpenStreetMap if criteria.cities.is_empty() && criteria.regions.is_empty() => {
                 "OpenStreetMap was not asked: it is searched within a city, state or province, and the request names none.".to_string()
             }
@@ -87,7 +86,9 @@ pub(super) async fn discover(
     };
     let key = cache_key(provider, &text);
     let cached = match table.get(&key).await {
-        Ok(Some(item)) if !item.is_expired(now.unix()) => item.attrs.get("records").and_then(|v| serde_json::from_value::<Vec<OpenRecord>>(v.clone()).ok()),
+        Ok(Some(item)) if !item.is_expired(now.unix()) => {
+            item.attrs.get("records").and_then(|v| serde_json::from_value::<Vec<OpenRecord>>(v.clone()).ok())
+        }
         _ => None,
     };
     let from_cache = cached.is_some();
@@ -232,7 +233,15 @@ mod tests {
         assert_eq!(row.sources.len(), 1);
         let source = &row.sources[0];
         assert_eq!((source.kind.clone(), source.url.as_deref()), (SourceKind::OpenData, Some("https://www.openstreetmap.org/node/4242")));
-        for path in ["company.name", "company.domain", "company.phone", "company.hq_city", "fields.website", "fields.emails", "fields.opening_hours"] {
+        for path in [
+            "company.name",
+            "company.domain",
+            "company.phone",
+            "company.hq_city",
+            "fields.website",
+            "fields.emails",
+            "fields.opening_hours",
+        ] {
             assert!(source.fields.iter().any(|f| f == path), "{path}: {:?}", source.fields);
         }
         // A national number is not given a country code; a directory is not the company's site.

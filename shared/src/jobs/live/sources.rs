@@ -116,7 +116,8 @@ impl SourceOrder {
     /// the lead index is always enabled): the job's order when it named its sources, else the
     /// index first and then the operator's order.
     pub fn discovery(&self, enabled: &[LiveSource]) -> Vec<LiveSource> {
-        let discovers = |s: &LiveSource| matches!(s, LiveSource::LeadIndex | LiveSource::Wikidata | LiveSource::OpenStreetMap | LiveSource::WebSearch);
+        let discovers =
+            |s: &LiveSource| matches!(s, LiveSource::LeadIndex | LiveSource::Wikidata | LiveSource::OpenStreetMap | LiveSource::WebSearch);
         let allowed = |s: &LiveSource| *s == LiveSource::LeadIndex || enabled.contains(s);
         if self.chosen {
             self.order.iter().copied().filter(discovers).filter(allowed).collect()
@@ -189,7 +190,10 @@ mod tests {
     #[test]
     fn the_operator_enables_and_orders_the_discovery_sources() {
         let by_default = SourceOrder::of(&criteria(&[], &[]));
-        assert_eq!(by_default.discovery(&[LiveSource::OpenStreetMap, LiveSource::Wikidata]), [LiveSource::LeadIndex, LiveSource::OpenStreetMap, LiveSource::Wikidata]);
+        assert_eq!(
+            by_default.discovery(&[LiveSource::OpenStreetMap, LiveSource::Wikidata]),
+            [LiveSource::LeadIndex, LiveSource::OpenStreetMap, LiveSource::Wikidata]
+        );
         assert_eq!(by_default.discovery(&[]), [LiveSource::LeadIndex], "QUARRY_DISCOVERY_SOURCES=none");
         let osm_only = SourceOrder::of(&criteria(&["osm"], &["wikidata"]));
         assert_eq!(osm_only.discovery(&[LiveSource::Wikidata, LiveSource::OpenStreetMap]), [LiveSource::OpenStreetMap]);

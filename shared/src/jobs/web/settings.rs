@@ -79,7 +79,8 @@ impl WebSettings {
                 .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
                 .ok_or_else(|| format!("{name} must be an http or https URL with a host, got {raw:?}"))
         };
-        let open_data = Endpoints { wikidata: read(ENV_WIKIDATA_URL, Endpoints::WIKIDATA)?, overpass: read(ENV_OVERPASS_URL, Endpoints::OVERPASS)? };
+        let open_data =
+            Endpoints { wikidata: read(ENV_WIKIDATA_URL, Endpoints::WIKIDATA)?, overpass: read(ENV_OVERPASS_URL, Endpoints::OVERPASS)? };
         Ok(WebSettings { verifier, search, discovery, open_data })
     }
 }

@@ -310,11 +310,14 @@ async fn preferred_sources_choose_and_order_the_discovery() {
     assert_eq!((report.sites, leads.len()), (0, 0), "a search row whose site is not read grounds nothing");
 }
 
-/// What the fake open data providers saw: the path and parameters, `Accept` and `User-Agent`.
+/// One request to a fake provider: its path, its query (`query` or `data`), `Accept` and `User-Agent`.
+type Asked = (String, String, String, String);
+
+/// What the fake open data providers saw.
 #[derive(Clone, Default)]
 struct FakeOpenData {
     site_port: u16,
-    seen: Arc<Mutex<Vec<(String, String, String, String)>>>,
+    seen: Arc<Mutex<Vec<Asked>>>,
     /// Answers 429 (with `Retry-After: 0`) to this many Overpass requests first.
     busy: Arc<Mutex<usize>>,
 }
@@ -328,18 +331,18 @@ async fn open_data(State(fake): State<FakeOpenData>, uri: Uri, headers: axum::ht
     match uri.path() {
         "/sparql" => {
             let answer = json!({"head": {"vars": ["item", "itemLabel", "website", "countryCode", "hqLabel", "employees", "inception"]},
-                "results": {"bindings": [
-                    {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q900001"},
-                     "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Kassenwerk"},
-                     "website": {"type": "uri", "value": format!("http://kassenwerk.de:{port}/")},
-                     "countryCode": {"type": "literal", "value": "US"},
-                     "hqLabel": {"type": "literal", "xml:lang": "en", "value": "Austin"},
-                     "employees": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#decimal", "value": "40"},
-                     "inception": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#dateTime", "value": "2015-03-01T00:00:00Z"}},
-                    {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q900002"},
-                     "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Indexed Pay"},
-                     "website": {"type": "uri", "value": "https://www.indexed-pay.de/"}}
-                ]}});
+            "results": {"bindings": [
+                {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q900001"},
+                 "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Kassenwerk"},
+                 "website": {"type": "uri", "value": format!("http://kassenwerk.de:{port}/")},
+                 "countryCode": {"type": "literal", "value": "US"},
+                 "hqLabel": {"type": "literal", "xml:lang": "en", "value": "Austin"},
+                 "employees": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#decimal", "value": "40"},
+                 "inception": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#dateTime", "value": "2015-03-01T00:00:00Z"}},
+                {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q900002"},
+                 "itemLabel": {"type": "literal", "xml:lang": "en", "value": "Indexed Pay"},
+                 "website": {"type": "uri", "value": "https://www.indexed-pay.de/"}}
+            ]}});
             ([(header::CONTENT_TYPE, "application/sparql-results+json")], answer.to_string()).into_response()
         }
         "/api/interpreter" => {
