@@ -14,12 +14,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use quarry_engine::net::{host_overrides_from_lookup, HostOverrides, TargetPolicy, RESOLVE_ENV};
+use quarry_engine::search::brave::BraveConfig;
 use quarry_engine::search::SearchConfig;
 use quarry_planner::LlmConfig;
 use quarry_ports::storage::AwsResources;
 
 use crate::accounts::{Limit, LimitOverrides, OverrideChange, Tier};
-use crate::jobs::web::{WebSettings, ENV_DNS_SERVERS, ENV_VERIFY_EMAILS};
+use crate::jobs::web::{WebSettings, ENV_DISCOVERY_SOURCES, ENV_DNS_SERVERS, ENV_OVERPASS_URL, ENV_VERIFY_EMAILS, ENV_WIKIDATA_URL};
 
 /// The settings of a Quarry process, grouped by concern.
 #[derive(Clone)]
@@ -239,6 +240,11 @@ impl Settings {
         SearchConfig::ENV_TIMEOUT_MS,
         SearchConfig::ENV_LANGUAGE,
         SearchConfig::ENV_CATEGORIES,
+        BraveConfig::ENV_API_KEY,
+        BraveConfig::ENV_URL,
+        ENV_DISCOVERY_SOURCES,
+        ENV_WIKIDATA_URL,
+        ENV_OVERPASS_URL,
     ];
 
     /// Reads the process environment; see [`Settings::from_lookup`].
@@ -439,6 +445,11 @@ mod tests {
             (SearchConfig::ENV_TIMEOUT_MS, "1500"),
             (SearchConfig::ENV_LANGUAGE, "de"),
             (SearchConfig::ENV_CATEGORIES, "general"),
+            (BraveConfig::ENV_API_KEY, "brave-token"),
+            (BraveConfig::ENV_URL, "http://127.0.0.1:8889/res/v1/web/search"),
+            (ENV_DISCOVERY_SOURCES, "osm,wikidata"),
+            (ENV_WIKIDATA_URL, "http://127.0.0.1:8890/sparql"),
+            (ENV_OVERPASS_URL, "http://127.0.0.1:8891/api/interpreter"),
         ];
         let asked = RefCell::new(BTreeSet::new());
         let vars = env(&set);
