@@ -245,4 +245,50 @@ mod tests {
         assert_eq!(industry_words("pharmacies"), ["pharmacy"]);
         assert_eq!(industry_words("saas"), ["saas"]);
     }
+
+    /// A provider on loopback that always answers 429 with `retry_after`, counting requests.
+    async fn busy(retry_after: &'static str) -> (Url, Arc<std::sync::atomic::AtomicUsize>) {
+        use axum::response::IntoResponse;
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        let router = axum::Router::new().fallback(move || {
+            let seen = seen.clone();
+            async move {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry_after)]).into_response()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/sparql", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        (url, count)
+    }
+
+    #[tokio::test]
+    async fn a_busy_provider_is_retried_a_bounded_number_of_times() {
+        let fetcher = Fetcher::new(crate::net::TargetPolicy::LoopbackOnly, FetchLimits::ATTACHMENT);
+        let query = OpenQuery { industries: vec!["robotics".into()], countries: vec!["DE".into()], limit: 5, ..OpenQuery::default() };
+
+        let (url, count) = busy("0").await;
+        let client = OpenDataClient::new(&fetcher, Endpoints { wikidata: url.clone(), overpass: url });
+        let error = client.wikidata(&query).await.unwrap_err();
+        assert_eq!(error, OpenDataError::Busy { host: "127.0.0.1".into(), status: 429 });
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1 + MAX_RETRIES, "asked again twice, then gave up");
+
+        // A wait longer than the bound is not waited for.
+        let (url, count) = busy("3600").await;
+        let client = OpenDataClient::new(&fetcher, Endpoints { wikidata: url.clone(), overpass: url });
+        let started = std::time::Instant::now();
+        assert!(matches!(client.wikidata(&query).await, Err(OpenDataError::Busy { .. })));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(started.elapsed() < Duration::from_secs(5));
+
+        // The guard applies: a fetcher that allows only public targets refuses loopback.
+        let public = Fetcher::new(crate::net::TargetPolicy::PublicOnly, FetchLimits::ATTACHMENT);
+        let (url, count) = busy("0").await;
+        let client = OpenDataClient::new(&public, Endpoints { wikidata: url.clone(), overpass: url });
+        let refused = client.wikidata(&query).await.unwrap_err();
+        assert!(matches!(&refused, OpenDataError::Failed { detail, .. } if detail.contains("Refused")), "{refused}");
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
 }

@@ -219,4 +219,51 @@ mod tests {
         let search = BraveSearch::new(config).unwrap();
         assert_eq!(search.page_url("a b", 2).as_str(), "https://api.search.brave.com/res/v1/web/search?q=a+b&count=20&offset=2");
     }
+
+    /// A fake Brave on loopback: pages of `PAGE_SIZE` results by `offset`, and what it was asked.
+    async fn fake(pages: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+        use axum::extract::{Request, State};
+        use axum::response::IntoResponse;
+        type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+        async fn answer(State((seen, pages)): State<(Seen, usize)>, request: Request) -> axum::response::Response {
+            let params: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes()).into_owned().collect();
+            let token = request.headers().get("x-subscription-token").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            seen.lock().unwrap().push((params.get("offset").cloned().unwrap_or_default(), token.clone()));
+            if token != "tok" {
+                return axum::http::StatusCode::UNAUTHORIZED.into_response();
+            }
+            let offset: usize = params.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+            let results: Vec<serde_json::Value> = if offset < pages {
+                (0..PAGE_SIZE)
+                    .map(|i| serde_json::json!({"url": format!("https://company{}.example/", offset * PAGE_SIZE + i), "title": "Co"}))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            axum::Json(serde_json::json!({"type": "search", "web": {"type": "search", "results": results}})).into_response()
+        }
+        let seen: Seen = Default::default();
+        let router = axum::Router::new().fallback(answer).with_state((seen.clone(), pages));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/res/v1/web/search", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        (base, seen)
+    }
+
+    #[tokio::test]
+    async fn searches_page_by_offset_with_the_token_in_its_header() {
+        let (url, seen) = fake(2).await;
+        let config = |key: &str| BraveConfig { url: Url::parse(&url).unwrap(), api_key: key.into(), timeout: Duration::from_secs(2) };
+        let brave = BraveSearch::new(config("tok")).unwrap();
+        let hits = brave.search("robotics companies", 30).await.unwrap();
+        assert_eq!(hits.len(), 30);
+        assert_eq!(*seen.lock().unwrap(), [("0".to_string(), "tok".to_string()), ("1".to_string(), "tok".to_string())]);
+        // Past the last page: a page with nothing new ends the search.
+        seen.lock().unwrap().clear();
+        assert_eq!(brave.search("robotics companies", 100).await.unwrap().len(), 40);
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        let refused = BraveSearch::new(config("wrong")).unwrap().search("x", 5).await.unwrap_err();
+        assert_eq!(refused, SearchError::Status { host: "127.0.0.1".into(), status: 401 });
+    }
 }
