@@ -139,6 +139,7 @@ fn department_slug(department: Department) -> &'static str {
         Department::Finance => "finance",
         Department::People => "people",
         Department::Legal => "legal",
+        Department::Other => "other",
     }
 }
 

@@ -74,6 +74,7 @@ mod credits;
 mod history;
 pub mod lookup;
 mod numbers;
+mod open;
 mod reading;
 mod roles;
 mod steps;
