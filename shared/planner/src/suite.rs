@@ -1664,12 +1664,20 @@ fn planning_is_deterministic() {
 }
 
 #[test]
-fn zz_print_unread() {
-    for case in cases() {
-        if let Ok(plan) = draft(&case.turns) {
-            if !plan.criteria.unread.is_empty() || plan.criteria.industries.iter().any(|i| !super::vocab::INDUSTRY_LABELS.iter().any(|(s, _)| s == i)) {
-                println!("UNREAD {:?}: {:?} industries {:?}", case.name, plan.criteria.unread, plan.criteria.industries);
-            }
-        } else if let Err(r) = draft(&case.turns) { println!("REJ {:?}: {}", case.name, r.message); }
+fn zz_probe() {
+    let prompts = std::fs::read_to_string("/tmp/probe.txt").unwrap_or_default();
+    for line in prompts.lines().filter(|l| !l.trim().is_empty()) {
+        let turns: Vec<Turn> = line.split(" || ").map(msg).collect();
+        match draft(&turns) {
+            Ok(plan) => println!("P {line}\n   {}\n   title: {}", json_short(&plan.criteria), plan.title),
+            Err(r) => println!("P {line}\n   REJECTED {}", r.message),
+        }
     }
+}
+
+fn json_short(c: &Criteria) -> String {
+    let mut v = serde_json::to_value(c).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.retain(|_, v| !(v.is_null() || v == &serde_json::json!([]) || v == &serde_json::json!(false)));
+    serde_json::to_string(&v).unwrap()
 }

@@ -383,7 +383,7 @@ const SMALL_WORDS: &[&str] = &[
     "here", "then", "now", "instead", "add", "also", "drop", "remove", "without", "exclude", "excluding", "except", "skip", "minus",
     "make", "keep", "change", "switch", "set", "limit", "cap", "trim", "reduce", "include", "including", "as", "well", "again",
     "rather", "actually", "same", "what", "about", "people", "persons", "person", "contacts", "contact", "leads", "lead", "prospects",
-    "prospect", "accounts", "account", "data", "info", "information", "details", "names", "name", "profiles", "profile", "titles",
+    "prospect", "accounts", "data", "info", "information", "details", "names", "name", "profiles", "profile", "titles",
     "title", "roles", "role", "folks", "someone", "anyone", "everyone", "ones", "one", "e", "g", "eg", "ie", "etc", "ok", "okay",
     "thanks", "thank", "hi", "hello", "hey", "yes", "who", "whose", "are", "currently", "right", "s", "t", "don", "dont", "doesn",
     "work", "working", "works", "them", "operating", "operate", "active", "run", "running", "use", "using", "uses", "used", "into",
@@ -477,7 +477,12 @@ fn seniority_then_area(tokens: &Tokens, at: usize) -> Option<(Role, usize)> {
         (None, None) if connector_optional => (after, english),
         (None, None) => return None,
     };
-    let area_end = area_end(tokens, area_start, false)?;
+    // "Head of Payments": the first word of the area may be a word of the vocabulary, so long as
+    // it is no place; later ones may not ("Head of Growth SaaS" is Head of Growth).
+    let area_end = area_end(tokens, area_start + 1, false).unwrap_or(area_start + 1);
+    if !area_word(tokens, area_start, false) {
+        return None;
+    }
     if ends_in_business_noun(tokens, area_start, area_end) {
         // "Directors of dental clinics" names the companies, not a title.
         return None;

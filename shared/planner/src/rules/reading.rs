@@ -1354,6 +1354,15 @@ impl Reader {
         }
     }
 
+    /// Whether the token `at` is an unclaimed word written onto the previous one ("first" in "remote-first").
+    fn attached_word(&self, at: usize) -> bool {
+        let (Some(previous), Some(token)) = (self.tokens.get(at.wrapping_sub(1)), self.tokens.get(at)) else { return false };
+        !self.tokens.is_claimed(at) && token.kind == Kind::Word && token.span.0 <= previous.span.1 + 1 && {
+            let gap = self.tokens.original(at - 1, at + 1);
+            !gap.contains(char::is_whitespace)
+        }
+    }
+
     /// The unread words, grouped into phrases of adjacent words, as written.
     fn unread(&self) -> Vec<String> {
         let mut phrases = Vec::new();
@@ -1364,7 +1373,8 @@ impl Reader {
                 continue;
             }
             let start = at;
-            while at < self.tokens.len() && self.is_content(at) {
+            // Adjacent content words make one phrase, and so do the parts of a hyphenated word ("remote-first").
+            while at < self.tokens.len() && (self.is_content(at) || (at > start && self.attached_word(at))) {
                 at += 1;
             }
             phrases.push(self.tokens.original(start, at));
