@@ -327,3 +327,15 @@ impl Research {
         ResearchError::thread_not_found(thread_id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::unread_caveat;
+
+    #[test]
+    fn the_reply_names_what_was_not_read() {
+        assert_eq!(unread_caveat(&[]), "");
+        let caveat = unread_caveat(&["remote-first culture".into(), "Portland".into()]);
+        assert_eq!(caveat, " Not read: \"remote-first culture\", \"Portland\"; rephrase them if they matter.");
+    }
+}

@@ -1261,12 +1261,12 @@ impl Reader {
     fn read_open_industries(&mut self) {
         let mut at = 0;
         while at < self.tokens.len() {
-            if !self.is_content(at) {
+            if !self.is_content_word(at) {
                 at += 1;
                 continue;
             }
             let mut end = at;
-            while end < self.tokens.len() && self.is_content(end) {
+            while end < self.tokens.len() && self.is_content_word(end) {
                 end += 1;
             }
             at = self.read_open_industry(at, end).unwrap_or(end);
@@ -1282,14 +1282,19 @@ impl Reader {
         let last = self.tokens.text(end - 1).to_string();
         let after_known_industry = start > 0
             && self.tokens.is_claimed(start - 1)
-            && self.owner_start(start - 1).is_some_and(|s| self.mentions.iter().any(|(item, at)| *at == s && matches!(item, Item::Industry(_))));
+            && self
+                .owner_start(start - 1)
+                .is_some_and(|s| self.mentions.iter().any(|(item, at)| *at == s && matches!(item, Item::Industry(_))));
         if open::is_romance_business_noun(&first) {
             // "agences marketing", "clínicas dentales", "agencias de marketing": the noun first.
             let mut phrase_end = end.min(start + MAX_INDUSTRY_WORDS);
             if end - start == 1 {
                 if let Some(connector_end) = self.tokens.longest_of(end, &["de", "d", "del", "de la", "des", "du"]) {
                     let mut kind_end = connector_end;
-                    while kind_end < connector_end + 2 && self.is_content(kind_end) && !open::is_business_noun(self.tokens.text(kind_end)) {
+                    while kind_end < connector_end + 2
+                        && self.is_content_word(kind_end)
+                        && !open::is_business_noun(self.tokens.text(kind_end))
+                    {
                         kind_end += 1;
                     }
                     if kind_end > connector_end {
@@ -1361,6 +1366,11 @@ impl Reader {
             let gap = self.tokens.original(at - 1, at + 1);
             !gap.contains(char::is_whitespace)
         }
+    }
+
+    /// Whether the token `at` is a content word (see [`Self::is_content`]), not a number.
+    fn is_content_word(&self, at: usize) -> bool {
+        self.tokens.kind(at) == Some(Kind::Word) && self.is_content(at)
     }
 
     /// The unread words, grouped into phrases of adjacent words, as written.
