@@ -1376,7 +1376,7 @@ pub(super) fn industry_slug(tokens: &Tokens, from: usize, to: usize) -> String {
         .join("_")
 }
 
-/// Whether the word at `at` is a word on "-tech" the vocabulary does not know ("regtech").
+/// Whether `word` (folded) is a word on "-tech" the vocabulary does not know ("regtech", "femtechs").
 pub(super) fn is_tech_word(word: &str) -> bool {
     let stem = word.strip_suffix('s').unwrap_or(word);
     stem.len() > 5 && stem.ends_with("tech")
