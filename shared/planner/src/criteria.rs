@@ -12,8 +12,11 @@ use super::Attachment;
 /// The structured reading of a request.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Criteria {
-    /// Industry slugs from the planner's vocabulary (`fintech`, `healthcare`, `devtools`, `ai_infra`, …),
-    /// sorted alphabetically.
+    /// Industry slugs, sorted alphabetically: the vocabulary's canonical slug where the request
+    /// names a known industry exactly (`fintech`, `healthcare`, `devtools`, `ai_infra`, …), and
+    /// otherwise the phrase as written, lowercase, accents and punctuation dropped, words joined by
+    /// `_` and not singularised ("retail banks" is `retail_banks`, "healthtech" is `healthtech`,
+    /// not `healthcare`).
     pub industries: Vec<String>,
     /// ISO 3166-1 alpha-2 country codes (`FR`, `US`, …), sorted alphabetically. Regions such as
     /// `EU` or `DACH` are expanded to their member countries, or to the members the request lists
@@ -71,6 +74,15 @@ pub struct Criteria {
     /// Attached seed lists: a `csv` of companies to enrich instead of discovering, or a `url_list`
     /// to scrape. Deduplicated, CSV lists first, then by URL.
     pub seed: Vec<Attachment>,
+    /// Words and phrases of the request the planner did not read into any field, as written, in
+    /// the order they appear (earlier turns of a refined request first), each once. Small words
+    /// ("the", "with", "find") are not listed. A plan with unread words names them in its reply,
+    /// so they can be rephrased before the plan is approved. Plans stored before this field read
+    /// it as empty.
+    // Stored plans from before the field read it as empty; answers always carry it.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub unread: Vec<String>,
 }
 
 /// A company's funding stage.
@@ -153,6 +165,8 @@ pub enum Department {
     Finance,
     People,
     Legal,
+    /// An area none of the others covers ("Head of Developer Relations", "Chief Medical Officer").
+    Other,
 }
 
 impl Department {
@@ -173,6 +187,7 @@ impl Department {
             Department::Finance => "Finance",
             Department::People => "People",
             Department::Legal => "Legal",
+            Department::Other => "Other",
         }
     }
 }
@@ -245,6 +260,9 @@ impl Criteria {
         sort_dedup(&mut self.enrich);
         self.seed.sort_by(|a, b| seed_order(a).cmp(&seed_order(b)));
         self.seed.dedup();
+        // Kept in prompt order; repeats (whatever their case) go.
+        let mut seen_unread = std::collections::HashSet::new();
+        self.unread.retain(|phrase| seen_unread.insert(phrase.to_lowercase()));
     }
 }
 

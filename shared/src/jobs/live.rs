@@ -33,7 +33,7 @@ use crate::leads::index::LeadIndex;
 use crate::leads::{seed, Company, LeadDraft, Person};
 use quarry_engine::net::{Fetched, Fetcher};
 use quarry_engine::opendata::Provider;
-use quarry_planner::{read_title, AttachmentKind, Criteria, Role, MAX_ROWS};
+use quarry_planner::{read_title, AttachmentKind, Criteria, Department, Role, MAX_ROWS};
 use quarry_ports::clock::Timestamp;
 use quarry_ports::{StoreResult, Table};
 use url::Url;
@@ -361,12 +361,15 @@ fn with_company(mut lead: LeadDraft, role: Option<&str>, company: &LeadDraft) ->
 }
 
 /// Whether `person` fills `role`: the same canonical title, or the same seniority and department,
-/// in any part of a combined title ("Co-Founder & CTO", "Geschäftsführer und CTO").
+/// in any part of a combined title ("Co-Founder & CTO", "Geschäftsführer und CTO"). A role in no
+/// known department ("Head of Developer Relations") is filled by its own title only: another
+/// Head of something outside the departments is not it.
 fn fills(person: Option<&Person>, role: &Role) -> bool {
     let Some(title) = person.and_then(|p| p.title.as_deref()) else { return false };
-    title_parts(title)
-        .filter_map(read_title)
-        .any(|read| read.title == role.title || (read.seniority == role.seniority && read.department == role.department))
+    title_parts(title).filter_map(read_title).any(|read| {
+        read.title == role.title
+            || (role.department != Department::Other && read.seniority == role.seniority && read.department == role.department)
+    })
 }
 
 /// The parts of a combined title, split at `&`, `/`, `|`, `,` and the words for "and".
@@ -387,4 +390,25 @@ fn title_parts(title: &str) -> impl Iterator<Item = &str> {
 fn same_person(a: &LeadDraft, b: &LeadDraft) -> bool {
     let key = |l: &LeadDraft| dedupe::dedupe_key(&LeadDraft { sources: Vec::new(), ..l.clone() });
     a.person.is_some() && b.person.is_some() && key(a) == key(b)
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    fn titled(title: &str) -> Person {
+        Person { title: Some(title.to_string()), ..Person::default() }
+    }
+
+    #[test]
+    fn an_open_title_is_filled_by_the_same_title_only() {
+        let devrel = read_title("Head of Developer Relations").expect("an open title reads");
+        assert!(fills(Some(&titled("Head of Developer Relations")), &devrel));
+        assert!(fills(Some(&titled("Heads of Developer Relations, EMEA")), &devrel), "a plural, in part of a combined title");
+        assert!(fills(Some(&titled("Head of Developer Relations & Community")), &devrel));
+        assert!(!fills(Some(&titled("Head of Digital")), &devrel), "another title outside the departments is not it");
+        assert!(!fills(Some(&titled("Software Engineer")), &devrel));
+        let procurement = read_title("Director of Procurement").expect("reads");
+        assert!(fills(Some(&titled("Procurement Director")), &procurement), "the same title in another word order");
+    }
 }

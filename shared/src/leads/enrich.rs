@@ -88,11 +88,12 @@ fn non_empty(s: String) -> Option<String> {
 
 /// How senior a title is and in which department, as the lead model spells them
 /// (`c_level`, `vp`, `head`, `director`, `manager`, `individual_contributor`; `engineering`, …).
-/// A title with a seniority word but no known department ("Managing Partner") gets the seniority
-/// alone.
+/// A title with a seniority word but no known department ("Head of Developer Relations", "Chief
+/// Medical Officer", "Senior Partner") gets the seniority alone.
 pub fn read_seniority(title: &str) -> (Option<&'static str>, Option<&'static str>) {
     if let Some(role) = read_title(title) {
-        return (Some(seniority_slug(role.seniority)), Some(department_slug(role.department)));
+        let department = (role.department != Department::Other).then(|| department_slug(role.department));
+        return (Some(seniority_slug(role.seniority)), department);
     }
     let words = fold_ascii(title);
     let has = |w: &str| words.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
@@ -139,6 +140,7 @@ fn department_slug(department: Department) -> &'static str {
         Department::Finance => "finance",
         Department::People => "people",
         Department::Legal => "legal",
+        Department::Other => "other",
     }
 }
 
@@ -249,7 +251,10 @@ mod tests {
         assert_eq!(read_seniority("Geschäftsführer"), (Some("c_level"), Some("executive")));
         assert_eq!(read_seniority("Directrice commerciale").0, Some("director"));
         assert_eq!(read_seniority("Head of Growth"), (Some("head"), Some("growth")));
-        assert_eq!(read_seniority("Managing Partner"), (Some("c_level"), None));
+        assert_eq!(read_seniority("Managing Partner"), (Some("c_level"), Some("executive")));
+        assert_eq!(read_seniority("Senior Partner"), (Some("c_level"), None));
+        assert_eq!(read_seniority("Head of Developer Relations"), (Some("head"), None), "an area outside the departments");
+        assert_eq!(read_seniority("Director of Procurement"), (Some("director"), Some("operations")));
         assert_eq!(read_seniority("Barista"), (None, None));
     }
 

@@ -104,13 +104,24 @@ impl NewMessage {
 fn announcement(plan: &Plan, job: &Job) -> String {
     let start = if job.auto_approve { "Auto-approval was requested for it." } else { "Approve the job to run it." };
     format!(
-        "Drafted plan \"{}\": {} step{}, about {} credits, attached to pending job {}. {start}",
+        "Drafted plan \"{}\": {} step{}, about {} credits, attached to pending job {}.{} {start}",
         plan.title,
         plan.steps.len(),
         if plan.steps.len() == 1 { "" } else { "s" },
         plan.credits_estimate,
-        job.id
+        job.id,
+        unread_caveat(&plan.criteria.unread),
     )
+}
+
+/// " Not read: "remote-first culture", "Portland"; rephrase them if they matter." — shown before
+/// approval, so words the planner ignored are not silently left out of the research.
+fn unread_caveat(unread: &[String]) -> String {
+    if unread.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = unread.iter().map(|phrase| format!("\"{}\"", phrase.replace('"', "'"))).collect();
+    format!(" Not read: {}; rephrase them if they matter.", quoted.join(", "))
 }
 
 /// Cuts a plan title down to a thread title.
@@ -314,5 +325,17 @@ impl Research {
             }
         }
         ResearchError::thread_not_found(thread_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unread_caveat;
+
+    #[test]
+    fn the_reply_names_what_was_not_read() {
+        assert_eq!(unread_caveat(&[]), "");
+        let caveat = unread_caveat(&["remote-first culture".into(), "Portland".into()]);
+        assert_eq!(caveat, " Not read: \"remote-first culture\", \"Portland\"; rephrase them if they matter.");
     }
 }

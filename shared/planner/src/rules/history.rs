@@ -70,6 +70,8 @@ fn apply_turn(reading: &mut Reading, turn_reading: &TurnReading, turn: &Turn) {
         }
     }
     apply_inputs(&mut reading.criteria, turn);
+    // What a refinement leaves unread adds to what earlier turns left unread: none of it is in the plan.
+    reading.criteria.unread.extend(turn_reading.unread.iter().cloned());
     reading.mentions_attachment |= turn_reading.mentions_attachment;
     settle(reading);
     if drop_most_expensive && credits::drop_most_expensive_step(&mut reading.criteria) == Dropped::Verification {
@@ -196,7 +198,7 @@ fn intersect(a: HeadcountRange, b: HeadcountRange) -> HeadcountRange {
 fn apply_item(criteria: &mut Criteria, item: &Item, mode: Mode) {
     let keep = mode != Mode::Remove;
     match item {
-        Item::Industry(slug) => toggle(&mut criteria.industries, slug.to_string(), keep),
+        Item::Industry(slug) => toggle(&mut criteria.industries, slug.clone(), keep),
         Item::Country(code) => toggle(&mut criteria.countries, code.to_string(), keep),
         Item::Region(code) => apply_region(criteria, code, keep),
         Item::City(name) => toggle(&mut criteria.cities, name.to_string(), keep),

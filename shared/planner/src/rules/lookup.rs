@@ -84,6 +84,18 @@ mod tests {
         assert_eq!(read_title("Head of Revenue Operations").unwrap().title, "Head of Revenue Operations");
         assert_eq!(read_title("RevOps Manager").unwrap().title, "Revenue Operations Manager");
         assert_eq!(read_title("Gardener"), None);
+        // Titles the tables do not know keep their own words, singular, in Title Case.
+        let open = |title: &str| read_title(title).map(|r| (r.title, r.seniority, r.department));
+        assert_eq!(open("head of developer relations"), Some(("Head of Developer Relations".into(), Seniority::Head, Department::Other)));
+        assert_eq!(
+            open("Senior Director of Procurement"),
+            Some(("Director of Procurement".into(), Seniority::Director, Department::Operations))
+        );
+        assert_eq!(open("Procurement Director"), open("Director, Procurement"));
+        assert_eq!(open("Chief Medical Officer"), Some(("Chief Medical Officer".into(), Seniority::CLevel, Department::Other)));
+        assert_eq!(open("Directrice des achats"), Some(("Directrice des Achats".into(), Seniority::Director, Department::Operations)));
+        assert_eq!(open("Einkaufsleiterin"), Some(("Einkaufsleiterin".into(), Seniority::Head, Department::Operations)));
+        assert_ne!(read_title("Head of Developer Relations").map(|r| r.title), Some("Software Engineer".into()));
         assert_eq!(read_title(""), None);
     }
 

@@ -44,8 +44,9 @@
 //!
 //! # Known blind spots
 //!
-//! - Only listed words are understood: an unknown industry, city or title is silently ignored,
-//!   and if nothing else is left the request is rejected as having no audience.
+//! - Titles and industries the tables do not know are read by their shape (`open.rs`); other
+//!   unknown words (a city, a technology, a describing word) are not read but listed in
+//!   `criteria.unread`, and if nothing else is left the request is rejected, quoting them.
 //! - Numbers are digits or words in English, French, Spanish and German ("fifty", "a hundred",
 //!   "quatre-vingt-dix", "treinta y cinco", "fünfzig"; German only as one word, so "zwei
 //!   Millionen" is not read). "One" alone is not a number in any of them ("un CTO"), nor are the
@@ -74,6 +75,7 @@ mod credits;
 mod history;
 pub mod lookup;
 mod numbers;
+mod open;
 mod reading;
 mod roles;
 mod steps;

@@ -7,6 +7,7 @@
 
 use super::super::{DepartmentHeadcount, EnrichDimension, FundingStage, HeadcountRange, OutputFormat, Role, Signal, SignalKind};
 use super::numbers::{self, Quantity, Window};
+use super::open;
 use super::roles;
 use super::text::{Kind, Tokens};
 use super::vocab;
@@ -14,7 +15,8 @@ use super::vocab;
 /// One thing a turn says about the request.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Item {
-    Industry(&'static str),
+    /// A slug of the vocabulary, or an open industry's phrase as a slug (`retail_banks`).
+    Industry(String),
     Country(&'static str),
     /// A state or province, by ISO 3166-2 code (`US-TX`).
     Region(&'static str),
@@ -57,6 +59,8 @@ pub(super) struct TurnReading {
     pub greeting: bool,
     /// The turn speaks of an attached list ("the attached CSV").
     pub mentions_attachment: bool,
+    /// What no reader read, small words aside, as written and in order ("remote-first", "Portland").
+    pub unread: Vec<String>,
 }
 
 impl TurnReading {
@@ -569,6 +573,7 @@ impl Reader {
         self.read_sources();
         self.read_formats();
         self.read_general_hiring(&windows);
+        self.read_open_industries();
         self.read_row_counts_before_mentions();
     }
 
@@ -957,7 +962,7 @@ impl Reader {
     fn read_industries(&mut self) {
         self.scan(|r, at| {
             let (end, &slug) = r.tokens.longest(at, vocab::INDUSTRIES)?;
-            r.add(Item::Industry(slug), at);
+            r.add(Item::Industry(slug.to_string()), at);
             Some(end)
         });
     }
@@ -1248,6 +1253,145 @@ impl Reader {
         }
     }
 
+    /// Industries the vocabulary does not know, by the shape of a company description (see
+    /// `open.rs`): words ending in a business noun ("retail banks", and "agences de marketing"
+    /// with the noun first), words before a generic company noun ("drone companies"), or a word on
+    /// "-tech". A business noun right after a known industry only names its companies ("gaming
+    /// studios" is `gaming`).
+    fn read_open_industries(&mut self) {
+        let mut at = 0;
+        while at < self.tokens.len() {
+            if !self.is_content_word(at) {
+                at += 1;
+                continue;
+            }
+            let mut end = at;
+            while end < self.tokens.len() && self.is_content_word(end) {
+                end += 1;
+            }
+            at = self.read_open_industry(at, end).unwrap_or(end);
+        }
+    }
+
+    /// Reads the run of content words `start..end` as an industry if it has the shape of one;
+    /// the index to go on from when it does.
+    fn read_open_industry(&mut self, start: usize, end: usize) -> Option<usize> {
+        // "fast-growing retail banks": the describing words stay unread.
+        let start = (start..end).find(|&i| !open::is_not_an_industry(self.tokens.text(i)))?;
+        let first = self.tokens.text(start).to_string();
+        let last = self.tokens.text(end - 1).to_string();
+        let after_known_industry = start > 0
+            && self.tokens.is_claimed(start - 1)
+            && self
+                .owner_start(start - 1)
+                .is_some_and(|s| self.mentions.iter().any(|(item, at)| *at == s && matches!(item, Item::Industry(_))));
+        if open::is_romance_business_noun(&first) {
+            // "agences marketing", "clínicas dentales", "agencias de marketing": the noun first.
+            let mut phrase_end = end.min(start + MAX_INDUSTRY_WORDS);
+            if end - start == 1 {
+                if let Some(connector_end) = self.tokens.longest_of(end, &["de", "d", "del", "de la", "des", "du"]) {
+                    let mut kind_end = connector_end;
+                    while kind_end < connector_end + 2
+                        && self.is_content_word(kind_end)
+                        && !open::is_business_noun(self.tokens.text(kind_end))
+                    {
+                        kind_end += 1;
+                    }
+                    if kind_end > connector_end {
+                        phrase_end = kind_end;
+                    }
+                }
+            }
+            if phrase_end == end && end - start == 1 && after_known_industry {
+                self.tokens.claim(start, end);
+                return Some(end);
+            }
+            self.add_open_industry(start, phrase_end);
+            return Some(phrase_end);
+        }
+        if open::is_business_noun(&last) {
+            if after_known_industry && end - start == 1 {
+                // "gaming studios": the noun names the known industry's companies.
+                self.tokens.claim(start, end);
+                return Some(end);
+            }
+            let from = start.max(end.saturating_sub(MAX_INDUSTRY_WORDS));
+            self.add_open_industry(from, end);
+            return Some(end);
+        }
+        if let Some(noun_end) = self.tokens.longest_of(end, open::GENERIC_COMPANY_NOUNS) {
+            let from = start.max(end.saturating_sub(MAX_INDUSTRY_WORDS));
+            self.add_open_industry(from, end);
+            self.tokens.claim(end, noun_end);
+            return Some(noun_end);
+        }
+        if end - start == 1 && open::is_tech_word(&last) {
+            let slug = last.strip_suffix('s').unwrap_or(&last).to_string();
+            self.tokens.claim(start, end);
+            self.add(Item::Industry(slug), start);
+            return Some(end);
+        }
+        None
+    }
+
+    fn add_open_industry(&mut self, from: usize, to: usize) {
+        let slug = open::industry_slug(&self.tokens, from, to);
+        self.tokens.claim(from, to);
+        self.add(Item::Industry(slug), from);
+    }
+
+    /// The start of the mention holding the claimed token `at`.
+    fn owner_start(&self, at: usize) -> Option<usize> {
+        self.mentions.iter().filter(|(_, start)| *start <= at).map(|(_, start)| *start).max()
+    }
+
+    /// Whether the token `at` is an unclaimed word or number that says something: not a small
+    /// word, a connective, a mode word or a generic noun.
+    fn is_content(&self, at: usize) -> bool {
+        let Some(token) = self.tokens.get(at) else { return false };
+        if self.tokens.is_claimed(at) {
+            return false;
+        }
+        match token.kind {
+            Kind::Number => true,
+            Kind::Word => !is_connective(&token.text),
+            _ => false,
+        }
+    }
+
+    /// Whether the token `at` is an unclaimed word written onto the previous one ("first" in "remote-first").
+    fn attached_word(&self, at: usize) -> bool {
+        let (Some(previous), Some(token)) = (self.tokens.get(at.wrapping_sub(1)), self.tokens.get(at)) else { return false };
+        !self.tokens.is_claimed(at) && token.kind == Kind::Word && token.span.0 <= previous.span.1 + 1 && {
+            let gap = self.tokens.original(at - 1, at + 1);
+            !gap.contains(char::is_whitespace)
+        }
+    }
+
+    /// Whether the token `at` is a content word (see [`Self::is_content`]), not a number.
+    fn is_content_word(&self, at: usize) -> bool {
+        self.tokens.kind(at) == Some(Kind::Word) && self.is_content(at)
+    }
+
+    /// The unread words, grouped into phrases of adjacent words, as written.
+    fn unread(&self) -> Vec<String> {
+        let mut phrases = Vec::new();
+        let mut at = 0;
+        while at < self.tokens.len() {
+            if !self.is_content(at) {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            // Adjacent content words make one phrase, and so do the parts of a hyphenated word ("remote-first").
+            while at < self.tokens.len() && (self.is_content(at) || (at > start && self.attached_word(at))) {
+                at += 1;
+            }
+            phrases.push(self.tokens.original(start, at));
+        }
+        phrases
+    }
+
     fn finish(mut self) -> TurnReading {
         self.mentions.sort_by_key(|(_, at)| *at);
         let folded_words: Vec<String> = self.tokens.words().map(str::to_string).collect();
@@ -1259,7 +1403,8 @@ impl Reader {
                 && folded_words.len() <= 3
                 && folded_words.first().is_some_and(|w| vocab::GREETINGS.contains(&w.as_str())));
         let refinement_marked = self.opens_with_marker() || self.any_phrase_unclaimed(REFINEMENT_ANYWHERE);
-        TurnReading { items, refinement_marked, greeting, mentions_attachment: self.mentions_attachment }
+        let unread = if greeting { Vec::new() } else { self.unread() };
+        TurnReading { items, refinement_marked, greeting, mentions_attachment: self.mentions_attachment, unread }
     }
 
     /// The nearest mode word before `at` in its sentence, across fillers, list joiners and other
@@ -1313,6 +1458,40 @@ impl Reader {
     fn first_words_are(&self, at: usize, phrase: &str) -> bool {
         phrase.split(' ').enumerate().all(|(i, word)| self.tokens.text(at + i) == word)
     }
+}
+
+/// Most words an open industry keeps: the last ones of a longer run ("we want remote-first
+/// retail banks" is `first_retail_banks` at worst, never the whole sentence).
+const MAX_INDUSTRY_WORDS: usize = 3;
+
+/// Words that carry no request of their own: small words (see `open.rs`), the words of the mode,
+/// filler, hiring, skill and size phrases the readers key on, and greetings.
+fn is_connective(word: &str) -> bool {
+    if open::is_small_word(word) {
+        return true;
+    }
+    let lists: [&[&str]; 15] = [
+        FILLERS,
+        CONJUNCTIONS,
+        REPLACE_WORDS,
+        ADD_WORDS,
+        REMOVE_WORDS,
+        TRAILING_ADD,
+        REFINEMENT_OPENERS,
+        REFINEMENT_ANYWHERE,
+        HIRING_MARKERS,
+        vocab::SKILL_AFTER,
+        vocab::SKILL_BEFORE,
+        vocab::COMPANY_STAFF,
+        vocab::ROW_NOUNS,
+        vocab::GREETINGS,
+        NARROWING_WORDS,
+    ];
+    lists.iter().any(|list| list.iter().any(|phrase| phrase.split(' ').any(|w| w == word)))
+        || open::GENERIC_COMPANY_NOUNS.iter().any(|noun| super::text::word_matches(word, noun))
+        || ["companies", "accounts", "organizations", "organisations", "unternehmen", "firmen", "entreprises", "societes", "empresas"]
+            .iter()
+            .any(|noun| super::text::word_matches(word, noun))
 }
 
 /// Kinds of item that form one list ("the CTO and the VP Eng", "news and the email verification").

@@ -14,6 +14,7 @@
 //! "Heads of Growth and Marketing", "Sales and Marketing leaders".
 
 use super::super::{Department, Role, Seniority};
+use super::open;
 use super::text::Tokens;
 
 use Department as D;
@@ -42,6 +43,27 @@ const FIXED: &[(&str, (&str, Seniority, Department))] = &[
     ("cofondateur", ("Founder", S::CLevel, D::Executive)),
     ("fundador", ("Founder", S::CLevel, D::Executive)),
     ("fundadora", ("Founder", S::CLevel, D::Executive)),
+    ("cofundador", ("Founder", S::CLevel, D::Executive)),
+    ("cofundadora", ("Founder", S::CLevel, D::Executive)),
+    ("co fundador", ("Founder", S::CLevel, D::Executive)),
+    ("co fundadora", ("Founder", S::CLevel, D::Executive)),
+    ("co fondateur", ("Founder", S::CLevel, D::Executive)),
+    ("co fondatrice", ("Founder", S::CLevel, D::Executive)),
+    ("cofondatrice", ("Founder", S::CLevel, D::Executive)),
+    ("grunderin", ("Founder", S::CLevel, D::Executive)),
+    ("mitgrunderin", ("Founder", S::CLevel, D::Executive)),
+    ("founding engineer", ("Founding Engineer", S::IndividualContributor, D::Engineering)),
+    ("owner", ("Owner", S::CLevel, D::Executive)),
+    ("business owner", ("Owner", S::CLevel, D::Executive)),
+    ("inhaber", ("Owner", S::CLevel, D::Executive)),
+    ("inhaberin", ("Owner", S::CLevel, D::Executive)),
+    ("proprietaire", ("Owner", S::CLevel, D::Executive)),
+    ("propietario", ("Owner", S::CLevel, D::Executive)),
+    ("propietaria", ("Owner", S::CLevel, D::Executive)),
+    ("dueno", ("Owner", S::CLevel, D::Executive)),
+    ("president", ("President", S::CLevel, D::Executive)),
+    ("managing partner", ("Managing Partner", S::CLevel, D::Executive)),
+    ("chief of staff", ("Chief of Staff", S::Head, D::Executive)),
     ("cto", ("CTO", S::CLevel, D::Engineering)),
     ("chief technology officer", ("CTO", S::CLevel, D::Engineering)),
     ("chief technical officer", ("CTO", S::CLevel, D::Engineering)),
@@ -368,8 +390,26 @@ fn area_at(tokens: &Tokens, at: usize) -> Option<(Area, usize)> {
     }
 }
 
-/// The role whose title starts at `at`, with the index past it; the longest reading wins.
+/// The role whose title starts at `at`, with the index past it; the longest reading wins, and a
+/// title of the tables wins a tie over an open title ([`open::open_role_at`]).
 pub(super) fn role_at(tokens: &Tokens, at: usize) -> Option<(Role, usize)> {
+    let known = known_role_at(tokens, at);
+    match open::open_role_at(tokens, at) {
+        Some(open) if known.as_ref().is_none_or(|(_, end)| open.1 > *end) => Some(open),
+        _ => known,
+    }
+}
+
+/// Whether a seniority word starts at `at` ("Head", "VP", "Director", "Chief", "Manager", …).
+pub(super) fn is_seniority_word(tokens: &Tokens, at: usize) -> bool {
+    tokens.longest(at, SENIORITY_FIRST).is_some()
+        || tokens.longest(at, SENIORITY_LAST).is_some()
+        || tokens.longest_of(at, &["chief", "officer", "leads"]).is_some()
+        || PLURAL_SENIORITY.contains(&tokens.text(at))
+}
+
+/// The role of a title the tables know starting at `at`.
+fn known_role_at(tokens: &Tokens, at: usize) -> Option<(Role, usize)> {
     let fixed = tokens
         .longest(at, FIXED)
         .map(|(end, &(title, seniority, department))| (Role { title: title.to_string(), seniority, department }, end));

@@ -374,18 +374,23 @@ fn audience_phrase(criteria: &Criteria) -> String {
         words.push(stages_phrase(&criteria.funding_stages));
     }
     if !criteria.industries.is_empty() {
-        let labels: Vec<&str> = criteria.industries.iter().map(|slug| industry_label(slug)).collect();
+        let labels: Vec<String> = criteria.industries.iter().map(|slug| industry_label(slug)).collect();
         words.push(labels.join(" & "));
     }
-    words.push("companies".to_string());
+    // "retail banks in Italy", not "retail banks companies": an open industry may name the companies itself.
+    let named_companies = criteria.industries.last().is_some_and(|slug| slug.split('_').any(super::open::is_business_noun));
+    if !named_companies {
+        words.push("companies".to_string());
+    }
     if let Some(place) = place_phrase(criteria) {
         words.push(format!("in {place}"));
     }
     words.join(" ")
 }
 
-fn industry_label(slug: &str) -> &str {
-    vocab::INDUSTRY_LABELS.iter().find(|(s, _)| *s == slug).map_or(slug, |(_, label)| label)
+/// The vocabulary's label of a known industry; an open one's words ("retail banks").
+fn industry_label(slug: &str) -> String {
+    vocab::INDUSTRY_LABELS.iter().find(|(s, _)| *s == slug).map_or_else(|| slug.replace('_', " "), |(_, label)| label.to_string())
 }
 
 /// Cities and states or provinces if named (with each country none of them lies in), else a

@@ -29,6 +29,8 @@ pub(super) struct Token {
     pub all_caps: bool,
     /// Whether the original word starts with a capital letter ("Austin", "US").
     pub capitalized: bool,
+    /// Where the token was written: character offsets into the message, end exclusive.
+    pub span: (usize, usize),
 }
 
 /// A message's tokens with a claimed flag per token.
@@ -36,6 +38,8 @@ pub(super) struct Token {
 pub(super) struct Tokens {
     tokens: Vec<Token>,
     claimed: Vec<bool>,
+    /// The message as written, to quote what was not read.
+    source: Vec<char>,
 }
 
 impl Tokens {
@@ -43,7 +47,15 @@ impl Tokens {
     pub fn new(text: &str) -> Tokens {
         let tokens = tokenize(text);
         let claimed = vec![false; tokens.len()];
-        Tokens { tokens, claimed }
+        Tokens { tokens, claimed, source: text.chars().collect() }
+    }
+
+    /// The message as written from the start of token `from` to the end of token `to - 1`.
+    pub fn original(&self, from: usize, to: usize) -> String {
+        let (Some(first), Some(last)) = (self.tokens.get(from), to.checked_sub(1).and_then(|l| self.tokens.get(l))) else {
+            return String::new();
+        };
+        self.source[first.span.0..last.span.1.max(first.span.0)].iter().collect()
     }
 
     pub fn len(&self) -> usize {
@@ -216,7 +228,7 @@ fn read_word(chars: &[char], start: usize, tokens: &mut Vec<Token>) -> usize {
     let letters = raw.iter().filter(|c| c.is_alphabetic());
     let all_caps = raw.len() > 1 && letters.clone().count() > 0 && letters.clone().all(|c| c.is_uppercase());
     let capitalized = raw.first().is_some_and(|c| c.is_uppercase());
-    tokens.push(Token { kind: Kind::Word, text, all_caps, capitalized });
+    tokens.push(Token { kind: Kind::Word, text, all_caps, capitalized, span: (start, end) });
     end
 }
 
@@ -243,11 +255,11 @@ fn read_number_or_word(chars: &[char], start: usize, tokens: &mut Vec<Token>) ->
     let suffix: String = chars[end..suffix_end].iter().flat_map(|c| c.to_lowercase()).collect();
     if suffix.is_empty() || suffix == "k" || suffix == "m" {
         text.push_str(&suffix);
-        tokens.push(Token { kind: Kind::Number, text, all_caps: false, capitalized: false });
+        tokens.push(Token { kind: Kind::Number, text, all_caps: false, capitalized: false, span: (start, suffix_end) });
     } else {
         let mut word = text;
         word.push_str(&suffix);
-        tokens.push(Token { kind: Kind::Word, text: word, all_caps: false, capitalized: false });
+        tokens.push(Token { kind: Kind::Word, text: word, all_caps: false, capitalized: false, span: (start, suffix_end) });
     }
     suffix_end
 }
@@ -267,8 +279,9 @@ fn symbol_width(chars: &[char], at: usize) -> usize {
 fn push_symbol(chars: &[char], at: usize, tokens: &mut Vec<Token>) {
     let prev = at.checked_sub(1).map(|j| chars[j]);
     let next = chars.get(at + 1).copied();
-    let symbol = |s: &str| Token { kind: Kind::Symbol, text: s.to_string(), all_caps: false, capitalized: false };
-    let brk = Token { kind: Kind::Break, text: ".".to_string(), all_caps: false, capitalized: false };
+    let span = (at, at + symbol_width(chars, at));
+    let symbol = |s: &str| Token { kind: Kind::Symbol, text: s.to_string(), all_caps: false, capitalized: false, span };
+    let brk = Token { kind: Kind::Break, text: ".".to_string(), all_caps: false, capitalized: false, span };
     let token = match chars[at] {
         // A hyphen inside a word only splits it; next to digits or spaces it is a range dash.
         '-' | '‐' if prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_alphabetic) => None,

@@ -23,9 +23,10 @@ pub(super) fn check_last_turn(turn: &Turn, last: &LastTurn) -> Result<(), PlanRe
     }
     if last.refines && last.reading.items.is_empty() && !last.brought_inputs {
         return Err(PlanRejection::new(format!(
-            "Nothing in \"{}\" reads as a change to the previous request. Say what to change, for example \"now only Germany\", \
+            "Nothing in \"{}\" reads as a change to the previous request.{} Say what to change, for example \"now only Germany\", \
              \"add the CTO\", \"make it 50 rows\" or \"skip Crunchbase\".",
-            quote(text)
+            quote(text),
+            not_understood(&last.reading.unread)
         )));
     }
     Ok(())
@@ -37,9 +38,10 @@ pub(super) fn check_reading(turn: &Turn, reading: &Reading) -> Result<(), PlanRe
     let criteria = &reading.criteria;
     if !has_audience(criteria) {
         return Err(PlanRejection::new(format!(
-            "No audience found in \"{}\": the request names no industry, place, company size, funding stage, technology or role. \
+            "No audience found in \"{}\": the request names no industry, place, company size, funding stage, technology or role.{} \
              {ASK_FOR_AUDIENCE}",
-            quote(turn.content.trim())
+            quote(turn.content.trim()),
+            not_understood(&criteria.unread)
         )));
     }
     if reading.mentions_attachment && criteria.seed.is_empty() {
@@ -100,6 +102,16 @@ fn check_sizes(criteria: &Criteria) -> Result<(), PlanRejection> {
         }
     }
     Ok(())
+}
+
+/// " Not understood: "asdkjh qwe", "zxcv"." for a message, or nothing when every word was read.
+pub(super) fn not_understood(unread: &[String]) -> String {
+    if unread.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = unread.iter().take(10).map(|phrase| format!("\"{}\"", quote(phrase))).collect();
+    let more = if unread.len() > 10 { format!(" and {} more", unread.len() - 10) } else { String::new() };
+    format!(" Not understood: {}{more}.", quoted.join(", "))
 }
 
 /// The prompt as quoted in a message: at most 80 characters.

@@ -22,10 +22,15 @@ pub(super) const INDUSTRIES: &[(&str, &str)] = &[
     ("healthcare", "healthcare"),
     ("health care", "healthcare"),
     ("health", "healthcare"),
-    ("healthtech", "healthcare"),
-    ("health tech", "healthcare"),
-    ("digital health", "healthcare"),
-    ("medtech", "healthcare"),
+    // Health technology is not healthcare: a healthtech company sells to providers, it is not one.
+    ("healthtech", "healthtech"),
+    ("health tech", "healthtech"),
+    ("health technology", "healthtech"),
+    ("digital health", "healthtech"),
+    ("medtech", "medtech"),
+    ("med tech", "medtech"),
+    ("medical technology", "medtech"),
+    ("medical devices", "medtech"),
     ("medical", "healthcare"),
     ("gesundheitswesen", "healthcare"),
     ("gesundheit", "healthcare"),
@@ -150,6 +155,8 @@ pub(super) const INDUSTRIES: &[(&str, &str)] = &[
 pub(super) const INDUSTRY_LABELS: &[(&str, &str)] = &[
     ("fintech", "fintech"),
     ("healthcare", "healthcare"),
+    ("healthtech", "healthtech"),
+    ("medtech", "medtech"),
     ("saas", "SaaS"),
     ("devtools", "developer-tools"),
     ("ai_ml", "AI/ML"),
@@ -851,4 +858,12 @@ pub(super) fn region_name(code: &str) -> Option<&'static str> {
 /// The country of a city of [`CITIES`], by its English name.
 pub(super) fn city_country(name: &str) -> Option<&'static str> {
     CITIES.iter().find(|(_, (city, _))| *city == name).map(|(_, (_, code))| *code)
+}
+
+/// Whether a place the vocabulary knows (a country, region, state, province or city) starts at `at`.
+pub(super) fn starts_place(tokens: &super::text::Tokens, at: usize) -> bool {
+    tokens.longest(at, CITIES).is_some()
+        || COUNTRIES.iter().any(|(_, names)| tokens.longest_of(at, names).is_some())
+        || REGIONS.iter().any(|(_, _, names)| tokens.longest_of(at, names).is_some())
+        || SUBDIVISIONS.iter().any(|s| tokens.longest_of(at, s.phrases).is_some())
 }
