@@ -687,7 +687,8 @@ async fn live_research_finds_company_sites_through_web_search() {
 /// stand-ins speak plain HTTP on loopback, so the test pins the providers' real host names with
 /// `QUARRY_RESOLVE` and sets `QUARRY_WIKIDATA_URL` / `QUARRY_OVERPASS_URL` to `http://` URLs on
 /// the stand-ins' ports (the public endpoints are https, which a stand-in cannot answer). With
-/// `QUARRY_DISCOVERY_SOURCES=none` the same job ends with 0 rows and says why.
+/// `QUARRY_DISCOVERY_SOURCES=none` the same job ends with 0 rows and says why. Then "dentists in
+/// Austin" (an industry the planner keeps as written) is answered by the Overpass stand-in.
 #[tokio::test]
 async fn live_research_finds_companies_in_open_data_with_default_settings() {
     use quarry_tests::fixtures::{FixtureSite, FixtureWeb, Page};
@@ -715,17 +716,18 @@ async fn live_research_finds_companies_in_open_data_with_default_settings() {
     let elements = Page { content_type: "application/json", body: r#"{"version": 0.6, "elements": []}"#.to_string() };
     let overpass = FixtureSite::serve(vec![("api/interpreter", elements)]).await;
     let port = |site: &FixtureSite| site.base_url.rsplit(':').next().unwrap().to_string();
-    let env = |sources: &str| {
+    let env_with = |sources: &str, overpass: &FixtureSite| {
         vec![
             ("QUARRY_ALLOW_PRIVATE_TARGETS", "true".to_string()),
             ("QUARRY_RESOLVE", "halyardrobotics.com=127.0.0.1,query.wikidata.org=127.0.0.1,overpass-api.de=127.0.0.1".to_string()),
             ("QUARRY_WIKIDATA_URL", format!("http://query.wikidata.org:{}/sparql", port(&wikidata))),
-            ("QUARRY_OVERPASS_URL", format!("http://overpass-api.de:{}/api/interpreter", port(&overpass))),
+            ("QUARRY_OVERPASS_URL", format!("http://overpass-api.de:{}/api/interpreter", port(overpass))),
             // The default, which the helper overrides for every other test; `none` turns it off.
             ("QUARRY_DISCOVERY_SOURCES", sources.to_string()),
             ("QUARRY_VERIFY_EMAILS", "false".to_string()),
         ]
     };
+    let env = |sources: &str| env_with(sources, &overpass);
     let prompt = "Find robotics companies in Austin, Texas. Pull the CTO.";
 
     let (_tmp, dir) = data_dir();
@@ -764,6 +766,33 @@ async fn live_research_finds_companies_in_open_data_with_default_settings() {
     assert!(summary.contains("no open data source (Wikidata, OpenStreetMap) is turned on"), "it says why: {summary}");
     assert!(leads.is_empty());
     assert_eq!((wikidata.hit_count(), overpass.hit_count()), (asked, 0), "turned off: neither was asked");
+    drop(server);
+
+    // A local business, read by the open-vocabulary planner as the industry `dentists`: the map
+    // knows dentists, so Overpass is asked within Austin, and its record grounds the lead.
+    let dentists = serde_json::json!({
+        "version": 0.6,
+        "elements": [{"type": "node", "id": 4242, "lat": 30.27, "lon": -97.74, "tags": {
+            "amenity": "dentist", "name": "Barton Creek Dental", "phone": "+1 512 555 0142",
+            "addr:housenumber": "1200", "addr:street": "South Lamar Boulevard", "addr:city": "Austin",
+            "addr:postcode": "78704", "addr:country": "US", "opening_hours": "Mo-Fr 08:00-17:00"}}]
+    });
+    let answer = Page { content_type: "application/json", body: dentists.to_string() };
+    let osm = FixtureSite::serve(vec![("api/interpreter", answer)]).await;
+    let (_tmp, dir) = data_dir();
+    let server = Server::start_with(&dir, false, &env_with("wikidata,openstreetmap,web_search", &osm));
+    let (job, leads) = run_live_job(&server, "Find dentists in Austin, Texas.").await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let summary = job["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("OpenStreetMap (1)"), "the practice came from OpenStreetMap: {summary}");
+    assert!(osm.hit_count() >= 1, "the Overpass stand-in was asked");
+    let practice = leads.iter().find(|l| l["company"]["name"] == "Barton Creek Dental").unwrap_or_else(|| panic!("{leads:?}"));
+    assert_eq!(practice["company"]["phone"], "+15125550142", "the record's phone, in E.164: {practice}");
+    let sources = practice["sources"].as_array().unwrap();
+    assert!(
+        sources.iter().all(|s| s["kind"] == "open_data" && s["url"] == "https://www.openstreetmap.org/node/4242"),
+        "grounded by the map record alone (it names no website): {practice}"
+    );
 }
 
 /// Posts `prompt` (at most 5 rows) in a new thread, approves its job, streams it to the end and
