@@ -219,6 +219,31 @@ pub(super) fn from_lang(doc: &Html) -> Option<String> {
     })
 }
 
+/// The country most pages in the document's language come from (`<html lang="fr">` → FR), for
+/// reading national phone numbers when nothing else tells the country. English, spoken in many
+/// countries with different numbering plans, tells none.
+pub(super) fn from_language(doc: &Html) -> Option<String> {
+    static LANG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("html[lang]").unwrap());
+    let tag = doc.select(&LANG).next()?.attr("lang")?;
+    let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+    let country = match language.as_str() {
+        "de" => "DE",
+        "fr" => "FR",
+        "es" => "ES",
+        "it" => "IT",
+        "nl" => "NL",
+        "sv" => "SE",
+        "da" => "DK",
+        "nb" | "nn" | "no" => "NO",
+        "fi" => "FI",
+        "pl" => "PL",
+        "pt" => "PT",
+        "cs" => "CZ",
+        _ => return None,
+    };
+    Some(country.to_string())
+}
+
 /// The country of the page's country-code TLD (`.de`, `.co.uk`), unless it is sold as a generic name (`.io`).
 pub(super) fn from_tld(page_url: &Url) -> Option<String> {
     let host = page_url.host_str()?;
