@@ -277,10 +277,20 @@ pub(super) fn visible_address(doc: &Html, lines: &[String]) -> Option<Place> {
     }
     // Outside an address block a bare "2024 Acme" could be a year and a name, so a line (joined
     // with the next, as addresses wrap) only counts when it also tells the country.
-    (0..lines.len()).find_map(|i| {
-        let text = lines[i..(i + 2).min(lines.len())].join(", ");
+    (0..lines.len()).filter(|&i| !names_a_host(&lines[i])).find_map(|i| {
+        let next = lines.get(i + 1).filter(|next| !names_a_host(next));
+        let text = std::iter::once(&lines[i]).chain(next).cloned().collect::<Vec<_>>().join(", ");
         place_in(&text).filter(|place| place.country.is_some())
     })
+}
+
+/// Whether a line names the web host, whose address a legal notice must give ("Hébergement :
+/// Webflow, Inc., San Francisco, CA"): it is not where the company is.
+fn names_a_host(line: &str) -> bool {
+    let lower: String = line.chars().take(40).collect::<String>().to_lowercase();
+    ["héberg", "heberg", "hosting", "hosted by", "hoster", "gehostet", "webhost", "alojamiento", "alojado", "hosting provider"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Postcode shapes that tell the country by themselves; group 1 is the city.
@@ -404,6 +414,9 @@ mod tests {
         assert_eq!(place("18 rue du Sentier, 75002 Paris").country, None, "five digits alone do not tell the country");
         assert_eq!(place("Keizersgracht 1, 1015 CJ Amsterdam, Nederland").country.as_deref(), Some("NL"));
         assert!(place_in("We were founded in Berlin").is_none());
+        let doc = Html::parse_document("<p>Siège : 58 rue de la Régence, 1000 Bruxelles</p><p>Hébergement : Webflow, Inc., 398 11th Street, San Francisco, CA 94103</p>");
+        let lines = super::super::text::visible_lines(&doc);
+        assert_eq!(visible_address(&doc, &lines), None, "the web host's address is not the company's");
         assert_eq!(place("Sveavägen 44, 111 34 Stockholm, Sverige"), Place { country: Some("SE".into()), city: Some("Stockholm".into()) });
         assert_eq!(place("Level 4, 88 George Street, Sydney NSW 2000").country.as_deref(), Some("AU"));
         assert_eq!(place("Keizersgracht 520, 1017 EK Amsterdam"), Place { country: Some("NL".into()), city: Some("Amsterdam".into()) });

@@ -162,7 +162,7 @@ fn from_neighbouring_lines(lines: &[String], blocks: &[Option<ElementRef<'_>>]) 
 /// People named with their role in running text: "our CEO, Dana Whitfield, said", "unser CTO Jan
 /// Berg", "Dana Whitfield, our CEO, …".
 fn from_sentences(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<PersonMention> {
-    const NAME: &str = r"(\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:von|van|de|der|di|da|del|le|la)\s+)?\p{Lu}[\p{L}'’-]+){1,2})";
+    const NAME: &str = r"((?:(?:Dr|Prof|Mr|Mrs|Ms|Mme|M|Herr|Frau)\.?\s+)?\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:von|van|de|der|di|da|del|le|la)\s+)?\p{Lu}[\p{L}'’-]+){1,2})";
     const OUR: &str = r"(?:[Oo]ur|[Uu]nser[e]?|[Nn]otre|[Nn]uestr[oa]|[Ii]l nostro|[Ll]a nostra|[Oo]nze|[Vv]år|[Vv]årt)";
     static ROLE_THEN_NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(&format!(r"\b{OUR}\s+((?:[\p{{L}}&-]+\s+){{0,4}}?[\p{{L}}&-]+),?\s+{NAME}")).unwrap());
@@ -387,7 +387,7 @@ const NOT_NAME: &[&str] = &[
     "dublin", "wien", "vienna", "zürich", "lyon", "new", "st.", "saint", "copyright", "all", "rights", "reserved", "tel.", "fax", "telefon",
     "website", "registergericht", "amtsgericht", "handelsregister", "umsatzsteuer", "haftung", "inhalte", "links", "urheberrecht",
     "security", "compliance", "industries", "industry", "partner", "program", "community", "events", "webinar", "podcast", "faq", "help",
-    "status",
+    "status", "personen", "persons", "kontaktpersonen", "ansprechpartner", "vertretungsberechtigte",
 ];
 
 /// Whether a lowercase word is in [`NOT_NAME`], by hash: every capitalised word of every line is checked.
@@ -400,6 +400,7 @@ fn not_name(word: &str) -> bool {
 /// particles), letters only, no heading or title word.
 pub(super) fn clean_name(raw: &str) -> Option<String> {
     let raw = raw.trim().trim_matches(|c: char| ",:;–—-|·".contains(c) || c.is_whitespace());
+    let raw = without_postnominals(raw);
     let mut words: Vec<&str> = raw.split_whitespace().collect();
     while words.first().is_some_and(|w| HONORIFICS.contains(&w.to_lowercase().as_str())) {
         words.remove(0);
@@ -418,6 +419,24 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
     (shaped && name.chars().count() <= 50).then_some(name)
 }
 
+/// Degrees and post-nominal letters after a name ("Miguel Ortiz, DDS", "Anna Berg PhD") are not part of it.
+fn without_postnominals(raw: &str) -> &str {
+    #[rustfmt::skip]
+    const POSTNOMINALS: &[&str] = &[
+        "dds", "dmd", "md", "phd", "ph.d.", "mba", "cpa", "msc", "m.sc.", "bsc", "rn", "esq", "esq.", "jd", "cfa", "llm", "ll.m.",
+        "dpt", "jr.", "jr", "sr.",
+    ];
+    let mut rest = raw;
+    loop {
+        let trimmed = rest.trim_end_matches([',', ' ']);
+        let Some((head, last)) = trimmed.rsplit_once([' ', ',']) else { return rest };
+        if !POSTNOMINALS.contains(&last.to_lowercase().as_str()) {
+            return trimmed;
+        }
+        rest = head;
+    }
+}
+
 /// One capitalised name word: "Anna", "Müller-Lüdenscheidt", "O'Brien", "J.", "DUPONT".
 fn name_word(word: &str) -> bool {
     let mut chars = word.chars();
@@ -432,10 +451,18 @@ pub(super) fn clean_title(raw: &str) -> Option<String> {
     let title = title.trim_end_matches('.').to_string();
     let words: Vec<String> =
         title.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    // A title is a noun phrase: a pronoun makes it a sentence ("Hand-finished in our partner
+    // lab"), a colon a label and its value ("Geschäftsführung: Reto Kaltbach").
+    #[rustfmt::skip]
+    const PRONOUNS: &[&str] = &[
+        "our", "your", "we", "you", "us", "their", "my", "unser", "unsere", "ihr", "ihre", "wir", "notre", "nos", "votre", "vos", "nous",
+        "nuestro", "nuestra", "nuestros", "nosotros", "nostro", "nostra", "onze", "jullie", "wij", "vår", "vårt", "våra", "vi",
+    ];
     let shaped = (2..=80).contains(&title.chars().count())
         && (1..=10).contains(&words.len())
-        && !title.chars().any(|c| c.is_ascii_digit() || c == '@')
-        && !title.contains(". ");
+        && !title.chars().any(|c| c.is_ascii_digit() || c == '@' || c == ':')
+        && !title.contains(". ")
+        && !words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
     let has_role = words.iter().enumerate().any(|(i, w)| is_role_word(w) && (w != "head" || words.len() > i + 1));
     (shaped && has_role && clean_name(&title).is_none()).then_some(title)
 }
@@ -460,14 +487,16 @@ const ROLE_STEMS: &[&str] = &[
     "research", "forscher", "professor", "lawyer", "anwält", "anwalt", "attorney", "controller", "buchhalt", "assistent", "assistant",
     "representative", "evangelist", "marketer", "technician", "techniker", "operator", "commercial", "vertriebs", "referent",
     "sachbearbeit", "projektleit", "teamleit", "administrat", "producer", "product owner", "scrum", "programmer", "programmier",
-    "stagiaire", "praktikant", "werkstudent", "trainee", "lehrling", "auszubild", "azubi", "apprenti", "volontär",
+    "stagiaire", "praktikant", "werkstudent", "trainee", "lehrling", "auszubild", "azubi", "apprenti", "volontär", "dentist",
+    "orthodont", "hygienist", "physician", "surgeon", "nurse", "therapist", "pharmacist", "clinician", "verwaltungsrat", "dessinat",
+    "comptable", "avocat", "notaire", "notar", "steuerberater", "treuhänder", "kauffrau", "kaufmann", "lernende",
 ];
 
 /// Role words inside compounds (German "Softwareentwickler", Swedish "Ekonomichef").
 #[rustfmt::skip]
 const ROLE_INFIXES: &[&str] = &[
     "entwickler", "leiter", "manager", "berater", "ingenieur", "designer", "architekt", "referent", "assistent", "führer", "gründer",
-    "chef",
+    "chef", "präsident", "vorsitzende", "bearbeiter",
 ];
 
 fn is_role_word(word: &str) -> bool {
@@ -496,6 +525,8 @@ mod tests {
         assert_eq!(clean_name("Ursula von der Leyen").as_deref(), Some("Ursula von der Leyen"));
         assert_eq!(clean_name("Jean DUPONT").as_deref(), Some("Jean DUPONT"));
         assert_eq!(clean_name("Seán O'Brien").as_deref(), Some("Seán O'Brien"));
+        assert_eq!(clean_name("Dr. Miguel Ortiz, DDS").as_deref(), Some("Miguel Ortiz"));
+        assert_eq!(clean_name("Anna Berg PhD").as_deref(), Some("Anna Berg"));
         for not_a_name in
             ["Our Team", "Managing Director", "Open Positions", "Senior Backend Engineer", "Anna", "Team 2024", "ACME GMBH", "New York"]
         {

@@ -35,8 +35,11 @@ pub(super) fn find(doc: &Html, lines: &[String], jsonld: &[String], country: Opt
     for raw in jsonld {
         add(raw, to_e164(raw), PhoneVia::JsonLd);
     }
-    for line in lines {
-        for (raw, e164) in in_text_with(line, country, &mut to_e164) {
+    for (i, line) in lines.iter().enumerate() {
+        // A number alone at the start of its line takes its label from a short line above it
+        // (a card's "Fax" heading over the number).
+        let label_above = i.checked_sub(1).map(|j| lines[j].as_str()).filter(|above| above.chars().count() <= 40);
+        for (raw, e164) in in_text_with(line, label_above, country, &mut to_e164) {
             add(&raw, Some(e164), PhoneVia::Text);
         }
     }
@@ -140,18 +143,23 @@ static LABEL_RIGHT_BEFORE: LazyLock<Gated> = LazyLock::new(|| {
 /// Labels that make a following number anything but a phone.
 static OTHER_LABEL: LazyLock<Gated> = LazyLock::new(|| {
     Gated::new(
-        r"(?i)(invoice|rechnung|order|bestell|factur|commande|pedido|fattura|ordine|referen|\bref\b|\bid\b|idnr|\bnr\b|\bno\b|number|nummer|numéro|n°|#|\bust\b|vat|\btva\b|\biva\b|\btax|steuer|iban|\bbic\b|siret|siren|\brcs\b|\bkvk\b|\bbtw\b|\bcif\b|\bnif\b|\bhrb\b|\bhra\b|register|ticket|version|\bv\b|build|release|patent|isbn|\bdate|datum|serial|\bsku\b|account|kunden|isin|duns|eori|fiscal|codice|\brea\b|org\.?\s?nr|abn|acn|fax)",
+        r"(?i)(invoice|rechnung|order|bestell|factur|commande|pedido|fattura|ordine|referen|\bref\b|\bid\b|idnr|\bnr\b|\bno\b|number|nummer|numéro|n°|#|\bust\b|vat|\btva\b|\biva\b|\btax|steuer|iban|\bbic\b|siret|siren|\brcs\b|\bkvk\b|\bbtw\b|\bbce\b|\bkbo\b|\buid\b|\bmwst\b|entreprise|\bcif\b|\bnif\b|\bhrb\b|\bhra\b|register|ticket|version|\bv\b|build|release|patent|isbn|\bdate|datum|serial|\bsku\b|account|kunden|isin|duns|eori|fiscal|codice|\brea\b|org\.?\s?nr|abn|acn|fax)",
     )
 });
 
 /// Valid phones in one line of text, as (raw, E.164).
 #[cfg(test)]
 fn in_text(line: &str, country: Option<&str>) -> Vec<(String, String)> {
-    in_text_with(line, country, &mut |raw| to_e164(raw, country))
+    in_text_with(line, None, country, &mut |raw| to_e164(raw, country))
 }
 
 /// [`in_text`] reading candidates with `to_e164` (memoised by the caller).
-fn in_text_with(line: &str, country: Option<&str>, to_e164: &mut impl FnMut(&str) -> Option<String>) -> Vec<(String, String)> {
+fn in_text_with(
+    line: &str,
+    label_above: Option<&str>,
+    country: Option<&str>,
+    to_e164: &mut impl FnMut(&str) -> Option<String>,
+) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for m in CANDIDATE.find_iter(line) {
         let raw = m.as_str().trim_end_matches(['-', '.', ' ', '/']).trim();
@@ -160,7 +168,10 @@ fn in_text_with(line: &str, country: Option<&str>, to_e164: &mut impl FnMut(&str
         } else {
             raw.trim_end_matches(')')
         };
-        let before = &line[..m.start()];
+        let before = match &line[..m.start()] {
+            before if before.trim().is_empty() => label_above.filter(|l| !l.chars().any(|c| c.is_ascii_digit())).unwrap_or(before),
+            before => before,
+        };
         if !standalone(line, m.start(), m.end()) || !labelled_ok(before) || fax_after(&line[m.end()..]) {
             continue;
         }
@@ -295,6 +306,16 @@ mod tests {
         assert!(text("DATEV-Schnittstelle. Build 20240315.2", "DE").is_empty(), "\"tel\" inside a word is no label");
         assert_eq!(text("T +41 44 668 18 04 F +41 44 668 18 05", "CH"), ["+41446681804"], "F is a fax label");
         assert_eq!(text("030 2084 1177 (Zentrale), 030 2084 1178 (Fax)", "DE"), ["+493020841177"]);
+    }
+
+    #[test]
+    fn a_label_on_the_line_above_counts() {
+        let doc = Html::parse_document(
+            "<div><h3>Fax for referrals</h3><p>(415) 555-0133</p></div><div><h3>Front desk</h3><p>(415) 555-0132</p></div>",
+        );
+        let lines = super::super::text::visible_lines(&doc);
+        let found: Vec<String> = find(&doc, &lines, &[], Some("US")).into_iter().map(|p| p.e164).collect();
+        assert_eq!(found, ["+14155550132"]);
     }
 
     #[test]
