@@ -254,14 +254,28 @@ fn in_testimonial(el: Option<ElementRef<'_>>) -> bool {
         if MARKERS.iter().any(|m| labels.contains(m)) {
             return true;
         }
-        if depth <= 3 {
-            let text = element_text(ancestor);
-            if text.len() < 600 && text.starts_with(['“', '"', '«', '„', '‘', '»']) {
-                return true;
-            }
+        if depth <= 3 && opens_with_quotation(ancestor) {
+            return true;
         }
     }
     false
+}
+
+/// Whether a small card (under 600 bytes of text) opens with a quotation mark. Reads at most that
+/// much text: the walk up from a name reaches large sections whose whole text is not needed.
+fn opens_with_quotation(card: ElementRef<'_>) -> bool {
+    let mut seen = 0;
+    let mut first = None;
+    for chunk in card.text() {
+        if first.is_none() {
+            first = chunk.trim_start().chars().next();
+        }
+        seen += chunk.len();
+        if seen >= 600 {
+            return false;
+        }
+    }
+    first.is_some_and(|c| "“\"«„‘»".contains(c))
 }
 
 /// Whether a title names another company ("Director, Acme Widgets Ltd", "Operations Manager at
