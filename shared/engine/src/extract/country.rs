@@ -287,10 +287,9 @@ pub(super) fn visible_address(doc: &Html, lines: &[String]) -> Option<Place> {
 /// Whether a line names the web host, whose address a legal notice must give ("Hébergement :
 /// Webflow, Inc., San Francisco, CA"): it is not where the company is.
 fn names_a_host(line: &str) -> bool {
-    let lower: String = line.chars().take(40).collect::<String>().to_lowercase();
-    ["héberg", "heberg", "hosting", "hosted by", "hoster", "gehostet", "webhost", "alojamiento", "alojado", "hosting provider"]
-        .iter()
-        .any(|w| lower.contains(w))
+    static HOST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)h[ée]berg|host|alojam|alojad").unwrap());
+    let head = line.char_indices().nth(40).map_or(line, |(i, _)| &line[..i]);
+    HOST.is_match(head)
 }
 
 /// Postcode shapes that tell the country by themselves; group 1 is the city.

@@ -131,11 +131,13 @@ fn from_lines(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<Person
 /// The page's order is the one most names agree with, so in "Title, Name, Title, Name" the second
 /// title is not taken for the first name's.
 fn from_neighbouring_lines(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<PersonMention> {
-    let names: Vec<Option<String>> = lines.iter().map(|line| (line.chars().count() <= 50).then(|| clean_name(line)).flatten()).collect();
-    let titles: Vec<Option<String>> = lines
-        .iter()
-        .zip(&names)
-        .map(|(line, name)| (name.is_none() && line.chars().count() <= 80).then(|| clean_title(line)).flatten())
+    // A name line is short and starts with a capital: most lines fail that before any word is read.
+    let maybe_name = |line: &str| line.len() <= 80 && line.chars().next().is_some_and(char::is_uppercase) && line.matches(' ').count() <= 7;
+    let names: Vec<Option<String>> = lines.iter().map(|line| maybe_name(line).then(|| clean_name(line)).flatten()).collect();
+    // Titles are read only next to a name: most lines are neither, and role words are many.
+    let near_name = |i: usize| names.get(i + 1).is_some_and(Option::is_some) || i.checked_sub(1).is_some_and(|j| names[j].is_some());
+    let titles: Vec<Option<String>> = (0..lines.len())
+        .map(|i| (names[i].is_none() && near_name(i) && lines[i].chars().count() <= 80).then(|| clean_title(&lines[i])).flatten())
         .map(|title| title.filter(|t| !names_a_company(t)))
         .collect();
     let title_at = |i: Option<usize>| i.and_then(|i| titles.get(i)?.as_ref().map(|_| i));
@@ -168,10 +170,11 @@ fn from_sentences(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<Pe
         LazyLock::new(|| Regex::new(&format!(r"\b{OUR}\s+((?:[\p{{L}}&-]+\s+){{0,4}}?[\p{{L}}&-]+),?\s+{NAME}")).unwrap());
     static NAME_THEN_ROLE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(&format!(r"{NAME},\s+{OUR}\s+([^,.;:()]{{2,60}}?)\s*(?:[,.;:()]|$)")).unwrap());
+    // One DFA pass finds the few lines with a possessive before the patterns with captures run.
+    static POSSESSIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)our |unser|notre |nuestr|nostr|onze |vår").unwrap());
     let mut found = Vec::new();
     for (line, block) in lines.iter().zip(blocks) {
-        let lower = line.to_lowercase();
-        if !["our ", "unser", "notre ", "nuestr", "nostr", "onze ", "vår"].iter().any(|w| lower.contains(w)) || in_testimonial(*block) {
+        if !POSSESSIVE.is_match(line) || in_testimonial(*block) {
             continue;
         }
         for caps in ROLE_THEN_NAME.captures_iter(line) {

@@ -246,7 +246,8 @@ fn shaped_like_phone(raw: &str, country: Option<&str>, labelled: bool) -> bool {
     static NANP: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(?:1[ .\-–‑]?)?(?:\(\d{3}\) ?|\d{3}[ .\-–‑]?)\d{3}[ .\-–‑]?\d{4}$").unwrap());
     // Opening hours: "08.00–12.00", "9.30 - 17.30".
-    static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}\b").unwrap());
+    static TIME_RANGE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?-u:\b)\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}(?-u:\b)").unwrap());
     let digits = raw.chars().filter(char::is_ascii_digit).count();
     let bare = raw.trim_matches(['(', ')']);
     let groups: Vec<&str> = raw.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
