@@ -294,8 +294,6 @@ fn names_a_host(line: &str) -> bool {
 
 /// Postcode shapes that tell the country by themselves; group 1 is the city.
 const SHAPES: &[(&str, &str)] = &[
-    // "1017 EK Amsterdam": four digits and two letters is the Dutch postcode alone.
-    (r"\b[1-9]\d{3} ?[A-Z]{2}\s+(\p{Lu}[\p{L}-]+)", "NL"),
     (r"(\p{Lu}[\p{L}]+(?: \p{Lu}[\p{L}]+)?),? (?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b", "AU"),
     (
         r"(\p{Lu}[\p{L}.]+(?: \p{Lu}[\p{L}.]+)*),? (?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY) \d{5}(?:-\d{4})?\b",
@@ -305,6 +303,9 @@ const SHAPES: &[(&str, &str)] = &[
     // Irish Eircode: "Dublin 2, D02 VY79".
     (r"(\p{Lu}[\p{L}]+)(?: \d{1,2})?,? [AC-FHKNPRTV-Y]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}\b", "IE"),
     (r"(\p{Lu}[\p{L}]+),? [A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b", "GB"),
+    // "1017 EK Amsterdam": four digits and two letters is the Dutch postcode alone. Last, because
+    // a US street number and direction ("1120 NW Couch Street, Portland, OR 97209") looks the same.
+    (r"\b[1-9]\d{3} ?[A-Z]{2}\s+(\p{Lu}[\p{L}-]+)", "NL"),
 ];
 
 static SHAPED_POSTCODES: LazyLock<Vec<(Gated, &'static str)>> =
@@ -418,6 +419,7 @@ mod tests {
         assert_eq!(visible_address(&doc, &lines), None, "the web host's address is not the company's");
         assert_eq!(place("Sveavägen 44, 111 34 Stockholm, Sverige"), Place { country: Some("SE".into()), city: Some("Stockholm".into()) });
         assert_eq!(place("Level 4, 88 George Street, Sydney NSW 2000").country.as_deref(), Some("AU"));
+        assert_eq!(place("1120 NW Couch Street, Suite 400, Portland, OR 97209").country.as_deref(), Some("US"));
         assert_eq!(place("Keizersgracht 520, 1017 EK Amsterdam"), Place { country: Some("NL".into()), city: Some("Amsterdam".into()) });
         assert_eq!(place("5 Hanover Quay, Dublin 2, D02 VY79, Ireland"), Place { country: Some("IE".into()), city: Some("Dublin".into()) });
         assert!(place_in("© 2024 Quillstack Ltd. Registered in Ireland").is_none(), "a copyright year is no postcode");

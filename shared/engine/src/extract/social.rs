@@ -76,6 +76,8 @@ fn site(host: &str) -> Option<Network> {
         "tiktok.com" => Network::Tiktok,
         other => match other.split_once('.') {
             Some((sub, "linkedin.com")) if sub.len() == 2 => Network::Linkedin,
+            // Facebook's locale hosts: "it-it.facebook.com", "de-de.facebook.com".
+            Some((sub, "facebook.com")) if sub.len() == 5 && sub.as_bytes()[2] == b'-' => Network::Facebook,
             _ => return None,
         },
     };
@@ -220,6 +222,7 @@ mod tests {
             url_of("https://www.facebook.com/profile.php?id=100089123456789&sk=about").as_deref(),
             Some("https://facebook.com/profile.php?id=100089123456789")
         );
+        assert_eq!(url_of("https://it-it.facebook.com/officinabrenta/").as_deref(), Some("https://facebook.com/officinabrenta"));
         assert_eq!(url_of("https://www.facebook.com/pg/AcmeStudio/about/").as_deref(), Some("https://facebook.com/acmestudio"));
         assert_eq!(url_of("https://www.facebook.com/pages/Acme-Studio/123456789").as_deref(), Some("https://facebook.com/123456789"));
         assert_eq!(url_of("https://www.tiktok.com/@Acme.Studio?lang=en").as_deref(), Some("https://tiktok.com/@acme.studio"));
