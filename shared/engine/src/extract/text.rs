@@ -63,6 +63,11 @@ pub(super) fn visible_lines_with_blocks(doc: &Html) -> (Vec<String>, Vec<Option<
     (lines, owners)
 }
 
+/// Whether `el` or one of its ancestors is hidden (see [`is_hidden`]).
+pub(super) fn hidden_within(el: ElementRef<'_>) -> bool {
+    std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap)).any(|e| is_hidden(e.value()))
+}
+
 /// Whether an element and everything in it is invisible: not rendered, or hidden on purpose
 /// (a common trap for scrapers is a `display:none` address).
 fn is_hidden(el: &scraper::node::Element) -> bool {
