@@ -404,7 +404,7 @@ const NOT_NAME: &[&str] = &[
     "dublin", "wien", "vienna", "zürich", "lyon", "new", "st.", "saint", "copyright", "all", "rights", "reserved", "tel.", "fax", "telefon",
     "website", "registergericht", "amtsgericht", "handelsregister", "umsatzsteuer", "haftung", "inhalte", "links", "urheberrecht",
     "security", "compliance", "industries", "industry", "partner", "program", "community", "events", "webinar", "podcast", "faq", "help",
-    "status", "personen", "persons", "kontaktpersonen", "ansprechpartner", "vertretungsberechtigte",
+    "status", "offene", "stellen", "personen", "persons", "kontaktpersonen", "ansprechpartner", "vertretungsberechtigte",
 ];
 
 /// Whether a lowercase word is in [`NOT_NAME`], by hash: every capitalised word of every line is checked.
@@ -506,7 +506,8 @@ const ROLE_STEMS: &[&str] = &[
     "sachbearbeit", "projektleit", "teamleit", "administrat", "producer", "product owner", "scrum", "programmer", "programmier",
     "stagiaire", "praktikant", "werkstudent", "trainee", "lehrling", "auszubild", "azubi", "apprenti", "volontär", "dentist",
     "orthodont", "hygienist", "physician", "surgeon", "nurse", "therapist", "pharmacist", "clinician", "verwaltungsrat", "dessinat",
-    "comptable", "avocat", "notaire", "notar", "steuerberater", "treuhänder", "kauffrau", "kaufmann", "lernende",
+    "comptable", "avocat", "notaire", "notar", "steuerberater", "treuhänder", "kauffrau", "kaufmann", "lernende", "polier",
+    "joiner", "carpenter", "electrician", "plumber", "telaist", "functionaris", "délégué", "teamleid",
 ];
 
 /// Role words inside compounds (German "Softwareentwickler", Swedish "Ekonomichef").
