@@ -151,8 +151,8 @@ async fn receive(
     }
 }
 
-/// The fixture web of the engine's tests (`shared/engine/tests/fixtures/web/`): ten company sites with
-/// ground truth, served by one loopback server that picks the site by the `Host` header. Sites
+/// The fixture web of the engine's tests (`shared/engine/tests/fixtures/web/`): the company sites with
+/// ground truth (the blind sites' too, when present), served by one loopback server that picks the site by the `Host` header. Sites
 /// keep their realistic domains (the worker resolves them to loopback through host overrides);
 /// absolute `https://<domain>/` links in the files are served as `http://<domain>:<port>/`.
 pub struct FixtureWeb {
@@ -166,15 +166,21 @@ fn web_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/engine/tests/fixtures/web")
 }
 
-/// `(domain, site directory)` of every fixture site, from its ground truth.
+/// `(domain, site directory)` of every fixture site, from its ground truth: `ground_truth.json`
+/// and, when present, `ground_truth_blind.json` (the sites written without reading the extractor).
 pub fn fixture_sites() -> Vec<(String, String)> {
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(web_root().join("ground_truth.json")).expect("ground truth")).unwrap();
-    truth["sites"]
-        .as_array()
-        .unwrap()
+    ["ground_truth.json", "ground_truth_blind.json"]
         .iter()
-        .map(|s| (s["domain"].as_str().unwrap().to_string(), s["site"].as_str().unwrap().to_string()))
+        .filter_map(|file| std::fs::read(web_root().join(file)).ok())
+        .flat_map(|bytes| {
+            let truth: serde_json::Value = serde_json::from_slice(&bytes).expect("ground truth is JSON");
+            truth["sites"]
+                .as_array()
+                .expect("ground truth lists sites")
+                .iter()
+                .map(|s| (s["domain"].as_str().unwrap().to_string(), s["site"].as_str().unwrap().to_string()))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

@@ -1,8 +1,12 @@
-//! Extraction quality on the fixture web (`tests/fixtures/web`): ten small company sites in
-//! several countries and languages, with a hand-written `ground_truth.json` of everything a correct
-//! extractor must find on each page, and nothing else. Every page a crawler may fetch is run
-//! through `extract`; precision and recall are counted per field over the whole web and must reach
-//! 0.95 and 0.90. Pages that robots.txt disallows are skipped: they exist for the crawler's tests.
+//! Extraction quality on the fixture web (`tests/fixtures/web`): small company sites in several
+//! countries and languages, with a hand-written `ground_truth.json` of everything a correct
+//! extractor must find on each page, and nothing else, plus, when present, the blind sites of
+//! `ground_truth_blind.json` (written by someone who had not read the extractor, so they measure
+//! it honestly). Every page a crawler may fetch is run through `extract`; precision and recall are
+//! counted per field and printed for the whole web, the fixture web's own sites and the blind
+//! sites. The own sites must reach 0.98 and 0.95 on every field; the blind sites, which do not
+//! yet, must keep their measured scores ([`BLIND_FLOORS`]). Pages that robots.txt disallows are skipped:
+//! they exist for the crawler's tests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,8 +15,26 @@ use quarry_engine::extract::{extract, Extracted};
 use serde_json::Value;
 use url::Url;
 
-const MIN_PRECISION: f64 = 0.95;
-const MIN_RECALL: f64 = 0.90;
+const MIN_PRECISION: f64 = 0.98;
+const MIN_RECALL: f64 = 0.95;
+
+/// What the blind sites must keep, per field (precision, recall): their measured scores less a
+/// small margin, so a change cannot make them worse unnoticed. They do not yet reach
+/// [`MIN_PRECISION`] / [`MIN_RECALL`] everywhere (issue 15 stays open until they do): job
+/// postings written as HTML listings are not read (only JSON-LD `JobPosting` is), and some
+/// people (bylines, legal-page officers), company names and headcounts are missed.
+const BLIND_FLOORS: &[(&str, f64, f64)] = &[
+    ("emails", 0.98, 0.98),
+    ("phones", 0.98, 0.98),
+    ("social", 0.98, 0.98),
+    ("people", 0.97, 0.84),
+    ("org_name", 0.88, 0.88),
+    ("country", 0.98, 0.98),
+    ("technologies", 0.98, 0.90),
+    ("job_postings", 0.0, 0.0),
+    ("funding", 0.98, 0.98),
+    ("headcount", 0.78, 0.87),
+];
 
 /// The fields compared, in table order.
 const FIELDS: &[&str] =
@@ -142,16 +164,47 @@ fn compare(expected: &[String], found: &[String]) -> (usize, Vec<String>, Vec<St
     (found.len() - unexpected.len(), missing, unexpected)
 }
 
+/// The sites of one ground-truth file, or nothing when the file is absent (the blind sites' file
+/// is optional).
+fn sites_in(file: &str) -> Vec<Value> {
+    match std::fs::read_to_string(web_root().join(file)) {
+        Ok(text) => {
+            serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{file}: {e}"))["sites"].as_array().expect("sites").clone()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Every site: the fixture web's own (`ground_truth.json`) and the blind ones
+/// (`ground_truth_blind.json`, written without reading the extractor), the latter marked `true`.
+fn all_sites() -> Vec<(Value, bool)> {
+    let own = sites_in("ground_truth.json").into_iter().map(|s| (s, false));
+    own.chain(sites_in("ground_truth_blind.json").into_iter().map(|s| (s, true))).collect()
+}
+
+type Tallies = BTreeMap<&'static str, Tally>;
+
+fn print_table(heading: &str, pages: usize, tallies: &Tallies) {
+    println!(
+        "\n{heading}: {pages} pages\n{:<14} {:>6} {:>8} {:>8} {:>10} {:>7}",
+        "field", "found", "expected", "correct", "precision", "recall"
+    );
+    for field in FIELDS {
+        let t = &tallies[field];
+        println!("{:<14} {:>6} {:>8} {:>8} {:>10.3} {:>7.3}", field, t.found, t.expected, t.correct, t.precision(), t.recall());
+    }
+}
+
 #[test]
 fn extraction_meets_precision_and_recall_on_the_fixture_web() {
     let root = web_root();
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(root.join("ground_truth.json")).unwrap()).unwrap();
-    let sites = truth["sites"].as_array().expect("sites");
-    assert!(sites.len() >= 10, "the fixture web has at least ten sites");
+    let sites = all_sites();
+    assert!(sites.iter().filter(|(_, blind)| !blind).count() >= 15, "the fixture web has at least fifteen sites of its own");
 
-    let mut tallies: BTreeMap<&str, Tally> = FIELDS.iter().map(|f| (*f, Tally::default())).collect();
-    let mut pages = 0;
-    for site in sites {
+    let empty = || -> Tallies { FIELDS.iter().map(|f| (*f, Tally::default())).collect() };
+    let (mut whole, mut own_only, mut blind_only) = (empty(), empty(), empty());
+    let (mut pages, mut blind_pages) = (0, 0);
+    for (site, blind) in &sites {
         let (name, domain) = (site["site"].as_str().unwrap(), site["domain"].as_str().unwrap());
         for page in site["pages"].as_array().unwrap() {
             if page["disallowed"].as_bool() == Some(true) {
@@ -163,37 +216,51 @@ fn extraction_meets_precision_and_recall_on_the_fixture_web() {
             let (want, have) = (expected(page), actual(&got));
             for field in FIELDS {
                 let (correct, missing, unexpected) = compare(&want[field], &have[field]);
-                let tally = tallies.get_mut(field).unwrap();
-                tally.found += have[field].len();
-                tally.expected += want[field].len();
-                tally.correct += correct;
+                let tallies: &mut [&mut Tallies] =
+                    if *blind { &mut [&mut whole, &mut blind_only] } else { &mut [&mut whole, &mut own_only] };
+                for tallies in tallies.iter_mut() {
+                    let tally = tallies.get_mut(field).unwrap();
+                    tally.found += have[field].len();
+                    tally.expected += want[field].len();
+                    tally.correct += correct;
+                }
                 if !missing.is_empty() || !unexpected.is_empty() {
                     println!("{name}/{path} {field}: missing {missing:?} unexpected {unexpected:?}");
                 }
             }
             pages += 1;
+            blind_pages += usize::from(*blind);
         }
     }
 
-    println!("\n{pages} pages\n{:<14} {:>6} {:>8} {:>8} {:>10} {:>7}", "field", "found", "expected", "correct", "precision", "recall");
-    for field in FIELDS {
-        let t = &tallies[field];
-        println!("{:<14} {:>6} {:>8} {:>8} {:>10.3} {:>7.3}", field, t.found, t.expected, t.correct, t.precision(), t.recall());
+    print_table("whole fixture web", pages, &whole);
+    print_table("the fixture web's own sites", pages - blind_pages, &own_only);
+    if blind_pages > 0 {
+        print_table("blind sites only", blind_pages, &blind_only);
     }
     let failing: Vec<String> = FIELDS
         .iter()
-        .filter(|f| tallies[*f].precision() < MIN_PRECISION || tallies[*f].recall() < MIN_RECALL)
-        .map(|f| format!("{f} (precision {:.3}, recall {:.3})", tallies[f].precision(), tallies[f].recall()))
+        .filter(|f| own_only[*f].precision() < MIN_PRECISION || own_only[*f].recall() < MIN_RECALL)
+        .map(|f| format!("{f} (precision {:.3}, recall {:.3})", own_only[f].precision(), own_only[f].recall()))
         .collect();
-    assert!(failing.is_empty(), "below precision {MIN_PRECISION} or recall {MIN_RECALL}: {failing:?}");
+    assert!(failing.is_empty(), "own sites below precision {MIN_PRECISION} or recall {MIN_RECALL}: {failing:?}");
+    if blind_pages > 0 {
+        let slipped: Vec<String> = BLIND_FLOORS
+            .iter()
+            .filter(|(f, p, r)| blind_only[f].precision() < *p || blind_only[f].recall() < *r)
+            .map(|(f, p, r)| {
+                format!("{f} (precision {:.3} < {p} or recall {:.3} < {r})", blind_only[f].precision(), blind_only[f].recall())
+            })
+            .collect();
+        assert!(slipped.is_empty(), "blind sites fell below their floors: {slipped:?}");
+    }
 }
 
 #[test]
 fn disallowed_pages_hold_data_a_crawl_must_not_extract() {
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(web_root().join("ground_truth.json")).unwrap()).unwrap();
-    let sites = truth["sites"].as_array().unwrap();
+    let sites = all_sites();
     let mut with_disallowed = 0;
-    for site in sites {
+    for (site, _) in &sites {
         let name = site["site"].as_str().unwrap();
         let robots = std::fs::read_to_string(web_root().join(name).join("robots.txt")).unwrap();
         for page in site["pages"].as_array().unwrap().iter().filter(|p| p["disallowed"].as_bool() == Some(true)) {

@@ -219,6 +219,31 @@ pub(super) fn from_lang(doc: &Html) -> Option<String> {
     })
 }
 
+/// The country most pages in the document's language come from (`<html lang="fr">` → FR), for
+/// reading national phone numbers when nothing else tells the country. English, spoken in many
+/// countries with different numbering plans, tells none.
+pub(super) fn from_language(doc: &Html) -> Option<String> {
+    static LANG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("html[lang]").unwrap());
+    let tag = doc.select(&LANG).next()?.attr("lang")?;
+    let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+    let country = match language.as_str() {
+        "de" => "DE",
+        "fr" => "FR",
+        "es" => "ES",
+        "it" => "IT",
+        "nl" => "NL",
+        "sv" => "SE",
+        "da" => "DK",
+        "nb" | "nn" | "no" => "NO",
+        "fi" => "FI",
+        "pl" => "PL",
+        "pt" => "PT",
+        "cs" => "CZ",
+        _ => return None,
+    };
+    Some(country.to_string())
+}
+
 /// The country of the page's country-code TLD (`.de`, `.co.uk`), unless it is sold as a generic name (`.io`).
 pub(super) fn from_tld(page_url: &Url) -> Option<String> {
     let host = page_url.host_str()?;
@@ -252,16 +277,23 @@ pub(super) fn visible_address(doc: &Html, lines: &[String]) -> Option<Place> {
     }
     // Outside an address block a bare "2024 Acme" could be a year and a name, so a line (joined
     // with the next, as addresses wrap) only counts when it also tells the country.
-    (0..lines.len()).find_map(|i| {
-        let text = lines[i..(i + 2).min(lines.len())].join(", ");
+    (0..lines.len()).filter(|&i| !names_a_host(&lines[i])).find_map(|i| {
+        let next = lines.get(i + 1).filter(|next| !names_a_host(next));
+        let text = std::iter::once(&lines[i]).chain(next).cloned().collect::<Vec<_>>().join(", ");
         place_in(&text).filter(|place| place.country.is_some())
     })
 }
 
+/// Whether a line names the web host, whose address a legal notice must give ("Hébergement :
+/// Webflow, Inc., San Francisco, CA"): it is not where the company is.
+fn names_a_host(line: &str) -> bool {
+    static HOST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)h[ée]berg|host|alojam|alojad").unwrap());
+    let head = line.char_indices().nth(40).map_or(line, |(i, _)| &line[..i]);
+    HOST.is_match(head)
+}
+
 /// Postcode shapes that tell the country by themselves; group 1 is the city.
 const SHAPES: &[(&str, &str)] = &[
-    // "1017 EK Amsterdam": four digits and two letters is the Dutch postcode alone.
-    (r"\b[1-9]\d{3} ?[A-Z]{2}\s+(\p{Lu}[\p{L}-]+)", "NL"),
     (r"(\p{Lu}[\p{L}]+(?: \p{Lu}[\p{L}]+)?),? (?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b", "AU"),
     (
         r"(\p{Lu}[\p{L}.]+(?: \p{Lu}[\p{L}.]+)*),? (?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY) \d{5}(?:-\d{4})?\b",
@@ -271,6 +303,9 @@ const SHAPES: &[(&str, &str)] = &[
     // Irish Eircode: "Dublin 2, D02 VY79".
     (r"(\p{Lu}[\p{L}]+)(?: \d{1,2})?,? [AC-FHKNPRTV-Y]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}\b", "IE"),
     (r"(\p{Lu}[\p{L}]+),? [A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b", "GB"),
+    // "1017 EK Amsterdam": four digits and two letters is the Dutch postcode alone. Last, because
+    // a US street number and direction ("1120 NW Couch Street, Portland, OR 97209") looks the same.
+    (r"\b[1-9]\d{3} ?[A-Z]{2}\s+(\p{Lu}[\p{L}-]+)", "NL"),
 ];
 
 static SHAPED_POSTCODES: LazyLock<Vec<(Gated, &'static str)>> =
@@ -379,8 +414,12 @@ mod tests {
         assert_eq!(place("18 rue du Sentier, 75002 Paris").country, None, "five digits alone do not tell the country");
         assert_eq!(place("Keizersgracht 1, 1015 CJ Amsterdam, Nederland").country.as_deref(), Some("NL"));
         assert!(place_in("We were founded in Berlin").is_none());
+        let doc = Html::parse_document("<p>Siège : 58 rue de la Régence, 1000 Bruxelles</p><p>Hébergement : Webflow, Inc., 398 11th Street, San Francisco, CA 94103</p>");
+        let lines = super::super::text::visible_lines(&doc);
+        assert_eq!(visible_address(&doc, &lines), None, "the web host's address is not the company's");
         assert_eq!(place("Sveavägen 44, 111 34 Stockholm, Sverige"), Place { country: Some("SE".into()), city: Some("Stockholm".into()) });
         assert_eq!(place("Level 4, 88 George Street, Sydney NSW 2000").country.as_deref(), Some("AU"));
+        assert_eq!(place("1120 NW Couch Street, Suite 400, Portland, OR 97209").country.as_deref(), Some("US"));
         assert_eq!(place("Keizersgracht 520, 1017 EK Amsterdam"), Place { country: Some("NL".into()), city: Some("Amsterdam".into()) });
         assert_eq!(place("5 Hanover Quay, Dublin 2, D02 VY79, Ireland"), Place { country: Some("IE".into()), city: Some("Dublin".into()) });
         assert!(place_in("© 2024 Quillstack Ltd. Registered in Ireland").is_none(), "a copyright year is no postcode");

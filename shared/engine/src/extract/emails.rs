@@ -59,10 +59,13 @@ fn domain_ok(domain: &str) -> bool {
     labels_ok && !tld.chars().all(|c| c.is_ascii_digit()) && !FILE_EXTENSIONS.contains(&tld) && !retina_asset && has_known_suffix(domain)
 }
 
-/// Addresses in `mailto:` links, query (`?subject=`) stripped, several per link allowed.
+/// Addresses in `mailto:` links, query (`?subject=`) stripped, several per link allowed. A link
+/// inside a hidden element is a honeypot for scrapers, not an address for people.
 fn mailto_links(doc: &Html) -> Vec<String> {
     static LINKS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href], area[href]").unwrap());
     doc.select(&LINKS)
+        .filter(|a| a.attr("href").is_some_and(|h| h.trim_start().get(..7).is_some_and(|s| s.eq_ignore_ascii_case("mailto:"))))
+        .filter(|a| !super::text::hidden_within(*a))
         .filter_map(|a| a.attr("href"))
         .filter_map(|href| {
             let href = href.trim();
@@ -199,6 +202,12 @@ mod tests {
         let html = "<p>logo@2x.png icon@3x.mov pkg@1.2.3 lodash@4.17.21 git@github.com:acme/repo.git ssh://git@gitlab.com/acme \
                     example@example user@localhost name@acme.invalidtld a@b.c</p><p>real@acme.co.uk.</p>";
         assert_eq!(addresses(html), [("real@acme.co.uk".into(), EmailVia::Text)]);
+    }
+
+    #[test]
+    fn hidden_mailto_links_are_honeypots() {
+        let found = addresses("<p style='display:none'><a href='mailto:trap@acme.de'>x</a></p><a href='mailto:info@acme.de'>y</a>");
+        assert_eq!(found, [("info@acme.de".to_string(), EmailVia::Mailto)]);
     }
 
     #[test]

@@ -104,7 +104,8 @@ pub enum PhoneVia {
 pub struct SocialProfile {
     /// The network.
     pub network: Network,
-    /// The normalised profile URL: https, lowercase host without `www.`/`m.`, no query, fragment or trailing slash.
+    /// The normalised profile URL: https, lowercase host without `www.`/`m.`, no query, fragment or
+    /// trailing slash (but Facebook's numeric `profile.php?id=`, which is the profile).
     pub url: String,
     /// Whether the profile is a company's or a person's, where the URL says so.
     pub kind: ProfileKind,
@@ -128,6 +129,8 @@ pub enum Network {
     Youtube,
     /// xing.com
     Xing,
+    /// tiktok.com
+    Tiktok,
 }
 
 /// Whose profile a social URL is.
@@ -251,13 +254,21 @@ fn urls_as_strings<S: serde::Serializer>(urls: &[Url], serializer: S) -> Result<
 /// the TLD as a last-resort country.
 pub fn extract(page_url: &Url, html: &str) -> Extracted {
     let doc = Html::parse_document(html);
-    let lines = text::visible_lines(&doc);
+    let (lines, blocks) = text::visible_lines_with_blocks(&doc);
     let ld = jsonld::read(&doc);
 
     let place = country::visible_address(&doc, &lines);
     let ld_country = ld.organization.as_ref().and_then(|o| o.org.address.as_ref()).and_then(|a| a.country.clone());
     let evidence = ld_country.or_else(|| place.as_ref().and_then(|p| p.country.clone()));
-    let context = evidence.clone().or_else(|| country::from_lang(&doc)).or_else(|| country::from_tld(page_url));
+    // The country national-format phones are read in: where the page says it is, else its
+    // language region or TLD, else the country of its own international numbers, else the main
+    // country of its language.
+    let context = evidence
+        .clone()
+        .or_else(|| country::from_lang(&doc))
+        .or_else(|| country::from_tld(page_url))
+        .or_else(|| phones::international_region(&doc, &lines, &ld.phones))
+        .or_else(|| country::from_language(&doc));
     let company_country = evidence.or_else(|| country::from_tld(page_url));
 
     let organization = ld.organization.as_ref().map(|org| jsonld::organization(org, context.as_deref()));
@@ -277,7 +288,7 @@ pub fn extract(page_url: &Url, html: &str) -> Extracted {
         emails: emails::find(&doc, &lines, &ld.emails),
         phones: phones::find(&doc, &lines, &ld.phones, context.as_deref()),
         social,
-        people: people::find(&doc, &lines, ld.people),
+        people: people::find(&doc, &lines, &blocks, ld.people),
         job_postings: ld.jobs,
         company,
         links: links::same_site(&doc, page_url),

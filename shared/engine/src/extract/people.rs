@@ -19,10 +19,19 @@ use scraper::{ElementRef, Html, Selector};
 use super::text::element_text;
 use super::{PersonMention, PersonVia};
 
-/// JSON-LD people first, then legal-notice lines, markup and text lines, one entry per name.
-pub(super) fn find(doc: &Html, lines: &[String], jsonld: Vec<PersonMention>) -> Vec<PersonMention> {
+/// JSON-LD people first, then legal-notice lines, tables with a header row, markup, text lines,
+/// neighbouring name and title lines, and sentences, one entry per name. `blocks` holds the block
+/// element each of `lines` starts in, to leave out testimonials (their names are customers).
+pub(super) fn find(doc: &Html, lines: &[String], blocks: &[Option<ElementRef<'_>>], jsonld: Vec<PersonMention>) -> Vec<PersonMention> {
     let mut people = Vec::new();
-    let found = jsonld.into_iter().chain(from_impressum(lines)).chain(from_markup(doc)).chain(from_lines(lines));
+    let found = jsonld
+        .into_iter()
+        .chain(from_impressum(lines))
+        .chain(from_tables(doc))
+        .chain(from_markup(doc))
+        .chain(from_lines(lines, blocks))
+        .chain(from_neighbouring_lines(lines, blocks))
+        .chain(from_sentences(lines, blocks));
     for person in found {
         merge(&mut people, person);
     }
@@ -54,6 +63,9 @@ fn from_markup(doc: &Html) -> Vec<PersonMention> {
         .filter_map(|el| {
             let name = clean_name(&element_text(el))?;
             let title = title_after(el, &name)?;
+            if in_testimonial(Some(el)) {
+                return None;
+            }
             Some(PersonMention { email: card_email(el), ..mention(name, Some(title), PersonVia::Markup) })
         })
         .collect()
@@ -93,8 +105,8 @@ fn card_email(el: ElementRef<'_>) -> Option<String> {
 
 // ---- lines -----------------------------------------------------------------------------------
 
-/// "Name – Title", "Name, Title", "Name | Title", "Title – Name" and "Name (Title)" lines.
-fn from_lines(lines: &[String]) -> Vec<PersonMention> {
+/// "Name – Title", "Name, Title", "Name | Title", "Title – Name", "Title: Name" and "Name (Title)" lines.
+fn from_lines(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<PersonMention> {
     static PARENS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.+?)\s*\(([^)]+)\)$").unwrap());
     let pair = |left: &str, right: &str| {
         let by_name = clean_name(left).zip(clean_title(right));
@@ -102,14 +114,182 @@ fn from_lines(lines: &[String]) -> Vec<PersonMention> {
     };
     lines
         .iter()
-        .filter(|line| line.chars().count() <= 100)
-        .filter_map(|line| {
-            let split = [" – ", " — ", " - ", " | ", " · ", ", "].iter().find_map(|sep| line.split_once(sep));
+        .zip(blocks)
+        .filter(|(line, _)| line.chars().count() <= 100)
+        .filter_map(|(line, block)| {
+            let split = [" – ", " — ", " - ", " | ", " · ", ", ", ": ", " : "].iter().find_map(|sep| line.split_once(sep));
             let parens = PARENS.captures(line).map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
-            split.and_then(|(l, r)| pair(l, r)).or_else(|| parens.and_then(|(l, r)| pair(l, r)))
+            let found = split.and_then(|(l, r)| pair(l, r)).or_else(|| parens.and_then(|(l, r)| pair(l, r)))?;
+            (!in_testimonial(*block)).then_some(found)
         })
         .map(|(name, title)| mention(name, Some(title), PersonVia::Markup))
         .collect()
+}
+
+/// A line that is only a name next to a line that is only a title, as team cards with the two in
+/// separate elements render: "Dana Whitfield" / "Chief Executive Officer", or the title first.
+/// The page's order is the one most names agree with, so in "Title, Name, Title, Name" the second
+/// title is not taken for the first name's.
+fn from_neighbouring_lines(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<PersonMention> {
+    // A name line is short and starts with a capital: most lines fail that before any word is read.
+    let maybe_name = |line: &str| line.len() <= 80 && line.chars().next().is_some_and(char::is_uppercase) && line.matches(' ').count() <= 7;
+    let names: Vec<Option<String>> = lines.iter().map(|line| maybe_name(line).then(|| clean_name(line)).flatten()).collect();
+    // Titles are read only next to a name: most lines are neither, and role words are many.
+    let near_name = |i: usize| names.get(i + 1).is_some_and(Option::is_some) || i.checked_sub(1).is_some_and(|j| names[j].is_some());
+    let titles: Vec<Option<String>> = (0..lines.len())
+        .map(|i| (names[i].is_none() && near_name(i) && lines[i].chars().count() <= 80).then(|| clean_title(&lines[i])).flatten())
+        .map(|title| title.filter(|t| !names_a_company(t)))
+        .collect();
+    let title_at = |i: Option<usize>| i.and_then(|i| titles.get(i)?.as_ref().map(|_| i));
+    let at_names: Vec<usize> = (0..lines.len()).filter(|&i| names[i].is_some() && !in_testimonial(blocks[i])).collect();
+    let after = at_names.iter().filter(|&&i| title_at(Some(i + 1)).is_some()).count();
+    let before = at_names.iter().filter(|&&i| title_at(i.checked_sub(1)).is_some()).count();
+    let title_first = before > after;
+    let mut claimed = HashSet::new();
+    let mut found = Vec::new();
+    // In title-first order each name's own title is above it, so names are paired from the last up.
+    let order: Vec<usize> = if title_first { at_names.iter().rev().copied().collect() } else { at_names.clone() };
+    for i in order {
+        let (next, previous) = (title_at(Some(i + 1)), title_at(i.checked_sub(1)));
+        let choices = if title_first { [previous, next] } else { [next, previous] };
+        if let Some(j) = choices.into_iter().flatten().find(|j| !claimed.contains(j)) {
+            claimed.insert(j);
+            found.push((i, mention(names[i].clone().unwrap(), titles[j].clone(), PersonVia::Markup)));
+        }
+    }
+    found.sort_by_key(|(i, _)| *i);
+    found.into_iter().map(|(_, person)| person).collect()
+}
+
+/// People named with their role in running text: "our CEO, Dana Whitfield, said", "unser CTO Jan
+/// Berg", "Dana Whitfield, our CEO, …".
+fn from_sentences(lines: &[String], blocks: &[Option<ElementRef<'_>>]) -> Vec<PersonMention> {
+    const NAME: &str = r"((?:(?:Dr|Prof|Mr|Mrs|Ms|Mme|M|Herr|Frau)\.?\s+)?\p{Lu}[\p{L}'’-]+(?:\s+(?:(?:von|van|de|der|di|da|del|le|la)\s+)?\p{Lu}[\p{L}'’-]+){1,2})";
+    const OUR: &str = r"(?:[Oo]ur|[Uu]nser[e]?|[Nn]otre|[Nn]uestr[oa]|[Ii]l nostro|[Ll]a nostra|[Oo]nze|[Vv]år|[Vv]årt)";
+    static ROLE_THEN_NAME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&format!(r"\b{OUR}\s+((?:[\p{{L}}&-]+\s+){{0,4}}?[\p{{L}}&-]+),?\s+{NAME}")).unwrap());
+    static NAME_THEN_ROLE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&format!(r"{NAME},\s+{OUR}\s+([^,.;:()]{{2,60}}?)\s*(?:[,.;:()]|$)")).unwrap());
+    // One DFA pass finds the few lines with a possessive before the patterns with captures run.
+    static POSSESSIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)our |unser|notre |nuestr|nostr|onze |vår").unwrap());
+    let mut found = Vec::new();
+    for (line, block) in lines.iter().zip(blocks) {
+        if !POSSESSIVE.is_match(line) || in_testimonial(*block) {
+            continue;
+        }
+        for caps in ROLE_THEN_NAME.captures_iter(line) {
+            if let Some((title, name)) = clean_title(&caps[1]).zip(clean_name(&caps[2])) {
+                found.push(mention(name, Some(title), PersonVia::Markup));
+            }
+        }
+        for caps in NAME_THEN_ROLE.captures_iter(line) {
+            if let Some((name, title)) = clean_name(&caps[1]).zip(clean_title(&caps[2])) {
+                found.push(mention(name, Some(title), PersonVia::Markup));
+            }
+        }
+    }
+    found
+}
+
+// ---- tables ----------------------------------------------------------------------------------
+
+/// Tables whose header row names a name column and a title column ("Name | Email | Position"):
+/// every row below is a person, whatever column order the table uses.
+fn from_tables(doc: &Html) -> Vec<PersonMention> {
+    static TABLES: LazyLock<Selector> = LazyLock::new(|| Selector::parse("table").unwrap());
+    static ROWS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("tr").unwrap());
+    static CELLS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("th, td").unwrap());
+    #[rustfmt::skip]
+    const NAME_HEADERS: &[&str] = &[
+        "name", "full name", "nom", "nom complet", "nombre", "nome", "naam", "namn", "person", "mitarbeiter", "mitarbeiterin",
+        "ansprechpartner", "contact", "kontakt",
+    ];
+    #[rustfmt::skip]
+    const TITLE_HEADERS: &[&str] = &[
+        "title", "job title", "position", "role", "funktion", "rolle", "titel", "poste", "fonction", "cargo", "puesto", "ruolo",
+        "qualifica", "functie", "rol", "befattning", "roll", "titel",
+    ];
+    let mut found = Vec::new();
+    for table in doc.select(&TABLES) {
+        let mut rows = table.select(&ROWS);
+        let Some(header) = rows.next() else { continue };
+        let heads: Vec<String> = header.select(&CELLS).map(|c| element_text(c).to_lowercase().trim_end_matches(':').to_string()).collect();
+        let column = |names: &[&str]| heads.iter().position(|h| names.contains(&h.as_str()));
+        let (Some(name_col), Some(title_col)) = (column(NAME_HEADERS), column(TITLE_HEADERS)) else { continue };
+        for row in rows {
+            let cells: Vec<String> = row.select(&CELLS).map(element_text).collect();
+            let name = cells.get(name_col).and_then(|c| clean_name(c));
+            let title = cells.get(title_col).and_then(|c| header_title(c));
+            if let Some(name) = name {
+                found.push(mention(name, title, PersonVia::Markup));
+            }
+        }
+    }
+    found
+}
+
+/// A title in a column headed "Title": any short text without digits, role word or not ("Buchhaltung").
+fn header_title(cell: &str) -> Option<String> {
+    let title = super::text::collapse(cell);
+    let shaped = (2..=80).contains(&title.chars().count()) && !title.chars().any(|c| c.is_ascii_digit() || c == '@');
+    (shaped && clean_name(&title).is_none()).then_some(title)
+}
+
+// ---- testimonials ----------------------------------------------------------------------------
+
+/// Whether an element sits in a testimonial, quote or review, where names are customers', not the
+/// company's people: a `<blockquote>`/`<q>`/`<cite>`, a block classed as one, or a small card
+/// that opens with a quotation mark.
+fn in_testimonial(el: Option<ElementRef<'_>>) -> bool {
+    #[rustfmt::skip]
+    const MARKERS: &[&str] = &[
+        "testimonial", "quote", "review", "kundenstimme", "stimme", "temoignage", "témoignage", "testimonio", "opinion", "avis",
+        "recensione", "referenz",
+    ];
+    let Some(el) = el else { return false };
+    let chain = std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap)).take(6);
+    for (depth, ancestor) in chain.enumerate() {
+        let element = ancestor.value();
+        if matches!(element.name(), "blockquote" | "q" | "cite") {
+            return true;
+        }
+        let labels = [element.attr("class"), element.attr("id")].into_iter().flatten().collect::<Vec<_>>().join(" ").to_lowercase();
+        if MARKERS.iter().any(|m| labels.contains(m)) {
+            return true;
+        }
+        if depth <= 3 && opens_with_quotation(ancestor) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a small card (under 600 bytes of text) opens with a quotation mark. Reads at most that
+/// much text: the walk up from a name reaches large sections whose whole text is not needed.
+fn opens_with_quotation(card: ElementRef<'_>) -> bool {
+    let mut seen = 0;
+    let mut first = None;
+    for chunk in card.text() {
+        if first.is_none() {
+            first = chunk.trim_start().chars().next();
+        }
+        seen += chunk.len();
+        if seen >= 600 {
+            return false;
+        }
+    }
+    first.is_some_and(|c| "“\"«„‘»".contains(c))
+}
+
+/// Whether a title names another company ("Director, Acme Widgets Ltd", "Operations Manager at
+/// Fernway"): testimonials and press quotes sign that way. Only the loosest reading (a name line
+/// next to a title line, with no markup to go by) asks it: a board list's "Partner at Foundry
+/// Ridge Capital" is a real title.
+fn names_a_company(title: &str) -> bool {
+    static AT_COMPANY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|\s)(?:at|@|bei|chez|presso)\s+\p{Lu}").unwrap());
+    const FORMS: &[&str] = &["ltd", "gmbh", "inc", "llc", "plc", "sas", "sarl", "srl", "spa", "bv", "ag", "corp", "pty", "s.l", "oy", "ab"];
+    AT_COMPANY.is_match(title)
+        || title.split(|c: char| c.is_whitespace() || c == ',').any(|w| FORMS.contains(&w.trim_end_matches('.').to_lowercase().as_str()))
 }
 
 // ---- legal notices ---------------------------------------------------------------------------
@@ -224,7 +404,7 @@ const NOT_NAME: &[&str] = &[
     "dublin", "wien", "vienna", "zürich", "lyon", "new", "st.", "saint", "copyright", "all", "rights", "reserved", "tel.", "fax", "telefon",
     "website", "registergericht", "amtsgericht", "handelsregister", "umsatzsteuer", "haftung", "inhalte", "links", "urheberrecht",
     "security", "compliance", "industries", "industry", "partner", "program", "community", "events", "webinar", "podcast", "faq", "help",
-    "status",
+    "status", "offene", "stellen", "personen", "persons", "kontaktpersonen", "ansprechpartner", "vertretungsberechtigte",
 ];
 
 /// Whether a lowercase word is in [`NOT_NAME`], by hash: every capitalised word of every line is checked.
@@ -237,6 +417,7 @@ fn not_name(word: &str) -> bool {
 /// particles), letters only, no heading or title word.
 pub(super) fn clean_name(raw: &str) -> Option<String> {
     let raw = raw.trim().trim_matches(|c: char| ",:;–—-|·".contains(c) || c.is_whitespace());
+    let raw = without_postnominals(raw);
     let mut words: Vec<&str> = raw.split_whitespace().collect();
     while words.first().is_some_and(|w| HONORIFICS.contains(&w.to_lowercase().as_str())) {
         words.remove(0);
@@ -255,6 +436,24 @@ pub(super) fn clean_name(raw: &str) -> Option<String> {
     (shaped && name.chars().count() <= 50).then_some(name)
 }
 
+/// Degrees and post-nominal letters after a name ("Miguel Ortiz, DDS", "Anna Berg PhD") are not part of it.
+fn without_postnominals(raw: &str) -> &str {
+    #[rustfmt::skip]
+    const POSTNOMINALS: &[&str] = &[
+        "dds", "dmd", "md", "phd", "ph.d.", "mba", "cpa", "msc", "m.sc.", "bsc", "rn", "esq", "esq.", "jd", "cfa", "llm", "ll.m.",
+        "dpt", "jr.", "jr", "sr.",
+    ];
+    let mut rest = raw;
+    loop {
+        let trimmed = rest.trim_end_matches([',', ' ']);
+        let Some((head, last)) = trimmed.rsplit_once([' ', ',']) else { return rest };
+        if !POSTNOMINALS.contains(&last.to_lowercase().as_str()) {
+            return trimmed;
+        }
+        rest = head;
+    }
+}
+
 /// One capitalised name word: "Anna", "Müller-Lüdenscheidt", "O'Brien", "J.", "DUPONT".
 fn name_word(word: &str) -> bool {
     let mut chars = word.chars();
@@ -269,10 +468,18 @@ pub(super) fn clean_title(raw: &str) -> Option<String> {
     let title = title.trim_end_matches('.').to_string();
     let words: Vec<String> =
         title.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    // A title is a noun phrase: a pronoun makes it a sentence ("Hand-finished in our partner
+    // lab"), a colon a label and its value ("Geschäftsführung: Reto Kaltbach").
+    #[rustfmt::skip]
+    const PRONOUNS: &[&str] = &[
+        "our", "your", "we", "you", "us", "their", "my", "unser", "unsere", "ihr", "ihre", "wir", "notre", "nos", "votre", "vos", "nous",
+        "nuestro", "nuestra", "nuestros", "nosotros", "nostro", "nostra", "onze", "jullie", "wij", "vår", "vårt", "våra", "vi",
+    ];
     let shaped = (2..=80).contains(&title.chars().count())
         && (1..=10).contains(&words.len())
-        && !title.chars().any(|c| c.is_ascii_digit() || c == '@')
-        && !title.contains(". ");
+        && !title.chars().any(|c| c.is_ascii_digit() || c == '@' || c == ':')
+        && !title.contains(". ")
+        && !words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
     let has_role = words.iter().enumerate().any(|(i, w)| is_role_word(w) && (w != "head" || words.len() > i + 1));
     (shaped && has_role && clean_name(&title).is_none()).then_some(title)
 }
@@ -297,14 +504,17 @@ const ROLE_STEMS: &[&str] = &[
     "research", "forscher", "professor", "lawyer", "anwält", "anwalt", "attorney", "controller", "buchhalt", "assistent", "assistant",
     "representative", "evangelist", "marketer", "technician", "techniker", "operator", "commercial", "vertriebs", "referent",
     "sachbearbeit", "projektleit", "teamleit", "administrat", "producer", "product owner", "scrum", "programmer", "programmier",
-    "stagiaire", "praktikant", "werkstudent", "trainee", "lehrling", "auszubild", "azubi", "apprenti", "volontär",
+    "stagiaire", "praktikant", "werkstudent", "trainee", "lehrling", "auszubild", "azubi", "apprenti", "volontär", "dentist",
+    "orthodont", "hygienist", "physician", "surgeon", "nurse", "therapist", "pharmacist", "clinician", "verwaltungsrat", "dessinat",
+    "comptable", "avocat", "notaire", "notar", "steuerberater", "treuhänder", "kauffrau", "kaufmann", "lernende", "polier",
+    "joiner", "carpenter", "electrician", "plumber", "telaist", "functionaris", "délégué", "teamleid",
 ];
 
 /// Role words inside compounds (German "Softwareentwickler", Swedish "Ekonomichef").
 #[rustfmt::skip]
 const ROLE_INFIXES: &[&str] = &[
     "entwickler", "leiter", "manager", "berater", "ingenieur", "designer", "architekt", "referent", "assistent", "führer", "gründer",
-    "chef",
+    "chef", "präsident", "vorsitzende", "bearbeiter",
 ];
 
 fn is_role_word(word: &str) -> bool {
@@ -319,8 +529,8 @@ mod tests {
 
     fn people(html: &str) -> Vec<(String, Option<String>)> {
         let doc = Html::parse_document(html);
-        let lines = super::super::text::visible_lines(&doc);
-        find(&doc, &lines, Vec::new()).into_iter().map(|p| (p.name, p.title)).collect()
+        let (lines, blocks) = super::super::text::visible_lines_with_blocks(&doc);
+        find(&doc, &lines, &blocks, Vec::new()).into_iter().map(|p| (p.name, p.title)).collect()
     }
 
     fn pair(name: &str, title: &str) -> (String, Option<String>) {
@@ -333,6 +543,8 @@ mod tests {
         assert_eq!(clean_name("Ursula von der Leyen").as_deref(), Some("Ursula von der Leyen"));
         assert_eq!(clean_name("Jean DUPONT").as_deref(), Some("Jean DUPONT"));
         assert_eq!(clean_name("Seán O'Brien").as_deref(), Some("Seán O'Brien"));
+        assert_eq!(clean_name("Dr. Miguel Ortiz, DDS").as_deref(), Some("Miguel Ortiz"));
+        assert_eq!(clean_name("Anna Berg PhD").as_deref(), Some("Anna Berg"));
         for not_a_name in
             ["Our Team", "Managing Director", "Open Positions", "Senior Backend Engineer", "Anna", "Team 2024", "ACME GMBH", "New York"]
         {
@@ -375,6 +587,42 @@ mod tests {
             people(html),
             [pair("Priya Natarajan", "Head of Engineering"), pair("Daniel Okafor", "CFO"), pair("Grace Liu", "Product Designer")]
         );
+    }
+
+    #[test]
+    fn names_and_titles_in_separate_elements_tables_and_sentences() {
+        let html =
+            "<div class='card'><div><span class='person'>Marcus Oyelaran</span></div><div><span>Head of Operations</span></div></div>\
+            <div class='member'><p>Priya Raman</p><p>VP Engineering</p></div>\
+            <table><thead><tr><th>Name</th><th>Email</th><th>Position</th></tr></thead>\
+            <tr><td>Helen Marsh</td><td>h@x.com</td><td>Buchhaltung</td></tr></table>\
+            <ul><li>Chief Technology Officer: Lena Fischer</li></ul>\
+            <p>Last year our CEO, Dana Whitfield, said the team would double. Ian Brooks, our CTO, agreed.</p>";
+        assert_eq!(
+            people(html),
+            [
+                pair("Helen Marsh", "Buchhaltung"),
+                pair("Lena Fischer", "Chief Technology Officer"),
+                pair("Marcus Oyelaran", "Head of Operations"),
+                pair("Priya Raman", "VP Engineering"),
+                pair("Dana Whitfield", "CEO"),
+                pair("Ian Brooks", "CTO"),
+            ]
+        );
+    }
+
+    #[test]
+    fn titles_before_names_pair_with_the_name_below() {
+        let html = "<div><p>Managing Director</p><p>Anna Lindqvist</p><p>Head of Sales</p><p>Erik Holm</p></div>";
+        assert_eq!(people(html), [pair("Anna Lindqvist", "Managing Director"), pair("Erik Holm", "Head of Sales")]);
+    }
+
+    #[test]
+    fn testimonials_are_customers_not_people() {
+        let html = "<blockquote>Brilliant service. <cite>Karen Holt, Operations Manager</cite></blockquote>\
+            <div class='testimonial'><p><strong>Michael Grant</strong></p><p>Director</p></div>\
+            <div><p>“They transformed our data.”</p><p>Nadia Farouk</p><p>Head of Data, Fernway Logistics Ltd</p></div>";
+        assert!(people(html).is_empty(), "{:?}", people(html));
     }
 
     #[test]

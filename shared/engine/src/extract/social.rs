@@ -48,10 +48,11 @@ pub(super) fn profile(url: &Url) -> Option<SocialProfile> {
         Network::Linkedin => linkedin(&segments)?,
         Network::X => (Network::X, ProfileKind::Unknown, vec![handle(&segments, X_RESERVED)?]),
         Network::Github => github(&segments)?,
-        Network::Facebook => (Network::Facebook, ProfileKind::Unknown, vec![handle(&segments, FACEBOOK_RESERVED)?]),
+        Network::Facebook => return facebook(url, &segments),
         Network::Instagram => (Network::Instagram, ProfileKind::Unknown, vec![handle(&segments, INSTAGRAM_RESERVED)?]),
         Network::Youtube => youtube(&segments)?,
         Network::Xing => xing(&segments)?,
+        Network::Tiktok => tiktok(&segments)?,
     };
     let path = path.join("/");
     // Handles are case-insensitive on most networks; YouTube channel ids and XING profile names are not.
@@ -72,8 +73,11 @@ fn site(host: &str) -> Option<Network> {
         "instagram.com" => Network::Instagram,
         "youtube.com" => Network::Youtube,
         "xing.com" => Network::Xing,
+        "tiktok.com" => Network::Tiktok,
         other => match other.split_once('.') {
             Some((sub, "linkedin.com")) if sub.len() == 2 => Network::Linkedin,
+            // Facebook's locale hosts: "it-it.facebook.com", "de-de.facebook.com".
+            Some((sub, "facebook.com")) if sub.len() == 5 && sub.as_bytes()[2] == b'-' => Network::Facebook,
             _ => return None,
         },
     };
@@ -90,6 +94,7 @@ fn canonical_host(network: Network) -> &'static str {
         Network::Instagram => "instagram.com",
         Network::Youtube => "youtube.com",
         Network::Xing => "xing.com",
+        Network::Tiktok => "tiktok.com",
     }
 }
 
@@ -102,7 +107,7 @@ const X_RESERVED: &[&str] = &[
 #[rustfmt::skip]
 const FACEBOOK_RESERVED: &[&str] = &[
     "sharer", "sharer.php", "share", "share.php", "dialog", "plugins", "tr", "login", "login.php", "help", "policies", "privacy", "events",
-    "groups", "watch", "profile.php", "permalink.php", "photo.php", "story.php", "hashtag", "search", "marketplace", "gaming", "legal",
+    "groups", "watch", "pages", "pg", "profile.php", "permalink.php", "photo.php", "story.php", "hashtag", "search", "marketplace", "gaming", "legal",
 ];
 const INSTAGRAM_RESERVED: &[&str] = &["p", "reel", "reels", "explore", "accounts", "stories", "about", "legal", "direct", "tv"];
 
@@ -150,6 +155,32 @@ fn youtube<'a>(segments: &[&'a str]) -> Option<(Network, ProfileKind, Vec<&'a st
     Some((Network::Youtube, ProfileKind::Unknown, path))
 }
 
+/// A Facebook page or profile: `/acme`, `/pg/acme/about`, `/pages/Acme-Studio/123` (the numeric id is
+/// the page) and `/profile.php?id=100089…` (kept with its id, the only part that names the profile).
+fn facebook(url: &Url, segments: &[&str]) -> Option<SocialProfile> {
+    let path = match segments {
+        ["profile.php"] => {
+            let id = url.query_pairs().find(|(k, _)| k == "id").map(|(_, v)| v.into_owned())?;
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            format!("profile.php?id={id}")
+        }
+        ["pg", name, ..] => slug(name)?.to_lowercase(),
+        ["pages", _, id] if id.chars().all(|c| c.is_ascii_digit()) => id.to_string(),
+        _ => handle(segments, FACEBOOK_RESERVED)?.to_lowercase(),
+    };
+    Some(SocialProfile { network: Network::Facebook, url: format!("https://facebook.com/{path}"), kind: ProfileKind::Unknown })
+}
+
+/// `/@handle` (a video `/@handle/video/1` is the same account's post, not a profile link).
+fn tiktok<'a>(segments: &[&'a str]) -> Option<(Network, ProfileKind, Vec<&'a str>)> {
+    let [handle] = segments else { return None };
+    let name = handle.strip_prefix('@')?;
+    let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "._".contains(c));
+    valid.then(|| (Network::Tiktok, ProfileKind::Unknown, vec![*handle]))
+}
+
 /// `/pages/x` and `/companies/x` (company pages) or `/profile/x` (a person).
 fn xing<'a>(segments: &[&'a str]) -> Option<(Network, ProfileKind, Vec<&'a str>)> {
     let kind = match *segments.first()? {
@@ -187,6 +218,20 @@ mod tests {
         assert_eq!(url_of("https://github.com/orgs/acme/people").as_deref(), Some("https://github.com/acme"));
         assert_eq!(url_of("https://www.youtube.com/@acme/videos").as_deref(), Some("https://youtube.com/@acme"));
         assert_eq!(url_of("https://www.xing.com/pages/kontorwerk-gmbh").as_deref(), Some("https://xing.com/pages/kontorwerk-gmbh"));
+        assert_eq!(
+            url_of("https://www.facebook.com/profile.php?id=100089123456789&sk=about").as_deref(),
+            Some("https://facebook.com/profile.php?id=100089123456789")
+        );
+        assert_eq!(url_of("https://it-it.facebook.com/officinabrenta/").as_deref(), Some("https://facebook.com/officinabrenta"));
+        assert_eq!(url_of("https://www.facebook.com/pg/AcmeStudio/about/").as_deref(), Some("https://facebook.com/acmestudio"));
+        assert_eq!(url_of("https://www.facebook.com/pages/Acme-Studio/123456789").as_deref(), Some("https://facebook.com/123456789"));
+        assert_eq!(url_of("https://www.tiktok.com/@Acme.Studio?lang=en").as_deref(), Some("https://tiktok.com/@acme.studio"));
+        assert_eq!(url_of("https://mobile.twitter.com/AcmeHQ/").as_deref(), Some("https://x.com/acmehq"));
+        assert_eq!(url_of("https://fr.linkedin.com/school/acme-academy/").as_deref(), Some("https://linkedin.com/school/acme-academy"));
+        assert_eq!(url_of("https://youtube.com/c/AcmeTV/featured").as_deref(), Some("https://youtube.com/c/AcmeTV"));
+        assert_eq!(url_of("https://www.youtube.com/user/acmevideos").as_deref(), Some("https://youtube.com/user/acmevideos"));
+        assert_eq!(url_of("https://github.com/acme-labs/").as_deref(), Some("https://github.com/acme-labs"));
+        assert_eq!(url_of("https://instagram.com/acme_studio/?hl=de").as_deref(), Some("https://instagram.com/acme_studio"));
         let person = profile(&Url::parse("https://linkedin.com/in/jane").unwrap()).unwrap();
         assert_eq!((person.network, person.kind), (Network::Linkedin, ProfileKind::Person));
     }
@@ -211,6 +256,13 @@ mod tests {
             "https://www.instagram.com/p/Cx123/",
             "https://linkedin.example.com/company/x",
             "mailto:a@linkedin.com",
+            "https://www.tiktok.com/@acme/video/7212",
+            "https://www.tiktok.com/share?url=x",
+            "https://www.facebook.com/profile.php?id=abc",
+            "https://www.facebook.com/acme/posts/123",
+            "https://www.linkedin.com/posts/acme_launch-activity-7",
+            "https://www.linkedin.com/feed/update/urn:li:activity:1",
+            "https://x.com/intent/follow?screen_name=acme",
         ] {
             assert_eq!(url_of(href), None, "{href}");
         }

@@ -16,19 +16,40 @@ const BLOCKS: &[&str] = &[
 ];
 
 /// The visible text of `doc`, one trimmed, whitespace-collapsed line per block.
+#[cfg(test)]
 pub(super) fn visible_lines(doc: &Html) -> Vec<String> {
+    visible_lines_with_blocks(doc).0
+}
+
+/// [`visible_lines`], each line with the innermost block element its text starts in (`None` for
+/// text outside any block), so a line can be placed back in the page (inside a testimonial, a card).
+pub(super) fn visible_lines_with_blocks(doc: &Html) -> (Vec<String>, Vec<Option<ElementRef<'_>>>) {
     let mut lines = Vec::new();
+    let mut owners = Vec::new();
     let mut current = String::new();
+    let mut owner: Option<ElementRef<'_>> = None;
+    let mut open: Vec<ElementRef<'_>> = Vec::new();
     // An explicit stack rather than recursion: a hostile page may nest elements arbitrarily deep.
     // `true` marks the closing visit of a block element.
     let mut stack = vec![(doc.tree.root(), false)];
     while let Some((node, closing)) = stack.pop() {
         match node.value() {
-            Node::Text(text) => current.push_str(text),
+            Node::Text(text) => {
+                if owner.is_none() && !text.trim().is_empty() {
+                    owner = open.last().copied();
+                }
+                current.push_str(text)
+            }
             Node::Element(el) if is_hidden(el) => {}
             Node::Element(el) if BLOCKS.contains(&el.name()) => {
-                flush(&mut current, &mut lines);
-                if !closing {
+                if flush(&mut current, &mut lines) {
+                    owners.push(owner);
+                }
+                owner = None;
+                if closing {
+                    open.pop();
+                } else {
+                    open.extend(ElementRef::wrap(node));
                     stack.push((node, true));
                     stack.extend(node.children().rev().map(|child| (child, false)));
                 }
@@ -36,8 +57,15 @@ pub(super) fn visible_lines(doc: &Html) -> Vec<String> {
             _ => stack.extend(node.children().rev().map(|child| (child, false))),
         }
     }
-    flush(&mut current, &mut lines);
-    lines
+    if flush(&mut current, &mut lines) {
+        owners.push(owner);
+    }
+    (lines, owners)
+}
+
+/// Whether `el` or one of its ancestors is hidden (see [`is_hidden`]).
+pub(super) fn hidden_within(el: ElementRef<'_>) -> bool {
+    std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap)).any(|e| is_hidden(e.value()))
 }
 
 /// Whether an element and everything in it is invisible: not rendered, or hidden on purpose
@@ -52,12 +80,15 @@ fn is_hidden(el: &scraper::node::Element) -> bool {
     })
 }
 
-fn flush(current: &mut String, lines: &mut Vec<String>) {
+/// Ends the current line; whether it held text (and so became a line).
+fn flush(current: &mut String, lines: &mut Vec<String>) -> bool {
     let line = collapse(current);
-    if !line.is_empty() {
+    current.clear();
+    let pushed = !line.is_empty();
+    if pushed {
         lines.push(line);
     }
-    current.clear();
+    pushed
 }
 
 /// `s` with runs of whitespace (including no-break spaces) collapsed to one space, trimmed.
