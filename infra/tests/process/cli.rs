@@ -641,40 +641,16 @@ async fn live_research_finds_company_sites_through_web_search() {
     ];
     let (_tmp, dir) = data_dir();
     let server = Server::start_with(&dir, false, &env);
-    let key = server.printed_key("live").expect("live key printed");
-    let http = client();
-    let thread: Value =
-        http.post(server.url("/v1/threads")).bearer_auth(&key).json(&serde_json::json!({})).send().await.unwrap().json().await.unwrap();
-    let thread_id = thread["id"].as_str().unwrap_or_else(|| panic!("{thread}"));
-    let prompt = "Find robotics companies in the United States. Pull the CTO.";
-    let posted: Value = http
-        .post(server.url(&format!("/v1/threads/{thread_id}/messages")))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({"content": prompt, "hints": {"max_rows": 5}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let job_id = posted["job"]["id"].as_str().unwrap_or_else(|| panic!("{posted}")).to_string();
-    let approved = http.post(server.url(&format!("/v1/jobs/{job_id}/approve"))).bearer_auth(&key).send().await.unwrap();
-    assert_eq!(approved.status().as_u16(), 200, "{}", approved.text().await.unwrap());
-    let events = http.get(server.url(&format!("/v1/jobs/{job_id}/stream"))).bearer_auth(&key).send().await.unwrap().text().await.unwrap();
-    assert!(events.contains("event: done"), "{events}");
-    let job: Value = http.get(server.url(&format!("/v1/jobs/{job_id}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let (job, leads) = run_live_job(&server, "Find robotics companies in the United States. Pull the CTO.").await;
     assert_eq!(job["status"], "succeeded", "{job}");
     let summary = job["summary"].as_str().unwrap_or_default();
     assert!(summary.contains("web search (2)"), "the fixture site and the silent domain came from search: {summary}");
     assert!(searx.hit_count() >= 1, "the search provider was asked");
 
-    let page: Value =
-        http.get(server.url(&format!("/v1/leads?job_id={job_id}&limit=100"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
-    let leads = page["data"].as_array().unwrap_or_else(|| panic!("{page}"));
-    let cto = leads.iter().find(|l| l["full_name"] == "Daniel Reyes").unwrap_or_else(|| panic!("no CTO lead: {page}"));
+    let cto = leads.iter().find(|l| l["full_name"] == "Daniel Reyes").unwrap_or_else(|| panic!("no CTO lead: {leads:?}"));
     assert_eq!(cto["company"]["domain"], "halyardrobotics.com", "{cto}");
     assert!(cto["sources"].to_string().contains("halyardrobotics.com"), "grounded by the company's own pages: {cto}");
-    for lead in leads {
+    for lead in &leads {
         let domain = lead["company"]["domain"].as_str().unwrap_or_default();
         assert!(domain == "halyardrobotics.com", "only the fixture company has a site that says anything: {lead}");
     }
