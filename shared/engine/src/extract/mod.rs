@@ -13,6 +13,7 @@ mod country;
 mod emails;
 mod funding;
 mod gate;
+mod jobs;
 mod jsonld;
 mod links;
 mod people;
@@ -40,7 +41,7 @@ pub struct Extracted {
     pub organization: Option<Organization>,
     /// People named on the page, with their titles where stated.
     pub people: Vec<PersonMention>,
-    /// Job postings from JSON-LD: a hiring signal.
+    /// Job postings from JSON-LD, then those of the page's markup (careers listings): a hiring signal.
     pub job_postings: Vec<JobPosting>,
     /// Company facts gathered from every source on the page.
     pub company: CompanyFacts,
@@ -289,7 +290,7 @@ pub fn extract(page_url: &Url, html: &str) -> Extracted {
         phones: phones::find(&doc, &lines, &ld.phones, context.as_deref()),
         social,
         people: people::find(&doc, &lines, &blocks, ld.people),
-        job_postings: ld.jobs,
+        job_postings: jobs::merge(ld.jobs, jobs::from_markup(&doc)),
         company,
         links: links::same_site(&doc, page_url),
         country: context,
