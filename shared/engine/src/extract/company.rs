@@ -62,13 +62,16 @@ fn headcount_in(line: &str) -> Option<u32> {
     const GENERIC: &[&str] = &["people", "menschen", "personnes", "personas", "persone", "mensen", "colleagues"];
     let mention = MENTION.candidate(line)?;
     let lower = line.to_lowercase();
-    let about_team = ["team", "équipe", "equipo", "squadra", "staff", "we are", "wir sind", "nous sommes", "somos", "siamo"]
+    let about_team = ["team", "équipe", "equipo", "squadra", "staff", "we are", "we employ", "wir sind", "nous sommes", "somos", "siamo"]
         .iter()
         .any(|w| lower.contains(w));
     let about_others = ["customer", "client", "user", "kunden", "nutzer", "visitor", "subscriber", "utilisateur", "usuarios"]
         .iter()
         .any(|w| lower.contains(w));
     mention.captures_iter(line).find_map(|caps| {
+        if about_other_companies(&line[..caps.get(0).map_or(0, |m| m.start())]) {
+            return None;
+        }
         let noun = caps[2].to_lowercase();
         let generic = GENERIC.contains(&noun.as_str());
         if generic && (!about_team || about_others) {
@@ -77,6 +80,40 @@ fn headcount_in(line: &str) -> Option<u32> {
         let digits: String = caps[1].chars().filter(char::is_ascii_digit).collect();
         digits.parse().ok().filter(|n| (2..=2_000_000).contains(n))
     })
+}
+
+/// Whether the words just before a count make it someone else's: a limit ("payslips for up to
+/// 250 staff") or the size of other companies ("compulsory for companies with more than 250
+/// employees", "entreprises de plus de 250 salariés").
+fn about_other_companies(before: &str) -> bool {
+    const LIMITS: &[&str] = &["up to", "jusqu'à", "jusqu’à", "bis zu", "hasta", "fino a", "tot maximaal"];
+    const COMPANIES: &[&str] = &[
+        "companies",
+        "businesses",
+        "firms",
+        "organisations",
+        "organizations",
+        "employers",
+        "entreprises",
+        "sociétés",
+        "unternehmen",
+        "betriebe",
+        "firmen",
+        "empresas",
+        "aziende",
+        "imprese",
+        "bedrijven",
+        "organisaties",
+    ];
+    const LINKS: &[&str] = &["with", "of", "de", "des", "mit", "von", "con", "met", "van", "di", "da"];
+    let lower = before.to_lowercase();
+    let tail: String = lower.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+    if LIMITS.iter().any(|w| tail.ends_with(w) || tail.trim_end().ends_with(w)) {
+        return true;
+    }
+    // A company noun among the last five words, linked to the count: "companies with more than".
+    let words: Vec<&str> = lower.split_whitespace().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+    words.windows(2).any(|pair| COMPANIES.contains(&pair[0]) && LINKS.contains(&pair[1]))
 }
 
 #[cfg(test)]
@@ -105,5 +142,9 @@ mod tests {
         assert_eq!(headcount_in("Our team: 1,200+ people in 9 offices"), Some(1200));
         assert_eq!(headcount_in("Trusted by 10,000 people and 500 customers"), None);
         assert_eq!(headcount_in("Founded in 2015 in Berlin"), None);
+        assert_eq!(headcount_in("We employ 19 people across three offices."), Some(19));
+        assert_eq!(headcount_in("Payslips and pensions for up to 250 staff."), None);
+        assert_eq!(headcount_in("Obligatoire pour les entreprises de plus de 250 salariés."), None);
+        assert_eq!(headcount_in("Required for companies with more than 500 employees; our team of 30 people helps."), Some(30));
     }
 }

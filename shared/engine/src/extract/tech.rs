@@ -30,7 +30,7 @@ const FINGERPRINTS: &[Fingerprint] = &[
     fp("nuxt", &["/_nuxt/", "window.__nuxt__", "attr:id=__nuxt"], &["vue"]),
     fp("vue", &["vue.global", "vue.min.js", "vue.runtime", "/vue@", "/vue.js", "attr:data-v-app"], &[]),
     fp("angular", &["angular.min.js", "/angular.js", "attr:ng-version"], &[]),
-    fp("hubspot", &["js.hs-scripts.com", "js.hsforms.net", "js.hs-analytics.net", "js.hubspot.com", "hbspt.forms"], &[]),
+    fp("hubspot", &["hs-scripts.com", "js.hsforms.net", "js.hs-analytics.net", "js.hubspot.com", "hbspt.forms"], &[]),
     fp("intercom", &["widget.intercom.io", "js.intercomcdn.com", "intercomsettings"], &[]),
     fp("segment", &["cdn.segment.com"], &[]),
     fp("google_analytics", &["google-analytics.com/analytics.js", "googletagmanager.com/gtag/js", "gtag('config'", "gtag(\"config\""], &[]),
