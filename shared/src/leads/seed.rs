@@ -361,11 +361,12 @@ fn employee_count(value: &str) -> Option<u32> {
 }
 
 /// A phone already written in international form (`+33 1 23 45 67 89`) as E.164. Numbers
-/// without a country code stay verbatim: telling their country needs libphonenumber rules and
-/// the company's location, which the enrichment engine applies.
-fn e164(value: &str) -> Option<String> {
+/// without a country code are `None` (seed rows keep them verbatim; open records leave them
+/// out): telling their country needs libphonenumber rules and the company's location, which the
+/// enrichment engine applies.
+pub(crate) fn e164(value: &str) -> Option<String> {
     let rest = value.trim().strip_prefix('+')?;
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')) {
+    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}')) {
         return None;
     }
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();

@@ -170,7 +170,7 @@ pub fn record_row(record: &OpenRecord, now: Timestamp) -> LeadDraft {
         hq_city: record.city.clone(),
         hq_country: record.country.clone(),
         employee_count: record.employees,
-        phone: record.phone.as_deref().and_then(e164),
+        phone: record.phone.as_deref().and_then(crate::leads::seed::e164),
         ..Company::default()
     };
     let mut row = LeadDraft { company: Some(company), ..LeadDraft::default() };
@@ -195,17 +195,6 @@ pub fn record_row(record: &OpenRecord, now: Timestamp) -> LeadDraft {
     let fields = field_paths(&row);
     row.sources.push(Source { kind: SourceKind::OpenData, url: Some(record.url.clone()), retrieved_at: now, fields });
     row
-}
-
-/// A phone number in international form as E.164 (`+1 512 555 0142` → `+15125550142`). A
-/// national number is left out: its country code would be a guess.
-fn e164(raw: &str) -> Option<String> {
-    let rest = raw.trim().strip_prefix('+')?;
-    if rest.chars().any(|c| !(c.is_ascii_digit() || " -().\u{a0}/".contains(c))) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    (8..=15).contains(&digits.len()).then(|| format!("+{digits}"))
 }
 
 #[cfg(test)]
